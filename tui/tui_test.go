@@ -1,0 +1,444 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/tui/common"
+)
+
+var tabWords = []string{"Data", "Lineage", "Runs", "Tuner", "Runners"}
+
+func testOptions() Options {
+	return Options{
+		WorkspaceName: "churn-model",
+		WorkspaceRoot: "/home/ada/projects/churn-model",
+		StorePath:     "/home/ada/projects/churn-model/.lathe/lathe.db",
+		RunnerCount:   3,
+		Version:       "v0.1.0",
+	}
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func sized(t *testing.T, opts Options, w, h int) *Model {
+	t.Helper()
+	m := newModel(context.Background(), opts)
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+func content(m *Model) string { return m.View().Content }
+
+// checkBounds asserts the frame is exactly h lines, none wider than w.
+func checkBounds(t *testing.T, view string, w, h int) {
+	t.Helper()
+	lines := strings.Split(view, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: view has %d lines, want %d", w, h, len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("%dx%d: line %d is %d cells wide: %q", w, h, i+1, n, ansi.Strip(l))
+		}
+	}
+}
+
+func TestKeyStrings(t *testing.T) {
+	// The keymap matches on these strings; make sure the synthetic keys the
+	// tests send are the ones a terminal produces.
+	for want, msg := range map[string]tea.KeyPressMsg{
+		"tab": press("tab"), "shift+tab": press("shift+tab"), "ctrl+c": press("ctrl+c"), "3": press("3"), "?": press("?"),
+	} {
+		if got := msg.String(); got != want {
+			t.Errorf("key %q prints as %q", want, got)
+		}
+	}
+}
+
+func TestViewLayout(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}, {100, 30}, {60, 15}, {30, 8}, {12, 3}, {5, 1}} {
+		m := sized(t, testOptions(), sz.w, sz.h)
+		for _, help := range []bool{false, true} {
+			if help != m.footer.ShowAll() {
+				m.Update(press("?"))
+			}
+			for tab := 1; tab <= 5; tab++ {
+				m.Update(press(string(rune('0' + tab))))
+				checkBounds(t, content(m), sz.w, sz.h)
+			}
+		}
+	}
+}
+
+func TestViewContents80x24(t *testing.T) {
+	for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}} {
+		m := sized(t, testOptions(), sz.w, sz.h)
+		v := m.View()
+		if !v.AltScreen {
+			t.Error("view does not ask for the alt screen")
+		}
+		plain := ansi.Strip(v.Content)
+		lines := strings.Split(plain, "\n")
+		for _, w := range tabWords {
+			if !strings.Contains(lines[0], w) {
+				t.Errorf("%dx%d: tab bar %q lacks %q", sz.w, sz.h, lines[0], w)
+			}
+		}
+		if want := "Data  ·  Lineage"; strings.Contains(lines[0], want) {
+			t.Errorf("unexpected separator layout %q", lines[0])
+		}
+		// Status line: second-to-last block, before the footer.
+		status := ""
+		for _, l := range lines {
+			if strings.Contains(l, "store ") {
+				status = l
+			}
+		}
+		for _, want := range []string{"churn-model", "3 runners", "lathe.db"} {
+			if !strings.Contains(status, want) {
+				t.Errorf("%dx%d: status line %q lacks %q", sz.w, sz.h, status, want)
+			}
+		}
+		if sz.w == 200 && !strings.Contains(status, testOptions().StorePath) {
+			t.Errorf("at 200 columns the whole store path fits, got %q", status)
+		}
+		if !strings.Contains(plain, "dataset profiling") || !strings.Contains(plain, "issue 3") {
+			t.Errorf("Data placeholder does not name its capability:\n%s", plain)
+		}
+		// The footer shows the help of the keys.
+		last := lines[len(lines)-1]
+		for _, want := range []string{"quit", "next tab"} {
+			if !strings.Contains(last, want) {
+				t.Errorf("footer %q lacks %q", last, want)
+			}
+		}
+	}
+}
+
+func TestTabSwitching(t *testing.T) {
+	m := sized(t, testOptions(), 80, 24)
+	if m.Active() != common.Data {
+		t.Fatalf("starts on %v", m.Active())
+	}
+	steps := []struct {
+		key  string
+		want common.ScreenID
+	}{
+		{"3", common.Runs}, {"5", common.Runners}, {"tab", common.Data}, {"tab", common.Lineage},
+		{"shift+tab", common.Data}, {"shift+tab", common.Runners}, {"2", common.Lineage}, {"4", common.Tuner},
+		{"1", common.Data}, {"9", common.Data}, // no ninth tab
+	}
+	for _, s := range steps {
+		m.Update(press(s.key))
+		if m.Active() != s.want {
+			t.Fatalf("after %q: active %v, want %v", s.key, m.Active(), s.want)
+		}
+		body := strings.Split(ansi.Strip(content(m)), "\n")[1:4]
+		if !strings.Contains(strings.Join(body, "\n"), s.want.String()) {
+			t.Errorf("after %q: body does not show %v: %q", s.key, s.want, body)
+		}
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []string{"q", "ctrl+c"} {
+		m := sized(t, testOptions(), 80, 24)
+		_, cmd := m.Update(press(k))
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s: command does not quit", k)
+		}
+	}
+	m := sized(t, testOptions(), 80, 24)
+	if _, cmd := m.Update(press("x")); cmd != nil {
+		if _, ok := cmd().(tea.QuitMsg); ok {
+			t.Error("x quits")
+		}
+	}
+}
+
+func TestHelpToggle(t *testing.T) {
+	m := sized(t, testOptions(), 80, 24)
+	before := ansi.Strip(content(m))
+	if strings.Contains(before, "prev tab") {
+		t.Fatal("short help already lists shift+tab")
+	}
+	bodyShort := m.bodyH
+	m.Update(press("?"))
+	after := ansi.Strip(content(m))
+	if !strings.Contains(after, "prev tab") || !strings.Contains(after, "shift+tab") {
+		t.Errorf("full help lacks shift+tab:\n%s", after)
+	}
+	if m.bodyH >= bodyShort {
+		t.Errorf("full help did not take room from the body: %d -> %d", bodyShort, m.bodyH)
+	}
+	checkBounds(t, content(m), 80, 24)
+	m.Update(press("?"))
+	if strings.Contains(ansi.Strip(content(m)), "prev tab") || m.bodyH != bodyShort {
+		t.Error("? did not toggle back to short help")
+	}
+}
+
+// sgrColour finds SGR sequences that set a foreground or background colour.
+var sgr = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
+
+func colourParams(s string) []string {
+	var out []string
+	for _, m := range sgr.FindAllStringSubmatch(s, -1) {
+		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
+			switch {
+			case p == "38" || p == "48", len(p) == 2 && (p[0] == '3' || p[0] == '4' || p[0] == '9') && p != "39" && p != "49",
+				len(p) == 3 && p[:2] == "10":
+				out = append(out, m[0])
+			}
+		}
+	}
+	return out
+}
+
+func TestNoColor(t *testing.T) {
+	coloured := sized(t, testOptions(), 80, 24)
+	if len(colourParams(content(coloured))) == 0 {
+		t.Fatal("the coloured view has no colour: the check below would prove nothing")
+	}
+	check := func(name string, m *Model) {
+		t.Helper()
+		for tab := 1; tab <= 5; tab++ {
+			m.Update(press(string(rune('0' + tab))))
+			v := content(m)
+			if c := colourParams(v); len(c) > 0 {
+				t.Errorf("%s: colour sequences with NO_COLOR: %q", name, c[:min(len(c), 5)])
+			}
+			// The active tab stays visible: reverse video around its title.
+			first := strings.Split(v, "\n")[0]
+			if !strings.Contains(first, "\x1b[1;7m") && !strings.Contains(first, "\x1b[7;1m") {
+				t.Errorf("%s: active tab is not bold+reverse: %q", name, first)
+			}
+		}
+	}
+	opts := testOptions()
+	opts.NoColor = true
+	check("Options.NoColor", sized(t, opts, 80, 24))
+
+	m := sized(t, testOptions(), 80, 24)
+	m.Update(tea.EnvMsg{"TERM=xterm-256color", "NO_COLOR=1"})
+	check("NO_COLOR in the environment", m)
+	// A background report afterwards must not bring colour back.
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	check("NO_COLOR then light background", m)
+}
+
+func TestBackgroundColorRebuildsStyles(t *testing.T) {
+	m := sized(t, testOptions(), 80, 24)
+	if cmd := m.Init(); cmd == nil {
+		t.Fatal("Init returns no command; it must request the background colour")
+	}
+	dark := m.c.Styles
+	if !dark.IsDark {
+		t.Fatal("default styles are not the dark ones")
+	}
+	darkView := content(m)
+	// The light palette's accent #8250DF and dark's #A371F7, as truecolor SGR.
+	lightAccent, darkAccent := "38;2;130;80;223", "38;2;163;113;247"
+	if !strings.Contains(darkView, darkAccent) {
+		t.Fatalf("dark view lacks the dark accent")
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.RGBA{R: 0xfa, G: 0xfa, B: 0xfa, A: 0xff}})
+	if m.c.Styles == dark || m.c.Styles.IsDark {
+		t.Fatal("a light background did not rebuild the styles as light")
+	}
+	lightView := content(m)
+	if !strings.Contains(lightView, lightAccent) || strings.Contains(lightView, darkAccent) {
+		t.Errorf("light view does not use the light palette")
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.RGBA{R: 0x10, G: 0x10, B: 0x10, A: 0xff}})
+	if !m.c.Styles.IsDark || !strings.Contains(content(m), darkAccent) {
+		t.Error("a dark background did not rebuild the dark styles")
+	}
+}
+
+// runCmd runs cmd like the program does: batches fan out, each command on its
+// own goroutine, and every message lands on out.
+func runCmd(cmd tea.Cmd, out chan<- tea.Msg) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		msg := cmd()
+		if b, ok := msg.(tea.BatchMsg); ok {
+			for _, c := range b {
+				runCmd(c, out)
+			}
+			return
+		}
+		out <- msg
+	}()
+}
+
+// nextResult waits for the next ResultMsg on msgs, skipping other messages.
+func nextResult(t *testing.T, msgs <-chan tea.Msg) common.ResultMsg {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case msg := <-msgs:
+			if r, ok := msg.(common.ResultMsg); ok {
+				return r
+			}
+		case <-timeout:
+			t.Fatal("no result within 5s")
+		}
+	}
+}
+
+func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
+	dataStarted := make(chan context.Context, 1)
+	opts := testOptions()
+	opts.Summary = func(ctx context.Context, id common.ScreenID) (string, error) {
+		if id == common.Data {
+			dataStarted <- ctx
+			<-ctx.Done()
+			return "LATE data summary", nil // as if the work ignored the cancellation
+		}
+		return "summary of " + id.String(), nil
+	}
+	m := sized(t, opts, 80, 24)
+	msgs := make(chan tea.Msg, 16)
+	runCmd(m.Init(), msgs)
+
+	var dataCtx context.Context
+	select {
+	case dataCtx = <-dataStarted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("activating Data did not start its work")
+	}
+	if !strings.Contains(content(m), "Loading") {
+		t.Error("Data does not show its work in flight")
+	}
+	if dataCtx.Err() != nil {
+		t.Fatal("work cancelled before any switch")
+	}
+
+	_, cmd := m.Update(press("2"))
+	if dataCtx.Err() == nil {
+		t.Fatal("switching away from Data did not cancel its work")
+	}
+	runCmd(cmd, msgs)
+
+	// Two results arrive, in either order: Data's late one and Lineage's.
+	for range 2 {
+		r := nextResult(t, msgs)
+		m.Update(r)
+		switch r.Screen {
+		case common.Data:
+			if !errors.Is(r.Err, context.Canceled) {
+				t.Errorf("late Data result carries err %v, want context.Canceled", r.Err)
+			}
+		case common.Lineage:
+			if r.Err != nil {
+				t.Errorf("Lineage result: %v", r.Err)
+			}
+		}
+	}
+	view := ansi.Strip(content(m))
+	if !strings.Contains(view, "summary of Lineage") {
+		t.Errorf("Lineage's own result is not shown:\n%s", view)
+	}
+	for _, s := range m.screens {
+		v := ansi.Strip(s.View())
+		if strings.Contains(v, "LATE") || strings.Contains(v, "canceled") {
+			t.Errorf("%v shows the cancelled work: %q", s.ID(), v)
+		}
+	}
+
+	// A forged late result, nil error, addressed to Data with a fresh-looking
+	// seq, and one addressed to Lineage with a seq Lineage never issued.
+	m.Update(common.ResultMsg{Screen: common.Data, Seq: 1, Payload: "LATE forged"})
+	m.Update(common.ResultMsg{Screen: common.Lineage, Seq: 1, Payload: "LATE misaddressed"})
+	for _, s := range m.screens {
+		if v := s.View(); strings.Contains(v, "LATE") {
+			t.Errorf("%v shows a stale result: %q", s.ID(), ansi.Strip(v))
+		}
+	}
+
+	// Back on Data, a new fetch starts with a new, live context.
+	_, cmd = m.Update(press("1"))
+	runCmd(cmd, msgs)
+	var again context.Context
+	select {
+	case again = <-dataStarted:
+	case <-time.After(5 * time.Second):
+		t.Fatal("returning to Data did not start its work again")
+	}
+	if again == dataCtx || again.Err() != nil {
+		t.Fatal("the new fetch reuses the cancelled context")
+	}
+	m.Update(press("q"))
+	if again.Err() == nil {
+		t.Error("quitting left Data's work running")
+	}
+	if r := nextResult(t, msgs); r.Screen != common.Data {
+		t.Errorf("unexpected result %+v", r)
+	}
+}
+
+func TestQuitAndSessionEndCancelWork(t *testing.T) {
+	started := make(chan context.Context, 4)
+	opts := testOptions()
+	opts.Summary = func(ctx context.Context, id common.ScreenID) (string, error) {
+		started <- ctx
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	wait := func() context.Context {
+		select {
+		case c := <-started:
+			return c
+		case <-time.After(5 * time.Second):
+			t.Fatal("work did not start")
+		}
+		return nil
+	}
+
+	// q cancels the visible screen's work.
+	m := newModel(context.Background(), opts)
+	msgs := make(chan tea.Msg, 16)
+	runCmd(m.Init(), msgs)
+	c := wait()
+	m.Update(press("q"))
+	if c.Err() == nil {
+		t.Error("q left the screen's work running")
+	}
+
+	// The end of the program's context (an SSH session dropping) cancels it.
+	base, cancel := context.WithCancel(context.Background())
+	m = newModel(base, opts)
+	runCmd(m.Init(), msgs)
+	c = wait()
+	cancel()
+	if c.Err() == nil {
+		t.Error("cancelling the program's context left work running")
+	}
+}
