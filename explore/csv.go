@@ -1,0 +1,441 @@
+package explore
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// csvReader is a hand-written RFC 4180 reader (quoted fields may hold
+// delimiters, doubled quotes and newlines) over a sliding window, so that a
+// record is parsed straight into the batch without per-field allocations.
+type csvReader struct {
+	baseReader
+	format  Format
+	src     io.Reader
+	win     []byte
+	pos     int
+	end     int
+	eof     bool
+	line    int // line where the next record starts
+	delim   byte
+	missing missingSet
+	pre     Batch // the first record when it is data, not a header
+	rows    int   // data rows returned so far
+}
+
+// missingSet matches missing-value tokens without allocating.
+type missingSet struct {
+	tokens [][]byte
+	empty  bool
+	maxLen int
+}
+
+func newMissingSet(tokens []string) missingSet {
+	if tokens == nil {
+		tokens = defaultMissing
+	}
+	var m missingSet
+	for _, t := range tokens {
+		if t == "" {
+			m.empty = true
+			continue
+		}
+		m.tokens = append(m.tokens, []byte(t))
+		m.maxLen = max(m.maxLen, len(t))
+	}
+	return m
+}
+
+func (m *missingSet) is(v []byte) bool {
+	if len(v) == 0 {
+		return m.empty
+	}
+	if len(v) > m.maxLen {
+		return false
+	}
+	for _, t := range m.tokens {
+		if bytes.Equal(v, t) {
+			return true
+		}
+	}
+	return false
+}
+
+func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error) {
+	r := &csvReader{baseReader: base, format: format, src: src, line: 1,
+		win: make([]byte, 1<<20), missing: newMissingSet(base.opts.Missing)}
+	if err := r.fill(); err != nil {
+		return nil, err
+	}
+	if bytes.HasPrefix(r.win[r.pos:r.end], bom) {
+		r.pos += len(bom)
+	}
+	r.delim = base.opts.Delimiter
+	if r.delim == 0 {
+		r.delim = sniffDelimiter(r.win[r.pos:r.end], format)
+	}
+	if r.delim == '\t' {
+		r.format = FormatTSV
+	}
+	// The first record: a header, or the first data row.
+	r.pre.reset(0)
+	for {
+		n, line, err := r.record(&r.pre)
+		if err == io.EOF {
+			return nil, &config.InputError{File: r.path, Line: r.line, Msg: "file has no records; expected a header and data rows"}
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.pre.ncols = n
+		r.pre.lines = append(r.pre.lines, line)
+		break
+	}
+	first := r.pre.Row(0)
+	header := base.opts.Header == HeaderPresent || (base.opts.Header == HeaderAuto && looksLikeHeader(first))
+	if header {
+		r.cols = first
+		r.pre.reset(len(first))
+	} else {
+		r.cols = make([]string, len(first))
+		for i := range first {
+			r.cols[i] = "column_" + strconv.Itoa(i+1)
+		}
+	}
+	return r, nil
+}
+
+// looksLikeHeader: a header is non-empty, unique, and holds no numbers.
+func looksLikeHeader(f []string) bool {
+	seen := make(map[string]bool, len(f))
+	for _, v := range f {
+		if v == "" || seen[v] {
+			return false
+		}
+		seen[v] = true
+		if k := classify([]byte(v)); k == kindInt || k == kindFloat {
+			return false
+		}
+	}
+	return true
+}
+
+// sniffDelimiter picks the candidate that splits the first lines into the
+// same nonzero number of fields most consistently (as Python's csv.Sniffer).
+func sniffDelimiter(data []byte, format Format) byte {
+	if format == FormatTSV {
+		return '\t'
+	}
+	cands := []byte{',', '\t', ';', '|'}
+	lines := splitLinesOutsideQuotes(data, 50)
+	best, bestScore := byte(','), 0
+	for _, d := range cands {
+		counts := map[int]int{}
+		for _, l := range lines {
+			counts[countOutsideQuotes(l, d)]++
+		}
+		mode, freq := 0, 0
+		for c, f := range counts {
+			if c > 0 && (f > freq || (f == freq && c > mode)) {
+				mode, freq = c, f
+			}
+		}
+		score := freq * 1000
+		if mode == 0 {
+			score = 0
+		}
+		if score > bestScore {
+			best, bestScore = d, score
+		}
+	}
+	return best
+}
+
+func splitLinesOutsideQuotes(data []byte, max int) [][]byte {
+	var out [][]byte
+	inq := false
+	start := 0
+	for i, c := range data {
+		switch c {
+		case '"':
+			inq = !inq
+		case '\n':
+			if !inq {
+				out = append(out, data[start:i])
+				start = i + 1
+				if len(out) >= max {
+					return out
+				}
+			}
+		}
+	}
+	if start < len(data) && len(out) == 0 {
+		out = append(out, data[start:])
+	}
+	return out
+}
+
+func countOutsideQuotes(l []byte, d byte) int {
+	n, inq := 0, false
+	for _, c := range l {
+		if c == '"' {
+			inq = !inq
+		} else if c == d && !inq {
+			n++
+		}
+	}
+	return n
+}
+
+// fill moves unread data to the front of the window and reads more; the
+// window grows while a single record needs it, up to the line limit.
+func (r *csvReader) fill() error {
+	if r.eof {
+		return nil
+	}
+	if r.pos > 0 {
+		copy(r.win, r.win[r.pos:r.end])
+		r.end -= r.pos
+		r.pos = 0
+	}
+	if r.end == len(r.win) {
+		nw := make([]byte, min(2*len(r.win), r.opts.maxLine()+(1<<16)))
+		if len(nw) <= len(r.win) {
+			nw = make([]byte, len(r.win)+(1<<16))
+		}
+		copy(nw, r.win[:r.end])
+		r.win = nw
+	}
+	for r.end < len(r.win) {
+		n, err := r.src.Read(r.win[r.end:])
+		r.end += n
+		if err == io.EOF {
+			r.eof = true
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", r.path, err)
+		}
+		if n == 0 {
+			continue
+		}
+		if r.end-r.pos >= 1<<16 {
+			return nil
+		}
+	}
+	return nil
+}
+
+type scanStatus int
+
+const (
+	scanOK scanStatus = iota
+	scanMore
+	scanEOF
+	scanBadQuote
+)
+
+// scan parses one record from data into b. It returns the number of fields,
+// the bytes consumed, and a status; with scanMore nothing is kept.
+func (r *csvReader) scan(b *Batch, data []byte, atEOF bool) (int, int, scanStatus) {
+	if len(data) == 0 {
+		return 0, 0, scanEOF
+	}
+	d := r.delim
+	i, n := 0, 0
+	for {
+		start := len(b.buf)
+		if i < len(data) && data[i] == '"' {
+			j := i + 1
+			for {
+				q := bytes.IndexByte(data[j:], '"')
+				if q < 0 {
+					if atEOF {
+						return n, len(data), scanBadQuote
+					}
+					return 0, 0, scanMore
+				}
+				q += j
+				b.buf = append(b.buf, data[j:q]...)
+				if q+1 >= len(data) && !atEOF {
+					return 0, 0, scanMore
+				}
+				if q+1 < len(data) && data[q+1] == '"' {
+					b.buf = append(b.buf, '"')
+					j = q + 2
+					continue
+				}
+				i = q + 1
+				break
+			}
+		}
+		// Unquoted field, or the text after a closing quote (kept, as Python's csv does).
+		j := i
+		for j < len(data) {
+			c := data[j]
+			if c == d || c == '\n' || (c == '\r' && j+1 < len(data) && data[j+1] == '\n') {
+				break
+			}
+			j++
+		}
+		if j == len(data) && !atEOF {
+			return 0, 0, scanMore
+		}
+		if j > 0 && data[j-1] == '\r' && j == len(data) {
+			j-- // a final CR before EOF
+		}
+		b.buf = append(b.buf, data[i:j]...)
+		b.off = append(b.off, int32(len(b.buf)))
+		b.miss = append(b.miss, r.missing.is(b.buf[start:]))
+		n++
+		if j == len(data) {
+			return n, len(data), scanOK
+		}
+		switch data[j] {
+		case d:
+			i = j + 1
+			if i == len(data) && atEOF {
+				// A trailing delimiter at EOF: one more, empty field.
+				b.off = append(b.off, int32(len(b.buf)))
+				b.miss = append(b.miss, r.missing.is(nil))
+				return n + 1, len(data), scanOK
+			}
+		case '\n':
+			return n, j + 1, scanOK
+		case '\r':
+			return n, j + 2, scanOK
+		}
+	}
+}
+
+// record parses the next non-blank record into b, returning its field count
+// and starting line. Malformed records give an *InputError (OnErrorFail) or
+// are skipped and counted.
+func (r *csvReader) record(b *Batch) (int, int, error) {
+	for {
+		cells := len(b.miss)
+		data := r.win[r.pos:r.end]
+		n, used, st := r.scan(b, data, r.eof)
+		switch st {
+		case scanEOF:
+			return 0, 0, io.EOF
+		case scanMore:
+			b.truncateTo(cells)
+			if r.end-r.pos >= r.opts.maxLine() {
+				line := r.line
+				if err := r.bad(line, fmt.Sprintf("record longer than %d bytes (an unterminated quote, or a line over the limit)", r.opts.maxLine())); err != nil {
+					return 0, 0, err
+				}
+				if err := r.skipLine(); err != nil {
+					return 0, 0, err
+				}
+				continue
+			}
+			if err := r.fill(); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		raw := data[:used]
+		line := r.line
+		r.line += bytes.Count(raw, nl)
+		r.pos += used
+		if used > r.opts.maxLine() {
+			b.truncateTo(cells)
+			if err := r.bad(line, fmt.Sprintf("record longer than %d bytes", r.opts.maxLine())); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		if st == scanBadQuote {
+			b.truncateTo(cells)
+			if err := r.bad(line, "unterminated quoted field"); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		if n == 1 && b.off[cells+1] == b.off[cells] && isBlankLine(raw) {
+			b.truncateTo(cells) // blank lines are skipped, as pandas does
+			continue
+		}
+		if !utf8.Valid(raw) {
+			b.truncateTo(cells)
+			if err := r.bad(line, "invalid UTF-8"); err != nil {
+				return 0, 0, err
+			}
+			continue
+		}
+		return n, line, nil
+	}
+}
+
+var nl = []byte{'\n'}
+
+func isBlankLine(raw []byte) bool {
+	return len(bytes.Trim(raw, "\r\n")) == 0
+}
+
+// skipLine drops input up to and including the next newline.
+func (r *csvReader) skipLine() error {
+	for {
+		i := bytes.IndexByte(r.win[r.pos:r.end], '\n')
+		if i >= 0 {
+			r.pos += i + 1
+			r.line++
+			return nil
+		}
+		r.pos = r.end
+		if r.eof {
+			return nil
+		}
+		if err := r.fill(); err != nil {
+			return err
+		}
+	}
+}
+
+func (r *csvReader) Format() Format { return r.format }
+
+func (r *csvReader) Next(b *Batch) error {
+	nc := len(r.cols)
+	b.reset(nc)
+	limit := r.opts.batchRows(nc)
+	if r.pre.Len() > 0 {
+		for c := 0; c < nc; c++ {
+			b.addCell(r.pre.Cell(0, c), r.pre.Missing(0, c))
+		}
+		b.lines = append(b.lines, r.pre.lines[0])
+		r.pre.reset(nc)
+	}
+	for b.Len() < limit {
+		cells := len(b.miss)
+		n, line, err := r.record(b)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if n != nc {
+			b.truncateTo(cells)
+			if err := r.bad(line, fmt.Sprintf("ragged row: %d fields, the header has %d", n, nc)); err != nil {
+				return err
+			}
+			continue
+		}
+		b.lines = append(b.lines, line)
+	}
+	r.rows += b.Len()
+	if b.Len() == 0 {
+		if r.rows == 0 && r.skipped.Count == 0 {
+			return &config.InputError{File: r.path, Line: r.line, Msg: "header but no data rows"}
+		}
+		return io.EOF
+	}
+	return nil
+}

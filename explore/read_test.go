@@ -1,0 +1,209 @@
+package explore
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// readAll returns the header and every row of path.
+func readAll(t *testing.T, path string, opts ReadOptions) ([]string, [][]string, Reader, error) {
+	t.Helper()
+	r, err := Open(path, opts)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer r.Close()
+	var rows [][]string
+	var b Batch
+	for {
+		err := r.Next(&b)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return r.Columns(), rows, r, err
+		}
+		for i := 0; i < b.Len(); i++ {
+			row := b.Row(i)
+			for c := range row {
+				if b.Missing(i, c) {
+					row[c] = "<NA>"
+				}
+			}
+			rows = append(rows, row)
+		}
+	}
+	return r.Columns(), rows, r, nil
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadShippedData(t *testing.T) {
+	cases := []struct {
+		file   string
+		rows   int
+		cols   int
+		format Format
+		first  string // column 0 of row 0
+	}{
+		{"seattle-weather.csv", 1461, 6, FormatCSV, "2012-01-01"},
+		{"stocks.csv", 560, 3, FormatCSV, "MSFT"},
+		{"cars.json", 406, 9, FormatJSON, "chevrolet chevelle malibu"},
+		{"penguins.json", 344, 7, FormatJSON, "Adelie"},
+		{"penguins.parquet", 344, 7, FormatParquet, "Adelie"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			cols, rows, r, err := readAll(t, filepath.Join("testdata", c.file), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != c.rows || len(cols) != c.cols || r.Format() != c.format {
+				t.Fatalf("got %d rows, %d cols, %s; want %d, %d, %s", len(rows), len(cols), r.Format(), c.rows, c.cols, c.format)
+			}
+			if rows[0][0] != c.first {
+				t.Errorf("row 0 col 0 = %q, want %q", rows[0][0], c.first)
+			}
+		})
+	}
+}
+
+func TestCSVDialects(t *testing.T) {
+	cases := []struct {
+		name, content string
+		cols          []string
+		rows          [][]string
+	}{
+		{"comma", "a,b\n1,2\n3,4\n", []string{"a", "b"}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"semicolon", "a;b\n1,5;2\n3;4\n", []string{"a", "b"}, [][]string{{"1,5", "2"}, {"3", "4"}}},
+		{"pipe", "a|b|c\nx|y|z\n", []string{"a", "b", "c"}, [][]string{{"x", "y", "z"}}},
+		{"tab", "a\tb\n1\t2\n", []string{"a", "b"}, [][]string{{"1", "2"}}},
+		{"bom crlf", "\xEF\xBB\xBFa,b\r\n1,2\r\n3,4", []string{"a", "b"}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"quoted newline", "id,text\n1,\"hello\nworld, \"\"quoted\"\"\"\n2,plain\n", []string{"id", "text"},
+			[][]string{{"1", "hello\nworld, \"quoted\""}, {"2", "plain"}}},
+		{"no header", "1,2\n3,4\n", []string{"column_1", "column_2"}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"missing tokens", "a,b\nNA,\nN/A,null\nNaN,x\n", []string{"a", "b"},
+			[][]string{{"<NA>", "<NA>"}, {"<NA>", "<NA>"}, {"<NA>", "x"}}},
+		{"blank lines", "a,b\n\n1,2\n\n", []string{"a", "b"}, [][]string{{"1", "2"}}},
+		{"trailing empty field", "a,b\n1,\n", []string{"a", "b"}, [][]string{{"1", "<NA>"}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols, rows, _, err := readAll(t, writeFile(t, "f.csv", c.content), ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(cols, "|") != strings.Join(c.cols, "|") {
+				t.Fatalf("cols %q, want %q", cols, c.cols)
+			}
+			if len(rows) != len(c.rows) {
+				t.Fatalf("rows %q, want %q", rows, c.rows)
+			}
+			for i := range rows {
+				if strings.Join(rows[i], "|") != strings.Join(c.rows[i], "|") {
+					t.Errorf("row %d = %q, want %q", i, rows[i], c.rows[i])
+				}
+			}
+		})
+	}
+}
+
+func TestGzipAndJSONL(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "x.jsonl.gz")
+	f, _ := os.Create(p)
+	zw := gzip.NewWriter(f)
+	io.WriteString(zw, "{\"a\":1,\"b\":\"x\"}\n\n{\"a\":null,\"b\":\"y\",\"c\":true}\n{\"a\":2.5,\"b\":{\"k\":[1,2]}}\n")
+	zw.Close()
+	f.Close()
+	cols, rows, r, err := readAll(t, p, ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Format() != FormatJSONL || strings.Join(cols, ",") != "a,b,c" || len(rows) != 3 {
+		t.Fatalf("format %s cols %v rows %v", r.Format(), cols, rows)
+	}
+	want := [][]string{{"1", "x", "<NA>"}, {"<NA>", "y", "true"}, {"2.5", `{"k":[1,2]}`, "<NA>"}}
+	for i := range want {
+		if strings.Join(rows[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("row %d = %q, want %q", i, rows[i], want[i])
+		}
+	}
+	// gzip detected by magic even without the extension.
+	q := filepath.Join(dir, "plain.csv")
+	f, _ = os.Create(q)
+	zw = gzip.NewWriter(f)
+	io.WriteString(zw, "a,b\n1,2\n")
+	zw.Close()
+	f.Close()
+	_, rows, _, err = readAll(t, q, ReadOptions{})
+	if err != nil || len(rows) != 1 || rows[0][1] != "2" {
+		t.Fatalf("gzip by magic: %v %v", rows, err)
+	}
+}
+
+func TestMalformedInput(t *testing.T) {
+	long := "a,b\n1,2\n" + strings.Repeat("x", 2000) + ",3\n4,5\n"
+	cases := []struct {
+		name, file, content string
+		opts                ReadOptions
+		line                int
+		msg                 string
+		skipRows            int // rows left under OnErrorSkip; -1: error in skip mode too
+	}{
+		{"ragged", "r.csv", "a,b\n1,2\n3\n4,5,6\n7,8\n", ReadOptions{}, 3, "ragged", 2},
+		{"unterminated quote", "q.csv", "a,b\n1,2\n3,\"oops\n", ReadOptions{}, 3, "unterminated", 1},
+		{"invalid utf8", "u.csv", "a,b\n1,2\n\xff\xfe,3\n4,5\n", ReadOptions{}, 3, "UTF-8", 2},
+		{"long line", "l.csv", long, ReadOptions{MaxLineBytes: 1000}, 3, "longer than", 2},
+		{"empty", "e.csv", "", ReadOptions{}, 1, "empty", -1},
+		{"header only", "h.csv", "a,b\n", ReadOptions{}, 2, "no data rows", -1},
+		{"json syntax", "j.json", "[{\"a\":1},\n{\"a\":2,}\n]", ReadOptions{}, 2, "invalid JSON", -1},
+		{"json not object", "n.json", "[{\"a\":1},\n[1,2],\n{\"a\":3}]", ReadOptions{}, 2, "not a JSON object", 2},
+		{"jsonl bad line", "b.jsonl", "{\"a\":1}\n{\"a\":\n{\"a\":3}\n", ReadOptions{}, 2, "invalid JSON", 2},
+		{"jsonl invalid utf8", "v.jsonl", "{\"a\":1}\n{\"a\":\"\xff\"}\n", ReadOptions{}, 2, "UTF-8", 1},
+		{"empty json array", "ea.json", "[]", ReadOptions{}, 1, "no records", -1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := writeFile(t, c.file, c.content)
+			_, _, _, err := readAll(t, p, c.opts)
+			var ie *config.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error %v (%T), want *config.InputError", err, err)
+			}
+			if ie.File != p || ie.Line != c.line || !strings.Contains(ie.Msg, c.msg) {
+				t.Errorf("got %s:%d %q; want line %d containing %q", ie.File, ie.Line, ie.Msg, c.line, c.msg)
+			}
+			opts := c.opts
+			opts.OnError = OnErrorSkip
+			_, rows, r, err := readAll(t, p, opts)
+			if c.skipRows < 0 {
+				if !config.IsInput(err) {
+					t.Fatalf("skip mode: error %v, want InputError", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("skip mode: %v", err)
+			}
+			s := r.Skipped()
+			if len(rows) != c.skipRows || s.Count < 1 || len(s.Examples) == 0 || s.Examples[0].Line != c.line {
+				t.Errorf("skip mode: %d rows, report %+v; want %d rows, first example at line %d", len(rows), s, c.skipRows, c.line)
+			}
+		})
+	}
+}
