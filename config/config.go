@@ -1,0 +1,202 @@
+package config
+
+import (
+	"time"
+)
+
+// Layer names where a setting came from. Layers are applied lowest first;
+// a higher layer overrides a lower one key by key (runners: name by name).
+type Layer string
+
+// The layers, lowest first.
+const (
+	LayerDefault   Layer = "default"   // built into the binary
+	LayerUser      Layer = "user"      // $XDG_CONFIG_HOME/lathe/config.yaml
+	LayerTeam      Layer = "team"      // the runners file named by runners_file or LATHE_RUNNERS
+	LayerWorkspace Layer = "workspace" // lathe.yaml at the workspace root
+	LayerEnv       Layer = "env"       // LATHE_* environment variables
+	LayerFlag      Layer = "flag"      // command-line flags
+)
+
+// Runner types. Kubernetes is reserved for a later release: a runner with
+// type kubernetes is rejected with a message saying so, rather than accepted
+// and failing at launch time.
+const (
+	RunnerLocal  = "local"  // a plain subprocess on this machine, no isolation
+	RunnerDocker = "docker" // a container on a Docker daemon (local, ssh://, tcp:// + TLS, or a context)
+)
+
+// Config is the merged configuration of one Lathe invocation.
+type Config struct {
+	// Name names the workspace; it defaults to the workspace directory's base name.
+	Name string `json:"name"`
+	// DefaultRunner is the runner used when a command names none; it must name a runner.
+	DefaultRunner string `json:"default_runner"`
+	// RunnersFile is the team runners file actually loaded (absolute), or "".
+	RunnersFile string `json:"runners_file,omitempty"`
+	// Runners are merged by name across layers; the built-in "local" runner
+	// is always present unless a layer redefines it.
+	Runners []Runner `json:"runners"`
+	Explore Explore  `json:"explore"`
+	Runs    Runs     `json:"runs"`
+	Serve   Serve    `json:"serve"`
+	UI      UI       `json:"ui"`
+
+	// Files lists the configuration files that were read, lowest layer first.
+	Files []LayerFile `json:"files"`
+
+	origins map[string]Origin
+}
+
+// LayerFile is one configuration file that took part in a Load.
+type LayerFile struct {
+	Layer Layer  `json:"layer"`
+	Path  string `json:"path"`
+}
+
+// Runner is one place runs can be launched.
+type Runner struct {
+	Name string `json:"name"`
+	// Type is RunnerLocal or RunnerDocker.
+	Type string `json:"type"`
+	// Host is a Docker endpoint: ssh://[user@]host[:port], tcp://host[:port]
+	// or unix:///path. Empty means DOCKER_HOST or the current docker context.
+	Host string `json:"host,omitempty"`
+	// Context names a docker context (docker context ls); exclusive with Host.
+	Context string `json:"context,omitempty"`
+	// GPUs says which GPUs runs may use; the zero value means none.
+	GPUs GPUSpec `json:"gpus"`
+	// MaxConcurrent is how many runs may execute at once here (default 1);
+	// the rest queue.
+	MaxConcurrent int `json:"max_concurrent"`
+	// TLS holds client certificate paths for a tcp:// host.
+	TLS *TLSPaths `json:"tls,omitempty"`
+	// Image is the default image for runs on a docker runner that name none.
+	Image string `json:"image,omitempty"`
+	// Env is set in every run's environment. Secret-looking names are
+	// rejected: list them in PassEnv instead.
+	Env map[string]string `json:"env,omitempty"`
+	// PassEnv names variables copied from the launching process's environment
+	// into the run (how secrets such as WANDB_API_KEY reach a run).
+	PassEnv []string `json:"pass_env,omitempty"`
+}
+
+// TLSPaths are the client-side TLS files for a tcp:// Docker host. They are
+// paths, never inline PEM: ~ is expanded and relative paths are resolved
+// against the file that names them.
+type TLSPaths struct {
+	CA   string `json:"ca,omitempty"`
+	Cert string `json:"cert,omitempty"`
+	Key  string `json:"key,omitempty"`
+}
+
+// Explore configures data profiling.
+type Explore struct {
+	// MissingValues are the cell texts read as missing (default "", NA, N/A, null, NaN).
+	MissingValues []string `json:"missing_values"`
+	// SampleRows bounds the rows loaded into memory for the table view.
+	SampleRows int `json:"sample_rows"`
+	// HistogramBins is the number of histogram bins per numeric column.
+	HistogramBins int `json:"histogram_bins"`
+	// TopValues is how many most-frequent values a profile lists per column.
+	TopValues int    `json:"top_values"`
+	Alerts    Alerts `json:"alerts"`
+}
+
+// Alerts are the profile's quality-alert thresholds. The defaults follow
+// ydata-profiling (config_default.yaml and its alert_value(p) = p > 0.01).
+type Alerts struct {
+	Missing         float64 `json:"missing"`          // alert when the missing fraction exceeds this
+	Zeros           float64 `json:"zeros"`            // alert when the fraction of zeros exceeds this
+	Infinite        float64 `json:"infinite"`         // alert when the fraction of ±Inf exceeds this
+	HighCorrelation float64 `json:"high_correlation"` // alert when |correlation| of two columns is at least this
+	Skewness        float64 `json:"skewness"`         // alert when |skewness| exceeds this
+	HighCardinality int     `json:"high_cardinality"` // alert when a categorical column has more distinct values
+	Imbalance       float64 `json:"imbalance"`        // alert when a categorical column's imbalance (1 - normalized entropy) exceeds this
+}
+
+// Runs configures how runs are launched and read.
+type Runs struct {
+	// StopGrace is how long a stopped run gets between SIGTERM and SIGKILL
+	// (default 10s, as docker stop).
+	StopGrace time.Duration `json:"stop_grace"`
+	// MetricFormats are the stdout line formats read as metrics: "json"
+	// (always on by default), "equals" (key=value), "colon" (key: value (step N)).
+	MetricFormats []string `json:"metric_formats"`
+}
+
+// Serve configures lathe serve --ssh.
+type Serve struct {
+	// SSHAddr is the listen address (default 127.0.0.1:2222: loopback only).
+	SSHAddr string `json:"ssh_addr"`
+	// AuthorizedKeys is the public keys allowed in. No default: serving is
+	// an explicit decision.
+	AuthorizedKeys string `json:"authorized_keys,omitempty"`
+	// HostKey is the server key path; "" means .lathe/ssh_host_ed25519_key.
+	HostKey string `json:"host_key,omitempty"`
+	// MaxSessions caps concurrent SSH sessions.
+	MaxSessions int `json:"max_sessions"`
+}
+
+// UI configures the terminal interface.
+type UI struct {
+	// Theme is auto (follow the terminal's background), dark or light.
+	Theme string `json:"theme"`
+	// Refresh is the redraw period of live charts.
+	Refresh time.Duration `json:"refresh"`
+}
+
+// defaults returns the built-in layer.
+func defaults() *Config {
+	return &Config{
+		DefaultRunner: "local",
+		Runners:       []Runner{{Name: "local", Type: RunnerLocal, MaxConcurrent: 1}},
+		Explore: Explore{
+			MissingValues: []string{"", "NA", "N/A", "null", "NaN"},
+			SampleRows:    100000,
+			HistogramBins: 20, // fits an 80-column terminal; ydata uses 50 for HTML
+			TopValues:     10, // ydata-profiling n_freq_table_max
+			Alerts: Alerts{
+				Missing:         0.01,
+				Zeros:           0.01,
+				Infinite:        0.01,
+				HighCorrelation: 0.9,
+				Skewness:        20,
+				HighCardinality: 50,
+				Imbalance:       0.5,
+			},
+		},
+		Runs: Runs{
+			StopGrace:     10 * time.Second,
+			MetricFormats: []string{"json"},
+		},
+		Serve: Serve{
+			SSHAddr:     "127.0.0.1:2222",
+			MaxSessions: 16,
+		},
+		UI: UI{
+			Theme:   "auto",
+			Refresh: 250 * time.Millisecond,
+		},
+		origins: map[string]Origin{},
+	}
+}
+
+// Runner returns the runner with that name.
+func (c *Config) Runner(name string) (Runner, bool) {
+	for _, r := range c.Runners {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return Runner{}, false
+}
+
+// RunnerNames returns the runner names in order.
+func (c *Config) RunnerNames() []string {
+	names := make([]string, len(c.Runners))
+	for i, r := range c.Runners {
+		names[i] = r.Name
+	}
+	return names
+}
