@@ -19,13 +19,16 @@ type GPUSpec struct {
 // IsZero reports whether the spec asks for no GPUs.
 func (g GPUSpec) IsZero() bool { return !g.All && g.Count == 0 && len(g.Devices) == 0 }
 
-// String renders the spec as ParseGPUSpec reads it: "all", "2", "0,2", or "".
+// String renders the spec as ParseGPUSpec reads it back: "all", "2", "0,2",
+// "[3]" (one device, so as not to read as a count), or "".
 func (g GPUSpec) String() string {
 	switch {
 	case g.All:
 		return "all"
 	case g.Count > 0:
 		return strconv.Itoa(g.Count)
+	case len(g.Devices) == 1 && g.Devices[0] != "" && strings.Trim(g.Devices[0], "0123456789") == "":
+		return "[" + g.Devices[0] + "]" // "3" would read back as a count
 	default:
 		return strings.Join(g.Devices, ",")
 	}
