@@ -1,0 +1,441 @@
+package experiments
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// Status is a run's lifecycle state.
+type Status string
+
+const (
+	StatusQueued    Status = "queued"
+	StatusRunning   Status = "running"
+	StatusCompleted Status = "completed"
+	StatusFailed    Status = "failed"
+	StatusStopped   Status = "stopped"
+	StatusOOMKilled Status = "oom_killed"
+	StatusLost      Status = "lost"
+)
+
+// Statuses lists every run status, in lifecycle order.
+var Statuses = []Status{StatusQueued, StatusRunning, StatusCompleted, StatusFailed, StatusStopped, StatusOOMKilled, StatusLost}
+
+// Valid reports whether s is one of Statuses.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Terminal reports whether a run in this status will not change by itself.
+func (s Status) Terminal() bool {
+	switch s {
+	case StatusCompleted, StatusFailed, StatusStopped, StatusOOMKilled, StatusLost:
+		return true
+	}
+	return false
+}
+
+// CodeVersion is the workspace's code when the run started.
+type CodeVersion struct {
+	Commit  string `json:"commit,omitempty"`
+	Dirty   bool   `json:"dirty"`
+	DiffSHA string `json:"diff_sha256,omitempty"` // object holding `git diff HEAD`
+}
+
+// Run is one execution of a command on a runner.
+type Run struct {
+	ID          string            `json:"id"`
+	Name        string            `json:"name"`
+	Status      Status            `json:"status"`
+	Runner      string            `json:"runner"`
+	Host        string            `json:"host,omitempty"`
+	Image       string            `json:"image,omitempty"`
+	ImageDigest string            `json:"image_digest,omitempty"`
+	Command     []string          `json:"command"`
+	Params      map[string]any    `json:"params"`
+	Env         map[string]string `json:"env,omitempty"` // redacted on write
+	Workdir     string            `json:"workdir,omitempty"`
+	Resources   map[string]string `json:"resources,omitempty"`
+	Code        CodeVersion       `json:"code"`
+	GPUs        string            `json:"gpus,omitempty"`
+	GPUIDs      []string          `json:"gpu_ids,omitempty"`
+	GPUInfo     string            `json:"gpu_info,omitempty"`
+	Priority    int               `json:"priority"`
+	ExitCode    *int              `json:"exit_code"`
+	Error       string            `json:"error,omitempty"`
+	Created     time.Time         `json:"created_at"`
+	Started     time.Time         `json:"started_at"`
+	Ended       time.Time         `json:"ended_at"`
+	ParentID    string            `json:"parent_id,omitempty"`
+	RerunOf     string            `json:"rerun_of,omitempty"`
+	StudyID     int64             `json:"study_id,omitempty"`
+	TrialNumber int               `json:"trial_number,omitempty"`
+	ContainerID string            `json:"container_id,omitempty"`
+	PID         int               `json:"pid,omitempty"`
+	LogOffset   int64             `json:"log_offset,omitempty"`
+	LogTime     time.Time         `json:"log_time"`
+}
+
+// NewRunID returns a fresh run id: "r" and 11 base-32 characters (55 random
+// bits), short enough to type and, with prefix resolution, to abbreviate.
+func NewRunID() string {
+	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz" // Crockford base 32, lower case
+	var b [11]byte
+	rand.Read(b[:])
+	out := make([]byte, 1, 12)
+	out[0] = 'r'
+	for _, c := range b {
+		out = append(out, alphabet[c&31])
+	}
+	return string(out)
+}
+
+const runColumns = `id, name, status, runner, host, image, image_digest, command, params, env, workdir,
+	resources, code_commit, code_dirty, code_diff, gpus, gpu_ids, gpu_info, priority, exit_code, error,
+	created, started, ended, parent_id, rerun_of, study_id, trial_number, container_id, pid, log_offset, log_time`
+
+func (r *Run) args() ([]any, error) {
+	if r.Status == "" {
+		r.Status = StatusQueued
+	}
+	if !r.Status.Valid() {
+		return nil, config.Inputf("run status %q is not one of %v", r.Status, Statuses)
+	}
+	r.Env = RedactEnv(r.Env)
+	cmd, err := marshalJSON(r.Command, "[]")
+	if err != nil {
+		return nil, fmt.Errorf("command: %w", err)
+	}
+	params, err := marshalJSON(r.Params, "{}")
+	if err != nil {
+		return nil, fmt.Errorf("params: %w", err)
+	}
+	env, _ := marshalJSON(r.Env, "{}")
+	res, _ := marshalJSON(r.Resources, "{}")
+	gpuIDs, _ := marshalJSON(r.GPUIDs, "[]")
+	var exit any
+	if r.ExitCode != nil {
+		exit = *r.ExitCode
+	}
+	var study, trial any
+	if r.StudyID != 0 {
+		study, trial = r.StudyID, r.TrialNumber
+	}
+	return []any{r.ID, r.Name, string(r.Status), r.Runner, r.Host, r.Image, r.ImageDigest, cmd, params, env, r.Workdir,
+		res, r.Code.Commit, r.Code.Dirty, r.Code.DiffSHA, r.GPUs, gpuIDs, r.GPUInfo, r.Priority, exit, r.Error,
+		toNanos(r.Created), toNanos(r.Started), toNanos(r.Ended), nullString(r.ParentID), nullString(r.RerunOf),
+		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime)}, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRun(sc scanner) (Run, error) {
+	var r Run
+	var status, cmd, params, env, res, gpuIDs string
+	var exit, study, trial sql.NullInt64
+	var created, started, ended, logTime sql.NullInt64
+	var parent, rerun sql.NullString
+	err := sc.Scan(&r.ID, &r.Name, &status, &r.Runner, &r.Host, &r.Image, &r.ImageDigest, &cmd, &params, &env, &r.Workdir,
+		&res, &r.Code.Commit, &r.Code.Dirty, &r.Code.DiffSHA, &r.GPUs, &gpuIDs, &r.GPUInfo, &r.Priority, &exit, &r.Error,
+		&created, &started, &ended, &parent, &rerun, &study, &trial, &r.ContainerID, &r.PID, &r.LogOffset, &logTime)
+	if err != nil {
+		return r, err
+	}
+	r.Status = Status(status)
+	if err := unmarshalJSON(cmd, &r.Command); err != nil {
+		return r, fmt.Errorf("run %s command: %w", r.ID, err)
+	}
+	if err := unmarshalJSON(params, &r.Params); err != nil {
+		return r, fmt.Errorf("run %s params: %w", r.ID, err)
+	}
+	if err := unmarshalJSON(env, &r.Env); err != nil {
+		return r, fmt.Errorf("run %s env: %w", r.ID, err)
+	}
+	if err := unmarshalJSON(res, &r.Resources); err != nil {
+		return r, fmt.Errorf("run %s resources: %w", r.ID, err)
+	}
+	if err := unmarshalJSON(gpuIDs, &r.GPUIDs); err != nil {
+		return r, fmt.Errorf("run %s gpu_ids: %w", r.ID, err)
+	}
+	if exit.Valid {
+		c := int(exit.Int64)
+		r.ExitCode = &c
+	}
+	r.Created, r.Started, r.Ended, r.LogTime = fromNanos(created), fromNanos(started), fromNanos(ended), fromNanos(logTime)
+	r.ParentID, r.RerunOf = parent.String, rerun.String
+	r.StudyID, r.TrialNumber = study.Int64, int(trial.Int64)
+	return r, nil
+}
+
+// CreateRun inserts r, filling in ID (when empty), Status (queued) and
+// Created (now) first; r is updated in place. Secret-looking environment
+// values are redacted before they reach the disk.
+func (s *Store) CreateRun(ctx context.Context, r *Run) error {
+	autoID := r.ID == ""
+	if r.Created.IsZero() {
+		r.Created = time.Now().UTC()
+	}
+	for attempt := 0; ; attempt++ {
+		if autoID {
+			r.ID = NewRunID()
+		}
+		args, err := r.args()
+		if err != nil {
+			return err
+		}
+		err = s.write(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
+				return err
+			}
+			if r.StudyID != 0 {
+				return addEdge(ctx, tx, Edge{From: Node{KindStudy, fmt.Sprint(r.StudyID)}, To: Node{KindRun, r.ID}, Kind: EdgeTrialOf})
+			}
+			return nil
+		})
+		if err != nil && autoID && isUniqueViolation(err) && attempt < 3 {
+			continue // a random id collided; draw another
+		}
+		if err != nil {
+			return fmt.Errorf("create run: %w", err)
+		}
+		return nil
+	}
+}
+
+// GetRun returns the run with this exact id; the error wraps ErrNotFound
+// when there is none.
+func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+// ResolveRun expands a run id prefix typed by a user into the full id. An
+// unknown or ambiguous prefix is an InputError.
+func (s *Store) ResolveRun(ctx context.Context, prefix string) (string, error) {
+	if prefix == "" {
+		return "", &config.InputError{Field: "run", Msg: "empty run id"}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6`, prefix, prefix+"\xff")
+	if err != nil {
+		return "", err
+	}
+	ids, err := collectStrings(rows)
+	if err != nil {
+		return "", err
+	}
+	for _, id := range ids {
+		if id == prefix {
+			return id, nil
+		}
+	}
+	switch len(ids) {
+	case 0:
+		return "", &config.InputError{Field: "run", Msg: fmt.Sprintf("no run %q (see `lathe runs ls`)", prefix), Err: ErrNotFound}
+	case 1:
+		return ids[0], nil
+	}
+	return "", &config.InputError{Field: "run", Msg: fmt.Sprintf("run id %q is ambiguous: it matches %s...", prefix, strings.Join(ids, ", "))}
+}
+
+// UpdateRun applies fn to the current record inside one write transaction
+// and stores the result, so concurrent updaters (a runner writing the status,
+// an ingester writing the log offset) never overwrite each other's fields
+// with stale copies. fn must not change the ID; returning an error aborts.
+func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error) (Run, error) {
+	var out Run
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("run %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		oldStudy := r.StudyID
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.ID != id {
+			return fmt.Errorf("update run %s: the id cannot change (to %q)", id, r.ID)
+		}
+		args, err := r.args()
+		if err != nil {
+			return err
+		}
+		sets := strings.Split(runColumns, ",")
+		for i := range sets {
+			sets[i] = strings.TrimSpace(sets[i]) + " = ?"
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET `+strings.Join(sets[1:], ", ")+` WHERE id = ?`, append(args[1:], id)...); err != nil {
+			return err
+		}
+		if r.StudyID != 0 && r.StudyID != oldStudy {
+			if err := addEdge(ctx, tx, Edge{From: Node{KindStudy, fmt.Sprint(r.StudyID)}, To: Node{KindRun, r.ID}, Kind: EdgeTrialOf}); err != nil {
+				return err
+			}
+		}
+		out = r
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("update run %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// RunFilter selects runs for ListRuns; zero fields match everything.
+type RunFilter struct {
+	Status  []Status
+	Runner  string
+	StudyID int64
+	Limit   int // 0: no limit
+}
+
+// ListRuns returns runs, newest first.
+func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
+	var where []string
+	var args []any
+	if len(f.Status) > 0 {
+		where = append(where, "status IN ("+placeholders(len(f.Status))+")")
+		for _, st := range f.Status {
+			args = append(args, string(st))
+		}
+	}
+	if f.Runner != "" {
+		where = append(where, "runner = ?")
+		args = append(args, f.Runner)
+	}
+	if f.StudyID != 0 {
+		where = append(where, "study_id = ?")
+		args = append(args, f.StudyID)
+	}
+	q := `SELECT ` + runColumns + ` FROM runs`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created DESC, rowid DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RunInput is a dataset version given to a run under a name.
+type RunInput struct {
+	Name    string  `json:"name"`
+	Dataset Dataset `json:"dataset"`
+}
+
+// AddRunInput records that the run was given dataset version datasetID as
+// input name, together with the dataset→run `used` lineage edge.
+func (s *Store) AddRunInput(ctx context.Context, runID, name string, datasetID int64) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO run_inputs (run_id, name, dataset_id) VALUES (?, ?, ?)
+			ON CONFLICT (run_id, name) DO UPDATE SET dataset_id = excluded.dataset_id`, runID, name, datasetID); err != nil {
+			return err
+		}
+		return addEdge(ctx, tx, Edge{From: Node{KindDataset, fmt.Sprint(datasetID)}, To: Node{KindRun, runID}, Kind: EdgeUsed})
+	})
+	if err != nil {
+		return fmt.Errorf("add input %s to run %s: %w", name, runID, err)
+	}
+	return nil
+}
+
+// RunInputs lists the run's inputs by name.
+func (s *Store) RunInputs(ctx context.Context, runID string) ([]RunInput, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT i.name, `+prefixed("d.", datasetColumns)+`
+		FROM run_inputs i JOIN datasets d ON d.id = i.dataset_id WHERE i.run_id = ? ORDER BY i.name`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunInput
+	for rows.Next() {
+		var in RunInput
+		var err error
+		in.Dataset, err = scanDataset(rows, &in.Name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i := range parts {
+		parts[i] = p + strings.TrimSpace(parts[i])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func collectStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// marshalJSON encodes v, writing empty (nil map or slice) as def so that the
+// columns always hold the JSON type readers expect.
+func marshalJSON(v any, def string) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(b) == "null" {
+		return def, nil
+	}
+	return string(b), nil
+}
+
+func unmarshalJSON(s string, v any) error {
+	if s == "" || s == "null" {
+		return nil
+	}
+	return json.Unmarshal([]byte(s), v)
+}

@@ -1,0 +1,217 @@
+package experiments
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migration is one step of the schema. Migrations are append-only: once a
+// version has shipped, its SQL never changes; fix things with a new version.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// Conventions: times are INTEGER unix nanoseconds (NULL = not yet); JSON
+// columns hold compact JSON text; lineage node ids are TEXT (a run's id, or
+// the decimal row id of a dataset version, artifact or study), so one edges
+// table can join any kind to any kind.
+var migrations = []migration{
+	{1, "initial schema", `
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+
+-- One row per (content, path): the same bytes registered at two paths are two
+-- versions, the same bytes registered twice at one path are one.
+CREATE TABLE datasets (
+	id      INTEGER PRIMARY KEY,
+	sha256  TEXT NOT NULL CHECK (length(sha256) = 64),
+	path    TEXT NOT NULL,
+	format  TEXT NOT NULL DEFAULT '',
+	size    INTEGER NOT NULL DEFAULT 0,
+	rows    INTEGER,                       -- NULL: not counted
+	schema  TEXT NOT NULL DEFAULT 'null',  -- JSON, as the profiler reports it
+	created INTEGER NOT NULL,
+	UNIQUE (sha256, path)
+);
+CREATE INDEX datasets_by_path ON datasets (path, created);
+
+CREATE TABLE studies (
+	id      INTEGER PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	spec    TEXT NOT NULL,                 -- the spec as JSON
+	status  TEXT NOT NULL CHECK (status IN ('created','running','completed','failed','stopped')),
+	state   TEXT NOT NULL DEFAULT 'null',  -- optimizer state (JSON) for resume
+	created INTEGER NOT NULL,
+	updated INTEGER NOT NULL
+);
+
+CREATE TABLE runs (
+	id            TEXT PRIMARY KEY,
+	name          TEXT NOT NULL DEFAULT '',
+	status        TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','stopped','oom_killed','lost')),
+	runner        TEXT NOT NULL DEFAULT '',
+	host          TEXT NOT NULL DEFAULT '',
+	image         TEXT NOT NULL DEFAULT '',
+	image_digest  TEXT NOT NULL DEFAULT '',
+	command       TEXT NOT NULL DEFAULT '[]',  -- JSON array of argv
+	params        TEXT NOT NULL DEFAULT '{}',  -- JSON object
+	env           TEXT NOT NULL DEFAULT '{}',  -- JSON object, secrets redacted
+	workdir       TEXT NOT NULL DEFAULT '',
+	resources     TEXT NOT NULL DEFAULT '{}',  -- JSON: cpus, memory, shm_size, ...
+	code_commit   TEXT NOT NULL DEFAULT '',
+	code_dirty    INTEGER NOT NULL DEFAULT 0,
+	code_diff     TEXT NOT NULL DEFAULT '',    -- object sha256 of the uncommitted diff
+	gpus          TEXT NOT NULL DEFAULT '',    -- the request: all | N | 0,2 | UUIDs
+	gpu_ids       TEXT NOT NULL DEFAULT '[]',  -- JSON: devices actually assigned
+	gpu_info      TEXT NOT NULL DEFAULT '',    -- model and driver, when known
+	priority      INTEGER NOT NULL DEFAULT 0,
+	exit_code     INTEGER,                     -- NULL until it exits
+	error         TEXT NOT NULL DEFAULT '',
+	created       INTEGER NOT NULL,
+	started       INTEGER,
+	ended         INTEGER,
+	parent_id     TEXT REFERENCES runs (id),
+	rerun_of      TEXT REFERENCES runs (id),
+	study_id      INTEGER REFERENCES studies (id),
+	trial_number  INTEGER,
+	container_id  TEXT NOT NULL DEFAULT '',
+	pid           INTEGER NOT NULL DEFAULT 0,
+	log_offset    INTEGER NOT NULL DEFAULT 0,  -- output consumed so far (runner-defined unit)
+	log_time      INTEGER                      -- time of the last log line stored, for docker logs --since
+);
+CREATE INDEX runs_by_created ON runs (created);
+CREATE INDEX runs_by_status ON runs (status, runner);
+CREATE INDEX runs_by_study ON runs (study_id, trial_number);
+
+-- The dataset versions a run was given, under the name it sees
+-- (LATHE_INPUT_<NAME>).
+CREATE TABLE run_inputs (
+	run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	dataset_id INTEGER NOT NULL REFERENCES datasets (id),
+	PRIMARY KEY (run_id, name)
+);
+
+-- value NULL stands for NaN, which SQLite cannot store.
+CREATE TABLE metrics (
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	key    TEXT NOT NULL,
+	step   INTEGER NOT NULL,
+	value  REAL,
+	time   INTEGER NOT NULL
+);
+CREATE INDEX metrics_by_run_key_step ON metrics (run_id, key, step);
+
+-- Non-numeric values from metrics lines; the last value for a key wins.
+CREATE TABLE run_properties (
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	key    TEXT NOT NULL,
+	value  TEXT NOT NULL,  -- JSON
+	time   INTEGER NOT NULL,
+	PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+
+CREATE TABLE logs (
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	seq    INTEGER NOT NULL,  -- 1, 2, ... per run, assigned by the store
+	stream TEXT NOT NULL CHECK (stream IN ('stdout','stderr','system')),
+	time   INTEGER NOT NULL,
+	line   TEXT NOT NULL,
+	PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE artifacts (
+	id      INTEGER PRIMARY KEY,
+	run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	path    TEXT NOT NULL,  -- slash-separated, relative to LATHE_OUTPUT_DIR
+	sha256  TEXT NOT NULL CHECK (length(sha256) = 64),
+	size    INTEGER NOT NULL,
+	created INTEGER NOT NULL,
+	UNIQUE (run_id, path)
+);
+CREATE INDEX artifacts_by_sha ON artifacts (sha256);
+
+CREATE TABLE trials (
+	id       INTEGER PRIMARY KEY,
+	study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+	number   INTEGER NOT NULL,  -- 1, 2, ... per study, assigned by the store
+	status   TEXT NOT NULL CHECK (status IN ('pending','running','completed','failed','pruned','stopped')),
+	params   TEXT NOT NULL DEFAULT '{}',  -- JSON
+	metrics  TEXT NOT NULL DEFAULT '{}',  -- JSON: final value per metric
+	feasible INTEGER,                     -- NULL until known
+	run_id   TEXT REFERENCES runs (id),
+	error    TEXT NOT NULL DEFAULT '',
+	created  INTEGER NOT NULL,
+	ended    INTEGER,
+	UNIQUE (study_id, number)
+);
+CREATE INDEX trials_by_run ON trials (run_id);
+
+-- Edges point downstream, from the upstream node to the one made from it:
+--   used          dataset  -> run
+--   produced      run      -> artifact (or dataset, when an output is registered)
+--   derived_from  dataset  -> dataset (source -> derived)
+--   trial_of      study    -> run
+CREATE TABLE edges (
+	id        INTEGER PRIMARY KEY,
+	from_kind TEXT NOT NULL CHECK (from_kind IN ('dataset','run','artifact','study')),
+	from_id   TEXT NOT NULL,
+	to_kind   TEXT NOT NULL CHECK (to_kind IN ('dataset','run','artifact','study')),
+	to_id     TEXT NOT NULL,
+	kind      TEXT NOT NULL CHECK (kind IN ('used','produced','derived_from','trial_of')),
+	operation TEXT NOT NULL DEFAULT '',
+	params    TEXT NOT NULL DEFAULT '{}',  -- JSON
+	created   INTEGER NOT NULL,
+	UNIQUE (from_kind, from_id, to_kind, to_id, kind)
+);
+CREATE INDEX edges_by_to ON edges (to_kind, to_id);
+`},
+}
+
+// SchemaLatest is the schema version this build writes.
+var SchemaLatest = migrations[len(migrations)-1].version
+
+// migrate applies pending migrations in one write transaction. BEGIN
+// IMMEDIATE (the DSN's _txlock) serialises concurrent openers: the second
+// waits for the first to commit, then re-reads the version and finds nothing
+// to do.
+func (s *Store) migrate(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return err
+		}
+		if current > SchemaLatest {
+			return fmt.Errorf("store schema version %d is newer than this lathe understands (%d); upgrade lathe", current, SchemaLatest)
+		}
+		for _, m := range migrations {
+			if m.version <= current {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UnixNano()); err != nil {
+				return err
+			}
+			// user_version mirrors the table so that `sqlite3 store.db 'pragma user_version'` answers too.
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, m.version)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,495 @@
+package experiments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+func openTestStore(t *testing.T) *Store {
+	t.Helper()
+	s, err := OpenStore(filepath.Join(t.TempDir(), "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestMigrationsApplyOnceAndIdempotent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "store.db")
+	for i := 0; i < 3; i++ {
+		s, err := OpenStore(path)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i, err)
+		}
+		v, err := s.SchemaVersion(ctx)
+		if err != nil || v != SchemaLatest {
+			t.Fatalf("open #%d: user_version = %d, %v; want %d", i, v, err, SchemaLatest)
+		}
+		var n int
+		if err := s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
+			t.Fatalf("open #%d: %d migration rows (%v), want %d", i, n, err, len(migrations))
+		}
+		var tables []string
+		rows, _ := s.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+		tables, err = collectStrings(rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"artifacts", "datasets", "edges", "logs", "meta", "metrics", "run_inputs", "run_properties", "runs", "schema_migrations", "studies", "trials"}
+		if !reflect.DeepEqual(tables, want) {
+			t.Fatalf("tables = %v, want %v", tables, want)
+		}
+		s.Close()
+	}
+}
+
+// The pragmas must hold on every pooled connection, not only the first one,
+// so hold several connections at once and ask each.
+func TestPragmasOnEveryConnection(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	var conns []interface{ Close() error }
+	for i := 0; i < 3; i++ {
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var mode string
+		var fk, busy, sync int
+		if err := c.QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		c.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk)
+		c.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busy)
+		c.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync)
+		if mode != "wal" || fk != 1 || busy != 10000 || sync != 1 {
+			t.Errorf("conn %d: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d; want wal 1 10000 1(NORMAL)", i, mode, fk, busy, sync)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec(`INSERT INTO schema_migrations VALUES (?, 'from the future', 0)`, SchemaLatest+1); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	_, err = OpenStore(path)
+	if err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("OpenStore on a newer schema: err = %v, want a 'newer' refusal", err)
+	}
+}
+
+func TestRunCRUD(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	created := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
+	r := Run{
+		Name: "baseline", Runner: "gpu1", Host: "ssh://ml@gpu1", Image: "trainer:dev", ImageDigest: "sha256:abc",
+		Command: []string{"/trainer", "--lr=0.01"}, Params: map[string]any{"lr": 0.01, "act": "relu", "hidden": 64.0},
+		Env:       map[string]string{"LATHE_RUN_ID": "x", "WANDB_API_KEY": "s3cret", "DB_URL": "postgres://u:pw@db:5432/x", "PWD": "/w"},
+		Resources: map[string]string{"memory": "2g"},
+		Code:      CodeVersion{Commit: "deadbeef", Dirty: true, DiffSHA: strings.Repeat("a", 64)},
+		GPUs:      "2", GPUIDs: []string{"0", "1"}, Priority: 5, Created: created,
+	}
+	if err := s.CreateRun(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ID) != 12 || r.ID[0] != 'r' || r.Status != StatusQueued {
+		t.Fatalf("id %q status %q; want r + 11 chars, queued", r.ID, r.Status)
+	}
+	got, err := s.GetRun(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEnv := map[string]string{"LATHE_RUN_ID": "x", "WANDB_API_KEY": Redacted, "DB_URL": "postgres://u:REDACTED@db:5432/x", "PWD": "/w"}
+	if !reflect.DeepEqual(got.Env, wantEnv) {
+		t.Errorf("env = %v, want %v", got.Env, wantEnv)
+	}
+	if !got.Created.Equal(created) || got.Params["hidden"] != 64.0 || got.Params["act"] != "relu" ||
+		!reflect.DeepEqual(got.Command, r.Command) || got.Code != r.Code || got.ExitCode != nil ||
+		!got.Started.IsZero() || !reflect.DeepEqual(got.GPUIDs, []string{"0", "1"}) || got.Priority != 5 {
+		t.Errorf("round trip mismatch:\n got %+v\nwant %+v", got, r)
+	}
+
+	started := created.Add(time.Second)
+	up, err := s.UpdateRun(ctx, r.ID, func(r *Run) error {
+		r.Status, r.Started, r.ContainerID = StatusRunning, started, "c0ffee"
+		return nil
+	})
+	if err != nil || up.Status != StatusRunning {
+		t.Fatal(up.Status, err)
+	}
+	_, err = s.UpdateRun(ctx, r.ID, func(r *Run) error {
+		code := 137
+		r.Status, r.ExitCode, r.Ended = StatusOOMKilled, &code, started.Add(time.Minute)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.GetRun(ctx, r.ID)
+	if got.Status != StatusOOMKilled || got.ExitCode == nil || *got.ExitCode != 137 || got.ContainerID != "c0ffee" ||
+		!got.Started.Equal(started) || got.Ended.Sub(got.Started) != time.Minute {
+		t.Errorf("after updates: %+v", got)
+	}
+	if _, err := s.UpdateRun(ctx, r.ID, func(r *Run) error { r.Status = "exploded"; return nil }); !config.IsInput(err) {
+		t.Errorf("invalid status: err = %v, want InputError", err)
+	}
+	if _, err := s.UpdateRun(ctx, "rnope", func(*Run) error { return nil }); !errors.Is(err, ErrNotFound) {
+		t.Errorf("update missing run: %v", err)
+	}
+	if _, err := s.GetRun(ctx, "rnope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get missing run: %v", err)
+	}
+
+	// Foreign keys are enforced: a rerun of a run that does not exist fails.
+	bad := Run{RerunOf: "rdoesnotexist"}
+	if err := s.CreateRun(ctx, &bad); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("dangling rerun_of: err = %v, want FOREIGN KEY failure", err)
+	}
+
+	r2 := Run{ID: "rabc000000001", Runner: "local", RerunOf: r.ID, Created: created.Add(time.Hour)}
+	r3 := Run{ID: "rabc000000002", Runner: "local", Status: StatusRunning, Created: created.Add(2 * time.Hour)}
+	for _, x := range []*Run{&r2, &r3} {
+		if err := s.CreateRun(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateRun(ctx, &Run{ID: r2.ID}); err == nil {
+		t.Error("duplicate explicit id accepted")
+	}
+	ids := func(rs []Run) (out []string) {
+		for _, r := range rs {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	all, _ := s.ListRuns(ctx, RunFilter{})
+	if want := []string{r3.ID, r2.ID, r.ID}; !reflect.DeepEqual(ids(all), want) {
+		t.Errorf("ListRuns = %v, want newest first %v", ids(all), want)
+	}
+	local, _ := s.ListRuns(ctx, RunFilter{Runner: "local", Status: []Status{StatusQueued}})
+	if want := []string{r2.ID}; !reflect.DeepEqual(ids(local), want) {
+		t.Errorf("filtered = %v, want %v", ids(local), want)
+	}
+	one, _ := s.ListRuns(ctx, RunFilter{Limit: 1})
+	if len(one) != 1 {
+		t.Errorf("limit 1 gave %d", len(one))
+	}
+
+	if id, err := s.ResolveRun(ctx, "rabc000000002"); err != nil || id != r3.ID {
+		t.Errorf("exact resolve = %q, %v", id, err)
+	}
+	if _, err := s.ResolveRun(ctx, "rabc"); !config.IsInput(err) || !strings.Contains(err.Error(), "ambiguous") {
+		t.Errorf("ambiguous prefix: %v", err)
+	}
+	if _, err := s.ResolveRun(ctx, "rzzz"); !config.IsInput(err) || !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown prefix: %v", err)
+	}
+	if id, err := s.ResolveRun(ctx, r.ID[:6]); err != nil || id != r.ID {
+		t.Errorf("prefix resolve = %q, %v (want %s)", id, err, r.ID)
+	}
+}
+
+func TestMetricsPropertiesLogs(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	r := Run{}
+	if err := s.CreateRun(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	batch := []MetricSample{
+		{RunID: r.ID, Key: "val_loss", Step: 2, Value: 0.5, Time: t0.Add(2)},
+		{RunID: r.ID, Key: "val_loss", Step: 1, Value: 0.9, Time: t0.Add(1)},
+		{RunID: r.ID, Key: "val_loss", Step: 3, Value: math.NaN(), Time: t0.Add(3)},
+		{RunID: r.ID, Key: "acc", Step: 1, Value: math.Inf(1), Time: t0},
+		{RunID: r.ID, Key: "acc", Step: 1, Value: 0.75, Time: t0.Add(9)}, // same step again: the later one is last
+	}
+	if err := s.AppendMetrics(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	series, err := s.MetricSeries(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vl := series["val_loss"]
+	if len(vl) != 3 || vl[0].Step != 1 || vl[0].Value != 0.9 || vl[1].Value != 0.5 || !math.IsNaN(vl[2].Value) || !vl[0].Time.Equal(t0.Add(1)) {
+		t.Errorf("val_loss = %+v", vl)
+	}
+	if acc := series["acc"]; len(acc) != 2 || !math.IsInf(acc[0].Value, 1) || acc[1].Value != 0.75 {
+		t.Errorf("acc = %+v", acc)
+	}
+	last, err := s.LastMetrics(ctx, r.ID)
+	if err != nil || last["acc"].Value != 0.75 || last["val_loss"].Step != 3 || len(last) != 2 {
+		t.Errorf("last = %+v, %v", last, err)
+	}
+	tail, _ := s.MetricSeriesKey(ctx, r.ID, "val_loss", 1)
+	if len(tail) != 2 || tail[0].Step != 2 {
+		t.Errorf("series after step 1 = %+v", tail)
+	}
+	b, _ := json.Marshal(vl[2])
+	if !strings.Contains(string(b), `"value":null`) {
+		t.Errorf("NaN sample JSON = %s, want value null", b)
+	}
+	// A batch naming an unknown run fails as a whole: nothing of it is stored.
+	err = s.AppendMetrics(ctx, []MetricSample{{RunID: r.ID, Key: "x", Step: 1, Value: 1}, {RunID: "rghost", Key: "x", Step: 1, Value: 1}})
+	if err == nil {
+		t.Error("metrics for an unknown run accepted")
+	}
+	if series, _ := s.MetricSeries(ctx, r.ID); len(series["x"]) != 0 {
+		t.Error("a failed batch left rows behind")
+	}
+
+	if err := s.SetProperties(ctx, r.ID, map[string]any{"phase": "warmup", "ok": true}, t0); err != nil {
+		t.Fatal(err)
+	}
+	s.SetProperties(ctx, r.ID, map[string]any{"phase": "train"}, t0.Add(1))
+	props, _ := s.Properties(ctx, r.ID)
+	if string(props["phase"]) != `"train"` || string(props["ok"]) != "true" || len(props) != 2 {
+		t.Errorf("properties = %v", props)
+	}
+
+	lines := []LogLine{{RunID: r.ID, Line: "hello", Time: t0}, {RunID: r.ID, Stream: StreamStderr, Line: "warn", Time: t0.Add(5)}}
+	if err := s.AppendLogs(ctx, lines); err != nil {
+		t.Fatal(err)
+	}
+	if lines[0].Seq != 1 || lines[1].Seq != 2 {
+		t.Errorf("seqs = %d %d", lines[0].Seq, lines[1].Seq)
+	}
+	s.AppendLogs(ctx, []LogLine{{RunID: r.ID, Line: "third", Time: t0.Add(3)}})
+	got, _ := s.Logs(ctx, r.ID, 1, 0)
+	if len(got) != 2 || got[0].Line != "warn" || got[0].Stream != "stderr" || got[1].Seq != 3 || got[1].Line != "third" {
+		t.Errorf("logs after 1 = %+v", got)
+	}
+	if got, _ := s.Logs(ctx, r.ID, 0, 1); len(got) != 1 || got[0].Line != "hello" {
+		t.Errorf("logs limit 1 = %+v", got)
+	}
+	run, _ := s.GetRun(ctx, r.ID)
+	if !run.LogTime.Equal(t0.Add(5)) {
+		t.Errorf("log_time = %v, want the latest line's %v", run.LogTime, t0.Add(5))
+	}
+	if err := s.AppendLogs(ctx, []LogLine{{RunID: r.ID, Stream: "stdin", Line: "x"}}); err == nil {
+		t.Error("bad stream accepted")
+	}
+}
+
+func TestDatasetsArtifactsInputs(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	sha1, sha2 := strings.Repeat("1", 64), strings.Repeat("2", 64)
+	d1, added, err := s.AddDataset(ctx, Dataset{SHA256: sha1, Path: "data/p.csv", Format: "csv", Size: 10, Rows: 3,
+		Schema: json.RawMessage(`[{"name":"a","type":"integer"}]`), Created: time.Unix(100, 0)})
+	if err != nil || !added || d1.ID == 0 || d1.Rows != 3 {
+		t.Fatal(d1, added, err)
+	}
+	again, added, err := s.AddDataset(ctx, Dataset{SHA256: sha1, Path: "data/p.csv", Format: "csv", Size: 10, Rows: -1})
+	if err != nil || added || again.ID != d1.ID || again.Rows != 3 {
+		t.Errorf("same content again: %+v added=%v err=%v; want the first version", again, added, err)
+	}
+	d2, _, _ := s.AddDataset(ctx, Dataset{SHA256: sha2, Path: "data/p.csv", Size: 11, Rows: -1, Created: time.Unix(200, 0)})
+	if d2.Rows != -1 || string(d2.Schema) != "null" {
+		t.Errorf("unknown rows/schema: %+v", d2)
+	}
+	s.AddDataset(ctx, Dataset{SHA256: sha1, Path: "copy.csv", Rows: 3, Created: time.Unix(300, 0)})
+	cur, err := s.DatasetByPath(ctx, "data/p.csv")
+	if err != nil || cur.ID != d2.ID {
+		t.Errorf("current version = %+v, %v; want id %d", cur, err, d2.ID)
+	}
+	if _, err := s.DatasetByPath(ctx, "nope.csv"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown path: %v", err)
+	}
+	all, _ := s.ListDatasets(ctx)
+	if len(all) != 3 || all[0].Path != "copy.csv" {
+		t.Errorf("list = %+v", all)
+	}
+	bySHA, _ := s.DatasetsBySHA(ctx, "1111")
+	if len(bySHA) != 2 {
+		t.Errorf("by sha prefix: %d versions, want 2", len(bySHA))
+	}
+	if _, _, err := s.AddDataset(ctx, Dataset{SHA256: "xyz", Path: "a"}); !config.IsInput(err) {
+		t.Errorf("bad sha: %v", err)
+	}
+
+	r := Run{}
+	s.CreateRun(ctx, &r)
+	if err := s.AddRunInput(ctx, r.ID, "train", d1.ID); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := s.RunInputs(ctx, r.ID)
+	if err != nil || len(ins) != 1 || ins[0].Name != "train" || ins[0].Dataset.SHA256 != sha1 {
+		t.Errorf("inputs = %+v, %v", ins, err)
+	}
+
+	a, err := s.AddArtifact(ctx, Artifact{RunID: r.ID, Path: "model/weights.bin", SHA256: sha2, Size: 11})
+	if err != nil || a.ID == 0 {
+		t.Fatal(a, err)
+	}
+	a2, err := s.AddArtifact(ctx, Artifact{RunID: r.ID, Path: "model/weights.bin", SHA256: sha1, Size: 10})
+	if err != nil || a2.ID != a.ID {
+		t.Errorf("re-harvest changed the id: %d -> %d (%v)", a.ID, a2.ID, err)
+	}
+	s.AddArtifact(ctx, Artifact{RunID: r.ID, Path: "a.txt", SHA256: sha2, Size: 11})
+	arts, _ := s.ListArtifacts(ctx, r.ID)
+	if len(arts) != 2 || arts[0].Path != "a.txt" || arts[1].SHA256 != sha1 {
+		t.Errorf("artifacts = %+v", arts)
+	}
+	refs, _ := s.ReferencedObjects(ctx)
+	if !refs[sha1] || !refs[sha2] || len(refs) != 2 {
+		t.Errorf("referenced = %v", refs)
+	}
+	down, _ := s.EdgesFrom(ctx, Node{KindRun, r.ID})
+	up, _ := s.EdgesTo(ctx, Node{KindRun, r.ID})
+	if len(down) != 2 || down[0].Kind != EdgeProduced || len(up) != 1 || up[0].Kind != EdgeUsed || up[0].From.ID != "1" {
+		t.Errorf("edges: down %+v up %+v", down, up)
+	}
+}
+
+func TestStudiesTrials(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	st, err := s.CreateStudy(ctx, Study{Name: "penguins-mlp", Spec: json.RawMessage(`{"observation_budget":60}`)})
+	if err != nil || st.ID == 0 || st.Status != StudyCreated {
+		t.Fatal(st, err)
+	}
+	if _, err := s.CreateStudy(ctx, Study{Name: "penguins-mlp", Spec: json.RawMessage(`{}`)}); !config.IsInput(err) {
+		t.Errorf("duplicate study: %v, want InputError", err)
+	}
+	s.CreateStudy(ctx, Study{Name: "other", Spec: json.RawMessage(`{}`)})
+	if list, _ := s.ListStudies(ctx); len(list) != 2 {
+		t.Errorf("%d studies", len(list))
+	}
+	up, err := s.UpdateStudy(ctx, "penguins-mlp", func(st *Study) error {
+		st.Status, st.State = StudyRunning, json.RawMessage(`{"sobol_index":10}`)
+		return nil
+	})
+	if err != nil || up.Status != StudyRunning {
+		t.Fatal(err)
+	}
+	got, _ := s.GetStudy(ctx, "penguins-mlp")
+	if string(got.State) != `{"sobol_index":10}` || got.Status != StudyRunning || string(got.Spec) != `{"observation_budget":60}` {
+		t.Errorf("study = %+v", got)
+	}
+	if _, err := s.GetStudy(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing study: %v", err)
+	}
+
+	var trials [3]Trial
+	for i := range trials {
+		trials[i] = Trial{Params: map[string]any{"lr": 0.1 * float64(i+1)}}
+		if err := s.CreateTrial(ctx, st.ID, &trials[i]); err != nil {
+			t.Fatal(err)
+		}
+		if trials[i].Number != i+1 || trials[i].Status != TrialPending {
+			t.Errorf("trial %d: number %d status %s", i, trials[i].Number, trials[i].Status)
+		}
+	}
+	r := Run{StudyID: st.ID, TrialNumber: 2}
+	if err := s.CreateRun(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	feasible := false
+	_, err = s.UpdateTrial(ctx, st.ID, 2, func(tr *Trial) error {
+		tr.Status, tr.RunID, tr.Feasible = TrialCompleted, r.ID, &feasible
+		tr.Metrics = map[string]float64{"val_accuracy": 0.93, "inference_ms": math.NaN()}
+		tr.Ended = time.Unix(500, 0)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := s.ListTrials(ctx, st.ID)
+	if len(ts) != 3 || ts[1].RunID != r.ID || ts[1].Feasible == nil || *ts[1].Feasible || ts[1].Metrics["val_accuracy"] != 0.93 ||
+		!math.IsNaN(ts[1].Metrics["inference_ms"]) || ts[0].Feasible != nil || ts[2].Params["lr"] != 0.30000000000000004 {
+		t.Errorf("trials = %+v", ts)
+	}
+	if tr, err := s.GetTrial(ctx, st.ID, 2); err != nil || !tr.Ended.Equal(time.Unix(500, 0)) {
+		t.Errorf("get trial: %+v %v", tr, err)
+	}
+	if _, err := s.GetTrial(ctx, st.ID, 9); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing trial: %v", err)
+	}
+	// CreateRun and UpdateTrial both recorded study -> run; the edge is stored once.
+	es, _ := s.EdgesFrom(ctx, Node{KindStudy, "1"})
+	if len(es) != 1 || es[0].Kind != EdgeTrialOf || es[0].To.ID != r.ID {
+		t.Errorf("trial_of edges = %+v", es)
+	}
+	if runs, _ := s.ListRuns(ctx, RunFilter{StudyID: st.ID}); len(runs) != 1 || runs[0].TrialNumber != 2 {
+		t.Errorf("runs of study = %+v", runs)
+	}
+}
+
+// A split -> run -> artifact chain, traced both ways.
+func TestLineageWalk(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t)
+	src, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("a", 64), Path: "penguins.csv", Rows: -1})
+	train, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("b", 64), Path: "out/penguins.train.csv", Rows: -1})
+	val, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("c", 64), Path: "out/penguins.val.csv", Rows: -1})
+	node := func(d Dataset) Node { return Node{KindDataset, itoa(d.ID)} }
+	for _, d := range []Dataset{train, val} {
+		err := s.AddEdge(ctx, Edge{From: node(src), To: node(d), Kind: EdgeDerivedFrom, Operation: "split",
+			Params: json.RawMessage(`{"ratios":[0.8,0.2],"seed":7}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := Run{}
+	s.CreateRun(ctx, &r)
+	s.AddRunInput(ctx, r.ID, "train", train.ID)
+	s.AddRunInput(ctx, r.ID, "val", val.ID)
+	art, _ := s.AddArtifact(ctx, Artifact{RunID: r.ID, Path: "model.bin", SHA256: strings.Repeat("d", 64), Size: 1})
+
+	up, err := s.Walk(ctx, Node{KindRun, r.ID}, true, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reached := map[Node]bool{}
+	for _, e := range up {
+		reached[e.From] = true
+	}
+	if !reached[node(src)] || !reached[node(train)] || len(up) != 4 {
+		t.Errorf("up from run: %d edges %v; want 4 reaching the source", len(up), up)
+	}
+	down, _ := s.Walk(ctx, node(src), false, 0)
+	reached = map[Node]bool{}
+	for _, e := range down {
+		reached[e.To] = true
+	}
+	if !reached[Node{KindRun, r.ID}] || !reached[Node{KindArtifact, itoa(art.ID)}] || len(down) != 5 {
+		t.Errorf("down from source: %d edges %v; want 5 reaching the artifact", len(down), down)
+	}
+	if d1, _ := s.Walk(ctx, node(src), false, 1); len(d1) != 2 {
+		t.Errorf("depth 1: %d edges, want 2", len(d1))
+	}
+	es, _ := s.EdgesTo(ctx, node(val))
+	if len(es) != 1 || es[0].Operation != "split" || string(es[0].Params) != `{"ratios":[0.8,0.2],"seed":7}` {
+		t.Errorf("derived_from edge = %+v", es)
+	}
+	if err := s.AddEdge(ctx, Edge{From: node(src), To: node(val), Kind: "caused"}); err == nil {
+		t.Error("unknown edge kind accepted")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,231 @@
+package experiments
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/lathe-ml/lathe/config"
+	"go.yaml.in/yaml/v3"
+)
+
+// File and directory names of a workspace.
+const (
+	ConfigFile  = "lathe.yaml"
+	StateDir    = ".lathe"
+	StoreFile   = "store.db"
+	ObjectsDir  = "objects"
+	WorkspaceID = "workspace-id"
+)
+
+// ErrNoWorkspace is wrapped by Find when no lathe.yaml is found.
+var ErrNoWorkspace = errors.New("no lathe workspace (lathe.yaml) found; run `lathe init` or pass --workspace")
+
+// Workspace is an opened workspace: lathe.yaml at Root and the state beside
+// it in StateDir (.lathe/).
+type Workspace struct {
+	Root     string // absolute
+	StateDir string // Root/.lathe
+	ID       string // random, stable: labels docker containers as this workspace's
+	Store    *Store
+	Objects  *Objects
+}
+
+// Init creates a workspace in dir (created if needed): lathe.yaml from
+// config.WorkspaceTemplate(name) and the .lathe/ state. An existing
+// lathe.yaml is refused with an InputError unless it is a re-init of the same
+// workspace (its .lathe/ already exists, or its name is name): then Init only
+// makes sure the state is complete, which is what a teammate wants after
+// cloning a repository whose lathe.yaml is committed and .lathe/ ignored. An
+// empty name means the directory's base name.
+func Init(dir, name string) (*Workspace, error) {
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = filepath.Base(root)
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("init %s: %w", root, err)
+	}
+	cfg := filepath.Join(root, ConfigFile)
+	created, err := createExclusive(cfg, []byte(config.WorkspaceTemplate(name)), 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("init %s: %w", root, err)
+	}
+	if !created {
+		if err := checkReinit(cfg, root, name); err != nil {
+			return nil, err
+		}
+	}
+	return Open(root)
+}
+
+// checkReinit accepts an existing lathe.yaml as the same workspace when the
+// state directory exists beside it or its top-level name matches.
+func checkReinit(cfg, root, name string) error {
+	if fi, err := os.Stat(filepath.Join(root, StateDir, WorkspaceID)); err == nil && fi.Mode().IsRegular() {
+		return nil
+	}
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", root, err)
+	}
+	// Only the name is read here, to recognise the workspace; validating the
+	// file is config's job.
+	var doc struct {
+		Name string `yaml:"name"`
+	}
+	if yaml.Unmarshal(b, &doc) == nil && doc.Name == name {
+		return nil
+	}
+	msg := fmt.Sprintf("already exists and is not workspace %q", name)
+	if doc.Name != "" {
+		msg = fmt.Sprintf("already exists for workspace %q, not %q", doc.Name, name)
+	}
+	return &config.InputError{File: cfg, Field: "name", Msg: msg + "; open it as it is, or init another directory"}
+}
+
+// Find searches start and its parents for lathe.yaml and returns the
+// directory holding it; the error wraps ErrNoWorkspace when there is none.
+func Find(start string) (string, error) {
+	dir, err := filepath.Abs(start)
+	if err != nil {
+		return "", err
+	}
+	for {
+		fi, err := os.Stat(filepath.Join(dir, ConfigFile))
+		if err == nil && fi.Mode().IsRegular() {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("%w (searched %s and its parents)", ErrNoWorkspace, start)
+		}
+		dir = parent
+	}
+}
+
+// Open opens the workspace whose lathe.yaml is in root, creating any missing
+// part of .lathe/ (so a fresh clone of a repository with a committed
+// lathe.yaml just works) and migrating the store.
+func Open(root string) (*Workspace, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := os.Stat(filepath.Join(root, ConfigFile)); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("open workspace %s: %w", root, ErrNoWorkspace)
+	}
+	state := filepath.Join(root, StateDir)
+	if err := os.MkdirAll(state, 0o755); err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", root, err)
+	}
+	// Everything in .lathe/ is local state: keep it out of git wholesale.
+	if _, err := createExclusive(filepath.Join(state, ".gitignore"), []byte("# Lathe's local state; never commit it.\n*\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", root, err)
+	}
+	id, err := workspaceID(state)
+	if err != nil {
+		return nil, fmt.Errorf("open workspace %s: %w", root, err)
+	}
+	objs, err := NewObjects(filepath.Join(state, ObjectsDir))
+	if err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(filepath.Join(state, StoreFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Workspace{Root: root, StateDir: state, ID: id, Store: st, Objects: objs}, nil
+}
+
+// Close closes the store.
+func (w *Workspace) Close() error { return w.Store.Close() }
+
+// Rel turns a path into the form the store records: slash-separated and
+// relative to the workspace root when inside it, absolute otherwise, so
+// dataset paths survive moving the workspace.
+func (w *Workspace) Rel(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	rel, err := filepath.Rel(w.Root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Abs is the inverse of Rel.
+func (w *Workspace) Abs(stored string) string {
+	p := filepath.FromSlash(stored)
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(w.Root, p)
+}
+
+// workspaceID reads .lathe/workspace-id, creating it on first use. Two
+// processes initialising at once agree on one id: the file is created
+// exclusively and the loser reads the winner's.
+func workspaceID(state string) (string, error) {
+	path := filepath.Join(state, WorkspaceID)
+	var b [8]byte
+	rand.Read(b[:])
+	if _, err := createExclusive(path, []byte(hex.EncodeToString(b[:])+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(data))
+	if len(id) != 16 || !isHex(id) {
+		return "", fmt.Errorf("%s: %q is not a workspace id (16 hex digits); delete the file to get a new one", path, id)
+	}
+	return id, nil
+}
+
+// createExclusive writes data to path only if path does not exist, and makes
+// it appear complete or not at all: the bytes go to a temp file that is then
+// hard-linked into place, and link(2) fails when the name is taken. Reports
+// whether this call created the file.
+func createExclusive(path string, data []byte, perm fs.FileMode) (bool, error) {
+	if _, err := os.Lstat(path); err == nil {
+		return false, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Chmod(tmp.Name(), perm); err != nil {
+		return false, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
