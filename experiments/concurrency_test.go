@@ -24,7 +24,8 @@ func TestTwoProcessesOneWorkspace(t *testing.T) {
 		t.Skip("inside a helper")
 	}
 	dir := filepath.Join(t.TempDir(), "ws")
-	start := time.Now().Add(500 * time.Millisecond) // both start after their exec overhead
+	barrierDir := t.TempDir()
+	start := time.Now().Add(300 * time.Millisecond) // both Init after their exec overhead, if the machine allows
 	var wg sync.WaitGroup
 	outs := make([][]byte, 2)
 	errs := make([]error, 2)
@@ -35,6 +36,7 @@ func TestTwoProcessesOneWorkspace(t *testing.T) {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.v")
 			cmd.Env = append(os.Environ(),
 				"LATHE_HELPER_DIR="+dir,
+				"LATHE_HELPER_SYNC="+barrierDir,
 				"LATHE_HELPER_WHO="+strconv.Itoa(i),
 				"LATHE_HELPER_START="+strconv.FormatInt(start.UnixNano(), 10))
 			outs[i], errs[i] = cmd.CombinedOutput()
@@ -105,8 +107,32 @@ func TestHelperProcess(t *testing.T) {
 	if err := w.Store.CreateRun(ctx, &shared); err != nil && !isUniqueViolation(err) {
 		t.Fatal(err)
 	}
+	// Barriers at the start and at the half-way point force the two writers
+	// to interleave even when the machine schedules one of them late.
+	barrier := func(stage string) {
+		syncDir := os.Getenv("LATHE_HELPER_SYNC")
+		os.WriteFile(filepath.Join(syncDir, stage+"-"+who), nil, 0o644)
+		other := "1"
+		if who == "1" {
+			other = "0"
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if _, err := os.Stat(filepath.Join(syncDir, stage+"-"+other)); err == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the other helper never reached %s", stage)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	barrier("start")
 	first := time.Now().UnixNano()
 	for i := range helperRecords {
+		if i == helperRecords/2 {
+			barrier("half")
+		}
 		r := Run{Name: fmt.Sprintf("helper-%s-%d", who, i), Runner: "local"}
 		if err := w.Store.CreateRun(ctx, &r); err != nil {
 			t.Fatalf("record %d: %v", i, err)
