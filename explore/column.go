@@ -1,0 +1,462 @@
+package explore
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/axiomhq/hyperloglog"
+)
+
+// colAcc accumulates one column's statistics; one shard goroutine owns it.
+type colAcc struct {
+	kinds   [numKinds]int64
+	missing int64
+
+	// numeric cells: Welford/Terriberry running moments
+	n                int64
+	mean, m2, m3     float64
+	min, max         float64
+	zeros, negatives int64
+	values           []float64 // exact values until valueCap
+	valueCap         int
+	sketch           *kll
+	seed             uint64
+	dateMin, dateMax float64
+	strDates         int64
+
+	// distinct values: exact tables until distinctCap, then HyperLogLog; the
+	// tables keep counting the keys they hold, for the top-k.
+	nums        map[uint64]int64 // by float64 bits
+	strs        map[string]int64
+	distinctCap int
+	hll         *hyperloglog.Sketch
+
+	// strings
+	lenMin, lenMax, lenSum, lenN int64
+	tokens                       map[string]int64
+	tokenN                       int64
+}
+
+const tokenCap = 50000
+
+func newColAcc(distinctCap, valueCap int, seed uint64) *colAcc {
+	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
+		nums: map[uint64]int64{}, strs: map[string]int64{}, distinctCap: distinctCap,
+		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
+}
+
+func (a *colAcc) overflowed() bool { return a.hll != nil }
+
+func (a *colAcc) toHLL() {
+	a.hll = hyperloglog.New16()
+	var buf [8]byte
+	for k := range a.nums {
+		binary.LittleEndian.PutUint64(buf[:], k)
+		a.hll.Insert(buf[:])
+	}
+	for k := range a.strs {
+		a.hll.Insert([]byte(k))
+	}
+}
+
+func (a *colAcc) addNumber(x float64) {
+	if x == 0 {
+		x = 0 // fold -0
+		a.zeros++
+	} else if x < 0 {
+		a.negatives++
+	}
+	// Moments: Welford 1962 with Terriberry's third-moment update.
+	a.n++
+	n := float64(a.n)
+	delta := x - a.mean
+	dn := delta / n
+	t1 := delta * dn * (n - 1)
+	a.mean += dn
+	a.m3 += t1*dn*(n-2) - 3*dn*a.m2
+	a.m2 += t1
+	if x < a.min {
+		a.min = x
+	}
+	if x > a.max {
+		a.max = x
+	}
+	if a.sketch != nil {
+		a.sketch.add(x)
+	} else if len(a.values) < a.valueCap {
+		a.values = append(a.values, x)
+	} else {
+		a.sketch = newKLL(256, a.seed)
+		for _, v := range a.values {
+			a.sketch.add(v)
+		}
+		a.values = nil
+		a.sketch.add(x)
+	}
+	bits := math.Float64bits(x)
+	if c, ok := a.nums[bits]; ok {
+		a.nums[bits] = c + 1
+	} else if !a.overflowed() && len(a.nums)+len(a.strs) < a.distinctCap {
+		a.nums[bits] = 1
+	} else {
+		if !a.overflowed() {
+			a.toHLL()
+		}
+	}
+	if a.hll != nil {
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], bits)
+		a.hll.Insert(buf[:])
+	}
+}
+
+func (a *colAcc) addString(v []byte) {
+	if c, ok := a.strs[string(v)]; ok {
+		a.strs[string(v)] = c + 1
+	} else if !a.overflowed() && len(a.nums)+len(a.strs) < a.distinctCap {
+		a.strs[string(v)] = 1
+	} else if !a.overflowed() {
+		a.toHLL()
+	}
+	if a.hll != nil {
+		a.hll.Insert(v)
+	}
+}
+
+func (a *colAcc) addLength(v []byte) {
+	l := int64(len(v))
+	for _, c := range v {
+		if c >= 0x80 {
+			l = int64(utf8.RuneCount(v))
+			break
+		}
+	}
+	a.lenN++
+	a.lenSum += l
+	a.lenMin = min(a.lenMin, l)
+	a.lenMax = max(a.lenMax, l)
+}
+
+// addTokens counts lower-cased words, for text columns' top tokens.
+func (a *colAcc) addTokens(v []byte) {
+	var word [64]byte
+	i := 0
+	for i < len(v) {
+		for i < len(v) && !isWordByte(v, i) {
+			_, sz := utf8.DecodeRune(v[i:])
+			i += sz
+		}
+		n := 0
+		long := false
+		for i < len(v) && isWordByte(v, i) {
+			c := v[i]
+			if c < 0x80 {
+				if n < len(word) {
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					word[n] = c
+					n++
+				} else {
+					long = true
+				}
+				i++
+				continue
+			}
+			r, sz := utf8.DecodeRune(v[i:])
+			r = unicode.ToLower(r)
+			if n+utf8.RuneLen(r) <= len(word) {
+				n += utf8.EncodeRune(word[n:], r)
+			} else {
+				long = true
+			}
+			i += sz
+		}
+		if n == 0 || long {
+			continue
+		}
+		a.tokenN++
+		if c, ok := a.tokens[string(word[:n])]; ok {
+			a.tokens[string(word[:n])] = c + 1
+		} else if len(a.tokens) < tokenCap {
+			a.tokens[string(word[:n])] = 1
+		}
+	}
+}
+
+func isWordByte(v []byte, i int) bool {
+	c := v[i]
+	if c < 0x80 {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '\''
+	}
+	r, _ := utf8.DecodeRune(v[i:])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// addBatch folds column c of b into the accumulator and writes each cell's
+// numeric value (NaN if none) into num for the row-wise stage.
+func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
+	nc := b.ncols
+	for r := 0; r < len(b.lines); r++ {
+		i := r*nc + c
+		if b.miss[i] {
+			a.missing++
+			num[r] = math.NaN()
+			continue
+		}
+		v := b.buf[b.off[i]:b.off[i+1]]
+		k, x := classifyValue(v)
+		a.kinds[k]++
+		switch k {
+		case kindInt, kindFloat:
+			num[r] = x
+			a.addNumber(x)
+			continue
+		case kindDate:
+			a.dateMin = min(a.dateMin, x)
+			a.dateMax = max(a.dateMax, x)
+		}
+		num[r] = math.NaN()
+		a.addString(v)
+		if k == kindString {
+			a.addLength(v)
+			a.addTokens(v)
+		}
+	}
+}
+
+// classifyValue is classify that also returns the parsed number or time.
+func classifyValue(v []byte) (kind, float64) {
+	if len(v) == 0 {
+		return kindString, 0
+	}
+	c := v[0]
+	if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' {
+		if n, ok := parseInt(v); ok {
+			return kindInt, float64(n)
+		}
+		if f, ok := parseFloat(v); ok {
+			return kindFloat, f
+		}
+		if t, ok := parseDate(v); ok {
+			return kindDate, t
+		}
+		return kindString, 0
+	}
+	if isBool(v) {
+		return kindBool, 0
+	}
+	if (c|0x20) >= 'a' && (c|0x20) <= 'z' {
+		if t, ok := parseDate(v); ok {
+			return kindDate, t
+		}
+	}
+	return kindString, 0
+}
+
+func (a *colAcc) distinct() (int64, bool) {
+	if a.hll != nil {
+		return int64(a.hll.Estimate()), false
+	}
+	return int64(len(a.nums) + len(a.strs)), true
+}
+
+func formatNumber(x float64) string {
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
+	count := rows - a.missing
+	col := Column{Name: name, Count: count, Missing: a.missing, minF: math.NaN(), maxF: math.NaN()}
+	if rows > 0 {
+		col.MissingShare = float64(a.missing) / float64(rows)
+	}
+	col.Distinct, col.DistinctExact = a.distinct()
+	meanTokens := 0.0
+	if a.kinds[kindString] > 0 {
+		meanTokens = float64(a.tokenN) / float64(a.kinds[kindString])
+	}
+	col.Type, col.TypeShares = decideType(a.kinds, col.Distinct, col.DistinctExact && col.Distinct == count && count > 1, meanTokens)
+	if len(col.TypeShares) == 1 {
+		col.TypeShares = nil // one kind: the type says it all
+	}
+	col.dateCells = a.kinds[kindDate]
+
+	// Top values, by count then value.
+	top := make([]ValueCount, 0, len(a.nums)+len(a.strs))
+	for k, n := range a.nums {
+		top = append(top, ValueCount{formatNumber(math.Float64frombits(k)), n})
+	}
+	for k, n := range a.strs {
+		top = append(top, ValueCount{k, n})
+	}
+	if col.Type == TypeCategorical || col.Type == TypeBoolean {
+		col.Imbalance = imbalance(top)
+	}
+	col.Top = topK(top, opts.TopK)
+	col.TopExact = !a.overflowed()
+
+	switch {
+	case col.Type.IsNumeric() && a.n > 0:
+		n := float64(a.n)
+		col.Min, col.Max = a.min, a.max
+		col.minF, col.maxF = a.min, a.max
+		col.Mean = numPtr(a.mean)
+		if a.n > 1 {
+			col.Std = numPtr(math.Sqrt(a.m2 / (n - 1)))
+		}
+		if a.n > 2 {
+			// Adjusted Fisher–Pearson skewness G1, as pandas' Series.skew.
+			sk := 0.0
+			if a.m2 > 0 {
+				m2, m3 := a.m2/n, a.m3/n
+				sk = math.Sqrt(n*(n-1)) / (n - 2) * m3 / math.Pow(m2, 1.5)
+			}
+			col.Skewness = numPtr(sk)
+		}
+		col.Zeros, col.Negatives = a.zeros, a.negatives
+		col.Quantiles, col.Histogram = a.distribution(opts.HistogramBins)
+	case col.Type == TypeDatetime && a.kinds[kindDate] > 0:
+		col.Min, col.Max = formatTime(a.dateMin), formatTime(a.dateMax)
+		col.minF, col.maxF = a.dateMin, a.dateMax
+	}
+	if a.lenN > 0 {
+		col.Length = &LengthStats{Min: a.lenMin, Max: a.lenMax, Mean: float64(a.lenSum) / float64(a.lenN)}
+	}
+	if col.Type == TypeText || col.Type == TypeMixed || col.Type == TypeCategorical {
+		toks := make([]ValueCount, 0, len(a.tokens))
+		for k, n := range a.tokens {
+			toks = append(toks, ValueCount{k, n})
+		}
+		col.TopTokens = topK(toks, opts.TopK)
+	}
+	return col
+}
+
+func topK(v []ValueCount, k int) []ValueCount {
+	slices.SortFunc(v, func(a, b ValueCount) int {
+		if a.Count != b.Count {
+			if a.Count > b.Count {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	if len(v) > k {
+		v = v[:k]
+	}
+	return slices.Clip(v)
+}
+
+// imbalance is 1 − H(counts)/log2(k); ydata-profiling's imbalance score.
+func imbalance(v []ValueCount) *Num {
+	if len(v) < 2 {
+		return nil
+	}
+	var total float64
+	for _, x := range v {
+		total += float64(x.Count)
+	}
+	h := 0.0
+	for _, x := range v {
+		p := float64(x.Count) / total
+		h -= p * math.Log2(p)
+	}
+	return numPtr(1 - h/math.Log2(float64(len(v))))
+}
+
+// distribution returns quantiles and a histogram: exact from the kept
+// values, or from the KLL sketch past the budget.
+func (a *colAcc) distribution(bins int) (*Quantiles, *Histogram) {
+	if a.sketch == nil {
+		xs := a.values
+		slices.Sort(xs)
+		q := func(p float64) Num { return Num(quantileLinear(xs, p)) }
+		return &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "exact"},
+			histogramExact(xs, a.min, a.max, bins)
+	}
+	it := a.sketch.items()
+	q := func(p float64) Num { return Num(quantileOfItems(it, p)) }
+	qs := &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "kll"}
+	lo, hi := histRange(a.min, a.max)
+	h := &Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins)}
+	prev := int64(0)
+	for i := 0; i <= bins; i++ {
+		e := lo + float64(i)*((hi-lo)/float64(bins))
+		h.Edges[i] = Num(e)
+		if i == 0 {
+			continue
+		}
+		cum := int64(math.Round(rankOfItems(it, e, i == bins) * float64(a.n)))
+		if i == bins {
+			cum = a.n
+		}
+		h.Counts[i-1] = cum - prev
+		prev = cum
+	}
+	return qs, h
+}
+
+// quantileLinear is numpy/pandas' default "linear" quantile of sorted xs.
+func quantileLinear(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	pos := p * float64(len(xs)-1)
+	lo := int(math.Floor(pos))
+	if lo+1 >= len(xs) {
+		return xs[len(xs)-1]
+	}
+	t := pos - float64(lo)
+	a, b := xs[lo], xs[lo+1]
+	// numpy's _lerp: symmetric form for t >= 0.5 keeps monotonicity.
+	if t >= 0.5 {
+		return b - (b-a)*(1-t)
+	}
+	return a + (b-a)*t
+}
+
+func histRange(lo, hi float64) (float64, float64) {
+	if lo == hi {
+		return lo - 0.5, hi + 0.5 // numpy.histogram's range for a constant
+	}
+	return lo, hi
+}
+
+// histogramExact bins sorted xs as numpy.histogram(xs, bins) does.
+func histogramExact(xs []float64, min, max float64, bins int) *Histogram {
+	if len(xs) == 0 || math.IsInf(min, 0) || math.IsInf(max, 0) {
+		return nil
+	}
+	lo, hi := histRange(min, max)
+	h := &Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins), Exact: true}
+	edges := make([]float64, bins+1)
+	step := (hi - lo) / float64(bins)
+	for i := range edges {
+		// numpy.linspace: start + i*step, with the last edge exactly stop.
+		edges[i] = lo + float64(i)*step
+		h.Edges[i] = Num(edges[i])
+	}
+	edges[bins] = hi
+	h.Edges[bins] = Num(hi)
+	norm := float64(bins) / (hi - lo)
+	for _, x := range xs {
+		i := int((x - lo) * norm)
+		if i >= bins {
+			i = bins - 1
+		}
+		if i > 0 && x < edges[i] {
+			i--
+		} else if i < bins-1 && x >= edges[i+1] {
+			i++
+		}
+		h.Counts[i]++
+	}
+	return h
+}

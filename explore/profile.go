@@ -1,0 +1,408 @@
+package explore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// ProfileOptions configures Profile. Zero values pick the defaults noted.
+type ProfileOptions struct {
+	Read ReadOptions
+	// Progress, if set, is called from a profiling goroutine about ten times
+	// a second and once at the end; it must return quickly.
+	Progress func(Progress)
+	// DistinctBudget bounds the exact distinct-value tables over all columns
+	// (entries); a column past its share switches to HyperLogLog. Default 1<<20.
+	DistinctBudget int
+	// ExactValuesBudget bounds the numeric values kept for exact quantiles
+	// and histograms over all columns; past it a KLL sketch is used. Default 4<<20.
+	ExactValuesBudget int
+	// DuplicateRowsLimit is how many row hashes are kept for an exact duplicate
+	// count; past it the count is estimated with HyperLogLog. Default 16<<20.
+	DuplicateRowsLimit int
+	TopK               int // top values per column; default 10
+	HistogramBins      int // default 10, numpy's default
+	// SampleRows is the seeded reservoir of rows used for Spearman and
+	// Cramér's V (all rows when the file is smaller), and for Pearson when
+	// there are more than PearsonColumns candidate columns. Default 100000,
+	// capped at 4M cells.
+	SampleRows     int
+	PearsonColumns int    // streaming Pearson over all rows up to this many columns; default 16
+	Seed           uint64 // sampling seed; default 1
+	Workers        int    // column-shard goroutines; default GOMAXPROCS
+	Alerts         AlertThresholds
+	SkipHash       bool // skip the sha256 of the file
+}
+
+func (o *ProfileOptions) defaults() {
+	if o.DistinctBudget <= 0 {
+		o.DistinctBudget = 1 << 20
+	}
+	if o.ExactValuesBudget <= 0 {
+		o.ExactValuesBudget = 4 << 20
+	}
+	if o.DuplicateRowsLimit <= 0 {
+		o.DuplicateRowsLimit = 16 << 20
+	}
+	if o.TopK <= 0 {
+		o.TopK = 10
+	}
+	if o.HistogramBins <= 0 {
+		o.HistogramBins = 10
+	}
+	if o.SampleRows <= 0 {
+		o.SampleRows = 100000
+	}
+	if o.PearsonColumns <= 0 {
+		o.PearsonColumns = 16
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	o.Alerts.defaults()
+}
+
+// Progress reports how far a profile has got.
+type Progress struct {
+	Bytes      int64 // bytes of the file consumed
+	TotalBytes int64
+	Rows       int64
+	Done       bool
+}
+
+// Num is a float that encodes NaN and ±Inf as JSON null.
+type Num float64
+
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+func numPtr(f float64) *Num { n := Num(f); return &n }
+
+// Source identifies the profiled file.
+type Source struct {
+	Path   string `json:"path"`
+	Format Format `json:"format"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Profile is the result of profiling one file (DESIGN §5's profile shape).
+type Profile struct {
+	Source          Source        `json:"source"`
+	Rows            int64         `json:"rows"`
+	DuplicateRows   int64         `json:"duplicate_rows"`
+	DuplicatesExact bool          `json:"duplicate_rows_exact"`
+	Columns         []Column      `json:"columns"`
+	Correlations    []Correlation `json:"correlations"`
+	SampleRows      int           `json:"correlation_sample_rows"` // rows behind Spearman/Cramér's V
+	Alerts          []Alert       `json:"alerts"`
+	Skipped         SkipReport    `json:"skipped"`
+	Seconds         float64       `json:"seconds"`
+}
+
+// Column returns the named column, or nil.
+func (p *Profile) Column(name string) *Column {
+	for i := range p.Columns {
+		if p.Columns[i].Name == name {
+			return &p.Columns[i]
+		}
+	}
+	return nil
+}
+
+// Column is one column's profile. Numeric statistics are set for integer and
+// float columns; Min/Max are numbers there and ISO strings for datetimes.
+type Column struct {
+	Name          string       `json:"name"`
+	Type          ColumnType   `json:"type"`
+	TypeShares    []TypeShare  `json:"type_shares,omitempty"`
+	Count         int64        `json:"count"`
+	Missing       int64        `json:"missing"`
+	MissingShare  float64      `json:"missing_share"`
+	Distinct      int64        `json:"distinct"`
+	DistinctExact bool         `json:"distinct_exact"`
+	Min           any          `json:"min,omitempty"`
+	Max           any          `json:"max,omitempty"`
+	Mean          *Num         `json:"mean,omitempty"`
+	Std           *Num         `json:"std,omitempty"`
+	Skewness      *Num         `json:"skewness,omitempty"`
+	Zeros         int64        `json:"zeros"`
+	Negatives     int64        `json:"negatives"`
+	Quantiles     *Quantiles   `json:"quantiles,omitempty"`
+	Histogram     *Histogram   `json:"histogram,omitempty"`
+	Top           []ValueCount `json:"top"`
+	TopExact      bool         `json:"top_exact"`
+	Length        *LengthStats `json:"length,omitempty"`
+	TopTokens     []ValueCount `json:"top_tokens,omitempty"`
+	Imbalance     *Num         `json:"imbalance,omitempty"` // 1 − H/log2(k), ydata-profiling's score
+
+	minF, maxF float64 // numeric min/max for alerts and drift
+	dateCells  int64   // datetime-looking cells that are strings in the file
+}
+
+// NumericRange returns the numeric min and max (NaN when not numeric).
+func (c *Column) NumericRange() (float64, float64) { return c.minF, c.maxF }
+
+// Quantiles are p05..p95; Method is "exact" (pandas' linear interpolation) or
+// "kll" (a sketch, about 1% rank error).
+type Quantiles struct {
+	P05    Num    `json:"p05"`
+	P25    Num    `json:"p25"`
+	P50    Num    `json:"p50"`
+	P75    Num    `json:"p75"`
+	P95    Num    `json:"p95"`
+	Method string `json:"method"`
+}
+
+// Histogram has len(Edges) = len(Counts)+1 equal-width bins, as numpy.histogram.
+type Histogram struct {
+	Edges  []Num   `json:"edges"`
+	Counts []int64 `json:"counts"`
+	Exact  bool    `json:"exact"`
+}
+
+// ValueCount is a value and how often it occurs.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count int64  `json:"count"`
+}
+
+// LengthStats describes string lengths in characters.
+type LengthStats struct {
+	Min  int64   `json:"min"`
+	Max  int64   `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Correlation is one column pair's association.
+type Correlation struct {
+	A      string  `json:"a"`
+	B      string  `json:"b"`
+	Method string  `json:"method"` // pearson, spearman, cramers_v
+	Value  float64 `json:"value"`
+	Rows   int64   `json:"rows"` // pairs used
+}
+
+// job is one batch travelling through the pipeline.
+type job struct {
+	seq     int64
+	b       Batch
+	num     []float64 // column-major numeric value per cell, NaN when not a number
+	pending atomic.Int32
+}
+
+// ProfileFile reads path once and computes every statistic. Parsing runs on one
+// goroutine, column shards on Workers more, and row-wise work (duplicates,
+// correlations, the sample) on one more; batches are recycled so memory stays
+// bounded by the sketches' budgets.
+func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profile, error) {
+	opts.defaults()
+	start := time.Now()
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("profile %s: %w", path, err)
+	}
+	r, err := Open(path, opts.Read)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	cols := r.Columns()
+	nc := len(cols)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var shaWG sync.WaitGroup
+	var sum string
+	if !opts.SkipHash {
+		shaWG.Add(1)
+		go func() {
+			defer shaWG.Done()
+			sum, _ = fileSHA256(ctx, path)
+		}()
+	}
+
+	workers := min(opts.Workers, max(nc, 1))
+	accs := make([]*colAcc, nc)
+	perColDistinct := max(opts.DistinctBudget/max(nc, 1), 1000)
+	perColValues := max(opts.ExactValuesBudget/max(nc, 1), 10000)
+	for c := range accs {
+		accs[c] = newColAcc(perColDistinct, perColValues, opts.Seed+uint64(c))
+	}
+	rows := newRowAcc(nc, opts)
+
+	const inflight = 6
+	free := make(chan *job, inflight)
+	for i := 0; i < inflight; i++ {
+		free <- &job{}
+	}
+	shardIn := make([]chan *job, workers)
+	for w := range shardIn {
+		shardIn[w] = make(chan *job, inflight)
+	}
+	rowIn := make(chan *job, inflight)
+
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for j := range shardIn[w] {
+				n := j.b.Len()
+				for c := w; c < nc; c += workers {
+					accs[c].addBatch(&j.b, c, j.num[c*n:(c+1)*n])
+				}
+				if j.pending.Add(-1) == 0 {
+					rowIn <- j
+				}
+			}
+		}(w)
+	}
+	rowDone := make(chan struct{})
+	go func() {
+		defer close(rowDone)
+		next := int64(0)
+		held := map[int64]*job{}
+		for j := range rowIn {
+			held[j.seq] = j
+			for {
+				h, ok := held[next]
+				if !ok {
+					break
+				}
+				delete(held, next)
+				rows.addBatch(h)
+				next++
+				free <- h
+			}
+		}
+	}()
+
+	// The reader loop runs here and owns the shard channels.
+	var readErr error
+	var nrows int64
+	lastProgress := time.Now()
+	report := func(done bool) {
+		if opts.Progress != nil {
+			opts.Progress(Progress{Bytes: r.Offset(), TotalBytes: st.Size(), Rows: nrows, Done: done})
+		}
+	}
+	for seq := int64(0); ; seq++ {
+		var j *job
+		select {
+		case <-ctx.Done():
+			readErr = ctx.Err()
+		case j = <-free:
+		}
+		if readErr != nil {
+			break
+		}
+		err := r.Next(&j.b)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		n := j.b.Len()
+		nrows += int64(n)
+		j.seq = seq
+		if cap(j.num) < n*nc {
+			j.num = make([]float64, n*nc)
+		}
+		j.num = j.num[:n*nc]
+		j.pending.Store(int32(workers))
+		for _, ch := range shardIn {
+			ch <- j
+		}
+		if time.Since(lastProgress) > 100*time.Millisecond {
+			lastProgress = time.Now()
+			report(false)
+		}
+	}
+	for _, ch := range shardIn {
+		close(ch)
+	}
+	wg.Wait()
+	close(rowIn)
+	<-rowDone
+	if readErr != nil {
+		cancel()
+		shaWG.Wait()
+		if errors.Is(readErr, context.Canceled) || errors.Is(readErr, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("profile %s: %w", path, readErr)
+		}
+		return nil, readErr
+	}
+	report(true)
+
+	p := &Profile{
+		Source:  Source{Path: path, Format: r.Format(), Bytes: st.Size()},
+		Rows:    nrows,
+		Skipped: r.Skipped(),
+	}
+	p.Columns = make([]Column, nc)
+	var fwg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		fwg.Add(1)
+		go func(w int) {
+			defer fwg.Done()
+			for c := w; c < nc; c += workers {
+				p.Columns[c] = accs[c].finish(cols[c], nrows, opts)
+			}
+		}(w)
+	}
+	fwg.Wait()
+	p.DuplicateRows, p.DuplicatesExact = rows.duplicates()
+	p.Correlations, p.SampleRows = rows.correlations(p.Columns, opts)
+	p.Alerts = Alerts(p, opts.Alerts)
+	shaWG.Wait()
+	p.Source.SHA256 = sum
+	p.Seconds = time.Since(start).Seconds()
+	return p, nil
+}
+
+func fileSHA256(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

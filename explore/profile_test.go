@@ -1,0 +1,159 @@
+package explore
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// pandasRef is what testdata/pandas/gen.py writes (pandas 1.5.3).
+type pandasRef struct {
+	Rows          int64 `json:"rows"`
+	DuplicateRows int64 `json:"duplicate_rows"`
+	Columns       map[string]struct {
+		Count, Missing, Distinct, TopCount int64
+		Dtype                              string
+		Min, Max, Mean, Std, Skew          *float64
+		Zeros, Negatives                   int64
+		Quantiles                          map[string]float64
+		Histogram                          *struct {
+			Edges  []float64
+			Counts []int64
+		}
+	} `json:"columns"`
+	Correlations []struct {
+		A, B, Method string
+		Value        *float64
+	} `json:"correlations"`
+}
+
+func loadRef(t *testing.T, name string) pandasRef {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "pandas", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref pandasRef
+	// gen.py writes snake_case keys; map them onto the struct.
+	data = []byte(strings.NewReplacer(`"top_count"`, `"TopCount"`).Replace(string(data)))
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	return ref
+}
+
+func relClose(got, want, tol float64) bool {
+	if got == want {
+		return true
+	}
+	return math.Abs(got-want) <= tol*math.Max(math.Abs(want), 1e-300)
+}
+
+func TestProfileMatchesPandas(t *testing.T) {
+	cases := []struct{ file, ref string }{
+		{"seattle-weather.csv", "seattle-weather.json"},
+		{"stocks.csv", "stocks.json"},
+		{"cars.json", "cars.json"},
+		{"penguins.json", "penguins.json"},
+		{"penguins.parquet", "penguins.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			ref := loadRef(t, c.ref)
+			p, err := ProfileFile(context.Background(), filepath.Join("testdata", c.file), ProfileOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Rows != ref.Rows || p.DuplicateRows != ref.DuplicateRows || !p.DuplicatesExact {
+				t.Errorf("rows %d dup %d; pandas %d %d", p.Rows, p.DuplicateRows, ref.Rows, ref.DuplicateRows)
+			}
+			if len(p.Columns) != len(ref.Columns) {
+				t.Fatalf("%d columns, pandas %d", len(p.Columns), len(ref.Columns))
+			}
+			for name, rc := range ref.Columns {
+				col := p.Column(name)
+				if col == nil {
+					t.Errorf("column %q missing", name)
+					continue
+				}
+				if col.Count != rc.Count || col.Missing != rc.Missing || col.Distinct != rc.Distinct || !col.DistinctExact {
+					t.Errorf("%s: count/missing/distinct %d/%d/%d, pandas %d/%d/%d", name, col.Count, col.Missing, col.Distinct, rc.Count, rc.Missing, rc.Distinct)
+				}
+				if len(col.Top) > 0 && col.Top[0].Count != rc.TopCount {
+					t.Errorf("%s: top count %d, pandas %d", name, col.Top[0].Count, rc.TopCount)
+				}
+				numeric := strings.HasPrefix(rc.Dtype, "float") || strings.HasPrefix(rc.Dtype, "int")
+				if numeric != col.Type.IsNumeric() {
+					t.Errorf("%s: type %s, pandas dtype %s", name, col.Type, rc.Dtype)
+					continue
+				}
+				if !numeric {
+					continue
+				}
+				check := func(what string, got *Num, want *float64, tol float64) {
+					if got == nil || want == nil {
+						if (got == nil) != (want == nil) {
+							t.Errorf("%s.%s: got %v want %v", name, what, got, want)
+						}
+						return
+					}
+					if !relClose(float64(*got), *want, tol) {
+						t.Errorf("%s.%s = %.17g, pandas %.17g", name, what, float64(*got), *want)
+					}
+				}
+				mn, mx := col.NumericRange()
+				check("min", numPtr(mn), rc.Min, 1e-12)
+				check("max", numPtr(mx), rc.Max, 1e-12)
+				check("mean", col.Mean, rc.Mean, 1e-9)
+				check("std", col.Std, rc.Std, 1e-9)
+				check("skew", col.Skewness, rc.Skew, 1e-9)
+				if col.Zeros != rc.Zeros || col.Negatives != rc.Negatives {
+					t.Errorf("%s: zeros/negatives %d/%d, pandas %d/%d", name, col.Zeros, col.Negatives, rc.Zeros, rc.Negatives)
+				}
+				q := col.Quantiles
+				if q == nil || q.Method != "exact" {
+					t.Fatalf("%s: quantiles %+v", name, q)
+				}
+				for k, got := range map[string]Num{"p05": q.P05, "p25": q.P25, "p50": q.P50, "p75": q.P75, "p95": q.P95} {
+					if !relClose(float64(got), rc.Quantiles[k], 1e-12) {
+						t.Errorf("%s.%s = %v, pandas %v", name, k, got, rc.Quantiles[k])
+					}
+				}
+				h := col.Histogram
+				for i := range rc.Histogram.Counts {
+					if h.Counts[i] != rc.Histogram.Counts[i] {
+						t.Errorf("%s: histogram counts %v, numpy %v", name, h.Counts, rc.Histogram.Counts)
+						break
+					}
+				}
+				for i := range rc.Histogram.Edges {
+					if !relClose(float64(h.Edges[i]), rc.Histogram.Edges[i], 1e-15) {
+						t.Errorf("%s: edges %v, numpy %v", name, h.Edges, rc.Histogram.Edges)
+						break
+					}
+				}
+			}
+			corr := map[string]float64{}
+			for _, r := range p.Correlations {
+				corr[r.A+"|"+r.B+"|"+r.Method] = r.Value
+			}
+			for _, r := range ref.Correlations {
+				got, ok := corr[r.A+"|"+r.B+"|"+r.Method]
+				if !ok {
+					t.Errorf("no %s correlation for %s, %s", r.Method, r.A, r.B)
+					continue
+				}
+				if r.Value != nil && !relClose(got, *r.Value, 1e-9) {
+					t.Errorf("%s(%s, %s) = %.15g, pandas/scipy %.15g", r.Method, r.A, r.B, got, *r.Value)
+				}
+			}
+			if _, err := json.Marshal(p); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -1,0 +1,358 @@
+package explore
+
+import (
+	"hash/maphash"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/axiomhq/hyperloglog"
+)
+
+// rowAcc is the row-wise stage: duplicate rows, streaming Pearson over all
+// rows, and a seeded reservoir sample for rank and categorical statistics.
+type rowAcc struct {
+	nc        int
+	seed      maphash.Seed
+	hashes    []uint64
+	hashCap   int
+	hll       *hyperloglog.Sketch
+	total     int64
+	pearCols  []int // candidate columns for streaming Pearson; nil until the first batch
+	pairs     []pairAcc
+	decided   bool
+	pearLimit int
+
+	sample    []sampleRow
+	sampleCap int
+	seen      int64
+	rng       *rand.Rand
+}
+
+type sampleRow struct {
+	text string
+	off  []int32 // nc+1 offsets into text
+	miss []bool
+}
+
+func (s *sampleRow) cell(c int) string { return s.text[s.off[c]:s.off[c+1]] }
+
+// pairAcc holds co-moments for Pearson's r over pairwise-complete rows
+// (Welford's update generalised to covariance, as pandas' nancorr).
+type pairAcc struct {
+	a, b                  int
+	n                     int64
+	ma, mb, caa, cbb, cab float64
+}
+
+func (p *pairAcc) add(x, y float64) {
+	p.n++
+	n := float64(p.n)
+	dx := x - p.ma
+	p.ma += dx / n
+	dy := y - p.mb
+	p.mb += dy / n
+	p.cab += dx * (y - p.mb)
+	p.caa += dx * (x - p.ma)
+	p.cbb += dy * (y - p.mb)
+}
+
+func (p *pairAcc) r() float64 {
+	if p.n < 2 || p.caa <= 0 || p.cbb <= 0 {
+		return math.NaN()
+	}
+	return clamp1(p.cab / math.Sqrt(p.caa*p.cbb))
+}
+
+func clamp1(r float64) float64 { return math.Max(-1, math.Min(1, r)) }
+
+func newRowAcc(nc int, opts ProfileOptions) *rowAcc {
+	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, pearLimit: opts.PearsonColumns,
+		sampleCap: max(min(opts.SampleRows, (4<<20)/max(nc, 1)), 100),
+		rng:       rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))}
+}
+
+func (ra *rowAcc) addBatch(j *job) {
+	b := &j.b
+	n := b.Len()
+	nc := ra.nc
+	if !ra.decided {
+		ra.decided = true
+		var cand []int
+		for c := 0; c < nc; c++ {
+			for r := 0; r < n; r++ {
+				if !math.IsNaN(j.num[c*n+r]) {
+					cand = append(cand, c)
+					break
+				}
+			}
+		}
+		if len(cand) <= ra.pearLimit {
+			ra.pearCols = cand
+			for x := 0; x < len(cand); x++ {
+				for y := x + 1; y < len(cand); y++ {
+					ra.pairs = append(ra.pairs, pairAcc{a: cand[x], b: cand[y]})
+				}
+			}
+		}
+	}
+	for pi := range ra.pairs {
+		p := &ra.pairs[pi]
+		xs, ys := j.num[p.a*n:(p.a+1)*n], j.num[p.b*n:(p.b+1)*n]
+		for r := 0; r < n; r++ {
+			x, y := xs[r], ys[r]
+			if x == x && y == y { // neither is NaN
+				p.add(x, y)
+			}
+		}
+	}
+	for r := 0; r < n; r++ {
+		ra.total++
+		h := ra.rowHash(b, r)
+		if ra.hll == nil && len(ra.hashes) < ra.hashCap {
+			ra.hashes = append(ra.hashes, h)
+		} else {
+			if ra.hll == nil {
+				ra.hll = hyperloglog.New16()
+				for _, x := range ra.hashes {
+					ra.hll.InsertHash(x)
+				}
+				ra.hashes = nil
+			}
+			ra.hll.InsertHash(h)
+		}
+		// Reservoir sampling, Vitter's Algorithm R.
+		ra.seen++
+		if len(ra.sample) < ra.sampleCap {
+			ra.sample = append(ra.sample, ra.copyRow(b, r, nil))
+		} else if k := ra.rng.Int64N(ra.seen); k < int64(ra.sampleCap) {
+			ra.sample[k] = ra.copyRow(b, r, &ra.sample[k])
+		}
+	}
+}
+
+func (ra *rowAcc) copyRow(b *Batch, r int, reuse *sampleRow) sampleRow {
+	var s sampleRow
+	if reuse != nil {
+		s = *reuse
+	}
+	base := b.off[r*ra.nc]
+	s.text = string(b.rowBytes(r))
+	s.off = s.off[:0]
+	for c := 0; c <= ra.nc; c++ {
+		s.off = append(s.off, b.off[r*ra.nc+c]-base)
+	}
+	s.miss = append(s.miss[:0], b.miss[r*ra.nc:(r+1)*ra.nc]...)
+	return s
+}
+
+// rowHash hashes the cells' bytes, their boundaries and missing flags.
+func (ra *rowAcc) rowHash(b *Batch, r int) uint64 {
+	h := maphash.Bytes(ra.seed, b.rowBytes(r))
+	base := b.off[r*ra.nc]
+	var m uint64 = 0xcbf29ce484222325
+	for c := 0; c < ra.nc; c++ {
+		i := r*ra.nc + c
+		x := uint64(b.off[i+1]-base) << 1
+		if b.miss[i] {
+			x |= 1
+		}
+		m = (m ^ x) * 0x100000001b3
+	}
+	return h ^ (m * 0x9e3779b97f4a7c15)
+}
+
+// duplicates returns the number of rows that repeat an earlier row, and
+// whether the count is exact (hash collisions aside: 64-bit hashes).
+func (ra *rowAcc) duplicates() (int64, bool) {
+	if ra.hll != nil {
+		return max(ra.total-int64(ra.hll.Estimate()), 0), false
+	}
+	slices.Sort(ra.hashes)
+	var d int64
+	for i := 1; i < len(ra.hashes); i++ {
+		if ra.hashes[i] == ra.hashes[i-1] {
+			d++
+		}
+	}
+	return d, true
+}
+
+// correlations computes Pearson (streamed over all rows when the table is
+// narrow, else on the sample), Spearman and Cramér's V on the sample.
+func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlation, int) {
+	var out []Correlation
+	var numeric, categorical []int
+	for c := range cols {
+		switch {
+		case cols[c].Type.IsNumeric():
+			numeric = append(numeric, c)
+		case cols[c].Type == TypeCategorical || cols[c].Type == TypeBoolean,
+			cols[c].Type == TypeDatetime && cols[c].Distinct <= categoricalMaxDistinct:
+			categorical = append(categorical, c)
+		}
+	}
+	isNum := map[int]bool{}
+	for _, c := range numeric {
+		isNum[c] = true
+	}
+	// Sample columns as numbers.
+	m := len(ra.sample)
+	vals := map[int][]float64{}
+	for _, c := range numeric {
+		v := make([]float64, m)
+		for i := range ra.sample {
+			s := &ra.sample[i]
+			v[i] = math.NaN()
+			if !s.miss[c] {
+				if x, ok := numberValue([]byte(s.cell(c))); ok {
+					v[i] = x
+				}
+			}
+		}
+		vals[c] = v
+	}
+	streamed := map[[2]int]*pairAcc{}
+	for i := range ra.pairs {
+		p := &ra.pairs[i]
+		streamed[[2]int{p.a, p.b}] = p
+	}
+	ranks := map[int][]float64{}
+	for _, c := range numeric {
+		if !hasNaN(vals[c]) {
+			ranks[c] = rankAvg(vals[c])
+		}
+	}
+	for x := 0; x < len(numeric); x++ {
+		for y := x + 1; y < len(numeric); y++ {
+			a, b := numeric[x], numeric[y]
+			if p, ok := streamed[[2]int{a, b}]; ok {
+				out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "pearson", Value: p.r(), Rows: p.n})
+			} else {
+				r, n := pearsonComplete(vals[a], vals[b])
+				out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "pearson", Value: r, Rows: n})
+			}
+			var r float64
+			var n int64
+			if ra, rb := ranks[a], ranks[b]; ra != nil && rb != nil {
+				r, n = pearsonComplete(ra, rb)
+			} else {
+				xa, xb := completePairs(vals[a], vals[b])
+				r, n = pearsonComplete(rankAvg(xa), rankAvg(xb))
+			}
+			out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "spearman", Value: r, Rows: n})
+		}
+	}
+	for x := 0; x < len(categorical); x++ {
+		for y := x + 1; y < len(categorical); y++ {
+			a, b := categorical[x], categorical[y]
+			v, n := ra.cramersV(a, b)
+			out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "cramers_v", Value: v, Rows: n})
+		}
+	}
+	for i := range out {
+		if math.IsNaN(out[i].Value) {
+			out[i].Value = 0 // constant columns: no association (pandas gives NaN)
+		}
+	}
+	return out, m
+}
+
+func hasNaN(v []float64) bool {
+	for _, x := range v {
+		if x != x {
+			return true
+		}
+	}
+	return false
+}
+
+func completePairs(a, b []float64) ([]float64, []float64) {
+	var xa, xb []float64
+	for i := range a {
+		if a[i] == a[i] && b[i] == b[i] {
+			xa = append(xa, a[i])
+			xb = append(xb, b[i])
+		}
+	}
+	return xa, xb
+}
+
+func pearsonComplete(a, b []float64) (float64, int64) {
+	var p pairAcc
+	for i := range a {
+		if a[i] == a[i] && b[i] == b[i] {
+			p.add(a[i], b[i])
+		}
+	}
+	return p.r(), p.n
+}
+
+// rankAvg ranks v (1-based) with ties sharing their average rank, as
+// pandas' rank(method="average"); NaN stays NaN.
+func rankAvg(v []float64) []float64 {
+	idx := make([]int, 0, len(v))
+	for i, x := range v {
+		if x == x {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortFunc(idx, func(i, j int) int {
+		switch {
+		case v[i] < v[j]:
+			return -1
+		case v[i] > v[j]:
+			return 1
+		}
+		return 0
+	})
+	out := make([]float64, len(v))
+	for i := range out {
+		out[i] = math.NaN()
+	}
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && v[idx[j+1]] == v[idx[i]] {
+			j++
+		}
+		r := float64(i+j)/2 + 1
+		for k := i; k <= j; k++ {
+			out[idx[k]] = r
+		}
+		i = j + 1
+	}
+	return out
+}
+
+// cramersV is sqrt(χ²/n / min(r−1, c−1)) over the sample's complete pairs
+// (Cramér 1946; no bias correction, as scipy.stats.contingency.association).
+func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
+	type key struct{ x, y string }
+	tab := map[key]float64{}
+	rowT, colT := map[string]float64{}, map[string]float64{}
+	var n float64
+	for i := range ra.sample {
+		s := &ra.sample[i]
+		if s.miss[a] || s.miss[b] {
+			continue
+		}
+		x, y := s.cell(a), s.cell(b)
+		tab[key{x, y}]++
+		rowT[x]++
+		colT[y]++
+		n++
+	}
+	k := min(len(rowT), len(colT)) - 1
+	if n == 0 || k < 1 {
+		return math.NaN(), int64(n)
+	}
+	chi2 := 0.0
+	for x, rx := range rowT {
+		for y, cy := range colT {
+			e := rx * cy / n
+			o := tab[key{x, y}]
+			chi2 += (o - e) * (o - e) / e
+		}
+	}
+	return math.Sqrt(chi2 / n / float64(k)), int64(n)
+}
