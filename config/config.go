@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 
 	// Files lists the configuration files that were read, lowest layer first.
 	Files []LayerFile `json:"files"`
+	// Warnings are problems that do not stop Lathe, such as a LATHE_*
+	// variable one letter away from a setting's (LATHE_DEFAULT_RUNER).
+	Warnings []string `json:"warnings,omitempty"`
 
 	origins map[string]Origin
 }
@@ -199,4 +203,22 @@ func (c *Config) RunnerNames() []string {
 		names[i] = r.Name
 	}
 	return names
+}
+
+// MarshalJSON writes StopGrace as text ("10s"), as the files spell it.
+func (r Runs) MarshalJSON() ([]byte, error) {
+	type plain Runs
+	return json.Marshal(struct {
+		plain
+		StopGrace string `json:"stop_grace"`
+	}{plain(r), r.StopGrace.String()})
+}
+
+// MarshalJSON writes Refresh as text ("250ms"), as the files spell it.
+func (u UI) MarshalJSON() ([]byte, error) {
+	type plain UI
+	return json.Marshal(struct {
+		plain
+		Refresh string `json:"refresh"`
+	}{plain(u), u.Refresh.String()})
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -169,6 +170,7 @@ func Load(opts Options) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Warnings = envTypos(ls, env)
 	flagSets, err := flagLayer(ls, opts.Flags, cwd, home)
 	if err != nil {
 		return nil, err
@@ -281,6 +283,33 @@ func envLayer(ls []*leaf, env map[string]string, cwd, home string) ([]assign, er
 		out = append(out, assign{leaf: l, value: v, raw: s, origin: Origin{Layer: LayerEnv, Env: name}})
 	}
 	return out, nil
+}
+
+// envTypos warns about LATHE_* variables that are not settings but are
+// close to one. Unknown names far from any setting are left alone: runs set
+// LATHE_RUN_ID, LATHE_PARAM_* and others, and the CLI reads LATHE_WORKSPACE.
+func envTypos(ls []*leaf, env map[string]string) []string {
+	known := make([]string, 0, len(ls)+1)
+	for _, l := range ls {
+		known = append(known, l.envName())
+	}
+	var out []string
+	for name := range env {
+		if !strings.HasPrefix(name, "LATHE_") || slices.Contains(known, name) || name == "LATHE_CONFIG" {
+			continue
+		}
+		best, bestD := "", 3
+		for _, k := range known {
+			if d := osaDistance(name, k); d < bestD {
+				best, bestD = k, d
+			}
+		}
+		if best != "" {
+			out = append(out, fmt.Sprintf("environment variable %s is not a Lathe setting and is ignored; did you mean %s?", name, best))
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // flagLayer reads the flag values the command line set, in key order.

@@ -276,6 +276,9 @@ func TestEnvironment(t *testing.T) {
 	if !reflect.DeepEqual(c.Runs.MetricFormats, []string{"json", "colon"}) || c.DefaultRunner != "local" {
 		t.Errorf("metric_formats %q default_runner %q", c.Runs.MetricFormats, c.DefaultRunner)
 	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings for run protocol variables: %q", c.Warnings)
+	}
 	if !strings.HasSuffix(c.Serve.AuthorizedKeys, "/home/keys") {
 		t.Errorf("authorized_keys = %q, want ~ expanded", c.Serve.AuthorizedKeys)
 	}
@@ -364,5 +367,13 @@ func TestShow(t *testing.T) {
 	}
 	if n := len(c.Origins()); n != 10 {
 		t.Errorf("len(Origins()) = %d, want 10: %v", n, c.Origins())
+	}
+}
+
+func TestEnvTypoWarning(t *testing.T) {
+	c, _ := mustLoad(t, fixture{env: []string{"LATHE_DEFAULT_RUNER=gpu1", "LATHE_WORKSPACE=/w", "LATHE_INPUT_TRAIN=/d", "LATHE_OUTPUT_DIR=/o"}})
+	want := []string{"environment variable LATHE_DEFAULT_RUNER is not a Lathe setting and is ignored; did you mean LATHE_DEFAULT_RUNNER?"}
+	if !reflect.DeepEqual(c.Warnings, want) {
+		t.Errorf("Warnings = %q, want %q", c.Warnings, want)
 	}
 }
