@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -375,5 +376,45 @@ func TestEnvTypoWarning(t *testing.T) {
 	want := []string{"environment variable LATHE_DEFAULT_RUNER is not a Lathe setting and is ignored; did you mean LATHE_DEFAULT_RUNNER?"}
 	if !reflect.DeepEqual(c.Warnings, want) {
 		t.Errorf("Warnings = %q, want %q", c.Warnings, want)
+	}
+}
+
+// TestConfigJSON: the merged config marshals with snake_case keys and
+// durations as text, as `lathe config show --json` prints it.
+func TestConfigJSON(t *testing.T) {
+	c, _ := mustLoad(t, fixture{ws: "runners:\n  - name: g\n    type: docker\n    gpus: all\n"})
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"stop_grace":"10s"`, `"refresh":"250ms"`, `"metric_formats":["json"]`,
+		`{"name":"g","type":"docker","gpus":"all","max_concurrent":1}`, `"ssh_addr":"127.0.0.1:2222"`, `"default_runner":"local"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+// BenchmarkLoad measures a full Load of a workspace with a user config and
+// a team file (run with go test -bench Load ./config/).
+func BenchmarkLoad(b *testing.B) {
+	f := fixture{user: userNamesTeam, team: teamBody, ws: WorkspaceTemplate("bench")}
+	root := b.TempDir()
+	p := paths{home: filepath.Join(root, "home"), user: filepath.Join(root, "home", ".config", "lathe", "config.yaml"),
+		team: filepath.Join(root, "infra", "runners.yaml"), ws: filepath.Join(root, "ws", "lathe.yaml")}
+	for path, body := range map[string]string{p.user: f.user, p.team: f.team, p.ws: f.ws} {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	opts := Options{WorkspaceDir: filepath.Dir(p.ws), Environ: []string{"HOME=" + p.home}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load(opts); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
