@@ -75,3 +75,28 @@ func BenchmarkMetricSeries(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "samples/s")
 }
+
+// BenchmarkAppendLogs measures log ingestion in batches of 1,000 lines of 80
+// bytes and reports lines/s.
+func BenchmarkAppendLogs(b *testing.B) {
+	ctx := context.Background()
+	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r := Run{}
+	s.CreateRun(ctx, &r)
+	line := fmt.Sprintf("%-80s", "epoch 3 batch 120/500 loss=0.4312 lr=0.001")
+	batch := make([]LogLine, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		for j := range batch {
+			batch[j] = LogLine{RunID: r.ID, Line: line}
+		}
+		if err := s.AppendLogs(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "lines/s")
+}

@@ -77,8 +77,8 @@ type Run struct {
 	ExitCode    *int              `json:"exit_code"`
 	Error       string            `json:"error,omitempty"`
 	Created     time.Time         `json:"created_at"`
-	Started     time.Time         `json:"started_at"`
-	Ended       time.Time         `json:"ended_at"`
+	Started     time.Time         `json:"started_at,omitzero"`
+	Ended       time.Time         `json:"ended_at,omitzero"`
 	ParentID    string            `json:"parent_id,omitempty"`
 	RerunOf     string            `json:"rerun_of,omitempty"`
 	StudyID     int64             `json:"study_id,omitempty"`
@@ -86,7 +86,7 @@ type Run struct {
 	ContainerID string            `json:"container_id,omitempty"`
 	PID         int               `json:"pid,omitempty"`
 	LogOffset   int64             `json:"log_offset,omitempty"`
-	LogTime     time.Time         `json:"log_time"`
+	LogTime     time.Time         `json:"log_time,omitzero"`
 }
 
 // NewRunID returns a fresh run id: "r" and 11 base-32 characters (55 random

@@ -132,6 +132,11 @@ func TestRunCRUD(t *testing.T) {
 		t.Errorf("round trip mismatch:\n got %+v\nwant %+v", got, r)
 	}
 
+	js, _ := json.Marshal(got)
+	if strings.Contains(string(js), "started_at") || !strings.Contains(string(js), `"exit_code":null`) {
+		t.Errorf("queued run JSON should omit started_at and have exit_code null: %s", js)
+	}
+
 	started := created.Add(time.Second)
 	up, err := s.UpdateRun(ctx, r.ID, func(r *Run) error {
 		r.Status, r.Started, r.ContainerID = StatusRunning, started, "c0ffee"

@@ -166,7 +166,7 @@ type Trial struct {
 	RunID    string             `json:"run_id,omitempty"`
 	Error    string             `json:"error,omitempty"`
 	Created  time.Time          `json:"created"`
-	Ended    time.Time          `json:"ended"`
+	Ended    time.Time          `json:"ended,omitzero"`
 }
 
 const trialColumns = `id, study_id, number, status, params, metrics, feasible, run_id, error, created, ended`
