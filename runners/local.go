@@ -130,6 +130,10 @@ func (l *Local) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle,
 	exitPath := filepath.Join(dir, "exit")
 	cmd := exec.Command("/bin/sh", append([]string{"-c", wrapperScript, exitPath}, argv...)...)
 	cmd.Env = append(os.Environ(), RunEnv(spec, func(n string) string { return inputs[n] }, paramsFile, outDir)...)
+	if len(spec.GPUs.DeviceIDs) > 0 {
+		// The scheduler's allocation; CUDA enumerates only these devices.
+		cmd.Env = append(cmd.Env, "CUDA_VISIBLE_DEVICES="+strings.Join(spec.GPUs.DeviceIDs, ","))
+	}
 	cmd.Dir = spec.WorkDir
 	cmd.Stdin = nil // /dev/null
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -218,7 +222,7 @@ func (l *Local) Stop(ctx context.Context, runID string, grace time.Duration) err
 	defer tick.Stop()
 	killed := false
 	for {
-		if syscall.Kill(-pid, 0) != nil { // ESRCH: nobody left in the group
+		if !groupAlive(pid) {
 			return nil
 		}
 		select {
@@ -278,6 +282,30 @@ func readPid(dir string) (pid int, alive bool, err error) {
 		return pid, false, nil
 	}
 	return pid, true, nil
+}
+
+// groupAlive reports whether a process group has a member that is not a
+// zombie. Killed programs whose wrapper died are reparented to PID 1, which
+// may reap them late; kill(-pgid, 0) alone would count those zombies.
+func groupAlive(pgid int) bool {
+	if syscall.Kill(-pgid, 0) != nil { // ESRCH: nobody left
+		return false
+	}
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return true // no /proc: trust kill
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		// Fields after the command name: state is [0], pgrp is [2] (proc(5)).
+		if f := procStat(pid); len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
+			return true
+		}
+	}
+	return false
 }
 
 // procStat returns the fields of /proc/PID/stat after the command name

@@ -71,10 +71,10 @@ func main() {
 			keep = append(keep, b)
 		}
 		fmt.Println("allocated", len(keep), "MiB")
-	case "env": // env: print the LATHE_* environment, the params file and argv
+	case "env": // env: print the LATHE_* environment and CUDA_VISIBLE_DEVICES, the params file and argv
 		var env []string
 		for _, e := range os.Environ() {
-			if strings.HasPrefix(e, "LATHE_") {
+			if strings.HasPrefix(e, "LATHE_") || strings.HasPrefix(e, "CUDA_VISIBLE_DEVICES=") {
 				env = append(env, e)
 			}
 		}

@@ -1,0 +1,289 @@
+package runners
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// SchedulerOptions bound what one runner's host runs at once.
+type SchedulerOptions struct {
+	MaxConcurrent int      // runs at once; 0 means 1
+	GPUs          []string // device ids of the host's GPUs (from Inventory); empty = no GPUs
+}
+
+// Scheduler is the queue of one runner: at most MaxConcurrent runs at once,
+// each run asking for N GPUs gets N free device ids of the host and waits
+// queued while they are not free. Order: higher Spec.Priority first, then
+// submission order. The head of the queue is never overtaken by a run that
+// needs GPUs (so a big GPU run is not starved by small ones); runs that need
+// no GPU may go ahead of a head that waits for GPUs when a slot is free.
+//
+// Run owns the scheduler's goroutines; Submit, Cancel and Snapshot may be
+// called from any goroutine.
+type Scheduler struct {
+	runner Runner
+	max    int
+	gpus   []string
+
+	mu      sync.Mutex
+	seq     int64
+	queue   []*queued
+	running map[string]*running
+	wake    chan struct{}
+}
+
+type queued struct {
+	spec Spec
+	sink Sink
+	seq  int64
+	at   time.Time
+}
+
+type running struct {
+	spec   Spec
+	gpus   []string
+	handle Handle
+	since  time.Time
+}
+
+// NewScheduler returns the queue for runner r.
+func NewScheduler(r Runner, opts SchedulerOptions) *Scheduler {
+	max := opts.MaxConcurrent
+	if max <= 0 {
+		max = 1
+	}
+	return &Scheduler{runner: r, max: max, gpus: slices.Clone(opts.GPUs),
+		running: map[string]*running{}, wake: make(chan struct{}, 1)}
+}
+
+// Submit queues a run and tells sink it is queued. A GPU request the host can
+// never satisfy is an input error.
+func (s *Scheduler) Submit(spec Spec, sink Sink) error {
+	if err := validateSpec(spec); err != nil {
+		return err
+	}
+	if err := s.feasible(spec.GPUs); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.known(spec.ID) {
+		s.mu.Unlock()
+		return &config.InputError{Field: "id", Msg: fmt.Sprintf("run %s is already queued or running on %s", spec.ID, s.runner.Name())}
+	}
+	s.seq++
+	s.queue = append(s.queue, &queued{spec: spec, sink: sink, seq: s.seq, at: time.Now()})
+	slices.SortStableFunc(s.queue, func(a, b *queued) int {
+		if a.spec.Priority != b.spec.Priority {
+			return b.spec.Priority - a.spec.Priority
+		}
+		return int(a.seq - b.seq)
+	})
+	s.mu.Unlock()
+	sink.Status(StatusUpdate{RunID: spec.ID, Status: StatusQueued, Time: time.Now()})
+	s.poke()
+	return nil
+}
+
+func (s *Scheduler) known(id string) bool {
+	if _, ok := s.running[id]; ok {
+		return true
+	}
+	for _, q := range s.queue {
+		if q.spec.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Scheduler) feasible(g GPURequest) error {
+	switch {
+	case g.None():
+		return nil
+	case len(s.gpus) == 0:
+		return &config.InputError{Field: "gpus", Msg: fmt.Sprintf("runner %s has no GPUs", s.runner.Name())}
+	case g.Count > len(s.gpus):
+		return &config.InputError{Field: "gpus", Msg: fmt.Sprintf("asks for %d GPUs; runner %s has %d", g.Count, s.runner.Name(), len(s.gpus))}
+	}
+	for _, id := range g.DeviceIDs {
+		if !slices.Contains(s.gpus, id) {
+			return &config.InputError{Field: "gpus", Msg: fmt.Sprintf("GPU %q is not on runner %s (it has %s)", id, s.runner.Name(), strings.Join(s.gpus, ", "))}
+		}
+	}
+	return nil
+}
+
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Cancel removes a queued run (reported stopped) or stops a running one
+// (SIGTERM, SIGKILL after grace; the runner reports the end).
+func (s *Scheduler) Cancel(ctx context.Context, runID string, grace time.Duration) error {
+	s.mu.Lock()
+	for i, q := range s.queue {
+		if q.spec.ID == runID {
+			s.queue = slices.Delete(s.queue, i, i+1)
+			s.mu.Unlock()
+			q.sink.Status(StatusUpdate{RunID: runID, Status: StatusStopped, Message: "cancelled while queued", Time: time.Now()})
+			s.poke()
+			return nil
+		}
+	}
+	_, ok := s.running[runID]
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("run %s is neither queued nor running on %s", runID, s.runner.Name())
+	}
+	return s.runner.Stop(ctx, runID, grace)
+}
+
+// QueueState is a snapshot for `lathe runners ls` and the Runners screen.
+type QueueState struct {
+	Running  []RunSlot `json:"running"`
+	Queued   []RunSlot `json:"queued"`
+	FreeGPUs []string  `json:"free_gpus"`
+}
+
+// RunSlot is one run in a QueueState.
+type RunSlot struct {
+	ID       string    `json:"id"`
+	Priority int       `json:"priority"`
+	GPUs     []string  `json:"gpus,omitempty"`
+	Since    time.Time `json:"since"`
+}
+
+// Snapshot returns the current queue, running runs by start time and queued
+// runs in the order they will be considered.
+func (s *Scheduler) Snapshot() QueueState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var st QueueState
+	for _, r := range s.running {
+		st.Running = append(st.Running, RunSlot{ID: r.spec.ID, Priority: r.spec.Priority, GPUs: r.gpus, Since: r.since})
+	}
+	slices.SortFunc(st.Running, func(a, b RunSlot) int { return a.Since.Compare(b.Since) })
+	for _, q := range s.queue {
+		st.Queued = append(st.Queued, RunSlot{ID: q.spec.ID, Priority: q.spec.Priority, Since: q.at})
+	}
+	st.FreeGPUs = s.freeGPUs()
+	return st
+}
+
+func (s *Scheduler) freeGPUs() []string {
+	used := map[string]bool{}
+	for _, r := range s.running {
+		for _, g := range r.gpus {
+			used[g] = true
+		}
+	}
+	var free []string
+	for _, g := range s.gpus {
+		if !used[g] {
+			free = append(free, g)
+		}
+	}
+	return free
+}
+
+// allocate picks the GPUs for req from free, or reports that it must wait.
+func allocate(req GPURequest, free, all []string) ([]string, bool) {
+	switch {
+	case req.None():
+		return nil, true
+	case len(req.DeviceIDs) > 0:
+		for _, id := range req.DeviceIDs {
+			if !slices.Contains(free, id) {
+				return nil, false
+			}
+		}
+		return slices.Clone(req.DeviceIDs), true
+	case req.Count < 0: // all of the host's GPUs
+		if len(free) < len(all) {
+			return nil, false
+		}
+		return slices.Clone(all), true
+	case len(free) >= req.Count:
+		return slices.Clone(free[:req.Count]), true
+	}
+	return nil, false
+}
+
+// Run starts queued runs as slots and GPUs free up, until ctx ends. When it
+// returns, it has stopped following its runs (the runs themselves go on, and
+// a later Reconcile finds them).
+func (s *Scheduler) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		for _, st := range s.next() {
+			h, err := s.runner.Start(ctx, st.spec, st.sink)
+			if err != nil {
+				// The runner has reported the failure to the sink.
+				s.release(st.spec.ID)
+				continue
+			}
+			s.mu.Lock()
+			if r := s.running[st.spec.ID]; r != nil {
+				r.handle = h
+			}
+			s.mu.Unlock()
+			wg.Add(1)
+			go func(id string) {
+				defer wg.Done()
+				_, _ = h.Wait(ctx)
+				s.release(id)
+			}(st.spec.ID)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.wake:
+		}
+	}
+}
+
+func (s *Scheduler) release(id string) {
+	s.mu.Lock()
+	delete(s.running, id)
+	s.mu.Unlock()
+	s.poke()
+}
+
+// next removes from the queue the runs that can start now and reserves their
+// slots and GPUs.
+func (s *Scheduler) next() []*queued {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var start []*queued
+	headBlocked := false
+	for i := 0; i < len(s.queue) && len(s.running) < s.max; {
+		q := s.queue[i]
+		if headBlocked && !q.spec.GPUs.None() {
+			i++
+			continue
+		}
+		gpus, ok := allocate(q.spec.GPUs, s.freeGPUs(), s.gpus)
+		if !ok {
+			headBlocked = true
+			i++
+			continue
+		}
+		s.queue = slices.Delete(s.queue, i, i+1)
+		if gpus != nil {
+			q.spec.GPUs = GPURequest{DeviceIDs: gpus}
+		}
+		s.running[q.spec.ID] = &running{spec: q.spec, gpus: gpus, since: time.Now()}
+		start = append(start, q)
+	}
+	return start
+}
