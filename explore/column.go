@@ -32,6 +32,7 @@ type colAcc struct {
 	// distinct values: exact tables until distinctCap, then HyperLogLog; the
 	// tables keep counting the keys they hold, for the top-k.
 	nums        map[uint64]int64 // by float64 bits
+	dates       map[uint64]int64 // by float64 bits of epoch seconds
 	strs        map[string]int64
 	distinctCap int
 	hll         *hyperloglog.Sketch
@@ -46,7 +47,7 @@ const tokenCap = 50000
 
 func newColAcc(distinctCap, valueCap int, seed uint64) *colAcc {
 	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
-		nums: map[uint64]int64{}, strs: map[string]int64{}, distinctCap: distinctCap,
+		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]int64{}, distinctCap: distinctCap,
 		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
 }
 
@@ -59,8 +60,33 @@ func (a *colAcc) toHLL() {
 		binary.LittleEndian.PutUint64(buf[:], k)
 		a.hll.Insert(buf[:])
 	}
+	for k := range a.dates {
+		binary.LittleEndian.PutUint64(buf[:], k^dateSalt)
+		a.hll.Insert(buf[:])
+	}
 	for k := range a.strs {
 		a.hll.Insert([]byte(k))
+	}
+}
+
+// dateSalt keeps a datetime's hash apart from the number with the same bits.
+const dateSalt = 0x5bd1e9955bd1e995
+
+func (a *colAcc) tableLen() int { return len(a.nums) + len(a.dates) + len(a.strs) }
+
+// addBits counts a number or datetime by its bits in table m.
+func (a *colAcc) addBits(m map[uint64]int64, bits, salt uint64) {
+	if c, ok := m[bits]; ok {
+		m[bits] = c + 1
+	} else if !a.overflowed() && a.tableLen() < a.distinctCap {
+		m[bits] = 1
+	} else if !a.overflowed() {
+		a.toHLL()
+	}
+	if a.hll != nil {
+		var buf [8]byte
+		binary.LittleEndian.PutUint64(buf[:], bits^salt)
+		a.hll.Insert(buf[:])
 	}
 }
 
@@ -98,37 +124,29 @@ func (a *colAcc) addNumber(x float64) {
 		a.values = nil
 		a.sketch.add(x)
 	}
-	bits := math.Float64bits(x)
-	if c, ok := a.nums[bits]; ok {
-		a.nums[bits] = c + 1
-	} else if !a.overflowed() && len(a.nums)+len(a.strs) < a.distinctCap {
-		a.nums[bits] = 1
-	} else {
-		if !a.overflowed() {
-			a.toHLL()
-		}
-	}
-	if a.hll != nil {
-		var buf [8]byte
-		binary.LittleEndian.PutUint64(buf[:], bits)
-		a.hll.Insert(buf[:])
-	}
+	a.addBits(a.nums, math.Float64bits(x), 0)
 }
 
-func (a *colAcc) addString(v []byte) {
+// addString counts v; it reports whether v went past the exact table, in
+// which case its length and tokens must be counted now (table keys are
+// counted once, weighted, at the end).
+func (a *colAcc) addString(v []byte) bool {
 	if c, ok := a.strs[string(v)]; ok {
 		a.strs[string(v)] = c + 1
-	} else if !a.overflowed() && len(a.nums)+len(a.strs) < a.distinctCap {
+		return false
+	}
+	if !a.overflowed() && a.tableLen() < a.distinctCap {
 		a.strs[string(v)] = 1
-	} else if !a.overflowed() {
+		return false
+	}
+	if !a.overflowed() {
 		a.toHLL()
 	}
-	if a.hll != nil {
-		a.hll.Insert(v)
-	}
+	a.hll.Insert(v)
+	return true
 }
 
-func (a *colAcc) addLength(v []byte) {
+func (a *colAcc) addLength(v []byte, w int64) {
 	l := int64(len(v))
 	for _, c := range v {
 		if c >= 0x80 {
@@ -136,14 +154,14 @@ func (a *colAcc) addLength(v []byte) {
 			break
 		}
 	}
-	a.lenN++
-	a.lenSum += l
+	a.lenN += w
+	a.lenSum += l * w
 	a.lenMin = min(a.lenMin, l)
 	a.lenMax = max(a.lenMax, l)
 }
 
 // addTokens counts lower-cased words, for text columns' top tokens.
-func (a *colAcc) addTokens(v []byte) {
+func (a *colAcc) addTokens(v []byte, w int64) {
 	var word [64]byte
 	i := 0
 	for i < len(v) {
@@ -180,11 +198,11 @@ func (a *colAcc) addTokens(v []byte) {
 		if n == 0 || long {
 			continue
 		}
-		a.tokenN++
+		a.tokenN += w
 		if c, ok := a.tokens[string(word[:n])]; ok {
-			a.tokens[string(word[:n])] = c + 1
+			a.tokens[string(word[:n])] = c + w
 		} else if len(a.tokens) < tokenCap {
-			a.tokens[string(word[:n])] = 1
+			a.tokens[string(word[:n])] = w
 		}
 	}
 }
@@ -218,14 +236,16 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 			a.addNumber(x)
 			continue
 		case kindDate:
+			num[r] = math.NaN()
 			a.dateMin = min(a.dateMin, x)
 			a.dateMax = max(a.dateMax, x)
+			a.addBits(a.dates, math.Float64bits(x), dateSalt)
+			continue
 		}
 		num[r] = math.NaN()
-		a.addString(v)
-		if k == kindString {
-			a.addLength(v)
-			a.addTokens(v)
+		if a.addString(v) && k == kindString {
+			a.addLength(v, 1)
+			a.addTokens(v, 1)
 		}
 	}
 }
@@ -263,7 +283,7 @@ func (a *colAcc) distinct() (int64, bool) {
 	if a.hll != nil {
 		return int64(a.hll.Estimate()), false
 	}
-	return int64(len(a.nums) + len(a.strs)), true
+	return int64(a.tableLen()), true
 }
 
 func formatNumber(x float64) string {
@@ -277,6 +297,12 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 		col.MissingShare = float64(a.missing) / float64(rows)
 	}
 	col.Distinct, col.DistinctExact = a.distinct()
+	for k, n := range a.strs {
+		if classify([]byte(k)) == kindString {
+			a.addLength([]byte(k), n)
+			a.addTokens([]byte(k), n)
+		}
+	}
 	meanTokens := 0.0
 	if a.kinds[kindString] > 0 {
 		meanTokens = float64(a.tokenN) / float64(a.kinds[kindString])
@@ -288,9 +314,12 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	col.dateCells = a.kinds[kindDate]
 
 	// Top values, by count then value.
-	top := make([]ValueCount, 0, len(a.nums)+len(a.strs))
+	top := make([]ValueCount, 0, a.tableLen())
 	for k, n := range a.nums {
 		top = append(top, ValueCount{formatNumber(math.Float64frombits(k)), n})
+	}
+	for k, n := range a.dates {
+		top = append(top, ValueCount{formatTime(math.Float64frombits(k)), n})
 	}
 	for k, n := range a.strs {
 		top = append(top, ValueCount{k, n})

@@ -323,6 +323,12 @@ func (r *csvReader) record(b *Batch) (int, int, error) {
 		n, used, st := r.scan(b, data, r.eof)
 		switch st {
 		case scanEOF:
+			if !r.eof {
+				if err := r.fill(); err != nil {
+					return 0, 0, err
+				}
+				continue
+			}
 			return 0, 0, io.EOF
 		case scanMore:
 			b.truncateTo(cells)

@@ -11,40 +11,55 @@ import (
 // (random offset) is promoted. With k = 256 the rank error is about 1%.
 type kll struct {
 	k      int
+	caps   []int // capacity per level, recomputed when a level is added
 	levels [][]float64
 	n      int64
 	rng    *rand.Rand
 }
 
 func newKLL(k int, seed uint64) *kll {
-	return &kll{k: k, levels: [][]float64{nil}, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	s := &kll{k: k, levels: [][]float64{nil}, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+	s.recap()
+	return s
 }
 
-// capacity of level h when the sketch has H levels: k·(2/3)^(H-1-h), at least 2.
+func (s *kll) recap() {
+	s.caps = s.caps[:0]
+	for h := range s.levels {
+		s.caps = append(s.caps, s.capacity(h))
+	}
+}
+
+// capacity of level h when the sketch has H levels: k·(2/3)^(H-1-h), at
+// least 8 (64 at level 0, so that compactions sort batches, not pairs).
 func (s *kll) capacity(h int) int {
 	depth := len(s.levels) - 1 - h
 	c := float64(s.k)
 	for i := 0; i < depth; i++ {
 		c *= 2.0 / 3.0
 	}
-	return max(int(c), 2)
+	if h == 0 {
+		return max(int(c), 64)
+	}
+	return max(int(c), 8)
 }
 
 func (s *kll) add(x float64) {
 	s.levels[0] = append(s.levels[0], x)
 	s.n++
-	if len(s.levels[0]) >= s.capacity(0) {
+	if len(s.levels[0]) >= s.caps[0] {
 		s.compress()
 	}
 }
 
 func (s *kll) compress() {
 	for h := 0; h < len(s.levels); h++ {
-		if len(s.levels[h]) < s.capacity(h) {
+		if len(s.levels[h]) < s.caps[h] {
 			continue
 		}
 		if h+1 == len(s.levels) {
 			s.levels = append(s.levels, nil)
+			s.recap()
 		}
 		lv := s.levels[h]
 		slices.Sort(lv)
@@ -55,7 +70,6 @@ func (s *kll) compress() {
 			s.levels[h+1] = append(s.levels[h+1], lv[i])
 		}
 		s.levels[h] = append(lv[:0], keep...)
-		return
 	}
 }
 

@@ -364,6 +364,11 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 	}
 	p.Columns = make([]Column, nc)
 	var fwg sync.WaitGroup
+	fwg.Add(1)
+	go func() { // duplicates need only the row hashes: overlap with the columns
+		defer fwg.Done()
+		p.DuplicateRows, p.DuplicatesExact = rows.duplicates()
+	}()
 	for w := 0; w < workers; w++ {
 		fwg.Add(1)
 		go func(w int) {
@@ -374,7 +379,6 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 		}(w)
 	}
 	fwg.Wait()
-	p.DuplicateRows, p.DuplicatesExact = rows.duplicates()
 	p.Correlations, p.SampleRows = rows.correlations(p.Columns, opts)
 	p.Alerts = Alerts(p, opts.Alerts)
 	shaWG.Wait()

@@ -157,3 +157,24 @@ func TestProfileMatchesPandas(t *testing.T) {
 		})
 	}
 }
+
+// TestKLLAccuracy checks the sketch against exact quantiles of 1M values.
+func TestKLLAccuracy(t *testing.T) {
+	s := newKLL(256, 7)
+	const n = 1_000_000
+	// A permutation of 0..n-1: the exact q-quantile is q·(n−1).
+	x := uint64(12345)
+	for i := 0; i < n; i++ {
+		s.add(float64((uint64(i)*7919 + x) % n))
+	}
+	it := s.items()
+	if len(it) > 5000 {
+		t.Errorf("sketch holds %d items; want a few thousand", len(it))
+	}
+	for _, q := range []float64{0.05, 0.25, 0.5, 0.75, 0.95} {
+		got := quantileOfItems(it, q)
+		if math.Abs(got-q*(n-1)) > 0.02*n {
+			t.Errorf("q%.2f = %.0f, want %.0f ± 2%%", q, got, q*(n-1))
+		}
+	}
+}

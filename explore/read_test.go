@@ -207,3 +207,22 @@ func TestMalformedInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVManyWindows reads a file several times the reader's 1 MiB window,
+// so records end exactly at a window boundary somewhere (a past bug stopped there).
+func TestCSVManyWindows(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("i,s\n")
+	const n = 300000
+	for i := 0; i < n; i++ {
+		sb.WriteString(strings.Repeat("7", 1+i%5))
+		sb.WriteString(",ab\n")
+	}
+	_, rows, _, err := readAll(t, writeFile(t, "big.csv", sb.String()), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != n || rows[n-1][0] != strings.Repeat("7", 1+(n-1)%5) {
+		t.Fatalf("read %d rows, want %d", len(rows), n)
+	}
+}

@@ -14,7 +14,8 @@ import (
 type rowAcc struct {
 	nc        int
 	seed      maphash.Seed
-	hashes    []uint64
+	hashes    [256][]uint64 // partitioned by the top byte, sorted per bucket at the end
+	nhashes   int
 	hashCap   int
 	hll       *hyperloglog.Sketch
 	total     int64
@@ -109,15 +110,18 @@ func (ra *rowAcc) addBatch(j *job) {
 	for r := 0; r < n; r++ {
 		ra.total++
 		h := ra.rowHash(b, r)
-		if ra.hll == nil && len(ra.hashes) < ra.hashCap {
-			ra.hashes = append(ra.hashes, h)
+		if ra.hll == nil && ra.nhashes < ra.hashCap {
+			ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
+			ra.nhashes++
 		} else {
 			if ra.hll == nil {
 				ra.hll = hyperloglog.New16()
-				for _, x := range ra.hashes {
-					ra.hll.InsertHash(x)
+				for i := range ra.hashes {
+					for _, x := range ra.hashes[i] {
+						ra.hll.InsertHash(x)
+					}
+					ra.hashes[i] = nil
 				}
-				ra.hashes = nil
 			}
 			ra.hll.InsertHash(h)
 		}
@@ -168,11 +172,13 @@ func (ra *rowAcc) duplicates() (int64, bool) {
 	if ra.hll != nil {
 		return max(ra.total-int64(ra.hll.Estimate()), 0), false
 	}
-	slices.Sort(ra.hashes)
 	var d int64
-	for i := 1; i < len(ra.hashes); i++ {
-		if ra.hashes[i] == ra.hashes[i-1] {
-			d++
+	for _, b := range ra.hashes {
+		slices.Sort(b)
+		for i := 1; i < len(b); i++ {
+			if b[i] == b[i-1] {
+				d++
+			}
 		}
 	}
 	return d, true

@@ -1,0 +1,151 @@
+package explore
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Benchmarks print time, MB/s and peak memory:
+//
+//	go test -run '^$' -bench Profile -benchtime 1x ./explore/
+//
+// The input files are generated once into the temp dir and reused.
+
+var airports = []string{"ATL", "ORD", "DFW", "LAX", "DEN", "JFK", "SFO", "LAS", "PHX", "IAH", "CLT", "SEA",
+	"MCO", "MSP", "DTW", "BOS", "EWR", "PHL", "LGA", "FLL", "BWI", "SLC", "DCA", "MDW", "SAN", "TPA", "PDX",
+	"HNL", "STL", "OAK", "BNA", "AUS", "MCI", "SJC", "RDU", "SMF", "SNA", "HOU", "DAL", "MSY"}
+
+// flightsCSV writes a 3M-row file shaped like vega-datasets' flights-3m
+// (date, delay, distance, origin, destination), about 100 MB.
+func flightsCSV(b *testing.B) string {
+	p := filepath.Join(os.TempDir(), "lathe-bench-flights-3m.csv")
+	if st, err := os.Stat(p); err == nil && st.Size() > 90<<20 {
+		return p
+	}
+	f, err := os.Create(p + ".tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.New(rand.NewPCG(3, 3))
+	w.WriteString("date,delay,distance,origin,destination\n")
+	t0 := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	var buf []byte
+	for i := 0; i < 3_000_000; i++ {
+		t := t0.Add(time.Duration(i) * 10 * time.Second).Add(time.Duration(rng.IntN(600)) * time.Minute)
+		buf = t.AppendFormat(buf[:0], "2006-01-02 15:04")
+		buf = append(buf, ',')
+		delay := int(rng.NormFloat64()*25) + rng.IntN(10)
+		buf = strconv.AppendInt(buf, int64(delay), 10)
+		buf = append(buf, ',')
+		buf = strconv.AppendInt(buf, int64(100+rng.IntN(2600)), 10)
+		buf = append(buf, ',')
+		buf = append(buf, airports[rng.IntN(len(airports))]...)
+		buf = append(buf, ',')
+		buf = append(buf, airports[rng.IntN(len(airports))]...)
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	os.Rename(p+".tmp", p)
+	return p
+}
+
+// wideCSV writes 200 numeric columns x 200k rows.
+func wideCSV(b *testing.B) string {
+	p := filepath.Join(os.TempDir(), "lathe-bench-wide-200x200k.csv")
+	if st, err := os.Stat(p); err == nil && st.Size() > 100<<20 {
+		return p
+	}
+	f, err := os.Create(p + ".tmp")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for c := 0; c < 200; c++ {
+		if c > 0 {
+			w.WriteByte(',')
+		}
+		fmt.Fprintf(w, "c%d", c)
+	}
+	w.WriteByte('\n')
+	var buf []byte
+	for r := 0; r < 200_000; r++ {
+		buf = buf[:0]
+		for c := 0; c < 200; c++ {
+			if c > 0 {
+				buf = append(buf, ',')
+			}
+			if c%2 == 0 {
+				buf = strconv.AppendInt(buf, int64(rng.IntN(1000)), 10)
+			} else {
+				buf = strconv.AppendFloat(buf, rng.NormFloat64()*10, 'f', 3, 64)
+			}
+		}
+		buf = append(buf, '\n')
+		w.Write(buf)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	os.Rename(p+".tmp", p)
+	return p
+}
+
+func benchProfile(b *testing.B, path string) {
+	st, _ := os.Stat(path)
+	runtime.GC()
+	b.ResetTimer()
+	var p *Profile
+	for i := 0; i < b.N; i++ {
+		var err error
+		p, err = ProfileFile(context.Background(), path, ProfileOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	b.ReportMetric(float64(st.Size())/1e6/sec, "MB/s")
+	b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS_MiB")
+	b.Logf("%s: %d rows, %.1f MB in %.3f s (%.0f MB/s), peak RSS %.0f MiB, GOMAXPROCS %d",
+		filepath.Base(path), p.Rows, float64(st.Size())/1e6, sec, float64(st.Size())/1e6/sec,
+		float64(ru.Maxrss)/1024, runtime.GOMAXPROCS(0))
+}
+
+func BenchmarkProfileFlights(b *testing.B) { benchProfile(b, flightsCSV(b)) }
+func BenchmarkProfileWide(b *testing.B)    { benchProfile(b, wideCSV(b)) }
+
+// BenchmarkReadFlights measures the CSV reader alone.
+func BenchmarkReadFlights(b *testing.B) {
+	path := flightsCSV(b)
+	st, _ := os.Stat(path)
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := Open(path, ReadOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var bt Batch
+		for r.Next(&bt) == nil {
+		}
+		r.Close()
+	}
+}
