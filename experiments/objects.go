@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 )
@@ -73,6 +74,10 @@ func (o *Objects) Put(r io.Reader) (sha string, size int64, err error) {
 	final := o.Path(sha)
 	if _, statErr := os.Stat(final); statErr == nil {
 		os.Remove(tmp.Name()) // deduplicated
+		// Freshen it, as git does, so a concurrent GC's grace period covers
+		// the caller that is about to record a reference to it.
+		now := time.Now()
+		os.Chtimes(final, now, now)
 		return sha, size, nil
 	}
 	// Objects are immutable; read-only files make accidental edits fail loudly.
