@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// lathePath builds the real binary once per test process.
+func lathePath(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lathe-e2e-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "lathe")
+		cmd := exec.Command("go", "build", "-o", builtBin, ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+func needTool(t *testing.T, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required in CI (.ci/run installs it): %v", name, err)
+		}
+		t.Skipf("%s not installed", name)
+	}
+}
+
+// tmuxSession is one detached tmux session at a fixed size running bash.
+type tmuxSession struct {
+	t    *testing.T
+	name string
+	sock string
+}
+
+func newTmux(t *testing.T, w, h int, env ...string) *tmuxSession {
+	t.Helper()
+	needTool(t, "tmux")
+	s := &tmuxSession{t: t, name: "lathe-e2e", sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	args := []string{"-S", s.sock, "-f", "/dev/null", "new-session", "-d", "-s", s.name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h)}
+	for _, e := range env {
+		args = append(args, "-e", e)
+	}
+	args = append(args, "bash", "--norc", "--noprofile")
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
+	s.tmux("set-option", "-g", "status", "off")
+	return s
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", s.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
+func (s *tmuxSession) screen() string    { return s.tmux("capture-pane", "-p", "-t", s.name) }
+
+// waitFor polls the screen until every want appears, and returns it.
+func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var scr string
+	for time.Now().Before(deadline) {
+		scr = s.screen()
+		ok := true
+		for _, w := range want {
+			if !strings.Contains(scr, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return scr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("screen never showed %q; last screen:\n%s", want, scr)
+	return ""
+}
+
+func TestTUIInTmux80x24(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	start := time.Now()
+	s.keys(fmt.Sprintf("%s --workspace %s; echo LATHE_EXIT=$?", bin, ws), "Enter")
+	scr := s.waitFor(20*time.Second, "Data", "Lineage", "Runs", "Tuner", "Runners")
+	t.Logf("first frame after %v", time.Since(start))
+	if got := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{alternate_on}")); got != "1" {
+		t.Errorf("TUI is not on the alternate screen (alternate_on=%s)", got)
+	}
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if len(lines) > 24 {
+		t.Errorf("screen has %d lines at 80x24", len(lines))
+	}
+	if !strings.Contains(scr, "ws") {
+		t.Errorf("status line does not show the workspace name:\n%s", scr)
+	}
+
+	// Every tab by number, then round again with tab and shift+tab.
+	marks := map[string]string{"1": "Explore", "2": "Lineage", "3": "Runners", "4": "Tuner", "5": "Runners"}
+	for _, k := range []string{"1", "2", "3", "4", "5"} {
+		s.keys(k)
+		s.waitFor(5*time.Second, marks[k])
+	}
+	s.keys("1")
+	s.waitFor(5*time.Second, marks["1"])
+	s.keys("Tab")
+	s.waitFor(5*time.Second, marks["2"])
+	s.keys("BTab")
+	s.waitFor(5*time.Second, marks["1"])
+
+	s.keys("q")
+	after := s.waitFor(10*time.Second, "LATHE_EXIT=0")
+	if got := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{alternate_on}")); got != "0" {
+		t.Errorf("alternate screen still on after q (alternate_on=%s)", got)
+	}
+	if strings.Contains(after, "Tuner") {
+		t.Errorf("TUI frame left on the restored screen:\n%s", after)
+	}
+	// The terminal is back in cooked mode with echo: a typed command echoes and runs.
+	s.keys("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' , ; echo", "Enter")
+	s.waitFor(5*time.Second, "echo,icanon,")
+}
