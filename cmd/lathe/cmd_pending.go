@@ -4,10 +4,10 @@ import "github.com/spf13/cobra"
 
 // Capabilities that later issues bring; a command waiting for one says so.
 const (
-	capExplore  = "Explore (profiling, splits, drift, data checks)"
-	capRunners  = "Runners (local and Docker runs, logs, metrics, reattach)"
-	capTuner    = "Tuner (multi-metric Bayesian optimization)"
-	capLineage  = "Lineage (provenance, diff, rerun)"
+	capExplore   = "Explore (profiling, splits, drift, data checks)"
+	capRunners   = "Runners (local and Docker runs, logs, metrics, reattach)"
+	capTuner     = "Tuner (multi-metric Bayesian optimization)"
+	capLineage   = "Lineage (provenance, diff, rerun)"
 	issueExplore = 3
 	issueRunners = 4
 	issueTuner   = 5

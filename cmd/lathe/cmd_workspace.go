@@ -180,4 +180,3 @@ flags and file paths.`,
 		},
 	}
 }
-

@@ -82,8 +82,10 @@ func (s *tmuxSession) tmux(args ...string) string {
 	return string(out)
 }
 
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
-func (s *tmuxSession) screen() string    { return s.tmux("capture-pane", "-p", "-t", s.name) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...)
+}
+func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
 
 // waitFor polls the screen until every want appears, and returns it.
 func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
