@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
@@ -34,11 +35,24 @@ LATHE_RUNNERS), the workspace lathe.yaml, LATHE_* environment variables, flags.`
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "KEY\tVALUE\tLAYER\tSOURCE")
 			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", e.Key, e.Value, e.Layer, e.Source)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Key, showValue(e.Value), e.Layer, e.Source)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.AddCommand(show)
 	return cmd
+}
+
+// showValue prints strings bare and everything else (lists, maps, empty
+// strings) as JSON, so an empty missing-value token stays visible.
+func showValue(v any) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
 }
