@@ -195,6 +195,29 @@ func (s *Store) ListArtifacts(ctx context.Context, runID string) ([]Artifact, er
 	return out, rows.Err()
 }
 
+// ArtifactsBySHA returns the artifacts whose content hash starts with prefix
+// (at least 4 hex digits), oldest first: lineage resolves a hash to them.
+func (s *Store) ArtifactsBySHA(ctx context.Context, prefix string) ([]Artifact, error) {
+	if len(prefix) < 4 || !isHex(prefix) {
+		return nil, &config.InputError{Field: "sha256", Msg: fmt.Sprintf("%q: give at least 4 hex digits of a sha256", prefix)}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE sha256 >= ? AND sha256 < ? ORDER BY created, id`,
+		prefix, prefix+"g")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Artifact
+	for rows.Next() {
+		a, err := scanArtifact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // GetArtifact returns an artifact by row id.
 func (s *Store) GetArtifact(ctx context.Context, id int64) (Artifact, error) {
 	a, err := scanArtifact(s.db.QueryRowContext(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE id = ?`, id))

@@ -182,8 +182,37 @@ func scanRun(sc scanner) (Run, error) {
 
 // CreateRun inserts r, filling in ID (when empty), Status (queued) and
 // Created (now) first; r is updated in place. Secret-looking environment
-// values are redacted before they reach the disk.
+// values are redacted before they reach the disk. A run with a StudyID gets
+// its study→run `trial_of` edge.
 func (s *Store) CreateRun(ctx context.Context, r *Run) error {
+	return s.createRun(ctx, r, nil)
+}
+
+// CreateRunForTrial creates r as the run of trial number of the study and
+// links the trial to it (run id, status running) in the same transaction, so
+// a study driver that crashes can never leave a launched run without its
+// trial, nor launch a trial twice: a trial that already has a run is an error.
+func (s *Store) CreateRunForTrial(ctx context.Context, studyID int64, number int, r *Run) error {
+	r.StudyID, r.TrialNumber = studyID, number
+	return s.createRun(ctx, r, func(tx *sql.Tx) error {
+		var existing sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT run_id FROM trials WHERE study_id = ? AND number = ?`, studyID, number).Scan(&existing)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("trial %d of study %d: %w", number, studyID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if existing.Valid {
+			return fmt.Errorf("trial %d of study %d already has run %s", number, studyID, existing.String)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE trials SET run_id = ?, status = ? WHERE study_id = ? AND number = ?`,
+			r.ID, TrialRunning, studyID, number)
+		return err
+	})
+}
+
+func (s *Store) createRun(ctx context.Context, r *Run, also func(tx *sql.Tx) error) error {
 	autoID := r.ID == ""
 	if r.Created.IsZero() {
 		r.Created = time.Now().UTC()
@@ -201,7 +230,12 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 				return err
 			}
 			if r.StudyID != 0 {
-				return addEdge(ctx, tx, Edge{From: Node{KindStudy, fmt.Sprint(r.StudyID)}, To: Node{KindRun, r.ID}, Kind: EdgeTrialOf})
+				if err := addEdge(ctx, tx, Edge{From: Node{KindStudy, fmt.Sprint(r.StudyID)}, To: Node{KindRun, r.ID}, Kind: EdgeTrialOf}); err != nil {
+					return err
+				}
+			}
+			if also != nil {
+				return also(tx)
 			}
 			return nil
 		})
@@ -209,10 +243,35 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 			continue // a random id collided; draw another
 		}
 		if err != nil {
+			if autoID {
+				r.ID = ""
+			}
 			return fmt.Errorf("create run: %w", err)
 		}
 		return nil
 	}
+}
+
+// Queue returns the runner's queued runs in dispatch order: higher priority
+// first, then first come, first served. A scheduler claims one by moving it
+// to running with UpdateRun, checking inside the callback that it is still
+// queued, so two lathe processes never launch the same run.
+func (s *Store) Queue(ctx context.Context, runner string) ([]Run, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+` FROM runs WHERE status = 'queued' AND runner = ?
+		ORDER BY priority DESC, created, rowid`, runner)
+	if err != nil {
+		return nil, fmt.Errorf("queue of %s: %w", runner, err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // GetRun returns the run with this exact id; the error wraps ErrNotFound

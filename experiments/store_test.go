@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -198,6 +199,18 @@ func TestRunCRUD(t *testing.T) {
 	if want := []string{r2.ID}; !reflect.DeepEqual(ids(local), want) {
 		t.Errorf("filtered = %v, want %v", ids(local), want)
 	}
+	// Dispatch order: priority first, then age.
+	for i, p := range []int{0, 9, 0} {
+		q := Run{ID: fmt.Sprintf("rq%d", i), Runner: "gpu1", Priority: p, Created: created.Add(time.Duration(i) * time.Second)}
+		if err := s.CreateRun(ctx, &q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue, _ := s.Queue(ctx, "gpu1")
+	// r, also on gpu1, is oom_killed by now, so it is not queued.
+	if want := []string{"rq1", "rq0", "rq2"}; !reflect.DeepEqual(ids(queue), want) {
+		t.Errorf("Queue = %v, want %v", ids(queue), want)
+	}
 	one, _ := s.ListRuns(ctx, RunFilter{Limit: 1})
 	if len(one) != 1 {
 		t.Errorf("limit 1 gave %d", len(one))
@@ -360,6 +373,9 @@ func TestDatasetsArtifactsInputs(t *testing.T) {
 	if len(arts) != 2 || arts[0].Path != "a.txt" || arts[1].SHA256 != sha1 {
 		t.Errorf("artifacts = %+v", arts)
 	}
+	if bySHA, err := s.ArtifactsBySHA(ctx, "2222"); err != nil || len(bySHA) != 1 || bySHA[0].Path != "a.txt" {
+		t.Errorf("artifacts by sha: %+v %v", bySHA, err)
+	}
 	refs, _ := s.ReferencedObjects(ctx)
 	if !refs[sha1] || !refs[sha2] || len(refs) != 2 {
 		t.Errorf("referenced = %v", refs)
@@ -442,6 +458,28 @@ func TestStudiesTrials(t *testing.T) {
 	}
 	if runs, _ := s.ListRuns(ctx, RunFilter{StudyID: st.ID}); len(runs) != 1 || runs[0].TrialNumber != 2 {
 		t.Errorf("runs of study = %+v", runs)
+	}
+
+	r3 := Run{Runner: "local"}
+	if err := s.CreateRunForTrial(ctx, st.ID, 3, &r3); err != nil {
+		t.Fatal(err)
+	}
+	if tr, _ := s.GetTrial(ctx, st.ID, 3); tr.RunID != r3.ID || tr.Status != TrialRunning {
+		t.Errorf("trial 3 after CreateRunForTrial: %+v", tr)
+	}
+	if got, _ := s.GetRun(ctx, r3.ID); got.StudyID != st.ID || got.TrialNumber != 3 {
+		t.Errorf("run of trial 3: %+v", got)
+	}
+	again := Run{Runner: "local"}
+	if err := s.CreateRunForTrial(ctx, st.ID, 3, &again); err == nil || !strings.Contains(err.Error(), "already has run") {
+		t.Errorf("second run for trial 3: %v", err)
+	}
+	if err := s.CreateRunForTrial(ctx, st.ID, 42, &Run{}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("run for a missing trial: %v", err)
+	}
+	// Both refusals rolled back their run rows.
+	if runs, _ := s.ListRuns(ctx, RunFilter{StudyID: st.ID}); len(runs) != 2 {
+		t.Errorf("%d runs of the study after refused creations, want 2", len(runs))
 	}
 }
 

@@ -164,6 +164,13 @@ func (w *Workspace) Rel(path string) string {
 	return filepath.ToSlash(rel)
 }
 
+// RunDir is the run's private directory under .lathe/runs/ (not created
+// here): the conventional home of its output dir, params file and, for local
+// runs, the log files a reattaching lathe reads from LogOffset on.
+func (w *Workspace) RunDir(runID string) string {
+	return filepath.Join(w.StateDir, "runs", filepath.Base(runID))
+}
+
 // Abs is the inverse of Rel.
 func (w *Workspace) Abs(stored string) string {
 	p := filepath.FromSlash(stored)

@@ -90,6 +90,9 @@ func TestInitOpenFind(t *testing.T) {
 	if got := w.Rel("/elsewhere/y.csv"); got != "/elsewhere/y.csv" {
 		t.Errorf("Rel outside = %q", got)
 	}
+	if got := w.RunDir("r123"); got != filepath.Join(dir, ".lathe", "runs", "r123") {
+		t.Errorf("RunDir = %q", got)
+	}
 	if got := w.Abs("data/x.csv"); got != filepath.Join(dir, "data", "x.csv") {
 		t.Errorf("Abs = %q", got)
 	}
