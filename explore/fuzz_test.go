@@ -1,0 +1,85 @@
+package explore
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// fuzzRead reads content as the given format and checks the reader's
+// contract: no panic, errors are InputErrors with a line, every row has
+// every column.
+func fuzzRead(t *testing.T, name string, content []byte, skip bool) {
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	opts := ReadOptions{MaxLineBytes: 4096}
+	if skip {
+		opts.OnError = OnErrorSkip
+	}
+	r, err := Open(p, opts)
+	if err != nil {
+		checkInputErr(t, err)
+		return
+	}
+	defer r.Close()
+	nc := len(r.Columns())
+	var b Batch
+	for {
+		err := r.Next(&b)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			checkInputErr(t, err)
+			return
+		}
+		if b.NumCols() != nc || len(b.off) != b.Len()*nc+1 || len(b.miss) != b.Len()*nc {
+			t.Fatalf("batch shape: %d cols (want %d), %d offsets, %d rows", b.NumCols(), nc, len(b.off), b.Len())
+		}
+		for i := 0; i < b.Len(); i++ {
+			if b.Line(i) < 1 {
+				t.Fatalf("row %d has line %d", i, b.Line(i))
+			}
+			_ = b.Row(i)
+		}
+	}
+}
+
+func checkInputErr(t *testing.T, err error) {
+	var ie *config.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v (%T) is not an InputError", err, err)
+	}
+	if ie.File == "" || ie.Msg == "" {
+		t.Fatalf("InputError without file or message: %+v", ie)
+	}
+}
+
+func FuzzCSV(f *testing.F) {
+	for _, s := range []string{"a,b\n1,2\n", "a;b\r\n\"x\ny\";2\r\n", "\xEF\xBB\xBFa|b\n1|2", "a,b\n1\n", "a,\"b\n",
+		"a\tb\n1\t2\n", "x\n\n\n", "\"\"\"\",a\n1,2\n"} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
+		fuzzRead(t, "f.csv", data, skip)
+	})
+}
+
+func FuzzJSON(f *testing.F) {
+	for _, s := range []string{`[{"a":1,"b":"x"},{"a":null,"c":[1,2]}]`, "{\"a\":1}\n{\"a\":2}\n", `[1,2]`, `[{"a":1},`,
+		`{"a":"\u00e9"}`, `[]`, `[{"a":{"b":{"c":1}}}]`} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
+		fuzzRead(t, "f.json", data, skip)
+		fuzzRead(t, "f.jsonl", data, skip)
+	})
+}
