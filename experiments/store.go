@@ -49,7 +49,10 @@ func dsn(path string) string {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
-	return "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	// A file: URI, so SQLite percent-decodes the name: workspace paths may
+	// hold '?', '#' or '%', which would otherwise cut the name short.
+	u := url.URL{Path: filepath.ToSlash(path)}
+	return "file:" + u.EscapedPath() + "?" + q.Encode()
 }
 
 // OpenStore opens (creating if needed) the SQLite store at path and applies

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -82,6 +83,24 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	}
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// Workspace paths are the user's: spaces, '?', '#' and '%' must reach the
+// file system as they are.
+func TestStoreOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "my exp?v=1#2 100%")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "store.db")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("store.db not at %q: %v", path, err)
 	}
 }
 
