@@ -1,0 +1,229 @@
+package optimizer
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+// space maps parameter values to and from the unit cube [0,1]^d the models
+// work in, as Optuna's GPSampler does: log parameters in log space, ints
+// widened by ±0.5 so every integer owns an equal cell, categoricals one-hot
+// (one ARD length scale per value).
+type space struct {
+	params []Parameter
+	offset []int // first encoded dimension of each parameter
+	dim    int
+}
+
+func newSpace(ps []Parameter) *space {
+	s := &space{params: ps, offset: make([]int, len(ps))}
+	for i, p := range ps {
+		s.offset[i] = s.dim
+		if p.Type == TypeCategorical {
+			s.dim += len(p.CategoricalValues)
+		} else {
+			s.dim++
+		}
+	}
+	return s
+}
+
+// lohi returns the interval, in the (possibly log) working scale, mapped to [0,1].
+func lohi(p Parameter) (lo, hi float64) {
+	lo, hi = p.Bounds.Min, p.Bounds.Max
+	if p.Type == TypeInt {
+		lo, hi = lo-0.5, hi+0.5
+	}
+	if p.Transformation == "log" {
+		if p.Type == TypeInt {
+			// widen in the original scale but never to <= 0
+			lo = math.Max(lo, p.Bounds.Min*0.5)
+		}
+		lo, hi = math.Log(lo), math.Log(hi)
+	}
+	return lo, hi
+}
+
+// encode maps parameter values to the unit cube.
+func (s *space) encode(vals map[string]any) ([]float64, error) {
+	u := make([]float64, s.dim)
+	for i, p := range s.params {
+		v, ok := vals[p.Name]
+		if !ok {
+			return nil, &config.InputError{Field: p.Name, Msg: "missing parameter value"}
+		}
+		o := s.offset[i]
+		if p.Type == TypeCategorical {
+			str := fmt.Sprint(v)
+			k := -1
+			for j, c := range p.CategoricalValues {
+				if c == str {
+					k = j
+				}
+			}
+			if k < 0 {
+				return nil, &config.InputError{Field: p.Name, Msg: fmt.Sprintf("value %q is not one of %s", str, strings.Join(p.CategoricalValues, ", "))}
+			}
+			u[o+k] = 1
+			continue
+		}
+		x, err := toFloat(v)
+		if err != nil {
+			return nil, &config.InputError{Field: p.Name, Msg: err.Error()}
+		}
+		if x < p.Bounds.Min || x > p.Bounds.Max || (p.Type == TypeInt && x != math.Round(x)) {
+			return nil, &config.InputError{Field: p.Name, Msg: fmt.Sprintf("value %g outside %s bounds [%g, %g]", x, p.Type, p.Bounds.Min, p.Bounds.Max)}
+		}
+		lo, hi := lohi(p)
+		if p.Transformation == "log" {
+			x = math.Log(x)
+		}
+		u[o] = (x - lo) / (hi - lo)
+	}
+	return u, nil
+}
+
+func toFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	case int:
+		return float64(x), nil
+	case int64:
+		return float64(x), nil
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		if err != nil {
+			return 0, fmt.Errorf("not a number: %q", x)
+		}
+		return f, nil
+	}
+	return 0, fmt.Errorf("not a number: %v", v)
+}
+
+// decode maps a unit-cube point to parameter values: float64 for double,
+// int64 for int, string for categorical.
+func (s *space) decode(u []float64) map[string]any {
+	out := make(map[string]any, len(s.params))
+	for i, p := range s.params {
+		o := s.offset[i]
+		switch p.Type {
+		case TypeCategorical:
+			k := argmax(u[o : o+len(p.CategoricalValues)])
+			out[p.Name] = p.CategoricalValues[k]
+		default:
+			lo, hi := lohi(p)
+			x := lo + clamp01(u[o])*(hi-lo)
+			if p.Transformation == "log" {
+				x = math.Exp(x)
+			}
+			if p.Type == TypeInt {
+				out[p.Name] = int64(math.Max(p.Bounds.Min, math.Min(p.Bounds.Max, math.Round(x))))
+			} else {
+				out[p.Name] = math.Max(p.Bounds.Min, math.Min(p.Bounds.Max, x))
+			}
+		}
+	}
+	return out
+}
+
+// project snaps u in place onto the encodings of valid values, so that the
+// models only ever see points that can actually be evaluated.
+func (s *space) project(u []float64) {
+	for i, p := range s.params {
+		o := s.offset[i]
+		switch p.Type {
+		case TypeCategorical:
+			n := len(p.CategoricalValues)
+			k := argmax(u[o : o+n])
+			for j := 0; j < n; j++ {
+				u[o+j] = 0
+			}
+			u[o+k] = 1
+		case TypeInt:
+			v, _ := s.encode1(p, s.decode1(i, u))
+			u[o] = v
+		default:
+			u[o] = clamp01(u[o])
+		}
+	}
+}
+
+func (s *space) decode1(i int, u []float64) float64 {
+	p := s.params[i]
+	lo, hi := lohi(p)
+	x := lo + clamp01(u[s.offset[i]])*(hi-lo)
+	if p.Transformation == "log" {
+		x = math.Exp(x)
+	}
+	return math.Max(p.Bounds.Min, math.Min(p.Bounds.Max, math.Round(x)))
+}
+
+func (s *space) encode1(p Parameter, x float64) (float64, error) {
+	lo, hi := lohi(p)
+	if p.Transformation == "log" {
+		x = math.Log(x)
+	}
+	return (x - lo) / (hi - lo), nil
+}
+
+// key is a canonical text form of a parameter assignment, for duplicate checks.
+func (s *space) key(vals map[string]any) string {
+	var b strings.Builder
+	for _, p := range s.params {
+		switch v := vals[p.Name].(type) {
+		case float64:
+			b.WriteString(strconv.FormatFloat(v, 'g', 12, 64))
+		default:
+			fmt.Fprint(&b, v)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// normalize converts values that came through JSON (float64 for ints) back to
+// the types decode produces.
+func (s *space) normalize(vals map[string]any) map[string]any {
+	out := make(map[string]any, len(vals))
+	for k, v := range vals {
+		out[k] = v
+	}
+	for _, p := range s.params {
+		v, ok := out[p.Name]
+		if !ok {
+			continue
+		}
+		switch p.Type {
+		case TypeInt:
+			if f, err := toFloat(v); err == nil {
+				out[p.Name] = int64(math.Round(f))
+			}
+		case TypeDouble:
+			if f, err := toFloat(v); err == nil {
+				out[p.Name] = f
+			}
+		case TypeCategorical:
+			out[p.Name] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+func clamp01(x float64) float64 { return math.Max(0, math.Min(1, x)) }
+
+func argmax(x []float64) int {
+	k := 0
+	for i := range x {
+		if x[i] > x[k] {
+			k = i
+		}
+	}
+	return k
+}
