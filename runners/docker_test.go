@@ -326,3 +326,40 @@ func TestDockerReattach(t *testing.T) {
 		t.Fatalf("vanished run: %+v", lost.last())
 	}
 }
+
+// TestDockerTrainer builds examples/trainer into a FROM-scratch image and runs
+// it: per-epoch metrics arrive through the sink and the model file lands in
+// the output directory.
+func TestDockerTrainer(t *testing.T) {
+	d := dockerRunner(t, DockerOptions{})
+	ctx := context.Background()
+	if _, err := d.BuildTrainerImage(ctx, "..", "lathe-trainer:test"); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	sink := &recordSink{}
+	h, err := d.Start(ctx, Spec{ID: runID(t), Image: "lathe-trainer:test",
+		Command: []string{"/trainer", "--lr={lr}", "--hidden={hidden}", "--epochs=20"},
+		Params:  map[string]string{"lr": "0.3", "hidden": "8"}, OutputDir: out}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+		t.Fatalf("result %+v %v", res, sink.lines("stderr"))
+	}
+	series := map[string][]Sample{}
+	for _, s := range sink.samples {
+		series[s.Key] = append(series[s.Key], s)
+	}
+	for _, k := range []string{"train_loss", "val_loss", "val_accuracy", "inference_ms", "model_params"} {
+		if len(series[k]) != 20 || series[k][19].Step != 20 {
+			t.Fatalf("%s: %d samples", k, len(series[k]))
+		}
+	}
+	if series["model_params"][0].Value != 9*8+8+8*3+3 {
+		t.Fatalf("model_params %v", series["model_params"][0].Value)
+	}
+	if _, err := os.Stat(filepath.Join(out, "model.json")); err != nil {
+		t.Fatal(err)
+	}
+}
