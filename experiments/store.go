@@ -34,6 +34,9 @@ type Store struct {
 	// goroutines queue on a Go mutex instead of spinning in SQLite's
 	// sleep-and-retry busy handler; other processes still rely on the latter.
 	writeMu sync.Mutex
+
+	watchMu sync.Mutex
+	watch   *sql.Conn // never writes, so PRAGMA data_version sees every commit
 }
 
 // dsn builds the connection string. The pragmas ride in the DSN so that
@@ -92,7 +95,34 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.watchMu.Lock()
+	if s.watch != nil {
+		s.watch.Close()
+		s.watch = nil
+	}
+	s.watchMu.Unlock()
+	return s.db.Close()
+}
+
+// DataVersion returns a number that changes whenever anyone, this process
+// or another, commits a write to the store: a screen polls it on its tick
+// and reloads only when it moved. (SQLite's PRAGMA data_version on a
+// connection that never writes; the value means nothing beyond "changed".)
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
+	s.watchMu.Lock()
+	defer s.watchMu.Unlock()
+	if s.watch == nil {
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.watch = c
+	}
+	var v int64
+	err := s.watch.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&v)
+	return v, err
+}
 
 // SchemaVersion is the highest migration applied to the store.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {

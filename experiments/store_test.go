@@ -86,6 +86,43 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	}
 }
 
+// DataVersion moves when this store or another handle on the same file (as
+// another process would be) commits, and stays put otherwise.
+func TestDataVersion(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "store.db")
+	s, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	other, err := OpenStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	v0, err := s.DataVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := s.DataVersion(ctx); v != v0 {
+		t.Errorf("no write, version moved %d -> %d", v0, v)
+	}
+	if err := other.CreateRun(ctx, &Run{}); err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := s.DataVersion(ctx)
+	if v1 == v0 {
+		t.Error("another handle's commit did not move the version")
+	}
+	if err := s.CreateRun(ctx, &Run{}); err != nil {
+		t.Fatal(err)
+	}
+	if v2, _ := s.DataVersion(ctx); v2 == v1 {
+		t.Error("this store's own commit did not move the version")
+	}
+}
+
 // Workspace paths are the user's: spaces, '?', '#' and '%' must reach the
 // file system as they are.
 func TestStoreOddPath(t *testing.T) {
