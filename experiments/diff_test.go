@@ -60,6 +60,24 @@ func TestDiffRuns(t *testing.T) {
 	if _, err := json.Marshal(d); err != nil {
 		t.Error(err)
 	}
+	rec, err := s.GetRunRecord(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(rec)
+	var shape map[string]any
+	json.Unmarshal(js, &shape)
+	for _, k := range []string{"id", "name", "status", "runner", "image", "command", "params", "metrics", "exit_code", "inputs", "outputs"} {
+		if _, ok := shape[k]; !ok {
+			t.Errorf("run JSON lacks %q: %s", k, js)
+		}
+	}
+	if m := shape["metrics"].(map[string]any); m["val_accuracy"] != 0.9 || m["epochs"] != 2.0 {
+		t.Errorf("record metrics = %v", m)
+	}
+	if in := shape["inputs"].(map[string]any)["train"].(map[string]any); in["sha256"] != strings.Repeat("1", 64) {
+		t.Errorf("record inputs = %v", shape["inputs"])
+	}
 	same, _ := s.DiffRuns(ctx, a.ID, a.ID)
 	if len(same.Changes) != 0 {
 		t.Errorf("a run differs from itself: %+v", same.Changes)

@@ -316,6 +316,8 @@ func (s *Store) ResolveRun(ctx context.Context, prefix string) (string, error) {
 // and stores the result, so concurrent updaters (a runner writing the status,
 // an ingester writing the log offset) never overwrite each other's fields
 // with stale copies. fn must not change the ID; returning an error aborts.
+// fn runs while this process holds the store's write lock, so it must not
+// call Store methods that write (reads are fine).
 func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error) (Run, error) {
 	var out Run
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -497,4 +499,57 @@ func unmarshalJSON(s string, v any) error {
 		return nil
 	}
 	return json.Unmarshal([]byte(s), v)
+}
+
+// RunRecord is a run as the headless interface prints it (DESIGN §5: id,
+// name, status, runner, image, command, params, metrics, exit_code,
+// started_at, ended_at, inputs, outputs), and more.
+type RunRecord struct {
+	Run
+	Metrics    map[string]*float64        `json:"metrics"` // last value of each; null when NaN or infinite
+	Properties map[string]json.RawMessage `json:"properties,omitempty"`
+	Inputs     map[string]Dataset         `json:"inputs"`
+	Outputs    []Artifact                 `json:"outputs"`
+}
+
+// GetRunRecord assembles the run with its final metrics, properties, inputs
+// and outputs, for `lathe runs show --json`, `lathe run --json` and the Runs
+// screen alike.
+func (s *Store) GetRunRecord(ctx context.Context, id string) (RunRecord, error) {
+	var rec RunRecord
+	var err error
+	if rec.Run, err = s.GetRun(ctx, id); err != nil {
+		return rec, err
+	}
+	last, err := s.LastMetrics(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	rec.Metrics = make(map[string]*float64, len(last))
+	for k, smp := range last {
+		if isFinite(smp.Value) {
+			v := smp.Value
+			rec.Metrics[k] = &v
+		} else {
+			rec.Metrics[k] = nil
+		}
+	}
+	if rec.Properties, err = s.Properties(ctx, id); err != nil {
+		return rec, err
+	}
+	ins, err := s.RunInputs(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	rec.Inputs = make(map[string]Dataset, len(ins))
+	for _, in := range ins {
+		rec.Inputs[in.Name] = in.Dataset
+	}
+	if rec.Outputs, err = s.ListArtifacts(ctx, id); err != nil {
+		return rec, err
+	}
+	if rec.Outputs == nil {
+		rec.Outputs = []Artifact{}
+	}
+	return rec, nil
 }

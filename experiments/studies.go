@@ -116,6 +116,7 @@ func (s *Store) ListStudies(ctx context.Context) ([]Study, error) {
 
 // UpdateStudy applies fn to the current record in one write transaction
 // (status, state, spec); ID, Name and Created are kept.
+// As with UpdateRun, fn must not call Store methods that write.
 func (s *Store) UpdateStudy(ctx context.Context, name string, fn func(st *Study) error) (Study, error) {
 	var out Study
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -278,6 +279,7 @@ func (s *Store) GetTrial(ctx context.Context, studyID int64, number int) (Trial,
 // UpdateTrial applies fn to the current trial in one write transaction.
 // Status, params, metrics, feasibility, run id, error and end time change;
 // setting a run id records the `trial_of` edge.
+// As with UpdateRun, fn must not call Store methods that write.
 func (s *Store) UpdateTrial(ctx context.Context, studyID int64, number int, fn func(t *Trial) error) (Trial, error) {
 	var out Trial
 	err := s.write(ctx, func(tx *sql.Tx) error {
