@@ -100,3 +100,34 @@ func BenchmarkAppendLogs(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkLastMetrics reads the final values of a run with 5 series of
+// 20,000 steps: what the runs list shows per row, and what a study reads
+// per trial.
+func BenchmarkLastMetrics(b *testing.B) {
+	ctx := context.Background()
+	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	r := Run{}
+	s.CreateRun(ctx, &r)
+	keys := []string{"a", "b", "c", "d", "e"}
+	batch := make([]MetricSample, 0, 100000)
+	for step := range 20000 {
+		for _, k := range keys {
+			batch = append(batch, MetricSample{RunID: r.ID, Key: k, Step: int64(step), Value: float64(step)})
+		}
+	}
+	if err := s.AppendMetrics(ctx, batch); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		m, err := s.LastMetrics(ctx, r.ID)
+		if err != nil || len(m) != 5 || m["e"].Value != 19999 {
+			b.Fatal(err, m)
+		}
+	}
+}
