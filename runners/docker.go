@@ -71,6 +71,9 @@ type DockerOptions struct {
 	// KeepContainers leaves finished containers in place after harvesting;
 	// by default they are removed once logs, status and outputs are stored.
 	KeepContainers bool
+	// SSHFlags are extra ssh(1) arguments for ssh:// hosts, e.g.
+	// ["-i", "~/.ssh/lab_key"]; ~/.ssh/config and the agent apply anyway.
+	SSHFlags []string
 	// SharedFS says the daemon sees this machine's files, so inputs and
 	// outputs are bind-mounted. Default: true for unix:// sockets, false for
 	// ssh:// and tcp:// hosts, where inputs and outputs are copied instead.
@@ -104,7 +107,9 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 	shared := false
 	switch u.Scheme {
 	case "ssh":
-		helper, err := connhelper.GetConnectionHelperWithSSHOpts(host, []string{"-o", "BatchMode=yes"})
+		// BatchMode: never prompt for a password inside a TUI or a script.
+		flags := append([]string{"-o", "BatchMode=yes", "-o", fmt.Sprintf("ConnectTimeout=%d", int(math.Ceil(connectTimeout(opts).Seconds())))}, opts.SSHFlags...)
+		helper, err := connhelper.GetConnectionHelperWithSSHOpts(host, flags)
 		if err != nil {
 			return nil, &config.InputError{Field: "host", Msg: fmt.Sprintf("runner %s: %v", name, err), Err: err}
 		}
@@ -135,10 +140,15 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 	if opts.LogMaxFiles == 0 {
 		opts.LogMaxFiles = 3
 	}
-	if opts.ConnectTimeout == 0 {
-		opts.ConnectTimeout = 10 * time.Second
-	}
+	opts.ConnectTimeout = connectTimeout(opts)
 	return &Docker{name: name, cli: cli, host: host, sharedFS: shared, opts: opts, stopping: map[string]bool{}}, nil
+}
+
+func connectTimeout(o DockerOptions) time.Duration {
+	if o.ConnectTimeout > 0 {
+		return o.ConnectTimeout
+	}
+	return 10 * time.Second
 }
 
 // Close releases the client's connections.
