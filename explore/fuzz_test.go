@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 )
@@ -14,9 +16,26 @@ import (
 // contract: no panic, errors are InputErrors with a line, every row has
 // every column.
 func fuzzRead(t *testing.T, name string, content []byte, skip bool) {
+	// A watchdog turns a hang into a failure that shows the stacks.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fuzzReadOnce(t, name, content, skip)
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		t.Fatalf("reader hung on %q\n%s", content, buf[:n])
+	}
+}
+
+func fuzzReadOnce(t *testing.T, name string, content []byte, skip bool) {
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, content, 0o644); err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	opts := ReadOptions{MaxLineBytes: 4096}
 	if skip {
@@ -40,11 +59,13 @@ func fuzzRead(t *testing.T, name string, content []byte, skip bool) {
 			return
 		}
 		if b.NumCols() != nc || len(b.off) != b.Len()*nc+1 || len(b.miss) != b.Len()*nc {
-			t.Fatalf("batch shape: %d cols (want %d), %d offsets, %d rows", b.NumCols(), nc, len(b.off), b.Len())
+			t.Errorf("batch shape: %d cols (want %d), %d offsets, %d rows", b.NumCols(), nc, len(b.off), b.Len())
+			return
 		}
 		for i := 0; i < b.Len(); i++ {
 			if b.Line(i) < 1 {
-				t.Fatalf("row %d has line %d", i, b.Line(i))
+				t.Errorf("row %d has line %d", i, b.Line(i))
+				return
 			}
 			_ = b.Row(i)
 		}
@@ -54,10 +75,11 @@ func fuzzRead(t *testing.T, name string, content []byte, skip bool) {
 func checkInputErr(t *testing.T, err error) {
 	var ie *config.InputError
 	if !errors.As(err, &ie) {
-		t.Fatalf("error %v (%T) is not an InputError", err, err)
+		t.Errorf("error %v (%T) is not an InputError", err, err)
+		return
 	}
 	if ie.File == "" || ie.Msg == "" {
-		t.Fatalf("InputError without file or message: %+v", ie)
+		t.Errorf("InputError without file or message: %+v", ie)
 	}
 }
 
@@ -83,3 +105,5 @@ func FuzzJSON(f *testing.F) {
 		fuzzRead(t, "f.jsonl", data, skip)
 	})
 }
+
+func isInput(err error) bool { return config.IsInput(err) }
