@@ -114,7 +114,6 @@ func (r *Run) args() ([]any, error) {
 	if !r.Status.Valid() {
 		return nil, config.Inputf("run status %q is not one of %v", r.Status, Statuses)
 	}
-	r.Env = RedactEnv(r.Env)
 	cmd, err := marshalJSON(r.Command, "[]")
 	if err != nil {
 		return nil, fmt.Errorf("command: %w", err)
@@ -123,7 +122,8 @@ func (r *Run) args() ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("params: %w", err)
 	}
-	env, _ := marshalJSON(r.Env, "{}")
+	// Redact a copy: the caller may still launch the process from r.Env.
+	env, _ := marshalJSON(RedactEnv(r.Env), "{}")
 	res, _ := marshalJSON(r.Resources, "{}")
 	gpuIDs, _ := marshalJSON(r.GPUIDs, "[]")
 	var exit any
@@ -182,7 +182,8 @@ func scanRun(sc scanner) (Run, error) {
 
 // CreateRun inserts r, filling in ID (when empty), Status (queued) and
 // Created (now) first; r is updated in place. Secret-looking environment
-// values are redacted before they reach the disk. A run with a StudyID gets
+// values are redacted in the stored copy (r.Env keeps them, so a runner can
+// still launch from r). A run with a StudyID gets
 // its study→run `trial_of` edge.
 func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 	return s.createRun(ctx, r, nil)

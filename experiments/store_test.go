@@ -175,6 +175,9 @@ func TestRunCRUD(t *testing.T) {
 	if len(r.ID) != 12 || r.ID[0] != 'r' || r.Status != StatusQueued {
 		t.Fatalf("id %q status %q; want r + 11 chars, queued", r.ID, r.Status)
 	}
+	if r.Env["WANDB_API_KEY"] != "s3cret" {
+		t.Errorf("CreateRun redacted the caller's env in memory: %v", r.Env)
+	}
 	got, err := s.GetRun(ctx, r.ID)
 	if err != nil {
 		t.Fatal(err)
