@@ -504,6 +504,11 @@ func TestStudiesTrials(t *testing.T) {
 		!math.IsNaN(ts[1].Metrics["inference_ms"]) || ts[0].Feasible != nil || ts[2].Params["lr"] != 0.30000000000000004 {
 		t.Errorf("trials = %+v", ts)
 	}
+	js, err := json.Marshal(ts[1])
+	if err != nil || !strings.Contains(string(js), `"inference_ms":null`) || !strings.Contains(string(js), `"val_accuracy":0.93`) ||
+		!strings.Contains(string(js), `"feasible":false`) || !strings.Contains(string(js), `"number":2`) {
+		t.Errorf("trial JSON = %s, %v", js, err)
+	}
 	if tr, err := s.GetTrial(ctx, st.ID, 2); err != nil || !tr.Ended.Equal(time.Unix(500, 0)) {
 		t.Errorf("get trial: %+v %v", tr, err)
 	}

@@ -164,10 +164,29 @@ type Trial struct {
 	Params   map[string]any     `json:"params"`
 	Metrics  map[string]float64 `json:"metrics"`
 	Feasible *bool              `json:"feasible"` // nil until known
-	RunID    string             `json:"run_id,omitempty"`
+	RunID    string             `json:"run_id"`
 	Error    string             `json:"error,omitempty"`
 	Created  time.Time          `json:"created"`
 	Ended    time.Time          `json:"ended,omitzero"`
+}
+
+// MarshalJSON writes NaN and infinite metric values, which JSON cannot
+// express, as null.
+func (t Trial) MarshalJSON() ([]byte, error) {
+	type plain Trial
+	m := make(map[string]*float64, len(t.Metrics))
+	for k, v := range t.Metrics {
+		if isFinite(v) {
+			v := v
+			m[k] = &v
+		} else {
+			m[k] = nil
+		}
+	}
+	return json.Marshal(struct {
+		plain
+		Metrics map[string]*float64 `json:"metrics"`
+	}{plain(t), m})
 }
 
 const trialColumns = `id, study_id, number, status, params, metrics, feasible, run_id, error, created, ended`
