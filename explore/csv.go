@@ -219,7 +219,7 @@ func (r *csvReader) fill() error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", r.path, err)
+			return r.readErr(err)
 		}
 		if n == 0 {
 			continue
@@ -286,14 +286,15 @@ func (r *csvReader) scan(b *Batch, data []byte, atEOF bool) (int, int, scanStatu
 		if j == len(data) && !atEOF {
 			return 0, 0, scanMore
 		}
-		if j > 0 && data[j-1] == '\r' && j == len(data) {
-			j-- // a final CR before EOF
+		finalCR := j == len(data) && j > i && data[j-1] == '\r'
+		if finalCR {
+			j-- // a final CR before EOF ends the record
 		}
 		b.buf = append(b.buf, data[i:j]...)
 		b.off = append(b.off, int32(len(b.buf)))
 		b.miss = append(b.miss, r.missing.is(b.buf[start:]))
 		n++
-		if j == len(data) {
+		if j == len(data) || finalCR {
 			return n, len(data), scanOK
 		}
 		switch data[j] {

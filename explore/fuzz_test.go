@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"errors"
 	"io"
 	"os"
@@ -16,19 +17,20 @@ import (
 // contract: no panic, errors are InputErrors with a line, every row has
 // every column.
 func fuzzRead(t *testing.T, name string, content []byte, skip bool) {
-	// A watchdog turns a hang into a failure that shows the stacks.
+	// A watchdog turns a hang into a crash that shows every stack; panics
+	// stay on the test goroutine so the fuzzer reports them with the input.
 	done := make(chan struct{})
+	defer close(done)
 	go func() {
-		defer close(done)
-		fuzzReadOnce(t, name, content, skip)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			panic(fmt.Sprintf("reader hung on %q\n%s", content, buf[:n]))
+		}
 	}()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		t.Fatalf("reader hung on %q\n%s", content, buf[:n])
-	}
+	fuzzReadOnce(t, name, content, skip)
 }
 
 func fuzzReadOnce(t *testing.T, name string, content []byte, skip bool) {

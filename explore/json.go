@@ -125,7 +125,7 @@ func (r *jsonReader) syntax(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || err == io.EOF {
 		return &config.InputError{File: r.path, Line: r.lines.lineAt(r.dec.InputOffset(), false), Msg: "unexpected end of JSON"}
 	}
-	return fmt.Errorf("read %s: %w", r.path, err)
+	return r.readErr(err)
 }
 
 // next returns the fields of the next record (a copy) and its line.
@@ -215,7 +215,7 @@ func (r *jsonReader) readLine() ([]byte, int, error) {
 			return buf, start, nil
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("read %s: %w", r.path, err)
+			return nil, 0, r.readErr(err)
 		}
 		r.line++
 		return buf, start, nil

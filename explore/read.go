@@ -3,6 +3,7 @@ package explore
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -236,14 +237,14 @@ func openFile(f *os.File, path string, opts ReadOptions) (Reader, error) {
 	head, err := br.Peek(1 << 12)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: %w", path, err)
+			return nil, (&baseReader{path: path, gz: gz}).readErr(err)
 		}
 		return nil, &config.InputError{File: path, Line: 1, Msg: "file is empty; expected a header and data rows"}
 	}
 	if format == "" {
 		format = formatFromContent(head)
 	}
-	base := baseReader{path: path, counter: cr, closer: closer, opts: opts}
+	base := baseReader{path: path, counter: cr, closer: closer, opts: opts, gz: gz}
 	switch format {
 	case FormatJSON, FormatJSONL:
 		return newJSONReader(br, base, format)
@@ -292,6 +293,17 @@ type baseReader struct {
 	opts    ReadOptions
 	skipped SkipReport
 	cols    []string
+	gz      bool
+}
+
+// readErr classifies a read failure: corrupt compressed data is bad input.
+func (b *baseReader) readErr(err error) error {
+	var ce flate.CorruptInputError
+	if b.gz && (errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ce)) {
+		return &config.InputError{File: b.path, Msg: "corrupt or truncated gzip data: " + err.Error(), Err: err}
+	}
+	return fmt.Errorf("read %s: %w", b.path, err)
 }
 
 func (b *baseReader) Columns() []string { return b.cols }

@@ -226,3 +226,19 @@ func TestCSVManyWindows(t *testing.T) {
 		t.Fatalf("read %d rows, want %d", len(rows), n)
 	}
 }
+
+func TestCorruptGzip(t *testing.T) {
+	for name, content := range map[string]string{"t.csv.gz": "a,b\n" + strings.Repeat("1,2\n", 50000),
+		"t.jsonl.gz": strings.Repeat("{\"a\":1}\n", 50000)} {
+		var sb strings.Builder
+		zw := gzip.NewWriter(&sb)
+		io.WriteString(zw, content)
+		zw.Close()
+		full := sb.String()
+		p := writeFile(t, name, full[:len(full)/2]) // truncated
+		_, _, _, err := readAll(t, p, ReadOptions{})
+		if !config.IsInput(err) || !strings.Contains(err.Error(), "gzip") {
+			t.Errorf("%s: error %v, want an InputError about gzip", name, err)
+		}
+	}
+}
