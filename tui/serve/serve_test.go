@@ -1,0 +1,470 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/creack/pty"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/tui"
+)
+
+const storePath = "/srv/ml/projects/churn-model/with/a/rather/deep/path/.lathe/lathe.db"
+
+var tabWords = []string{"Data", "Lineage", "Runs", "Tuner", "Runners"}
+
+// writeKey writes a fresh ed25519 private key in OpenSSH format and returns
+// its path and public key.
+func writeKey(t *testing.T, dir, name string) (string, gossh.PublicKey) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := gossh.MarshalPrivateKey(priv, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := gossh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, sshPub
+}
+
+// syncBuf is a log sink and output buffer safe for concurrent use.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuf) logf(format string, args ...any) { fmt.Fprintf(s, format+"\n", args...) }
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type server struct {
+	port    int
+	dir     string
+	hostKey string
+	good    string // authorized private key
+	bad     string // a key not in authorized_keys
+	log     *syncBuf
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+func startServer(t *testing.T, dir string) *server {
+	t.Helper()
+	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	var goodPub gossh.PublicKey
+	s.good, goodPub = writeKey(t, dir, "id_good")
+	s.bad, _ = writeKey(t, dir, "id_bad")
+	ak := filepath.Join(dir, "authorized_keys")
+	content := "# lathe users\n\n" + string(gossh.MarshalAuthorizedKey(goodPub))
+	if err := os.WriteFile(ak, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go func() {
+		s.done <- Serve(ctx, Config{
+			Addr:               "127.0.0.1:0",
+			AuthorizedKeysPath: ak,
+			HostKeyPath:        s.hostKey,
+			Options: func() tui.Options {
+				return tui.Options{WorkspaceName: "churn-model", StorePath: storePath, RunnerCount: 2}
+			},
+			Logf:  s.log.logf,
+			Ready: func(a net.Addr) { ready <- a },
+		})
+	}()
+	select {
+	case a := <-ready:
+		s.port = a.(*net.TCPAddr).Port
+	case err := <-s.done:
+		t.Fatalf("Serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("server not ready")
+	}
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cancel()
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("Serve returned %v after cancel", err)
+		}
+		s.done <- nil // let a second stop return at once
+	case <-time.After(10 * time.Second):
+		t.Error("Serve did not return within 10s of cancel")
+	}
+}
+
+// knownHosts writes a known_hosts file holding the server's host key as
+// written to HostKeyPath.pub, so the client checks the key strictly.
+func (s *server) knownHosts(t *testing.T) string {
+	t.Helper()
+	pub, err := os.ReadFile(s.hostKey + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(s.dir, fmt.Sprintf("known_hosts_%d", s.port))
+	line := fmt.Sprintf("[127.0.0.1]:%d %s", s.port, pub)
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// sshCmd is the real OpenSSH client, isolated from the user's config and agent.
+func (s *server) sshCmd(t *testing.T, key string, extra ...string) *exec.Cmd {
+	t.Helper()
+	args := []string{
+		"-F", "/dev/null",
+		"-i", key,
+		"-o", "IdentitiesOnly=yes",
+		"-o", "IdentityAgent=none",
+		"-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=yes",
+		"-o", "UserKnownHostsFile=" + s.knownHosts(t),
+		"-o", "ConnectTimeout=10",
+		"-p", fmt.Sprint(s.port),
+	}
+	args = append(args, extra...)
+	args = append(args, "ada@127.0.0.1")
+	// A bound on every client, so a regression that lets a session in where it
+	// should not fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, "/usr/bin/ssh", args...)
+	cmd.Env = []string{"HOME=" + s.dir, "TERM=xterm-256color", "PATH=/usr/bin:/bin"}
+	return cmd
+}
+
+type ptySession struct {
+	cmd  *exec.Cmd
+	out  *syncBuf
+	tty  *os.File
+	done chan error
+	read chan struct{} // closed when all of the client's output has been read
+}
+
+// startPTY runs ssh -tt under a pseudo-terminal of the given size.
+func (s *server) startPTY(t *testing.T, cols, rows uint16) *ptySession {
+	t.Helper()
+	cmd := s.sshCmd(t, s.good, "-tt")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := &ptySession{cmd: cmd, out: &syncBuf{}, tty: f, done: make(chan error, 1), read: make(chan struct{})}
+	go func() {
+		defer close(ps.read)
+		_, _ = io.Copy(ps.out, f) // ends with EIO once the client has exited
+	}()
+	go func() { ps.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		f.Close()
+	})
+	return ps
+}
+
+func (ps *ptySession) screen() string { return ansi.Strip(ps.out.String()) }
+
+func (ps *ptySession) waitExit(t *testing.T) int {
+	t.Helper()
+	select {
+	case err := <-ps.done:
+		select {
+		case <-ps.read:
+		case <-time.After(5 * time.Second):
+			t.Error("the client's output did not end after it exited")
+		}
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatalf("ssh: %v", err)
+		}
+		return 0
+	case <-time.After(10 * time.Second):
+		t.Fatalf("ssh did not exit; output so far:\n%s", ps.screen())
+	}
+	return -1
+}
+
+func hasTabBar(s string) bool {
+	for _, w := range tabWords {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+const leaveAltScreen = "\x1b[?1049l"
+
+func TestSSH(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/ssh"); err != nil {
+		t.Skip("needs the OpenSSH client at /usr/bin/ssh (Debian openssh-client)")
+	}
+	s := startServer(t, t.TempDir())
+
+	t.Run("authorized key sees the TUI and q restores the terminal", func(t *testing.T) {
+		ps := s.startPTY(t, 80, 24)
+		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		scr := ps.screen()
+		if !strings.Contains(scr, "churn-model") || !strings.Contains(scr, "2 runners") {
+			t.Errorf("status line missing:\n%s", scr)
+		}
+		// At 80 columns the deep store path is shortened to fit.
+		if strings.Contains(scr, storePath) {
+			t.Errorf("the full store path fit in 80 columns: the session's size was not used")
+		}
+		if _, err := ps.tty.Write([]byte("q")); err != nil {
+			t.Fatal(err)
+		}
+		if code := ps.waitExit(t); code != 0 {
+			t.Errorf("ssh exit %d after q, want 0", code)
+		}
+		if !strings.Contains(ps.out.String(), leaveAltScreen) {
+			t.Error("the program did not leave the alt screen on quit")
+		}
+	})
+
+	t.Run("session uses its own window size", func(t *testing.T) {
+		ps := s.startPTY(t, 200, 50)
+		waitFor(t, "the full store path at 200 columns", 15*time.Second, func() bool {
+			return strings.Contains(ps.screen(), storePath)
+		})
+		ps.tty.Write([]byte("q"))
+		ps.waitExit(t)
+	})
+
+	t.Run("unauthorized key is refused", func(t *testing.T) {
+		out, err := s.sshCmd(t, s.bad, "-tt").CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+			t.Fatalf("ssh with an unknown key: err %v, want exit 255; output:\n%s", err, out)
+		}
+		if !strings.Contains(string(out), "Permission denied") {
+			t.Errorf("no Permission denied:\n%s", out)
+		}
+		if hasTabBar(ansi.Strip(string(out))) {
+			t.Error("an unauthorized key saw the TUI")
+		}
+		waitFor(t, "the refusal in the log", 5*time.Second, func() bool { return strings.Contains(s.log.String(), "refused key") })
+	})
+
+	t.Run("password and keyboard-interactive are not offered", func(t *testing.T) {
+		out, err := s.sshCmd(t, s.good, "-T",
+			"-o", "PubkeyAuthentication=no",
+			"-o", "PreferredAuthentications=password,keyboard-interactive").CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 255 {
+			t.Fatalf("err %v, want exit 255; output:\n%s", err, out)
+		}
+		// OpenSSH lists the methods the server still allows.
+		if !strings.Contains(string(out), "Permission denied (publickey)") {
+			t.Errorf("server offers more than publickey:\n%s", out)
+		}
+	})
+
+	t.Run("no PTY gets one line and exits", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		cmd := s.sshCmd(t, s.good, "-T")
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("err %v, want exit 1", err)
+		}
+		if got := stderr.String(); got != NoPTYMessage+"\n" {
+			t.Errorf("stderr %q, want the one-line message", got)
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("stdout %q, want nothing", stdout.String())
+		}
+	})
+
+	t.Run("client drop ends the session", func(t *testing.T) {
+		before := strings.Count(s.log.String(), "session end")
+		ps := s.startPTY(t, 80, 24)
+		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		if err := ps.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the server to end the dropped session", 10*time.Second, func() bool {
+			return strings.Count(s.log.String(), "session end") > before
+		})
+	})
+
+	t.Run("cancel quits live sessions and Serve returns", func(t *testing.T) {
+		ps := s.startPTY(t, 80, 24)
+		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		start := time.Now()
+		s.stop(t)
+		if d := time.Since(start); d > shutdownGrace+2*time.Second {
+			t.Errorf("shutdown took %s", d)
+		}
+		ps.waitExit(t)
+		if !strings.Contains(ps.out.String(), leaveAltScreen) {
+			t.Error("shutdown did not restore the client's terminal")
+		}
+	})
+}
+
+func TestHostKeyReused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "ssh_host_ed25519_key")
+	s1, created, err := LoadOrCreateHostKey(path)
+	if err != nil || !created {
+		t.Fatalf("first call: created=%v err=%v", created, err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("host key mode %v, want 0600", fi.Mode().Perm())
+	}
+	s2, created, err := LoadOrCreateHostKey(path)
+	if err != nil || created {
+		t.Fatalf("second call: created=%v err=%v", created, err)
+	}
+	if !bytes.Equal(s1.PublicKey().Marshal(), s2.PublicKey().Marshal()) {
+		t.Error("the host key changed between runs")
+	}
+	pub, err := os.ReadFile(path + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _, _, _, err := gossh.ParseAuthorizedKey(pub)
+	if err != nil || !bytes.Equal(pk.Marshal(), s1.PublicKey().Marshal()) {
+		t.Errorf(".pub does not hold the host key: %v", err)
+	}
+	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadOrCreateHostKey(path); !config.IsInput(err) {
+		t.Errorf("a garbage host key: %v, want an InputError", err)
+	}
+}
+
+func TestBadAuthorizedKeys(t *testing.T) {
+	dir := t.TempDir()
+	_, pub := writeKey(t, dir, "id")
+	cases := []struct {
+		name, content string
+		line          int
+	}{
+		{"malformed second key line", "# team\n" + string(gossh.MarshalAuthorizedKey(pub)) + "ssh-ed25519 not-base64 bob\n", 3},
+		{"no keys at all", "# nobody yet\n\n", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ak := filepath.Join(dir, "ak")
+			if err := os.WriteFile(ak, []byte(c.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			err := Serve(context.Background(), Config{Addr: "127.0.0.1:0", AuthorizedKeysPath: ak, HostKeyPath: filepath.Join(dir, "hk")})
+			var ie *config.InputError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err %v, want *config.InputError", err)
+			}
+			if ie.File != ak || ie.Line != c.line {
+				t.Errorf("error at %s:%d, want %s:%d (%v)", ie.File, ie.Line, ak, c.line, err)
+			}
+		})
+	}
+	err := Serve(context.Background(), Config{Addr: "127.0.0.1:0", AuthorizedKeysPath: filepath.Join(dir, "missing"), HostKeyPath: filepath.Join(dir, "hk")})
+	if !config.IsInput(err) {
+		t.Errorf("missing authorized_keys: %v, want an InputError", err)
+	}
+	if err := Serve(context.Background(), Config{HostKeyPath: filepath.Join(dir, "hk")}); !config.IsInput(err) {
+		t.Errorf("no authorized_keys path: %v, want an InputError", err)
+	}
+}
+
+func TestAuthorizedKeysReloaded(t *testing.T) {
+	dir := t.TempDir()
+	_, a := writeKey(t, dir, "a")
+	_, b := writeKey(t, dir, "b")
+	ak := filepath.Join(dir, "ak")
+	if err := os.WriteFile(ak, gossh.MarshalAuthorizedKey(a), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	auth, err := newAuthorizer(ak)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nolog := func(string, ...any) {}
+	if !auth.allowed(a, nolog) || auth.allowed(b, nolog) {
+		t.Fatal("initial set wrong")
+	}
+	// Replace a by b (with options before the key, as sshd allows).
+	if err := os.WriteFile(ak, []byte(`no-port-forwarding,no-X11-forwarding `+string(gossh.MarshalAuthorizedKey(b))+"\n# revoked a\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if auth.allowed(a, nolog) || !auth.allowed(b, nolog) {
+		t.Error("an edit of authorized_keys was not picked up")
+	}
+	// A broken edit keeps the last good set.
+	if err := os.WriteFile(ak, []byte("ssh-ed25519 ???\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !auth.allowed(b, nolog) {
+		t.Error("a malformed edit locked everyone out")
+	}
+}
