@@ -109,6 +109,8 @@ func wideCSV(b *testing.B) string {
 func benchProfile(b *testing.B, path string) {
 	st, _ := os.Stat(path)
 	runtime.GC()
+	var ru0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	var p *Profile
 	for i := 0; i < b.N; i++ {
@@ -122,10 +124,12 @@ func benchProfile(b *testing.B, path string) {
 	sec := b.Elapsed().Seconds() / float64(b.N)
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := (tvSec(ru.Utime) + tvSec(ru.Stime) - tvSec(ru0.Utime) - tvSec(ru0.Stime)) / float64(b.N)
+	b.ReportMetric(cpu, "cpu_s/op")
 	b.ReportMetric(float64(st.Size())/1e6/sec, "MB/s")
 	b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS_MiB")
-	b.Logf("%s: %d rows, %.1f MB in %.3f s (%.0f MB/s), peak RSS %.0f MiB, GOMAXPROCS %d",
-		filepath.Base(path), p.Rows, float64(st.Size())/1e6, sec, float64(st.Size())/1e6/sec,
+	b.Logf("%s: %d rows, %.1f MB in %.3f s (%.0f MB/s), %.2f CPU s, peak RSS %.0f MiB, GOMAXPROCS %d",
+		filepath.Base(path), p.Rows, float64(st.Size())/1e6, sec, float64(st.Size())/1e6/sec, cpu,
 		float64(ru.Maxrss)/1024, runtime.GOMAXPROCS(0))
 }
 
@@ -149,3 +153,5 @@ func BenchmarkReadFlights(b *testing.B) {
 		r.Close()
 	}
 }
+
+func tvSec(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -31,9 +32,9 @@ type colAcc struct {
 
 	// distinct values: exact tables until distinctCap, then HyperLogLog; the
 	// tables keep counting the keys they hold, for the top-k.
-	nums        map[uint64]int64 // by float64 bits
-	dates       map[uint64]int64 // by float64 bits of epoch seconds
-	strs        map[string]int64
+	nums        map[uint64]int64  // by float64 bits
+	dates       map[uint64]int64  // by float64 bits of epoch seconds
+	strs        map[string]*int64 // pointers: one hash per hit, no re-assignment
 	distinctCap int
 	hll         *hyperloglog.Sketch
 
@@ -47,13 +48,20 @@ const tokenCap = 50000
 
 func newColAcc(distinctCap, valueCap int, seed uint64) *colAcc {
 	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
-		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]int64{}, distinctCap: distinctCap,
+		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*int64{}, distinctCap: distinctCap,
 		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
 }
 
 func (a *colAcc) overflowed() bool { return a.hll != nil }
 
 func (a *colAcc) toHLL() {
+	// The numbers seen so far live only in the table: copy them out first.
+	for k, c := range a.nums {
+		x := math.Float64frombits(k)
+		for i := int64(0); i < c; i++ {
+			a.addValue(x)
+		}
+	}
 	a.hll = hyperloglog.New16()
 	var buf [8]byte
 	for k := range a.nums {
@@ -67,6 +75,81 @@ func (a *colAcc) toHLL() {
 	for k := range a.strs {
 		a.hll.Insert([]byte(k))
 	}
+	a.prune(keepAfterOverflow)
+}
+
+// keepAfterOverflow is how many of the most frequent values stay counted
+// once a column overflows its exact table: the top-k candidates, in a table
+// small enough to stay in cache.
+const keepAfterOverflow = 1024
+
+// prune keeps the keep most frequent table entries. Dropped strings have
+// their lengths and tokens counted now, as later occurrences will be.
+func (a *colAcc) prune(keep int) {
+	if a.tableLen() <= keep {
+		return
+	}
+	counts := make([]int64, 0, a.tableLen())
+	for _, c := range a.nums {
+		counts = append(counts, c)
+	}
+	for _, c := range a.dates {
+		counts = append(counts, c)
+	}
+	for _, c := range a.strs {
+		counts = append(counts, *c)
+	}
+	slices.SortFunc(counts, func(x, y int64) int { return cmp.Compare(y, x) })
+	thr := counts[keep-1]
+	atThr := keep - slices.Index(counts, thr) // entries equal to thr that may stay
+	drop := func(c int64) bool {
+		if c > thr {
+			return false
+		}
+		if c == thr && atThr > 0 {
+			atThr--
+			return false
+		}
+		return true
+	}
+	for k, c := range a.nums {
+		if drop(c) {
+			delete(a.nums, k)
+		}
+	}
+	for k, c := range a.dates {
+		if drop(c) {
+			delete(a.dates, k)
+		}
+	}
+	for k, c := range a.strs {
+		if drop(*c) {
+			if classify([]byte(k)) == kindString {
+				a.addLength([]byte(k), *c)
+				a.addTokens([]byte(k), *c)
+			}
+			delete(a.strs, k)
+		}
+	}
+}
+
+// addValue keeps x for quantiles: exactly up to valueCap, then in a KLL sketch.
+// Until the distinct table overflows the table itself is exact, so values are
+// kept only from then on (spill copies the table in).
+func (a *colAcc) addValue(x float64) {
+	switch {
+	case a.sketch != nil:
+		a.sketch.add(x)
+	case len(a.values) < a.valueCap:
+		a.values = append(a.values, x)
+	default:
+		a.sketch = newKLL(256, a.seed)
+		for _, v := range a.values {
+			a.sketch.add(v)
+		}
+		a.values = nil
+		a.sketch.add(x)
+	}
 }
 
 // dateSalt keeps a datetime's hash apart from the number with the same bits.
@@ -76,14 +159,17 @@ func (a *colAcc) tableLen() int { return len(a.nums) + len(a.dates) + len(a.strs
 
 // addBits counts a number or datetime by its bits in table m.
 func (a *colAcc) addBits(m map[uint64]int64, bits, salt uint64) {
+	if !a.overflowed() {
+		m[bits]++
+		if a.tableLen() > a.distinctCap {
+			a.toHLL() // bits is in the table, so it reaches the sketch
+		}
+		return
+	}
 	if c, ok := m[bits]; ok {
 		m[bits] = c + 1
-	} else if !a.overflowed() && a.tableLen() < a.distinctCap {
-		m[bits] = 1
-	} else if !a.overflowed() {
-		a.toHLL()
 	}
-	if a.hll != nil {
+	{
 		var buf [8]byte
 		binary.LittleEndian.PutUint64(buf[:], bits^salt)
 		a.hll.Insert(buf[:])
@@ -112,17 +198,8 @@ func (a *colAcc) addNumber(x float64) {
 	if x > a.max {
 		a.max = x
 	}
-	if a.sketch != nil {
-		a.sketch.add(x)
-	} else if len(a.values) < a.valueCap {
-		a.values = append(a.values, x)
-	} else {
-		a.sketch = newKLL(256, a.seed)
-		for _, v := range a.values {
-			a.sketch.add(v)
-		}
-		a.values = nil
-		a.sketch.add(x)
+	if a.overflowed() {
+		a.addValue(x)
 	}
 	a.addBits(a.nums, math.Float64bits(x), 0)
 }
@@ -132,11 +209,12 @@ func (a *colAcc) addNumber(x float64) {
 // counted once, weighted, at the end).
 func (a *colAcc) addString(v []byte) bool {
 	if c, ok := a.strs[string(v)]; ok {
-		a.strs[string(v)] = c + 1
+		*c++
 		return false
 	}
 	if !a.overflowed() && a.tableLen() < a.distinctCap {
-		a.strs[string(v)] = 1
+		one := int64(1)
+		a.strs[string(v)] = &one
 		return false
 	}
 	if !a.overflowed() {
@@ -299,8 +377,8 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	col.Distinct, col.DistinctExact = a.distinct()
 	for k, n := range a.strs {
 		if classify([]byte(k)) == kindString {
-			a.addLength([]byte(k), n)
-			a.addTokens([]byte(k), n)
+			a.addLength([]byte(k), *n)
+			a.addTokens([]byte(k), *n)
 		}
 	}
 	meanTokens := 0.0
@@ -322,7 +400,7 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 		top = append(top, ValueCount{formatTime(math.Float64frombits(k)), n})
 	}
 	for k, n := range a.strs {
-		top = append(top, ValueCount{k, n})
+		top = append(top, ValueCount{k, *n})
 	}
 	if col.Type == TypeCategorical || col.Type == TypeBoolean {
 		col.Imbalance = imbalance(top)
@@ -403,6 +481,16 @@ func imbalance(v []ValueCount) *Num {
 // distribution returns quantiles and a histogram: exact from the kept
 // values, or from the KLL sketch past the budget.
 func (a *colAcc) distribution(bins int) (*Quantiles, *Histogram) {
+	if !a.overflowed() {
+		vs := make([]weighted, 0, len(a.nums))
+		for k, c := range a.nums {
+			vs = append(vs, weighted{math.Float64frombits(k), c})
+		}
+		slices.SortFunc(vs, func(x, y weighted) int { return cmp.Compare(x.v, y.v) })
+		q := func(p float64) Num { return Num(quantileLinearWeighted(vs, a.n, p)) }
+		return &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "exact"},
+			histogramWeighted(vs, a.min, a.max, bins)
+	}
 	if a.sketch == nil {
 		xs := a.values
 		slices.Sort(xs)
@@ -458,34 +546,95 @@ func histRange(lo, hi float64) (float64, float64) {
 	return lo, hi
 }
 
+// quantileLinearWeighted is quantileLinear over sorted distinct values with
+// counts (n in total), without expanding them.
+func quantileLinearWeighted(vs []weighted, n int64, p float64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	pos := p * float64(n-1)
+	lo := int64(math.Floor(pos))
+	at := func(rank int64) float64 { // the value at 0-based rank
+		var cum int64
+		for _, w := range vs {
+			cum += w.w
+			if rank < cum {
+				return w.v
+			}
+		}
+		return vs[len(vs)-1].v
+	}
+	a := at(lo)
+	if lo+1 >= n {
+		return a
+	}
+	b := at(lo + 1)
+	t := pos - float64(lo)
+	if t >= 0.5 {
+		return b - (b-a)*(1-t)
+	}
+	return a + (b-a)*t
+}
+
+// histogramWeighted is histogramExact over distinct values with counts.
+func histogramWeighted(vs []weighted, min, max float64, bins int) *Histogram {
+	if len(vs) == 0 || math.IsInf(min, 0) || math.IsInf(max, 0) {
+		return nil
+	}
+	h := newHistogram(min, max, bins)
+	for _, w := range vs {
+		h.Counts[h.bin(w.v)] += w.w
+	}
+	return &h.Histogram
+}
+
+type histBins struct {
+	Histogram
+	edges []float64
+	lo    float64
+	norm  float64
+}
+
+func newHistogram(min, max float64, bins int) *histBins {
+	lo, hi := histRange(min, max)
+	h := &histBins{Histogram: Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins), Exact: true},
+		edges: make([]float64, bins+1), lo: lo, norm: float64(bins) / (hi - lo)}
+	step := (hi - lo) / float64(bins)
+	for i := range h.edges {
+		// numpy.linspace: start + i*step, with the last edge exactly stop.
+		h.edges[i] = lo + float64(i)*step
+	}
+	h.edges[bins] = hi
+	for i, e := range h.edges {
+		h.Edges[i] = Num(e)
+	}
+	return h
+}
+
+// bin is numpy.histogram's bin index: computed, then corrected against the edges.
+func (h *histBins) bin(x float64) int {
+	bins := len(h.Counts)
+	i := int((x - h.lo) * h.norm)
+	if i >= bins {
+		i = bins - 1
+	}
+	if i > 0 && x < h.edges[i] {
+		i--
+	} else if i < bins-1 && x >= h.edges[i+1] {
+		i++
+	}
+	return i
+}
+
 // histogramExact bins sorted xs as numpy.histogram(xs, bins) does.
 func histogramExact(xs []float64, min, max float64, bins int) *Histogram {
 	if len(xs) == 0 || math.IsInf(min, 0) || math.IsInf(max, 0) {
 		return nil
 	}
-	lo, hi := histRange(min, max)
-	h := &Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins), Exact: true}
-	edges := make([]float64, bins+1)
-	step := (hi - lo) / float64(bins)
-	for i := range edges {
-		// numpy.linspace: start + i*step, with the last edge exactly stop.
-		edges[i] = lo + float64(i)*step
-		h.Edges[i] = Num(edges[i])
-	}
-	edges[bins] = hi
-	h.Edges[bins] = Num(hi)
-	norm := float64(bins) / (hi - lo)
+	h := newHistogram(min, max, bins)
 	for _, x := range xs {
-		i := int((x - lo) * norm)
-		if i >= bins {
-			i = bins - 1
-		}
-		if i > 0 && x < edges[i] {
-			i--
-		} else if i < bins-1 && x >= edges[i+1] {
-			i++
-		}
-		h.Counts[i]++
+		h.Counts[h.bin(x)]++
 	}
-	return h
+	return &h.Histogram
+
 }

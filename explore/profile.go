@@ -35,7 +35,7 @@ type ProfileOptions struct {
 	HistogramBins      int // default 10, numpy's default
 	// SampleRows is the seeded reservoir of rows used for Spearman and
 	// Cramér's V (all rows when the file is smaller), and for Pearson when
-	// there are more than PearsonColumns candidate columns. Default 100000,
+	// there are more than PearsonColumns candidate columns. Default 50000,
 	// capped at 4M cells.
 	SampleRows     int
 	PearsonColumns int    // streaming Pearson over all rows up to this many columns; default 16
@@ -62,7 +62,7 @@ func (o *ProfileOptions) defaults() {
 		o.HistogramBins = 10
 	}
 	if o.SampleRows <= 0 {
-		o.SampleRows = 100000
+		o.SampleRows = 50000
 	}
 	if o.PearsonColumns <= 0 {
 		o.PearsonColumns = 16
@@ -244,8 +244,8 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 
 	workers := min(opts.Workers, max(nc, 1))
 	accs := make([]*colAcc, nc)
-	perColDistinct := max(opts.DistinctBudget/max(nc, 1), 1000)
-	perColValues := max(opts.ExactValuesBudget/max(nc, 1), 10000)
+	perColDistinct := max(opts.DistinctBudget/max(nc, 1), 64)
+	perColValues := max(opts.ExactValuesBudget/max(nc, 1), 256)
 	for c := range accs {
 		accs[c] = newColAcc(perColDistinct, perColValues, opts.Seed+uint64(c))
 	}

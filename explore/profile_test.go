@@ -3,9 +3,12 @@ package explore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -176,5 +179,79 @@ func TestKLLAccuracy(t *testing.T) {
 		if math.Abs(got-q*(n-1)) > 0.02*n {
 			t.Errorf("q%.2f = %.0f, want %.0f ± 2%%", q, got, q*(n-1))
 		}
+	}
+}
+
+// TestProfileOverflowPaths forces the distinct table to overflow (values kept
+// exactly, then a KLL sketch) and checks the results against the exact path.
+func TestProfileOverflowPaths(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("x,y,s\n")
+	const n = 20000
+	xs := make([]float64, n)
+	for i := 0; i < n; i++ {
+		xs[i] = float64((i*7919)%n) / 7
+		fmt.Fprintf(&sb, "%s,%d,w%d\n", strconv.FormatFloat(xs[i], 'g', -1, 64), i%100, i%3000)
+	}
+	path := writeFile(t, "big.csv", sb.String())
+	ctx := context.Background()
+	exact, err := ProfileFile(ctx, path, ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spilled, err := ProfileFile(ctx, path, ProfileOptions{DistinctBudget: 3 * 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sketched, err := ProfileFile(ctx, path, ProfileOptions{DistinctBudget: 3 * 64, ExactValuesBudget: 3 * 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, sp, sk := exact.Column("x"), spilled.Column("x"), sketched.Column("x")
+	if ex.Distinct != n || !ex.DistinctExact || sp.DistinctExact {
+		t.Fatalf("distinct exact %d/%v, spilled %d/%v", ex.Distinct, ex.DistinctExact, sp.Distinct, sp.DistinctExact)
+	}
+	if d := math.Abs(float64(sp.Distinct-n)) / n; d > 0.02 {
+		t.Errorf("HyperLogLog distinct %d, want %d ± 2%%", sp.Distinct, n)
+	}
+	if *ex.Quantiles != *sp.Quantiles || sp.Quantiles.Method != "exact" {
+		t.Errorf("quantiles from the table %+v and from spilled values %+v differ", *ex.Quantiles, *sp.Quantiles)
+	}
+	for i := range ex.Histogram.Counts {
+		if ex.Histogram.Counts[i] != sp.Histogram.Counts[i] {
+			t.Errorf("histograms differ: %v vs %v", ex.Histogram.Counts, sp.Histogram.Counts)
+			break
+		}
+	}
+	if *ex.Mean != *sk.Mean || *ex.Std != *sk.Std {
+		t.Errorf("moments depend on the path")
+	}
+	// KLL: each quantile's rank within 2% of n.
+	sorted := slices.Clone(xs)
+	slices.Sort(sorted)
+	if sk.Quantiles.Method != "kll" || sk.Histogram.Exact {
+		t.Fatalf("sketched method %q exact %v", sk.Quantiles.Method, sk.Histogram.Exact)
+	}
+	for p, v := range map[float64]Num{0.05: sk.Quantiles.P05, 0.5: sk.Quantiles.P50, 0.95: sk.Quantiles.P95} {
+		rank, _ := slices.BinarySearch(sorted, float64(v))
+		if math.Abs(float64(rank)-p*n) > 0.02*n {
+			t.Errorf("kll p%.2f = %v at rank %d, want about %.0f", p, v, rank, p*n)
+		}
+	}
+	var total int64
+	for _, c := range sk.Histogram.Counts {
+		total += c
+	}
+	if total != n {
+		t.Errorf("sketched histogram counts sum to %d, want %d", total, n)
+	}
+	// Top values survive the overflow: y has 100 values of 200 each.
+	if y := spilled.Column("y"); y.Top[0].Count != 200 {
+		t.Errorf("y top %+v", y.Top[:1])
+	}
+	// s has 3000 distinct strings: lengths and tokens stay exact after pruning.
+	es, ss := exact.Column("s"), spilled.Column("s")
+	if *es.Length != *ss.Length || es.TopTokens[0] != ss.TopTokens[0] {
+		t.Errorf("string stats differ after overflow: %+v %+v vs %+v %+v", es.Length, es.TopTokens[0], ss.Length, ss.TopTokens[0])
 	}
 }
