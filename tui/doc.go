@@ -1,4 +1,20 @@
 // Package tui is the Bubble Tea application: a root router with the tab bar,
 // status line and footer, and one sub-package per screen. It holds no business
 // logic; it calls the same domain packages as the command line.
+//
+// Layout:
+//   - tui: the router (Model), New/NewWithContext and Run.
+//   - tui/common: the per-program Context (size, styles, keys, options, ID
+//     issuing), the Screen interface, ResultMsg and Jobs.
+//   - tui/styles, tui/keys: semantic styles from a palette; global keymap.
+//   - tui/components/{tabs,statusline,footer,frame,placeholder}: widgets.
+//   - tui/{data,lineage,runs,tuner,runners}: one package per screen.
+//   - tui/serve: the same TUI over SSH (wish), one program per session.
+//
+// A screen does I/O only in commands started through its common.Jobs: each
+// job's context is cancelled when the user leaves the screen (Deactivate) or
+// the program ends, and its ResultMsg is delivered to the screen named in it,
+// which drops it unless Jobs.Accept says it is still live. Nothing in these
+// packages is package-level mutable state: one process serves many SSH
+// sessions.
 package tui

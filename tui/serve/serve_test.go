@@ -262,8 +262,10 @@ func TestSSH(t *testing.T) {
 	s := startServer(t, t.TempDir())
 
 	t.Run("authorized key sees the TUI and q restores the terminal", func(t *testing.T) {
+		start := time.Now()
 		ps := s.startPTY(t, 80, 24)
 		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		t.Logf("ssh start to tab bar on screen: %s", time.Since(start).Round(time.Millisecond))
 		scr := ps.screen()
 		if !strings.Contains(scr, "churn-model") || !strings.Contains(scr, "2 runners") {
 			t.Errorf("status line missing:\n%s", scr)

@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+)
+
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuf) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startOnPTY runs the program on the slave side of a fresh 80x24 pseudo
+// terminal, as Run does on the user's terminal.
+func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *lockedBuf, errc chan error) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
+		t.Fatal(err)
+	}
+	out = &lockedBuf{}
+	go func() { _, _ = io.Copy(out, ptmx) }()
+	errc = make(chan error, 1)
+	go func() {
+		errc <- run(ctx, testOptions(), tea.WithInput(tty), tea.WithOutput(tty),
+			tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithoutSignalHandler())
+	}()
+	return ptmx, tty, out, errc
+}
+
+func lflag(t *testing.T, f *os.File) uint32 {
+	t.Helper()
+	tio, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tio.Lflag & (unix.ICANON | unix.ECHO | unix.ISIG)
+}
+
+func waitText(t *testing.T, out *lockedBuf, what string, cond func(string) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond(ansi.Strip(out.String())) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s; screen:\n%s", what, ansi.Strip(out.String()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func waitRun(t *testing.T, errc chan error) error {
+	t.Helper()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the program did not end")
+	}
+	return nil
+}
+
+// End-to-end on a real terminal device: the first frame, tab switching, and q
+// leaving the terminal exactly as it was (cooked mode, main screen).
+func TestRunOnTerminal(t *testing.T) {
+	for _, quit := range []string{"q", "\x03"} { // \x03 is what ctrl+c sends
+		start := time.Now()
+		ptmx, tty, out, errc := startOnPTY(t, context.Background())
+		before := lflag(t, tty)
+		if before&unix.ICANON == 0 {
+			t.Fatal("the fresh pty is not in cooked mode")
+		}
+		waitText(t, out, "the tab bar", func(s string) bool {
+			for _, w := range tabWords {
+				if !strings.Contains(s, w) {
+					return false
+				}
+			}
+			return true
+		})
+		t.Logf("start to tab bar on the terminal: %s", time.Since(start).Round(time.Millisecond))
+		if got := lflag(t, tty); got == before {
+			t.Error("the program did not put the terminal in raw mode")
+		}
+		ptmx.Write([]byte("4"))
+		waitText(t, out, "the Tuner screen", func(s string) bool { return strings.Contains(s, "multi-metric Bayesian studies") })
+		ptmx.Write([]byte(quit))
+		if err := waitRun(t, errc); err != nil {
+			t.Fatalf("quit with %q: %v", quit, err)
+		}
+		if got := lflag(t, tty); got != before {
+			t.Errorf("quit with %q: terminal flags %#x, want %#x restored", quit, got, before)
+		}
+		// The reader may still be draining the last bytes.
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(out.String(), "\x1b[?1049l") {
+			if time.Now().After(deadline) {
+				t.Errorf("quit with %q: the alt screen was not left", quit)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	_, tty, out, errc := startOnPTY(t, ctx)
+	before := lflag(t, tty)
+	waitText(t, out, "the first frame", func(s string) bool { return strings.Contains(s, "Runners") })
+	cancel()
+	if err := waitRun(t, errc); err != nil {
+		t.Errorf("Run after cancel: %v, want nil", err)
+	}
+	if got := lflag(t, tty); got != before {
+		t.Errorf("terminal flags %#x, want %#x restored", got, before)
+	}
+}
