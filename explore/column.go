@@ -62,7 +62,7 @@ func (a *colAcc) toHLL() {
 			a.addValue(x)
 		}
 	}
-	a.hll = hyperloglog.New16()
+	a.hll = hyperloglog.NewNoSparse() // dense 2^14 registers: fast inserts, 0.8% error
 	var buf [8]byte
 	for k := range a.nums {
 		binary.LittleEndian.PutUint64(buf[:], k)

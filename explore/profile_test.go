@@ -255,3 +255,75 @@ func TestProfileOverflowPaths(t *testing.T) {
 		t.Errorf("string stats differ after overflow: %+v %+v vs %+v %+v", es.Length, es.TopTokens[0], ss.Length, ss.TopTokens[0])
 	}
 }
+
+// TestWideCorrelations checks the matrix path (more than 16 numeric
+// columns) against a plain two-pass Pearson over the parsed values.
+func TestWideCorrelations(t *testing.T) {
+	const ncol, n = 20, 500
+	data := make([][]float64, ncol)
+	var sb strings.Builder
+	for c := 0; c < ncol; c++ {
+		if c > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, "c%d", c)
+		data[c] = make([]float64, n)
+	}
+	sb.WriteByte('\n')
+	for i := 0; i < n; i++ {
+		for c := 0; c < ncol; c++ {
+			v := float64((i*(c+3)*7919)%1000) + float64(c*i%17)
+			if c%5 == 4 {
+				v = data[c-1][i]*2 + float64(i%7) // strongly related to its neighbour
+			}
+			data[c][i] = v
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		sb.WriteByte('\n')
+	}
+	p, err := ProfileFile(context.Background(), writeFile(t, "wide.csv", sb.String()), ProfileOptions{PearsonColumns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pearson := func(x, y []float64) float64 {
+		mx, my := 0.0, 0.0
+		for i := range x {
+			mx += x[i]
+			my += y[i]
+		}
+		mx /= float64(len(x))
+		my /= float64(len(y))
+		sxy, sxx, syy := 0.0, 0.0, 0.0
+		for i := range x {
+			sxy += (x[i] - mx) * (y[i] - my)
+			sxx += (x[i] - mx) * (x[i] - mx)
+			syy += (y[i] - my) * (y[i] - my)
+		}
+		return sxy / math.Sqrt(sxx*syy)
+	}
+	seen := 0
+	for _, r := range p.Correlations {
+		var a, b int
+		fmt.Sscanf(r.A, "c%d", &a)
+		fmt.Sscanf(r.B, "c%d", &b)
+		var want float64
+		switch r.Method {
+		case "pearson":
+			want = pearson(data[a], data[b])
+		case "spearman":
+			want = pearson(rankAvg(data[a]), rankAvg(data[b]))
+		default:
+			continue
+		}
+		seen++
+		if math.Abs(r.Value-want) > 1e-12 {
+			t.Errorf("%s(%s,%s) = %.15g, want %.15g", r.Method, r.A, r.B, r.Value, want)
+		}
+	}
+	if seen != ncol*(ncol-1) {
+		t.Errorf("%d numeric correlations, want %d", seen, ncol*(ncol-1))
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/axiomhq/hyperloglog"
+	"gonum.org/v1/gonum/mat"
 )
 
 // rowAcc is the row-wise stage: duplicate rows, streaming Pearson over all
@@ -115,7 +116,7 @@ func (ra *rowAcc) addBatch(j *job) {
 			ra.nhashes++
 		} else {
 			if ra.hll == nil {
-				ra.hll = hyperloglog.New16()
+				ra.hll = hyperloglog.New16NoSparse()
 				for i := range ra.hashes {
 					for _, x := range ra.hashes[i] {
 						ra.hll.InsertHash(x)
@@ -229,18 +230,35 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 			ranks[c] = rankAvg(vals[c])
 		}
 	}
+	// Wide tables: correlation matrices of the complete columns as one
+	// symmetric product of unit-norm centred columns (x·xᵀ, gonum's Syrk).
+	var pm, sm map[int]int
+	var pmat, smat *mat.SymDense
+	if len(numeric) > matrixCorrColumns {
+		pm, pmat = corrMatrix(numeric, vals, ranks, false)
+		sm, smat = corrMatrix(numeric, vals, ranks, true)
+	}
 	for x := 0; x < len(numeric); x++ {
 		for y := x + 1; y < len(numeric); y++ {
 			a, b := numeric[x], numeric[y]
-			if p, ok := streamed[[2]int{a, b}]; ok {
+			ia, oka := pm[a]
+			ib, okb := pm[b]
+			switch p, ok := streamed[[2]int{a, b}]; {
+			case ok:
 				out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "pearson", Value: p.r(), Rows: p.n})
-			} else {
+			case oka && okb:
+				out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "pearson", Value: clamp1(pmat.At(ia, ib)), Rows: int64(m)})
+			default:
 				r, n := pearsonComplete(vals[a], vals[b])
 				out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "pearson", Value: r, Rows: n})
 			}
 			var r float64
 			var n int64
-			if ra, rb := ranks[a], ranks[b]; ra != nil && rb != nil {
+			ia, oka = sm[a]
+			ib, okb = sm[b]
+			if oka && okb {
+				r, n = clamp1(smat.At(ia, ib)), int64(m)
+			} else if ra, rb := ranks[a], ranks[b]; ra != nil && rb != nil {
 				r, n = pearsonComplete(ra, rb)
 			} else {
 				xa, xb := completePairs(vals[a], vals[b])
@@ -262,6 +280,59 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 		}
 	}
 	return out, m
+}
+
+// matrixCorrColumns: above this many numeric columns, complete columns are
+// correlated by one matrix product instead of pair by pair.
+const matrixCorrColumns = 16
+
+// corrMatrix returns, for the complete columns (no NaN in the sample), their
+// row in a correlation matrix; NaN where a column is constant.
+func corrMatrix(numeric []int, vals, ranks map[int][]float64, useRanks bool) (map[int]int, *mat.SymDense) {
+	idx := map[int]int{}
+	var rows [][]float64
+	for _, c := range numeric {
+		v := ranks[c] // complete columns have ranks
+		if v == nil {
+			continue
+		}
+		if !useRanks {
+			v = vals[c]
+		}
+		idx[c] = len(rows)
+		rows = append(rows, unitCentred(v))
+	}
+	if len(rows) == 0 {
+		return idx, nil
+	}
+	m := len(rows[0])
+	data := make([]float64, 0, len(rows)*m)
+	for _, r := range rows {
+		data = append(data, r...)
+	}
+	var s mat.SymDense
+	s.SymOuterK(1, mat.NewDense(len(rows), m, data))
+	return idx, &s
+}
+
+// unitCentred returns v minus its mean, scaled to unit Euclidean norm.
+func unitCentred(v []float64) []float64 {
+	mean := 0.0
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	out := make([]float64, len(v))
+	ss := 0.0
+	for i, x := range v {
+		out[i] = x - mean
+		ss += out[i] * out[i]
+	}
+	inv := 1 / math.Sqrt(ss)
+	for i := range out {
+		out[i] *= inv // NaN for a constant column: no correlation
+	}
+	return out
 }
 
 func hasNaN(v []float64) bool {
