@@ -42,11 +42,16 @@ type Config struct {
 	HostKeyPath        string // ed25519 host key, created (0600) when missing
 	// Options returns the TUI options for a new session; nil means zero Options.
 	Options func() tui.Options
-	// Logf receives one line per listen, session start/end and refused key.
+	// Logf receives one line per listen, session start/end and refused key;
+	// it is called from many sessions' goroutines at once.
 	Logf func(format string, args ...any)
 	// Ready, when set, is called with the bound address once Serve accepts
 	// connections (useful with port 0).
 	Ready func(addr net.Addr)
+	// KeepAlive is how often a session's client must answer a keepalive
+	// request; a client that stays silent for two intervals (network gone,
+	// laptop asleep) has its session ended. Default 30s.
+	KeepAlive time.Duration
 }
 
 // shutdownGrace is how long Serve waits, once ctx is cancelled, for the
@@ -64,6 +69,9 @@ func Serve(ctx context.Context, cfg Config) error {
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
+	}
+	if cfg.KeepAlive <= 0 {
+		cfg.KeepAlive = 30 * time.Second
 	}
 	if cfg.AuthorizedKeysPath == "" {
 		return &config.InputError{Field: "--authorized-keys", Msg: "an authorized_keys file is required: public-key authentication is the only way in"}
@@ -112,6 +120,7 @@ func Serve(ctx context.Context, cfg Config) error {
 		wish.WithMiddleware(
 			bm.MiddlewareWithProgramHandler(teaHandler),
 			requirePTY,
+			keepAlive(cfg.KeepAlive, logf),
 			sessionLog(logf, sessions),
 		),
 	)
@@ -159,6 +168,53 @@ func requirePTY(next ssh.Handler) ssh.Handler {
 			return
 		}
 		next(sess)
+	}
+}
+
+// keepAlive ends a session whose client stops answering: a dropped network
+// sends no FIN, and without this the session's program would live forever.
+// It sends OpenSSH's keepalive@openssh.com global request, as sshd's
+// ClientAliveInterval does; any reply, even a refusal, proves the client alive.
+func keepAlive(every time.Duration, logf func(string, ...any)) wish.Middleware {
+	return func(next ssh.Handler) ssh.Handler {
+		return func(sess ssh.Session) {
+			conn, ok := sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn)
+			if !ok {
+				next(sess)
+				return
+			}
+			ctx, cancel := context.WithCancel(sess.Context())
+			defer cancel()
+			go func() {
+				t := time.NewTicker(every)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+					}
+					replied := make(chan struct{})
+					go func() {
+						// Returns when the client replies or the connection closes.
+						_, _, _ = conn.SendRequest("keepalive@openssh.com", true, nil)
+						close(replied)
+					}()
+					select {
+					case <-ctx.Done():
+						return
+					case <-replied:
+					case <-time.After(2 * every):
+						logf("ssh: client %s stopped answering; ending its session", sess.RemoteAddr())
+						// Closing the connection cancels the session's context,
+						// which quits its program.
+						_ = conn.Close()
+						return
+					}
+				}
+			}()
+			next(sess)
+		}
 	}
 }
 

@@ -119,8 +119,9 @@ func startServer(t *testing.T, dir string) *server {
 			Options: func() tui.Options {
 				return tui.Options{WorkspaceName: "churn-model", StorePath: storePath, RunnerCount: 2}
 			},
-			Logf:  s.log.logf,
-			Ready: func(a net.Addr) { ready <- a },
+			Logf:      s.log.logf,
+			Ready:     func(a net.Addr) { ready <- a },
+			KeepAlive: 500 * time.Millisecond, // short, so the silent-client case is quick
 		})
 	}()
 	select {
@@ -350,6 +351,24 @@ func TestSSH(t *testing.T) {
 		waitFor(t, "the server to end the dropped session", 10*time.Second, func() bool {
 			return strings.Count(s.log.String(), "session end") > before
 		})
+	})
+
+	t.Run("silent client is timed out", func(t *testing.T) {
+		before := strings.Count(s.log.String(), "session end")
+		ps := s.startPTY(t, 80, 24)
+		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		// A stopped client keeps its TCP connection but answers nothing, like
+		// a laptop that went to sleep.
+		if err := ps.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		defer ps.cmd.Process.Signal(syscall.SIGCONT)
+		waitFor(t, "the server to end the silent session", 10*time.Second, func() bool {
+			return strings.Count(s.log.String(), "session end") > before
+		})
+		if !strings.Contains(s.log.String(), "stopped answering") {
+			t.Error("the session ended for another reason than the keepalive")
+		}
 	})
 
 	t.Run("cancel quits live sessions and Serve returns", func(t *testing.T) {
