@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -200,9 +201,9 @@ type ptySession struct {
 }
 
 // startPTY runs ssh -tt under a pseudo-terminal of the given size.
-func (s *server) startPTY(t *testing.T, cols, rows uint16) *ptySession {
+func (s *server) startPTY(t *testing.T, cols, rows uint16, extra ...string) *ptySession {
 	t.Helper()
-	cmd := s.sshCmd(t, s.good, "-tt")
+	cmd := s.sshCmd(t, s.good, append([]string{"-tt"}, extra...)...)
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cols, Rows: rows})
 	if err != nil {
 		t.Fatal(err)
@@ -254,6 +255,22 @@ func hasTabBar(s string) bool {
 	return true
 }
 
+var sgr = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
+
+// colourSGR returns the SGR sequences in s that set a colour.
+func colourSGR(s string) []string {
+	var out []string
+	for _, m := range sgr.FindAllStringSubmatch(s, -1) {
+		for _, p := range strings.FieldsFunc(m[1], func(r rune) bool { return r == ';' || r == ':' }) {
+			if p == "38" || p == "48" || len(p) == 2 && strings.ContainsRune("349", rune(p[0])) && p[1] != '9' {
+				out = append(out, m[0])
+				break
+			}
+		}
+	}
+	return out
+}
+
 const leaveAltScreen = "\x1b[?1049l"
 
 func TestSSH(t *testing.T) {
@@ -293,6 +310,26 @@ func TestSSH(t *testing.T) {
 		})
 		ps.tty.Write([]byte("q"))
 		ps.waitExit(t)
+	})
+
+	t.Run("each session gets its own colour profile", func(t *testing.T) {
+		coloured := s.startPTY(t, 80, 24)
+		plain := s.startPTY(t, 80, 24, "-o", "SetEnv=NO_COLOR=1")
+		for _, ps := range []*ptySession{coloured, plain} {
+			waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
+		}
+		// Let a few frames through (the background-colour reply restyles).
+		time.Sleep(300 * time.Millisecond)
+		if c := colourSGR(coloured.out.String()); len(c) == 0 {
+			t.Error("the xterm-256color session got no colour")
+		}
+		if c := colourSGR(plain.out.String()); len(c) > 0 {
+			t.Errorf("the NO_COLOR session got colour: %q", c[:min(len(c), 5)])
+		}
+		for _, ps := range []*ptySession{coloured, plain} {
+			ps.tty.Write([]byte("q"))
+			ps.waitExit(t)
+		}
 	})
 
 	t.Run("unauthorized key is refused", func(t *testing.T) {
