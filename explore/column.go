@@ -112,25 +112,28 @@ func (a *colAcc) prune(keep int) {
 		}
 		return true
 	}
+	// Rebuild rather than delete: a map keeps its size and tombstones,
+	// which would make every later miss probe the whole table.
+	nums, dates, strs := make(map[uint64]int64, keep), make(map[uint64]int64, keep), make(map[string]*int64, keep)
 	for k, c := range a.nums {
-		if drop(c) {
-			delete(a.nums, k)
+		if !drop(c) {
+			nums[k] = c
 		}
 	}
 	for k, c := range a.dates {
-		if drop(c) {
-			delete(a.dates, k)
+		if !drop(c) {
+			dates[k] = c
 		}
 	}
 	for k, c := range a.strs {
-		if drop(*c) {
-			if classify([]byte(k)) == kindString {
-				a.addLength([]byte(k), *c)
-				a.addTokens([]byte(k), *c)
-			}
-			delete(a.strs, k)
+		if !drop(*c) {
+			strs[k] = c
+		} else if classify([]byte(k)) == kindString {
+			a.addLength([]byte(k), *c)
+			a.addTokens([]byte(k), *c)
 		}
 	}
+	a.nums, a.dates, a.strs = nums, dates, strs
 }
 
 // addValue keeps x for quantiles: exactly up to valueCap, then in a KLL sketch.

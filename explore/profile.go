@@ -36,7 +36,7 @@ type ProfileOptions struct {
 	// SampleRows is the seeded reservoir of rows used for Spearman and
 	// Cramér's V (all rows when the file is smaller), and for Pearson when
 	// there are more than PearsonColumns candidate columns. Default 50000,
-	// capped at 4M cells.
+	// capped at 2M cells.
 	SampleRows     int
 	PearsonColumns int    // streaming Pearson over all rows up to this many columns; default 16
 	Seed           uint64 // sampling seed; default 1
@@ -308,6 +308,10 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 		}
 	}
 	for seq := int64(0); ; seq++ {
+		if err := ctx.Err(); err != nil {
+			readErr = err
+			break
+		}
 		var j *job
 		select {
 		case <-ctx.Done():
@@ -336,7 +340,7 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 		for _, ch := range shardIn {
 			ch <- j
 		}
-		if time.Since(lastProgress) > 100*time.Millisecond {
+		if seq == 0 || time.Since(lastProgress) > 100*time.Millisecond {
 			lastProgress = time.Now()
 			report(false)
 		}

@@ -3,14 +3,17 @@ package explore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // pandasRef is what testdata/pandas/gen.py writes (pandas 1.5.3).
@@ -325,5 +328,84 @@ func TestWideCorrelations(t *testing.T) {
 	}
 	if seen != ncol*(ncol-1) {
 		t.Errorf("%d numeric correlations, want %d", seen, ncol*(ncol-1))
+	}
+}
+
+// TestProfileJSONShape checks the field names DESIGN §5 promises to scripts.
+func TestProfileJSONShape(t *testing.T) {
+	p, err := ProfileFile(context.Background(), filepath.Join("testdata", "penguins.json"), ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	json.Unmarshal(data, &m)
+	need := func(obj map[string]any, keys ...string) {
+		t.Helper()
+		for _, k := range keys {
+			if _, ok := obj[k]; !ok {
+				t.Errorf("missing key %q in %v", k, obj)
+			}
+		}
+	}
+	need(m, "source", "rows", "duplicate_rows", "columns", "correlations", "alerts")
+	need(m["source"].(map[string]any), "path", "format", "bytes", "sha256")
+	var num map[string]any
+	for _, c := range m["columns"].([]any) {
+		c := c.(map[string]any)
+		need(c, "name", "type", "count", "missing", "distinct", "top")
+		if c["name"] == "Body Mass (g)" {
+			num = c
+		}
+	}
+	need(num, "min", "max", "mean", "std", "quantiles", "histogram")
+	need(num["quantiles"].(map[string]any), "p05", "p25", "p50", "p75", "p95")
+	need(num["histogram"].(map[string]any), "edges", "counts")
+	need(num["top"].([]any)[0].(map[string]any), "value", "count")
+	need(m["correlations"].([]any)[0].(map[string]any), "a", "b", "method", "value")
+	for _, a := range m["alerts"].([]any) {
+		need(a.(map[string]any), "kind", "columns", "value", "message")
+	}
+	// sha256sum testdata/penguins.json
+	if p.Source.SHA256 != "0facf769609f1205b82cbceb8238c36af3e6147a0ca0e163902cc6281ce3e917" {
+		t.Errorf("sha256 %s", p.Source.SHA256)
+	}
+}
+
+func TestProfileProgressAndCancel(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("a,b\n")
+	for i := 0; i < 200000; i++ {
+		fmt.Fprintf(&sb, "%d,x%d\n", i, i%10)
+	}
+	path := writeFile(t, "p.csv", sb.String())
+	var last Progress
+	calls := 0
+	p, err := ProfileFile(context.Background(), path, ProfileOptions{Progress: func(pr Progress) { last = pr; calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || !last.Done || last.Rows != 200000 || last.Bytes != int64(sb.Len()) || last.TotalBytes != int64(sb.Len()) || p.Rows != 200000 {
+		t.Errorf("last progress %+v after %d calls", last, calls)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ProfileFile(ctx, path, ProfileOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled profile: %v", err)
+	}
+	// Cancel midway from the progress callback; no goroutine may be left behind.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	before := runtime.NumGoroutine()
+	_, err = ProfileFile(ctx, path, ProfileOptions{Read: ReadOptions{BatchRows: 1000}, Progress: func(Progress) { cancel() }})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("cancel midway: %v", err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after", before, after)
 	}
 }

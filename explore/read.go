@@ -84,7 +84,7 @@ func (o ReadOptions) batchRows(ncols int) int {
 	if o.BatchRows > 0 {
 		return o.BatchRows
 	}
-	n := (1 << 17) / max(ncols, 1)
+	n := (1 << 18) / max(ncols, 1)
 	return min(max(n, 64), 8192)
 }
 

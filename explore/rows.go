@@ -70,7 +70,7 @@ func clamp1(r float64) float64 { return math.Max(-1, math.Min(1, r)) }
 
 func newRowAcc(nc int, opts ProfileOptions) *rowAcc {
 	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, pearLimit: opts.PearsonColumns,
-		sampleCap: max(min(opts.SampleRows, (4<<20)/max(nc, 1)), 100),
+		sampleCap: max(min(opts.SampleRows, (2<<20)/max(nc, 1)), 100),
 		rng:       rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))}
 }
 
@@ -290,7 +290,8 @@ const matrixCorrColumns = 16
 // row in a correlation matrix; NaN where a column is constant.
 func corrMatrix(numeric []int, vals, ranks map[int][]float64, useRanks bool) (map[int]int, *mat.SymDense) {
 	idx := map[int]int{}
-	var rows [][]float64
+	var data []float64
+	m := 0
 	for _, c := range numeric {
 		v := ranks[c] // complete columns have ranks
 		if v == nil {
@@ -299,30 +300,28 @@ func corrMatrix(numeric []int, vals, ranks map[int][]float64, useRanks bool) (ma
 		if !useRanks {
 			v = vals[c]
 		}
-		idx[c] = len(rows)
-		rows = append(rows, unitCentred(v))
+		idx[c] = len(idx)
+		m = len(v)
+		data = unitCentred(data, v)
 	}
-	if len(rows) == 0 {
+	if len(idx) == 0 || m == 0 {
 		return idx, nil
 	}
-	m := len(rows[0])
-	data := make([]float64, 0, len(rows)*m)
-	for _, r := range rows {
-		data = append(data, r...)
-	}
 	var s mat.SymDense
-	s.SymOuterK(1, mat.NewDense(len(rows), m, data))
+	s.SymOuterK(1, mat.NewDense(len(idx), m, data))
 	return idx, &s
 }
 
-// unitCentred returns v minus its mean, scaled to unit Euclidean norm.
-func unitCentred(v []float64) []float64 {
+// unitCentred appends v minus its mean, scaled to unit Euclidean norm, to dst.
+func unitCentred(dst, v []float64) []float64 {
 	mean := 0.0
 	for _, x := range v {
 		mean += x
 	}
 	mean /= float64(len(v))
-	out := make([]float64, len(v))
+	start := len(dst)
+	dst = append(dst, v...)
+	out := dst[start:]
 	ss := 0.0
 	for i, x := range v {
 		out[i] = x - mean
@@ -332,7 +331,7 @@ func unitCentred(v []float64) []float64 {
 	for i := range out {
 		out[i] *= inv // NaN for a constant column: no correlation
 	}
-	return out
+	return dst
 }
 
 func hasNaN(v []float64) bool {
