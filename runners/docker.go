@@ -621,6 +621,12 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		if st.Error != "" {
 			res.Message += ": " + st.Error
 		}
+		if st.ExitCode == 137 && ins.Container.HostConfig != nil && ins.Container.HostConfig.Memory > 0 {
+			// containerd watches the cgroup's OOM events only once the task
+			// runs, so a kill in the first milliseconds can go unreported.
+			res.Message += fmt.Sprintf("; possibly out of memory (limit %d MiB), though the daemon reported no OOM kill",
+				ins.Container.HostConfig.Memory>>20)
+		}
 	}
 	if ins.Container.Config != nil {
 		if od := ins.Container.Config.Labels[labelOutputDir]; od != "" && !d.sharedFS {

@@ -48,8 +48,11 @@ type queued struct {
 type running struct {
 	spec   Spec
 	gpus   []string
-	handle Handle
+	handle Handle // nil while the runner is still starting it
 	since  time.Time
+	// A Cancel that came while the run was starting; applied once it has.
+	cancelled bool
+	grace     time.Duration
 }
 
 // NewScheduler returns the queue for runner r.
@@ -139,7 +142,12 @@ func (s *Scheduler) Cancel(ctx context.Context, runID string, grace time.Duratio
 			return nil
 		}
 	}
-	_, ok := s.running[runID]
+	r, ok := s.running[runID]
+	if ok && r.handle == nil {
+		r.cancelled, r.grace = true, grace
+		s.mu.Unlock()
+		return nil
+	}
 	s.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("run %s is neither queued nor running on %s", runID, s.runner.Name())
@@ -233,13 +241,19 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				continue
 			}
 			s.mu.Lock()
+			var stop bool
+			var grace time.Duration
 			if r := s.running[st.spec.ID]; r != nil {
 				r.handle = h
+				stop, grace = r.cancelled, r.grace
 			}
 			s.mu.Unlock()
 			wg.Add(1)
 			go func(id string) {
 				defer wg.Done()
+				if stop {
+					_ = s.runner.Stop(ctx, id, grace)
+				}
 				_, _ = h.Wait(ctx)
 				s.release(id)
 			}(st.spec.ID)

@@ -218,3 +218,17 @@ func TestAllocate(t *testing.T) {
 		}
 	}
 }
+
+// TestSchedulerCancelWhileStarting cancels a run in the moment between its
+// slot being reserved and the runner having started it.
+func TestSchedulerCancelWhileStarting(t *testing.T) {
+	s, _, sink := newSched(t, SchedulerOptions{MaxConcurrent: 1})
+	if err := s.Submit(sleeper("quick", 0, GPURequest{}), sink("quick")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "reserved", func() bool { return len(s.Snapshot().Running) == 1 })
+	if err := s.Cancel(context.Background(), "quick", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "stopped", func() bool { return sink("quick").last().Status == StatusStopped })
+}

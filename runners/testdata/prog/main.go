@@ -61,7 +61,8 @@ func main() {
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ignoring SIGTERM")
 		time.Sleep(time.Hour)
-	case "alloc": // alloc MB: allocate and touch memory
+	case "alloc": // alloc MB [delay_ms]: allocate and touch memory
+		time.Sleep(time.Duration(arg(3, 0)) * time.Millisecond)
 		var keep [][]byte
 		for i := 0; i < arg(2, 64); i++ {
 			b := make([]byte, 1<<20)
