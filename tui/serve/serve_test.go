@@ -303,10 +303,19 @@ func TestSSH(t *testing.T) {
 		}
 	})
 
-	t.Run("session uses its own window size", func(t *testing.T) {
+	t.Run("session uses its own window size and follows resizes", func(t *testing.T) {
 		ps := s.startPTY(t, 200, 50)
 		waitFor(t, "the full store path at 200 columns", 15*time.Second, func() bool {
 			return strings.Contains(ps.screen(), storePath)
+		})
+		// Shrink the client's terminal: ssh sends window-change, the layout
+		// is recomputed and the path is shortened again.
+		mark := len(ps.out.String())
+		if err := pty.Setsize(ps.tty, &pty.Winsize{Cols: 80, Rows: 24}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "a redraw with the shortened store path", 15*time.Second, func() bool {
+			return strings.Contains(ansi.Strip(ps.out.String()[mark:]), "…/")
 		})
 		ps.tty.Write([]byte("q"))
 		ps.waitExit(t)
