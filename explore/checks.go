@@ -306,7 +306,7 @@ func Check(ctx context.Context, path string, rules *Rules, ro ReadOptions) (*Che
 				if ru.re != nil && !ru.re.Match(v) {
 					cc.failed("regex", v)
 				}
-				if ru.Type != "" && !typeMatches(ru.Type, classify(v)) {
+				if k, _ := b.kindAt(row*b.ncols+cc.col, v); ru.Type != "" && !typeMatches(ru.Type, k) {
 					cc.failed("type", v)
 				}
 			}

@@ -32,9 +32,9 @@ type colAcc struct {
 
 	// distinct values: exact tables until distinctCap, then HyperLogLog; the
 	// tables keep counting the keys they hold, for the top-k.
-	nums        map[uint64]int64  // by float64 bits
-	dates       map[uint64]int64  // by float64 bits of epoch seconds
-	strs        map[string]*int64 // pointers: one hash per hit, no re-assignment
+	nums        map[uint64]int64     // by float64 bits
+	dates       map[uint64]int64     // by float64 bits of epoch seconds
+	strs        map[string]*strEntry // pointers: one hash per hit, no re-assignment
 	distinctCap int
 	hll         *hyperloglog.Sketch
 
@@ -48,7 +48,7 @@ const tokenCap = 50000
 
 func newColAcc(distinctCap, valueCap int, seed uint64) *colAcc {
 	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
-		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*int64{}, distinctCap: distinctCap,
+		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*strEntry{}, distinctCap: distinctCap,
 		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
 }
 
@@ -97,7 +97,7 @@ func (a *colAcc) prune(keep int) {
 		counts = append(counts, c)
 	}
 	for _, c := range a.strs {
-		counts = append(counts, *c)
+		counts = append(counts, c.n)
 	}
 	slices.SortFunc(counts, func(x, y int64) int { return cmp.Compare(y, x) })
 	thr := counts[keep-1]
@@ -114,7 +114,7 @@ func (a *colAcc) prune(keep int) {
 	}
 	// Rebuild rather than delete: a map keeps its size and tombstones,
 	// which would make every later miss probe the whole table.
-	nums, dates, strs := make(map[uint64]int64, keep), make(map[uint64]int64, keep), make(map[string]*int64, keep)
+	nums, dates, strs := make(map[uint64]int64, keep), make(map[uint64]int64, keep), make(map[string]*strEntry, keep)
 	for k, c := range a.nums {
 		if !drop(c) {
 			nums[k] = c
@@ -126,11 +126,11 @@ func (a *colAcc) prune(keep int) {
 		}
 	}
 	for k, c := range a.strs {
-		if !drop(*c) {
+		if !drop(c.n) {
 			strs[k] = c
-		} else if classify([]byte(k)) == kindString {
-			a.addLength([]byte(k), *c)
-			a.addTokens([]byte(k), *c)
+		} else if c.k == kindString {
+			a.addLength([]byte(k), c.n)
+			a.addTokens([]byte(k), c.n)
 		}
 	}
 	a.nums, a.dates, a.strs = nums, dates, strs
@@ -153,6 +153,12 @@ func (a *colAcc) addValue(x float64) {
 		a.values = nil
 		a.sketch.add(x)
 	}
+}
+
+// strEntry counts one string and remembers its kind.
+type strEntry struct {
+	n int64
+	k kind
 }
 
 // dateSalt keeps a datetime's hash apart from the number with the same bits.
@@ -210,14 +216,13 @@ func (a *colAcc) addNumber(x float64) {
 // addString counts v; it reports whether v went past the exact table, in
 // which case its length and tokens must be counted now (table keys are
 // counted once, weighted, at the end).
-func (a *colAcc) addString(v []byte) bool {
+func (a *colAcc) addString(v []byte, k kind) bool {
 	if c, ok := a.strs[string(v)]; ok {
-		*c++
+		c.n++
 		return false
 	}
 	if !a.overflowed() && a.tableLen() < a.distinctCap {
-		one := int64(1)
-		a.strs[string(v)] = &one
+		a.strs[string(v)] = &strEntry{1, k}
 		return false
 	}
 	if !a.overflowed() {
@@ -309,7 +314,7 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 			continue
 		}
 		v := b.buf[b.off[i]:b.off[i+1]]
-		k, x := classifyValue(v)
+		k, x := b.kindAt(i, v)
 		a.kinds[k]++
 		switch k {
 		case kindInt, kindFloat:
@@ -324,11 +329,19 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 			continue
 		}
 		num[r] = math.NaN()
-		if a.addString(v) && k == kindString {
+		if a.addString(v, k) && k == kindString {
 			a.addLength(v, 1)
 			a.addTokens(v, 1)
 		}
 	}
+}
+
+// classifyQuoted classifies a string from a typed format: a datetime or a string.
+func classifyQuoted(v []byte) (kind, float64) {
+	if t, ok := parseDate(v); ok {
+		return kindDate, t
+	}
+	return kindString, 0
 }
 
 // classifyValue is classify that also returns the parsed number or time.
@@ -378,10 +391,10 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 		col.MissingShare = float64(a.missing) / float64(rows)
 	}
 	col.Distinct, col.DistinctExact = a.distinct()
-	for k, n := range a.strs {
-		if classify([]byte(k)) == kindString {
-			a.addLength([]byte(k), *n)
-			a.addTokens([]byte(k), *n)
+	for k, e := range a.strs {
+		if e.k == kindString {
+			a.addLength([]byte(k), e.n)
+			a.addTokens([]byte(k), e.n)
 		}
 	}
 	meanTokens := 0.0
@@ -402,8 +415,8 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	for k, n := range a.dates {
 		top = append(top, ValueCount{formatTime(math.Float64frombits(k)), n})
 	}
-	for k, n := range a.strs {
-		top = append(top, ValueCount{k, *n})
+	for k, e := range a.strs {
+		top = append(top, ValueCount{k, e.n})
 	}
 	if col.Type == TypeCategorical || col.Type == TypeBoolean {
 		col.Imbalance = imbalance(top)

@@ -79,11 +79,14 @@ func newColSample(cap int, seed uint64) *colSample {
 	return &colSample{cats: map[string]int64{}, cap: cap, rng: rand.New(rand.NewPCG(seed, 11))}
 }
 
-func (s *colSample) add(v []byte, missing bool) {
+func (s *colSample) add(v []byte, missing, quoted bool) {
 	if missing {
 		return
 	}
 	k, x := classifyValue(v)
+	if quoted {
+		k, x = classifyQuoted(v)
+	}
 	s.kinds[k]++
 	if k == kindInt || k == kindFloat {
 		// Reservoir sampling, Vitter's Algorithm R.
@@ -140,7 +143,7 @@ func sampleFile(ctx context.Context, path string, ro ReadOptions, cap int, seed 
 		}
 		for row := 0; row < b.Len(); row++ {
 			for c := range ss {
-				ss[c].add(b.Cell(row, c), b.Missing(row, c))
+				ss[c].add(b.Cell(row, c), b.Missing(row, c), b.Quoted(row, c))
 			}
 		}
 	}

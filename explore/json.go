@@ -20,6 +20,7 @@ type field struct {
 	key string
 	val []byte
 	nul bool
+	str bool // a JSON string
 }
 
 // jsonReader reads a JSON array of records or JSON Lines.
@@ -274,6 +275,7 @@ func decodeRecord(dec *json.Decoder) ([]field, string) {
 				return nil, syntaxMsg
 			}
 			f.val = []byte(s)
+			f.str = true
 		default:
 			f.val = append([]byte(nil), raw...)
 		}
@@ -326,7 +328,7 @@ func (r *jsonReader) Next(b *Batch) error {
 			continue
 		}
 		for _, c := range cells {
-			b.addCell(c.val, c.nul)
+			b.addQuoted(c.val, c.nul, c.str)
 		}
 		b.lines = append(b.lines, line)
 	}

@@ -23,6 +23,7 @@ type parquetReader struct {
 	size  int64
 	r     *parquet.Reader
 	conv  []func(parquet.Value, []byte) []byte
+	str   []bool // byte-array columns without a date/time logical type
 	rows  []parquet.Row
 	rec   int
 	total int64
@@ -47,11 +48,21 @@ func openParquet(f *os.File, path string, opts ReadOptions) (Reader, error) {
 		leaf, _ := schema.Lookup(p...)
 		r.cols = append(r.cols, strings.Join(p, "."))
 		r.conv = append(r.conv, parquetConverter(leaf.Node))
+		r.str = append(r.str, isParquetString(leaf.Node))
 	}
 	if r.total == 0 {
 		return nil, &config.InputError{File: path, Line: 1, Msg: "Parquet file has no rows"}
 	}
 	return r, nil
+}
+
+func isParquetString(n parquet.Node) bool {
+	t := n.Type()
+	if t == nil {
+		return false
+	}
+	k := t.Kind()
+	return k == parquet.ByteArray || k == parquet.FixedLenByteArray
 }
 
 func parquetConverter(n parquet.Node) func(parquet.Value, []byte) []byte {
@@ -137,6 +148,7 @@ func (r *parquetReader) Next(b *Batch) error {
 			for col < v.Column() {
 				b.off = append(b.off, int32(len(b.buf)))
 				b.miss = append(b.miss, nvals == 0)
+				b.quoted = append(b.quoted, r.str[col])
 				col, nvals = col+1, 0
 			}
 			if v.IsNull() {
@@ -155,6 +167,7 @@ func (r *parquetReader) Next(b *Batch) error {
 		for col < nc {
 			b.off = append(b.off, int32(len(b.buf)))
 			b.miss = append(b.miss, nvals == 0)
+			b.quoted = append(b.quoted, r.str[col])
 			col, nvals = col+1, 0
 		}
 		b.lines = append(b.lines, r.rec)

@@ -121,7 +121,11 @@ type Batch struct {
 	buf   []byte
 	off   []int32 // cell i is buf[off[i]:off[i+1]]
 	miss  []bool
-	lines []int // 1-based source line of each row (record number for Parquet)
+	// quoted marks cells that were strings in a typed format (JSON strings,
+	// Parquet byte arrays): never numbers or booleans, as in pandas. Empty
+	// for text formats.
+	quoted []bool
+	lines  []int // 1-based source line of each row (record number for Parquet)
 }
 
 // Len is the number of rows.
@@ -134,6 +138,20 @@ func (b *Batch) NumCols() int { return b.ncols }
 func (b *Batch) Cell(r, c int) []byte {
 	i := r*b.ncols + c
 	return b.buf[b.off[i]:b.off[i+1]]
+}
+
+// Quoted reports whether row r, column c was a string in a typed format.
+func (b *Batch) Quoted(r, c int) bool {
+	i := r*b.ncols + c
+	return i < len(b.quoted) && b.quoted[i]
+}
+
+// kindAt classifies cell i, honouring its quoted flag.
+func (b *Batch) kindAt(i int, v []byte) (kind, float64) {
+	if i < len(b.quoted) && b.quoted[i] {
+		return classifyQuoted(v)
+	}
+	return classifyValue(v)
 }
 
 // Missing reports whether row r, column c is missing.
@@ -160,6 +178,7 @@ func (b *Batch) reset(ncols int) {
 	b.buf = b.buf[:0]
 	b.off = append(b.off[:0], 0)
 	b.miss = b.miss[:0]
+	b.quoted = b.quoted[:0]
 	b.lines = b.lines[:0]
 }
 
@@ -169,11 +188,22 @@ func (b *Batch) addCell(v []byte, missing bool) {
 	b.miss = append(b.miss, missing)
 }
 
+func (b *Batch) addQuoted(v []byte, missing, quoted bool) {
+	for len(b.quoted) < len(b.miss) {
+		b.quoted = append(b.quoted, false)
+	}
+	b.addCell(v, missing)
+	b.quoted = append(b.quoted, quoted)
+}
+
 // truncateRow drops a partly added row whose first cell index is cell.
 func (b *Batch) truncateTo(cells int) {
 	b.off = b.off[:cells+1]
 	b.buf = b.buf[:b.off[cells]]
 	b.miss = b.miss[:cells]
+	if len(b.quoted) > cells {
+		b.quoted = b.quoted[:cells]
+	}
 }
 
 // Open opens path for streaming. Errors in the file's content are

@@ -161,7 +161,7 @@ func Split(ctx context.Context, path string, opts SplitOptions) (*SplitResult, e
 		base := b.off[row*b.ncols]
 		for c := 0; c < b.ncols; c++ {
 			ci := row*b.ncols + c
-			samples[split][c].add(b.Cell(row, c), b.Missing(row, c))
+			samples[split][c].add(b.Cell(row, c), b.Missing(row, c), b.Quoted(row, c))
 			x := uint64(b.off[ci+1]-base) << 1
 			if b.miss[ci] {
 				x |= 1
@@ -551,6 +551,11 @@ func (w *jsonWriter) write(b *Batch, row int) error {
 			w.bw.WriteString("null")
 			continue
 		}
+		if b.Quoted(row, c) {
+			q, _ := json.Marshal(string(b.Cell(row, c)))
+			w.bw.Write(q)
+			continue
+		}
 		w.bw.Write(jsonValue(b.Cell(row, c)))
 	}
 	w.bw.WriteByte('}')
@@ -622,9 +627,8 @@ func writeParquetSplits(path string, assign []uint8, files []SplitFile) error {
 
 func jsonMarshalString(s string) ([]byte, error) { return json.Marshal(s) }
 
-// jsonValue writes a cell back as JSON: numbers, booleans, objects and
-// arrays as they were read, anything else as a string. (A JSON string that
-// looks like a number comes back as a number: the reader keeps text only.)
+// jsonValue writes an unquoted cell back as JSON: numbers, booleans, objects
+// and arrays as they were read, anything else as a string.
 func jsonValue(v []byte) []byte {
 	if len(v) > 0 && json.Valid(v) {
 		switch c := v[0]; {

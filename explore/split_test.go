@@ -145,3 +145,33 @@ func TestSplitBadInput(t *testing.T) {
 		}
 	}
 }
+
+// JSON strings that look like numbers stay strings, as in pandas, in the
+// profile and through a split.
+func TestJSONStringsStayStrings(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"zip":"0` + strings.Repeat("1", 1+i%3) + `","n":` + strings.Repeat("2", 1+i%4) + `}`)
+	}
+	sb.WriteString("]")
+	in := writeFile(t, "z.json", sb.String())
+	p, err := ProfileFile(context.Background(), in, ProfileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Column("zip").Type != TypeCategorical || p.Column("n").Type != TypeInteger {
+		t.Errorf("types %s %s, want categorical integer", p.Column("zip").Type, p.Column("n").Type)
+	}
+	res, err := Split(context.Background(), in, SplitOptions{Ratios: []float64{0.5, 0.5}, OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := os.ReadFile(res.Files[0].Path)
+	if !strings.Contains(string(out), `"zip":"01`) || strings.Contains(string(out), `"n":"`) {
+		t.Errorf("split output lost JSON types:\n%.200s", out)
+	}
+}
