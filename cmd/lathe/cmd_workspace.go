@@ -129,6 +129,8 @@ func (a *app) openTUI(ctx context.Context) error {
 
 func (a *app) tuiOptions(ws *experiments.Workspace) tui.Options {
 	return tui.Options{
+		Workspace:     ws,
+		Config:        a.cfg,
 		WorkspaceName: a.cfg.Name,
 		WorkspaceRoot: ws.Root,
 		StorePath:     ws.Store.Path(),

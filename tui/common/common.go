@@ -11,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
 )
@@ -45,9 +47,17 @@ func (id ScreenID) String() string {
 }
 
 // Options are what the caller (the CLI or the SSH server) knows about the
-// workspace. Plain values for now; later issues add service handles for the
-// domain packages here.
+// workspace, and the handles on the domain services the screens call. The
+// handles are shared by every program of one process (SSH sessions), so they
+// must be safe for concurrent use; nil handles mean "not available" and a
+// screen says so rather than failing.
 type Options struct {
+	// Workspace is the open workspace (store and object store); nil in tests
+	// that need no domain data.
+	Workspace *experiments.Workspace
+	// Config is the merged configuration the workspace was opened with.
+	Config *config.Config
+
 	WorkspaceName string
 	WorkspaceRoot string
 	StorePath     string
