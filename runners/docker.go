@@ -544,15 +544,23 @@ func (h *dockerHandle) Wait(ctx context.Context) (Result, error) {
 // subscribed before start.
 func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions, cur Cursor,
 	wait *client.ContainerWaitResult, sink *lockedSink) (Result, error) {
-	out := &lineEmitter{sink: sink, parser: NewParser(opts), stream: "stdout", skip: cur.Stdout}
+	parser := NewParser(opts)
+	parser.Resume(cur.NextStep)
+	out := &lineEmitter{sink: sink, parser: parser, stream: "stdout", skip: cur.Stdout}
 	errE := &lineEmitter{sink: sink, stream: "stderr", skip: cur.Stderr}
+	if !cur.Time.IsZero() {
+		// Ask the daemon for the lines after the cursor's time only; the
+		// numbering continues from the cursor's counts.
+		out.seq, out.skip = cur.Stdout, 0
+		errE.seq, errE.skip = cur.Stderr, 0
+	}
 	logsDone := make(chan error, 1)
-	var lastTS time.Time
+	lastTS := cur.Time
 	var tsMu sync.Mutex
 	lctx, lcancel := context.WithCancel(ctx)
 	defer lcancel()
 	go func() {
-		logsDone <- d.streamLogs(lctx, id, time.Time{}, true, out, errE, &lastTS, &tsMu)
+		logsDone <- d.streamLogs(lctx, id, cur.Time, true, out, errE, &lastTS, &tsMu)
 	}()
 
 	if err := d.waitExit(ctx, id, wait); err != nil {
@@ -608,6 +616,12 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	stopped := d.stopping[runID]
 	delete(d.stopping, runID)
 	d.mu.Unlock()
+	if !stopped && st.ExitCode != 0 {
+		// Stop leaves a marker in the container, so a lathe that did not ask
+		// for the stop itself still reports the run as stopped.
+		_, err := d.cli.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: stopMarker})
+		stopped = err == nil
+	}
 	res := Result{ExitCode: st.ExitCode}
 	switch {
 	case st.OOMKilled: // exit 137 alone means only SIGKILL (nomad PR #12735)
@@ -823,11 +837,30 @@ func (d *Docker) Stop(ctx context.Context, runID string, grace time.Duration) er
 	d.mu.Lock()
 	d.stopping[runID] = true
 	d.mu.Unlock()
+	if err := d.markStopped(ctx, c.ID); err != nil {
+		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
+	}
 	secs := int(math.Ceil(grace.Seconds()))
 	if _, err := d.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
 		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
 	}
 	return nil
+}
+
+// stopMarker is created in a container when lathe stops it.
+const stopMarker = "/lathe/stopped"
+
+func (d *Docker) markStopped(ctx context.Context, id string) error {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "lathe/stopped", Mode: 0o644, ModTime: time.Now()}); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	_, err := d.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf})
+	return err
 }
 
 // Reconcile implements Runner: it finds each tracked run's container by

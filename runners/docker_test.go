@@ -259,6 +259,12 @@ func TestDockerFailures(t *testing.T) {
 // continue. A run that finished unwatched is harvested; one with no container
 // is lost.
 func TestDockerReattach(t *testing.T) {
+	for _, byTime := range []bool{false, true} {
+		t.Run(fmt.Sprintf("byTime=%v", byTime), func(t *testing.T) { testDockerReattach(t, byTime) })
+	}
+}
+
+func testDockerReattach(t *testing.T, byTime bool) {
 	d := dockerRunner(t, DockerOptions{})
 	ctx, cancel := context.WithCancel(context.Background())
 	first := &recordSink{}
@@ -281,6 +287,18 @@ func TestDockerReattach(t *testing.T) {
 	_, _ = h2.Wait(context.Background())
 	time.Sleep(300 * time.Millisecond) // let id2 exit unwatched
 	cur := Cursor{Stdout: int64(len(first.lines("stdout"))), Stderr: int64(len(first.lines("stderr")))}
+	if byTime {
+		// What a store knows: the time of its last line and each metric's last step.
+		cur.NextStep = map[string]int64{}
+		for _, l := range first.logs {
+			if l.Time.After(cur.Time) {
+				cur.Time = l.Time
+			}
+		}
+		for _, s := range first.samples {
+			cur.NextStep[s.Key] = max(cur.NextStep[s.Key], s.Step+1)
+		}
+	}
 
 	// A new runner object, as a new lathe process would have.
 	d2, err := NewDocker(d.name, Endpoint{}, d.opts)
@@ -300,6 +318,14 @@ func TestDockerReattach(t *testing.T) {
 	}
 	if s := second.last(); s.Status != StatusCompleted || *s.ExitCode != 0 {
 		t.Fatalf("reattached run: %+v", s)
+	}
+	for _, l := range second.logs {
+		if l.Stream == "stdout" {
+			if l.Seq != cur.Stdout+1 {
+				t.Fatalf("numbering does not continue: first new stdout line has Seq %d after cursor %d", l.Seq, cur.Stdout)
+			}
+			break
+		}
 	}
 	all := append(first.lines("stdout"), second.lines("stdout")...)
 	if len(all) != 31 || all[30] != "done without newline" {
@@ -364,5 +390,43 @@ func TestDockerTrainer(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "model.json")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDockerStopSeenByAnotherLathe: one lathe stops a run whose follower
+// belonged to another, and a third harvests it as stopped (not failed),
+// thanks to the marker Stop leaves in the container.
+func TestDockerStopSeenByAnotherLathe(t *testing.T) {
+	d := dockerRunner(t, DockerOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	sink := &recordSink{}
+	id := runID(t)
+	h, err := d.Start(ctx, Spec{ID: id, Image: testImage, Command: []string{"/prog", "sleep", "60000"}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "output", func() bool { return len(sink.lines("stdout")) > 0 })
+	cancel()
+	_, _ = h.Wait(context.Background())
+	other, err := NewDocker(d.name, Endpoint{}, d.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.Stop(context.Background(), id, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	third, err := NewDocker(d.name, Endpoint{}, d.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer third.Close()
+	later := &recordSink{}
+	hs, err := third.Reconcile(context.Background(), []Tracked{{RunID: id}}, func(string) Sink { return later })
+	if err != nil || len(hs) != 1 {
+		t.Fatalf("%v %d", err, len(hs))
+	}
+	if res := waitResult(t, hs[0], 30*time.Second); res.Status != StatusStopped || res.ExitCode != 143 {
+		t.Fatalf("result %+v", res)
 	}
 }

@@ -369,8 +369,10 @@ func (l *Local) follow(ctx context.Context, runID string, opts ParseOptions, cur
 
 func (l *Local) tail(ctx context.Context, runID string, opts ParseOptions, cur Cursor, sink *lockedSink) (Result, error) {
 	dir := l.RunDir(runID)
+	parser := NewParser(opts)
+	parser.Resume(cur.NextStep)
 	out := &fileTail{path: filepath.Join(dir, "stdout.log"),
-		em: lineEmitter{sink: sink, parser: NewParser(opts), stream: "stdout", skip: cur.Stdout}}
+		em: lineEmitter{sink: sink, parser: parser, stream: "stdout", skip: cur.Stdout}}
 	errT := &fileTail{path: filepath.Join(dir, "stderr.log"),
 		em: lineEmitter{sink: sink, stream: "stderr", skip: cur.Stderr}}
 	defer out.close()

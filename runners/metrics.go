@@ -57,6 +57,16 @@ func NewParser(opts ParseOptions) *Parser {
 	return &Parser{opts: opts, next: map[string]int64{}}
 }
 
+// Resume sets the next automatic step per metric (a reattach continues the
+// counts of what was stored before); larger counts already seen are kept.
+func (p *Parser) Resume(next map[string]int64) {
+	for k, v := range next {
+		if v > p.next[k] {
+			p.next[k] = v
+		}
+	}
+}
+
 // Parse classifies one line (without its trailing newline) read at time t.
 func (p *Parser) Parse(line string, t time.Time) Parsed {
 	rec, ok := ParseLine(line, p.opts)

@@ -138,3 +138,16 @@ func FuzzParseLine(f *testing.F) {
 		p.Parse(line, time.Time{})
 	})
 }
+
+func TestParserResume(t *testing.T) {
+	p := NewParser(ParseOptions{})
+	p.Resume(map[string]int64{"loss": 7})
+	r := p.Parse(`{"loss": 1, "acc": 2}`, time.Time{})
+	got := map[string]int64{}
+	for _, s := range r.Samples {
+		got[s.Key] = s.Step
+	}
+	if !reflect.DeepEqual(got, map[string]int64{"loss": 7, "acc": 0}) {
+		t.Fatalf("steps %v", got)
+	}
+}

@@ -113,10 +113,19 @@ type Handle interface {
 }
 
 // Cursor says how much of a run's output the caller already stored, so a
-// reattach does not deliver it twice: the number of stdout and stderr lines
-// (LogLine.Seq of the last stored line per stream).
+// reattach does not deliver it twice.
+//
+// Stdout and Stderr are the LogLine.Seq of the last stored line per stream;
+// new lines continue that numbering. Time is the LogLine.Time of the last
+// stored line: the Docker runner then asks the daemon only for later lines,
+// which stays right after the daemon rotated its log files (counting lines
+// from the start would not). NextStep is, per metric, the last stored step
+// + 1, so metrics without a step key continue their count; without it the
+// runner re-parses the skipped lines where it still can.
 type Cursor struct {
 	Stdout, Stderr int64
+	Time           time.Time
+	NextStep       map[string]int64
 }
 
 // Tracked is a run the store believes is not finished, given to Reconcile.
@@ -287,8 +296,8 @@ type lineEmitter struct {
 	sink   Sink
 	parser *Parser // nil for stderr
 	stream string
-	seq    int64
-	skip   int64 // lines already stored: parsed (to keep step counters) but not delivered
+	seq    int64 // Seq of the last line seen
+	skip   int64 // lines with Seq <= skip are already stored: parsed (to keep step counters) but not delivered
 }
 
 func (e *lineEmitter) line(text string, t time.Time) {
