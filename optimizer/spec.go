@@ -114,8 +114,14 @@ func ParseSpecBytes(name string, data []byte) (Spec, error) {
 		ie := &config.InputError{File: name, Msg: err.Error(), Err: err}
 		var te *yaml.TypeError
 		if ok := asTypeError(err, &te); ok && len(te.Errors) > 0 {
-			ie.Msg = te.Errors[0]
-			// yaml v3 messages start with "line N: ..."; keep them intact.
+			// yaml v3 messages read "line N: cannot unmarshal ..."
+			msg := te.Errors[0]
+			var line int
+			if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
+				ie.Line = line
+				msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+			}
+			ie.Msg = msg
 		}
 		return Spec{}, ie
 	}

@@ -69,6 +69,7 @@ func TestParseSpecErrors(t *testing.T) {
 		{"unknown key", head + okParams + okMetrics + "budget: 3\n", "budget", 6},
 		{"unknown nested key", head + "parameters:\n  - {name: x, type: double, bounds: {min: 0, max: 1, step: 2}}\n" + okMetrics, "parameters[0].bounds.step", 3},
 		{"unknown type", head + "parameters:\n  - {name: x, type: float, bounds: {min: 0, max: 1}}\n" + okMetrics, "parameters[0].type", 3},
+		{"wrong type", head + "parameters:\n  - {name: x, type: double, bounds: {min: low, max: 1}}\n" + okMetrics, "", 3},
 		{"constraint without threshold", head + okParams + okMetrics + "  - {name: ms, objective: minimize, strategy: constraint}\n", "metrics[1].threshold", 0},
 	}
 	dir := t.TempDir()

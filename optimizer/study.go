@@ -594,3 +594,22 @@ func RestoreStudy(data []byte, opts ...Option) (*Study, error) {
 	}
 	return s, nil
 }
+
+// ShouldStop applies the spec's early-stopping rule to a trial's curve of
+// metric (an optimize metric): false when the spec has no rule.
+func (s *Study) ShouldStop(metric string, curves [][]float64, trialCurve []float64, step int) bool {
+	es := s.spec.EarlyStopping
+	if es == nil || es.Rule != "median" {
+		return false
+	}
+	for _, o := range s.objs {
+		if o.name == metric {
+			obj := Minimize
+			if o.maximize {
+				obj = Maximize
+			}
+			return ShouldStopMedian(curves, trialCurve, step, es.MinSteps, obj)
+		}
+	}
+	return false
+}

@@ -457,7 +457,9 @@ func (s *Study) patternSearch(acq acqFunc, u0 []float64, v0 float64) ([]float64,
 		}
 		vals := acq(nb)
 		bi := argmax(vals)
-		if vals[bi] > v+1e-12 {
+		// Demand a real gain (in log-acquisition nats): accepting
+		// vanishing gains let nearly flat directions drift to the bounds.
+		if vals[bi] > v+1e-3 {
 			u, v = nb[bi], vals[bi]
 		} else {
 			step /= 2
