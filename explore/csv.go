@@ -99,7 +99,7 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	first := r.pre.Row(0)
 	header := base.opts.Header == HeaderPresent || (base.opts.Header == HeaderAuto && looksLikeHeader(first))
 	if header {
-		r.cols = first
+		r.cols = headerNames(first)
 		r.pre.reset(len(first))
 	} else {
 		r.cols = make([]string, len(first))
@@ -110,19 +110,36 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	return r, nil
 }
 
-// looksLikeHeader: a header is non-empty, unique, and holds no numbers.
+// looksLikeHeader: like pandas' default, the first row is the header unless
+// it holds a number (then the file has no header) or is all empty.
 func looksLikeHeader(f []string) bool {
-	seen := make(map[string]bool, len(f))
+	named := false
 	for _, v := range f {
-		if v == "" || seen[v] {
+		if k := classify([]byte(v)); v != "" && (k == kindInt || k == kindFloat) {
 			return false
 		}
-		seen[v] = true
-		if k := classify([]byte(v)); k == kindInt || k == kindFloat {
-			return false
-		}
+		named = named || v != ""
 	}
-	return true
+	return named
+}
+
+// headerNames fixes empty and repeated names as pandas does: "Unnamed: i"
+// (0-based position) and "x.1", "x.2", ...
+func headerNames(f []string) []string {
+	out := make([]string, len(f))
+	used := map[string]bool{}
+	for i, v := range f {
+		if v == "" {
+			v = "Unnamed: " + strconv.Itoa(i)
+		}
+		name := v
+		for k := 1; used[name]; k++ {
+			name = v + "." + strconv.Itoa(k)
+		}
+		used[name] = true
+		out[i] = name
+	}
+	return out
 }
 
 // sniffDelimiter picks the candidate that splits the first lines into the

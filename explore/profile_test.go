@@ -409,3 +409,20 @@ func TestProfileProgressAndCancel(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after", before, after)
 	}
 }
+
+func TestProfileSkipsMalformedRows(t *testing.T) {
+	path := writeFile(t, "r.csv", "a,b\n1,2\n3\n4,5\n\"6,7\n")
+	if _, err := ProfileFile(context.Background(), path, ProfileOptions{}); !isInput(err) || !strings.Contains(err.Error(), ":3:") {
+		t.Fatalf("fail mode: %v, want an InputError at line 3", err)
+	}
+	p, err := ProfileFile(context.Background(), path, ProfileOptions{Read: ReadOptions{OnError: OnErrorSkip}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Rows != 2 || p.Skipped.Count != 2 || p.Skipped.Examples[0].Line != 3 || p.Skipped.Examples[1].Line != 5 {
+		t.Errorf("rows %d, skipped %+v", p.Rows, p.Skipped)
+	}
+	if a := p.Column("a"); *a.Mean != 2.5 {
+		t.Errorf("mean of a = %v, want 2.5", *a.Mean)
+	}
+}

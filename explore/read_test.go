@@ -97,6 +97,7 @@ func TestCSVDialects(t *testing.T) {
 		{"quoted newline", "id,text\n1,\"hello\nworld, \"\"quoted\"\"\"\n2,plain\n", []string{"id", "text"},
 			[][]string{{"1", "hello\nworld, \"quoted\""}, {"2", "plain"}}},
 		{"no header", "1,2\n3,4\n", []string{"column_1", "column_2"}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"odd header names", "a,,a,a\n1,2,3,4\n", []string{"a", "Unnamed: 1", "a.1", "a.2"}, [][]string{{"1", "2", "3", "4"}}},
 		{"missing tokens", "a,b\nNA,\nN/A,null\nNaN,x\n", []string{"a", "b"},
 			[][]string{{"<NA>", "<NA>"}, {"<NA>", "<NA>"}, {"<NA>", "x"}}},
 		{"blank lines", "a,b\n\n1,2\n\n", []string{"a", "b"}, [][]string{{"1", "2"}}},
