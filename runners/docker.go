@@ -560,7 +560,26 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	lctx, lcancel := context.WithCancel(ctx)
 	defer lcancel()
 	go func() {
-		logsDone <- d.streamLogs(lctx, id, cur.Time, true, out, errE, &lastTS, &tsMu)
+		since := cur.Time
+		for {
+			err := d.streamLogs(lctx, id, since, true, out, errE, &lastTS, &tsMu)
+			if err == nil || lctx.Err() != nil {
+				logsDone <- err
+				return
+			}
+			// The stream broke (daemon restart, connection cut): follow again
+			// from after the last line read. Every line read, delivered or
+			// skipped, advanced lastTS, so nothing is counted twice.
+			select {
+			case <-time.After(time.Second):
+			case <-lctx.Done():
+				logsDone <- lctx.Err()
+				return
+			}
+			tsMu.Lock()
+			since = lastTS
+			tsMu.Unlock()
+		}
 	}()
 
 	if err := d.waitExit(ctx, id, wait); err != nil {

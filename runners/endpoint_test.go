@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/lathe-ml/lathe/config"
 )
 
@@ -360,5 +362,98 @@ UsePAM no
 	start := time.Now()
 	if _, err := bad.Probe(context.Background()); err == nil || time.Since(start) > 5*time.Second {
 		t.Fatalf("unreachable ssh host: %v after %v", err, time.Since(start))
+	}
+}
+
+// cutProxy forwards TCP connections to the daemon's unix socket and can cut
+// every live connection at once, which is what a client sees when dockerd
+// restarts or the network drops.
+type cutProxy struct {
+	ln    net.Listener
+	mu    sync.Mutex
+	conns []net.Conn
+	wg    sync.WaitGroup
+}
+
+func newCutProxy(t *testing.T) *cutProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &cutProxy{ln: ln}
+	t.Cleanup(func() { ln.Close(); p.cut(); p.wg.Wait() })
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			u, err := net.Dial("unix", "/var/run/docker.sock")
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, u)
+			p.mu.Unlock()
+			p.wg.Add(2)
+			go func() { defer p.wg.Done(); io.Copy(u, c); u.Close() }()
+			go func() { defer p.wg.Done(); io.Copy(c, u); c.Close() }()
+		}
+	}()
+	return p
+}
+
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// TestDockerConnectionCut cuts the connection to the daemon twice while a run
+// streams its output: the runner re-subscribes to the exit and resumes the
+// logs after the last line read, so every line arrives exactly once.
+func TestDockerConnectionCut(t *testing.T) {
+	local := dockerRunner(t, DockerOptions{})
+	p := newCutProxy(t)
+	d, err := NewDocker(local.name, Endpoint{Host: "tcp://" + p.ln.Addr().String()}, local.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	sink := &recordSink{}
+	h, err := d.Start(context.Background(), Spec{ID: runID(t), Image: testImage,
+		Command: []string{"/prog", "metrics", "40", "100"}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "5 lines", func() bool { return len(sink.lines("stdout")) >= 5 })
+	p.cut()
+	waitFor(t, 20*time.Second, "more lines after the cut", func() bool { return len(sink.lines("stdout")) >= 20 })
+	// They came live, not only in the harvest after the exit.
+	ins, err := local.cli.ContainerInspect(context.Background(), sink.statuses[0].Info["container_id"], client.ContainerInspectOptions{})
+	if err != nil || !ins.Container.State.Running {
+		t.Fatalf("lines after the cut arrived only after the run ended (%v)", err)
+	}
+	p.cut()
+	if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+		t.Fatalf("result %+v", res)
+	}
+	out := sink.lines("stdout")
+	if len(out) != 41 || out[40] != "done without newline" {
+		t.Fatalf("%d stdout lines: %v", len(out), out)
+	}
+	for i, s := range sink.samples {
+		if s.Step != int64(i+1) {
+			t.Fatalf("samples out of order or doubled at %d: %+v", i, s)
+		}
+	}
+	if n := len(sink.lines("stderr")); n != 40 {
+		t.Fatalf("%d stderr lines", n)
 	}
 }
