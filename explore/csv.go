@@ -33,6 +33,7 @@ type missingSet struct {
 	tokens [][]byte
 	empty  bool
 	maxLen int
+	first  [256]bool // first bytes of the tokens: most cells are rejected here
 }
 
 func newMissingSet(tokens []string) missingSet {
@@ -47,6 +48,7 @@ func newMissingSet(tokens []string) missingSet {
 		}
 		m.tokens = append(m.tokens, []byte(t))
 		m.maxLen = max(m.maxLen, len(t))
+		m.first[t[0]] = true
 	}
 	return m
 }
@@ -55,7 +57,7 @@ func (m *missingSet) is(v []byte) bool {
 	if len(v) == 0 {
 		return m.empty
 	}
-	if len(v) > m.maxLen {
+	if len(v) > m.maxLen || !m.first[v[0]] {
 		return false
 	}
 	for _, t := range m.tokens {

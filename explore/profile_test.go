@@ -426,3 +426,17 @@ func TestProfileSkipsMalformedRows(t *testing.T) {
 		t.Errorf("mean of a = %v, want 2.5", *a.Mean)
 	}
 }
+
+func TestDuplicateCounting(t *testing.T) {
+	ra := newRowAcc(1, ProfileOptions{DuplicateRowsLimit: 1 << 20})
+	// Same bucket (top byte), colliding low bits, zeros, and repeats.
+	in := []uint64{0, 0, 0, 5, 5 | 1<<40, 5, 5 | 1<<40, 5 | 1<<40, 1 << 56, 1<<56 | 16, 1 << 56}
+	for _, h := range in {
+		ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
+	}
+	ra.total = int64(len(in))
+	// Distinct: 0, 5, 5|1<<40, 1<<56, 1<<56|16 = 5, so 6 duplicates.
+	if d, exact := ra.duplicates(); d != 6 || !exact {
+		t.Errorf("duplicates %d %v, want 6", d, exact)
+	}
+}

@@ -174,11 +174,38 @@ func (ra *rowAcc) duplicates() (int64, bool) {
 		return max(ra.total-int64(ra.hll.Estimate()), 0), false
 	}
 	var d int64
+	var table []uint64
 	for _, b := range ra.hashes {
-		slices.Sort(b)
-		for i := 1; i < len(b); i++ {
-			if b[i] == b[i-1] {
-				d++
+		// A per-bucket open-addressing set (linear probing) small enough for
+		// cache; 0 marks an empty slot, so a zero hash is counted aside.
+		size := 16
+		for size < 2*len(b) {
+			size *= 2
+		}
+		if cap(table) < size {
+			table = make([]uint64, size)
+		}
+		table = table[:size]
+		clear(table)
+		mask := uint64(size - 1)
+		zero := false
+		for _, h := range b {
+			if h == 0 {
+				if zero {
+					d++
+				}
+				zero = true
+				continue
+			}
+			for i := h & mask; ; i = (i + 1) & mask {
+				if table[i] == 0 {
+					table[i] = h
+					break
+				}
+				if table[i] == h {
+					d++
+					break
+				}
 			}
 		}
 	}
