@@ -447,6 +447,14 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	case col.Type == TypeDatetime && a.kinds[kindDate] > 0:
 		col.Min, col.Max = formatTime(a.dateMin), formatTime(a.dateMax)
 		col.minF, col.maxF = a.dateMin, a.dateMax
+		if !a.overflowed() {
+			// Edges are Unix seconds (UTC); exact while the table holds every date.
+			vs := make([]weighted, 0, len(a.dates))
+			for k, c := range a.dates {
+				vs = append(vs, weighted{math.Float64frombits(k), c})
+			}
+			col.Histogram = histogramWeighted(vs, a.dateMin, a.dateMax, opts.HistogramBins)
+		}
 	}
 	if a.lenN > 0 {
 		col.Length = &LengthStats{Min: a.lenMin, Max: a.lenMax, Mean: float64(a.lenSum) / float64(a.lenN)}

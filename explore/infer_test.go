@@ -89,6 +89,10 @@ func TestInferTypes(t *testing.T) {
 	if w.Min != "2020-01-01T10:00:00" || w.Max != "2020-01-28T10:00:00" {
 		t.Errorf("when min/max %v %v", w.Min, w.Max)
 	}
+	if h := w.Histogram; h == nil || len(h.Counts) != 10 || h.Counts[0] != 24 || float64(h.Edges[0]) != 1577872800 {
+		// 28 days in 10 bins of 2.7 days: days 1-3 fall in bin 0, 8 rows each (200 rows over 28 days).
+		t.Errorf("when histogram %+v", h)
+	}
 	if !slices.ContainsFunc(p.Alerts, func(a Alert) bool { return a.Kind == "mixed_types" && a.Columns[0] == "mixed" }) {
 		t.Errorf("no mixed_types alert: %+v", p.Alerts)
 	}

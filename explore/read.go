@@ -362,5 +362,3 @@ func (b *baseReader) bad(line int, msg string) error {
 	}
 	return nil
 }
-
-var errNoRows = errors.New("no data rows")
