@@ -68,8 +68,6 @@ func TestPendingCommandsExit2NamingCapability(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"data", "profile", "x.csv"}, "Explore"},
-		{[]string{"data", "ls"}, "Explore"},
 		{[]string{"run", "--", "echo", "hi"}, "Runners"},
 		{[]string{"runs", "ls"}, "Runners"},
 		{[]string{"runs", "diff", "a", "b"}, "Lineage"},
