@@ -210,6 +210,22 @@ func TestMalformedInput(t *testing.T) {
 	}
 }
 
+// TestDefaultLineLimit feeds a 17 MiB line (over the 16 MiB default) between
+// good rows: an InputError at its line, or skipped with the rest read.
+func TestDefaultLineLimit(t *testing.T) {
+	content := "a,b\n1,2\n\"" + strings.Repeat("x", 17<<20) + "\",3\n4,5\n"
+	p := writeFile(t, "huge.csv", content)
+	_, _, _, err := readAll(t, p, ReadOptions{})
+	var ie *config.InputError
+	if !errors.As(err, &ie) || ie.Line != 3 || !strings.Contains(ie.Msg, "longer than") {
+		t.Fatalf("error %v, want an InputError at line 3", err)
+	}
+	_, rows, r, err := readAll(t, p, ReadOptions{OnError: OnErrorSkip})
+	if err != nil || len(rows) != 2 || rows[1][0] != "4" || r.Skipped().Count != 1 {
+		t.Fatalf("skip: rows %v err %v skipped %+v", len(rows), err, r.Skipped())
+	}
+}
+
 // TestCSVManyWindows reads a file several times the reader's 1 MiB window,
 // so records end exactly at a window boundary somewhere (a past bug stopped there).
 func TestCSVManyWindows(t *testing.T) {

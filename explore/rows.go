@@ -301,11 +301,8 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 			out = append(out, Correlation{A: cols[a].Name, B: cols[b].Name, Method: "cramers_v", Value: v, Rows: n})
 		}
 	}
-	for i := range out {
-		if math.IsNaN(out[i].Value) {
-			out[i].Value = 0 // constant columns: no association (pandas gives NaN)
-		}
-	}
+	// A constant column has no correlation (pandas reports NaN): leave the pair out.
+	out = slices.DeleteFunc(out, func(c Correlation) bool { return math.IsNaN(c.Value) })
 	return out, m
 }
 
