@@ -245,6 +245,9 @@ func TestParetoBestHypervolume(t *testing.T) {
 	if hv := s.Hypervolume(); math.Abs(hv-72) > 1e-12 {
 		t.Fatalf("hypervolume %v, want 72", hv)
 	}
+	if got := s.Trials()[4]; got.Status != StatusPruned || got.Metrics["b"] != 30 {
+		t.Fatalf("pruned trial lost its partial values: %+v", got)
+	}
 	if b, ok := s.Best(); !ok || b != 0 {
 		t.Fatalf("best %d %v, want 0 (closest to the ideal point)", b, ok)
 	}
@@ -372,5 +375,90 @@ func TestBOBeatsRandomBranin(t *testing.T) {
 	rs := score(p, fs, cs, math.Inf(1))
 	if !(bo < rs) || bo-p.Optimum > 0.05 {
 		t.Fatalf("BO best %.4f, random %.4f, optimum %.4f", bo, rs, p.Optimum)
+	}
+}
+
+// Rebuilding from stored trials alone (no model state) is deterministic:
+// two rebuilds suggest the same next batch.
+func TestRebuildFromTrialsDeterministic(t *testing.T) {
+	s, _ := NewStudy(mixedSpec(11), WithInitialDesign(5))
+	for i := 0; i < 8; i++ {
+		ts, _ := s.Ask(1)
+		_ = s.Tell(ts[0].Number, mixedEval(ts[0].Params))
+	}
+	pending, _ := s.Ask(1) // stays pending across the rebuild
+	trials := s.Trials()
+	a, err := NewStudy(mixedSpec(11), WithInitialDesign(5), WithTrials(trials))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewStudy(mixedSpec(11), WithInitialDesign(5), WithTrials(trials))
+	x, err1 := a.Ask(2)
+	y, err2 := b.Ask(2)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if fmt.Sprint(x) != fmt.Sprint(y) {
+		t.Fatalf("rebuilds disagree: %v vs %v", x, y)
+	}
+	if x[0].Number != pending[0].Number+1 || a.Trials()[pending[0].Number].Status != StatusPending {
+		t.Fatalf("pending trial not kept: %+v", a.Trials()[pending[0].Number])
+	}
+}
+
+// Before any trial is feasible the study maximizes the probability of
+// feasibility: with a constraint only a corner satisfies, model-based
+// suggestions move toward it.
+func TestSeeksFeasibility(t *testing.T) {
+	zero := 0.0
+	spec := Spec{Name: "corner", Seed: 2,
+		Parameters: []Parameter{{Name: "a", Type: TypeDouble, Bounds: &Bounds{Min: 0, Max: 1}}, {Name: "b", Type: TypeDouble, Bounds: &Bounds{Min: 0, Max: 1}}},
+		Metrics: []Metric{{Name: "y", Objective: Minimize},
+			{Name: "slack", Objective: Maximize, Strategy: StrategyConstraint, Threshold: &zero}}}
+	eval := func(p map[string]any) map[string]float64 {
+		a, b := p["a"].(float64), p["b"].(float64)
+		return map[string]float64{"y": a + b, "slack": a + b - 1.8} // feasible only where a+b >= 1.8 (2 % of the box)
+	}
+	s, _ := NewStudy(spec, WithInitialDesign(6))
+	first := -1
+	for i := 0; i < 20; i++ {
+		ts, _ := s.Ask(1)
+		m := eval(ts[0].Params)
+		_ = s.Tell(ts[0].Number, m)
+		if m["slack"] >= 0 && first < 0 {
+			first = i
+		}
+	}
+	t.Logf("first feasible trial: %d", first)
+	if first < 0 || first > 12 {
+		t.Fatalf("first feasible trial at %d (random search needs ~50 on average)", first)
+	}
+	if b, ok := s.Best(); !ok || !s.Feasible(b) {
+		t.Fatalf("best %d %v not feasible", b, ok)
+	}
+}
+
+// A batch from Ask(4) spreads out instead of piling on one optimum.
+func TestBatchSpreads(t *testing.T) {
+	p, _ := ProblemByName("Branin")
+	s, _ := NewStudy(p.Spec(4, 30), WithInitialDesign(8))
+	for i := 0; i < 8; i++ {
+		ts, _ := s.Ask(1)
+		_ = s.Tell(ts[0].Number, p.Metrics(ts[0].Params))
+	}
+	ts, err := s.Ask(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	minDist := math.Inf(1)
+	for i := range ts {
+		for j := 0; j < i; j++ {
+			dx := (ts[i].Params["x0"].(float64) - ts[j].Params["x0"].(float64)) / 15
+			dy := (ts[i].Params["x1"].(float64) - ts[j].Params["x1"].(float64)) / 15
+			minDist = math.Min(minDist, math.Hypot(dx, dy))
+		}
+	}
+	if minDist < 1e-3 {
+		t.Fatalf("batch points nearly coincide (min scaled distance %g): %v", minDist, ts)
 	}
 }
