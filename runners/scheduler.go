@@ -155,6 +155,19 @@ func (s *Scheduler) Cancel(ctx context.Context, runID string, grace time.Duratio
 	return s.runner.Stop(ctx, runID, grace)
 }
 
+// Adopt counts a run that Reconcile found still running (started by an
+// earlier lathe): it holds a slot and its GPUs until h ends. Its watcher
+// goroutine ends when h does or when ctx is done.
+func (s *Scheduler) Adopt(ctx context.Context, spec Spec, h Handle) {
+	s.mu.Lock()
+	s.running[spec.ID] = &running{spec: spec, gpus: slices.Clone(spec.GPUs.DeviceIDs), handle: h, since: time.Now()}
+	s.mu.Unlock()
+	go func() {
+		_, _ = h.Wait(ctx)
+		s.release(spec.ID)
+	}()
+}
+
 // QueueState is a snapshot for `lathe runners ls` and the Runners screen.
 type QueueState struct {
 	Running  []RunSlot `json:"running"`
@@ -234,6 +247,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer wg.Wait()
 	for {
 		for _, st := range s.next() {
+			if ctx.Err() != nil {
+				// Shutting down: leave the run queued rather than start it
+				// with nobody to follow it.
+				s.mu.Lock()
+				delete(s.running, st.spec.ID)
+				s.queue = append([]*queued{st}, s.queue...)
+				s.mu.Unlock()
+				continue
+			}
 			h, err := s.runner.Start(ctx, st.spec, st.sink)
 			if err != nil {
 				// The runner has reported the failure to the sink.

@@ -51,11 +51,23 @@ func newSched(t *testing.T, opts SchedulerOptions) (*Scheduler, *observed, func(
 	sinks := map[string]*recordSink{}
 	var mu sync.Mutex
 	t.Cleanup(func() {
-		for _, r := range s.Snapshot().Running {
-			_ = s.Cancel(context.Background(), r.ID, 0)
-		}
 		cancel()
 		<-done
+		// Stop every process this test started and wait until its wrapper
+		// has recorded the exit, so the temporary directory can go.
+		r.mu.Lock()
+		ids := make([]string, 0, len(r.started))
+		for id := range r.started {
+			ids = append(ids, id)
+		}
+		r.mu.Unlock()
+		for _, id := range ids {
+			_ = r.Local.Stop(context.Background(), id, 2*time.Second)
+			waitFor(t, 10*time.Second, "exit file of "+id, func() bool {
+				_, ok := readExit(r.Local.RunDir(id))
+				return ok
+			})
+		}
 	})
 	return s, r, func(id string) *recordSink {
 		mu.Lock()
@@ -231,4 +243,27 @@ func TestSchedulerCancelWhileStarting(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "stopped", func() bool { return sink("quick").last().Status == StatusStopped })
+}
+
+// TestSchedulerAdopt: a run reattached after a restart holds its slot and
+// its (FAKE) GPU until it ends; queued runs wait for it.
+func TestSchedulerAdopt(t *testing.T) {
+	s, r, sink := newSched(t, SchedulerOptions{MaxConcurrent: 1, GPUs: []string{"0"}})
+	old := &recordSink{}
+	h, err := r.Local.Start(context.Background(), Spec{ID: "old", Command: []string{progPath, "sleep", "300"}}, old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Adopt(context.Background(), Spec{ID: "old", GPUs: GPURequest{DeviceIDs: []string{"0"}}}, h)
+	if err := s.Submit(sleeper("new", 0, GPURequest{Count: 1}), sink("new")); err != nil {
+		t.Fatal(err)
+	}
+	st := s.Snapshot()
+	if !reflect.DeepEqual(slotIDs(st.Running), []string{"old"}) || len(st.FreeGPUs) != 0 {
+		t.Fatalf("snapshot %+v", st)
+	}
+	waitFor(t, 10*time.Second, "new to start after old ends", func() bool { return sink("new").last().Status == StatusRunning })
+	if old.last().Status != StatusCompleted {
+		t.Fatalf("old %+v", old.last())
+	}
 }
