@@ -36,6 +36,8 @@ type colAcc struct {
 	dates       map[uint64]int64     // by float64 bits of epoch seconds
 	strs        map[string]*strEntry // pointers: one hash per hit, no re-assignment
 	distinctCap int
+	strBytes    int // bytes of string keys in the table
+	byteCap     int
 	hll         *hyperloglog.Sketch
 
 	// strings
@@ -46,9 +48,9 @@ type colAcc struct {
 
 const tokenCap = 50000
 
-func newColAcc(distinctCap, valueCap int, seed uint64) *colAcc {
+func newColAcc(distinctCap, byteCap, valueCap int, seed uint64) *colAcc {
 	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
-		nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*strEntry{}, distinctCap: distinctCap,
+		byteCap: byteCap, nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*strEntry{}, distinctCap: distinctCap,
 		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
 }
 
@@ -134,6 +136,10 @@ func (a *colAcc) prune(keep int) {
 		}
 	}
 	a.nums, a.dates, a.strs = nums, dates, strs
+	a.strBytes = 0
+	for k := range strs {
+		a.strBytes += len(k)
+	}
 }
 
 // addValue keeps x for quantiles: exactly up to valueCap, then in a KLL sketch.
@@ -221,8 +227,9 @@ func (a *colAcc) addString(v []byte, k kind) bool {
 		c.n++
 		return false
 	}
-	if !a.overflowed() && a.tableLen() < a.distinctCap {
+	if !a.overflowed() && a.tableLen() < a.distinctCap && a.strBytes+len(v) <= a.byteCap {
 		a.strs[string(v)] = &strEntry{1, k}
+		a.strBytes += len(v)
 		return false
 	}
 	if !a.overflowed() {

@@ -25,6 +25,9 @@ type ProfileOptions struct {
 	// DistinctBudget bounds the exact distinct-value tables over all columns
 	// (entries); a column past its share switches to HyperLogLog. Default 1<<20.
 	DistinctBudget int
+	// DistinctBytesBudget bounds the bytes of distinct strings kept, so long
+	// unique texts overflow early. Default 64 MiB.
+	DistinctBytesBudget int
 	// ExactValuesBudget bounds the numeric values kept for exact quantiles
 	// and histograms over all columns; past it a KLL sketch is used. Default 4<<20.
 	ExactValuesBudget int
@@ -48,6 +51,9 @@ type ProfileOptions struct {
 func (o *ProfileOptions) defaults() {
 	if o.DistinctBudget <= 0 {
 		o.DistinctBudget = 1 << 20
+	}
+	if o.DistinctBytesBudget <= 0 {
+		o.DistinctBytesBudget = 64 << 20
 	}
 	if o.ExactValuesBudget <= 0 {
 		o.ExactValuesBudget = 4 << 20
@@ -246,8 +252,9 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 	accs := make([]*colAcc, nc)
 	perColDistinct := max(opts.DistinctBudget/max(nc, 1), 64)
 	perColValues := max(opts.ExactValuesBudget/max(nc, 1), 256)
+	perColBytes := max(opts.DistinctBytesBudget/max(nc, 1), 4096)
 	for c := range accs {
-		accs[c] = newColAcc(perColDistinct, perColValues, opts.Seed+uint64(c))
+		accs[c] = newColAcc(perColDistinct, perColBytes, perColValues, opts.Seed+uint64(c))
 	}
 	rows := newRowAcc(nc, opts)
 

@@ -446,3 +446,22 @@ func TestDuplicateCounting(t *testing.T) {
 		t.Errorf("duplicates %d %v, want 6", d, exact)
 	}
 }
+
+func TestLongUniqueStringsOverflowByBytes(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("text\n")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&sb, "row %05d %s\n", i, strings.Repeat("lorem ipsum ", 16)) // 202 bytes
+	}
+	p, err := ProfileFile(context.Background(), writeFile(t, "long.csv", sb.String()), ProfileOptions{DistinctBytesBudget: 100000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Column("text")
+	if c.DistinctExact || math.Abs(float64(c.Distinct)-5000) > 100 {
+		t.Errorf("distinct %d exact %v; want about 5000, estimated", c.Distinct, c.DistinctExact)
+	}
+	if c.Length.Min != 202 || c.Length.Max != 202 || c.TopTokens[0].Value != "ipsum" || c.TopTokens[0].Count != 80000 { // ties go alphabetically
+		t.Errorf("length %+v top token %+v", c.Length, c.TopTokens[0])
+	}
+}
