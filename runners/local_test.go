@@ -18,9 +18,9 @@ import (
 
 func TestLocalMetricsAndLogs(t *testing.T) {
 	l := NewLocal("local", t.TempDir())
-	sink := &recordSink{}
+	sink, copy := &recordSink{}, &recordSink{}
 	h, err := l.Start(context.Background(), Spec{ID: "r1", Command: []string{progPath, "metrics", "{n}"},
-		Params: map[string]string{"n": "3"}}, sink)
+		Params: map[string]string{"n": "3"}}, Tee(sink, copy))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,6 +53,10 @@ func TestLocalMetricsAndLogs(t *testing.T) {
 	}
 	if c := sink.last().ExitCode; c == nil || *c != 0 {
 		t.Fatalf("exit code %v", c)
+	}
+	if !reflect.DeepEqual(copy.logs, sink.logs) || !reflect.DeepEqual(copy.samples, sink.samples) ||
+		!reflect.DeepEqual(copy.statuses, sink.statuses) || !reflect.DeepEqual(copy.props, sink.props) {
+		t.Fatal("Tee delivered different events to its sinks")
 	}
 }
 

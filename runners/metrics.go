@@ -12,10 +12,10 @@ import (
 
 // Sample is one value of one metric series.
 type Sample struct {
-	Key   string
-	Step  int64
-	Value float64
-	Time  time.Time
+	Key   string    `json:"key"`
+	Step  int64     `json:"step"`
+	Value float64   `json:"value"`
+	Time  time.Time `json:"time"`
 }
 
 // ParseOptions turns on the opt-in fallback formats of DESIGN §4.

@@ -69,22 +69,22 @@ type Spec struct {
 
 // LogLine is one line of a run's output.
 type LogLine struct {
-	Stream string    // "stdout" or "stderr"
-	Seq    int64     // 1-based line number within Stream, stable across reattach
-	Text   string    // without the trailing newline
-	Time   time.Time // when it was read (local) or logged by the daemon (Docker)
+	Stream string    `json:"stream"` // "stdout" or "stderr"
+	Seq    int64     `json:"seq"`    // 1-based line number within Stream, stable across reattach
+	Text   string    `json:"text"`   // without the trailing newline
+	Time   time.Time `json:"time"`   // when it was read (local) or logged by the daemon (Docker)
 }
 
 // StatusUpdate reports a change of a run's state. ExitCode is set once the
 // process has exited. Info carries runner details worth storing: "pid",
 // "container_id", "image_digest", "run_dir", "host".
 type StatusUpdate struct {
-	RunID    string
-	Status   Status
-	ExitCode *int
-	Message  string
-	Time     time.Time
-	Info     map[string]string
+	RunID    string            `json:"run_id"`
+	Status   Status            `json:"status"`
+	ExitCode *int              `json:"exit_code"`
+	Message  string            `json:"message,omitempty"`
+	Time     time.Time         `json:"time"`
+	Info     map[string]string `json:"info,omitempty"`
 }
 
 // Sink receives everything a run produces. The store, the JSON printer and the
@@ -96,6 +96,36 @@ type Sink interface {
 	Metrics([]Sample)
 	Property(key, value string)
 	Status(StatusUpdate)
+}
+
+// Tee returns a Sink that hands every event to each of sinks in order, e.g.
+// the store and a live printer.
+func Tee(sinks ...Sink) Sink { return tee(sinks) }
+
+type tee []Sink
+
+func (t tee) Log(l LogLine) {
+	for _, s := range t {
+		s.Log(l)
+	}
+}
+
+func (t tee) Metrics(m []Sample) {
+	for _, s := range t {
+		s.Metrics(m)
+	}
+}
+
+func (t tee) Property(k, v string) {
+	for _, s := range t {
+		s.Property(k, v)
+	}
+}
+
+func (t tee) Status(u StatusUpdate) {
+	for _, s := range t {
+		s.Status(u)
+	}
 }
 
 // Result is how a run ended.
