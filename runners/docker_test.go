@@ -430,3 +430,41 @@ func TestDockerStopSeenByAnotherLathe(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 }
+
+// TestContainerConfigGPUs checks the DeviceRequest Docker gets for each
+// request form: a count or device ids, never both (docker/cli opts/gpus.go).
+func TestContainerConfigGPUs(t *testing.T) {
+	d, err := NewDocker("cfg", Endpoint{Host: "unix:///nonexistent.sock"}, DockerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		req   GPURequest
+		count int
+		ids   []string
+	}{
+		{GPURequest{Count: 2}, 2, nil},
+		{GPURequest{Count: -1}, -1, nil},
+		{GPURequest{DeviceIDs: []string{"1", "GPU-abc"}}, 0, []string{"1", "GPU-abc"}},
+	} {
+		_, hc, err := d.containerConfig(Spec{ID: "x", Image: "i", GPUs: tc.req}, []string{"/p"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hc.DeviceRequests) != 1 {
+			t.Fatalf("%+v: %d requests", tc.req, len(hc.DeviceRequests))
+		}
+		dr := hc.DeviceRequests[0]
+		if dr.Driver != "nvidia" || !reflect.DeepEqual(dr.Capabilities, [][]string{{"gpu"}}) ||
+			dr.Count != tc.count || !reflect.DeepEqual(dr.DeviceIDs, tc.ids) {
+			t.Fatalf("%+v: %+v", tc.req, dr)
+		}
+	}
+	cfg, hc, err := d.containerConfig(Spec{ID: "x", Image: "i", Command: []string{"/p"}}, []string{"/p"})
+	if err != nil || len(hc.DeviceRequests) != 0 || !reflect.DeepEqual([]string(cfg.Entrypoint), []string{"/p"}) || len(cfg.Cmd) != 0 {
+		t.Fatalf("no GPUs: %+v %+v %v", cfg, hc.DeviceRequests, err)
+	}
+	if err := validateSpec(Spec{ID: "x", GPUs: GPURequest{Count: 1, DeviceIDs: []string{"0"}}}); err == nil {
+		t.Fatal("count and ids together accepted")
+	}
+}
