@@ -43,7 +43,7 @@ type Model struct {
 	sortCol  int // -1: file order
 	sortDesc bool
 
-	row, top int // cursor row and first shown row, indices into view
+	row, top  int // cursor row and first shown row, indices into view
 	col, left int // cursor column and first shown column, indices into Columns
 }
 

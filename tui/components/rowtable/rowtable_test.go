@@ -40,9 +40,9 @@ func TestFilter(t *testing.T) {
 		expr string
 		want []string
 	}{
-		{"Body Mass (g) > 3500", []string{"a", "d"}},     // numeric, not text order ("10" < "3500")
+		{"Body Mass (g) > 3500", []string{"a", "d"}}, // numeric, not text order ("10" < "3500")
 		{"`Body Mass (g)` >= 3500", []string{"a", "b", "d"}},
-		{"body mass (g) < 1000", []string{"c"}},          // case-forgiving column name; missing never compares
+		{"body mass (g) < 1000", []string{"c"}}, // case-forgiving column name; missing never compares
 		{`sex == "MALE"`, []string{"a", "d"}},
 		{"sex = FEMALE", []string{"c", "e"}},
 		{"sex == null", []string{"b"}},

@@ -14,7 +14,7 @@ func TestLine(t *testing.T) {
 		want   string
 	}{
 		{[]int64{0, 4, 8}, 3, " ▄█"},
-		{[]int64{1, 100}, 2, "▁█"}, // a rare bin stays visible
+		{[]int64{1, 100}, 2, "▁█"},     // a rare bin stays visible
 		{[]int64{1, 1, 2, 2}, 2, "▄█"}, // pairs merged: 2, 4
 		{[]int64{8, 0}, 4, "██  "},
 		{nil, 3, "   "},
