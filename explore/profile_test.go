@@ -465,3 +465,38 @@ func TestLongUniqueStringsOverflowByBytes(t *testing.T) {
 		t.Errorf("length %+v top token %+v", c.Length, c.TopTokens[0])
 	}
 }
+
+// TestReservoirIsUniform feeds 100000 rows through the row stage and checks
+// the 1000-row sample's spread (each quarter of the input about 250 rows).
+func TestReservoirIsUniform(t *testing.T) {
+	ra := newRowAcc(1, ProfileOptions{SampleRows: 1000, Seed: 9, DuplicateRowsLimit: 1 << 20})
+	for batch := 0; batch < 100; batch++ {
+		j := &job{}
+		j.b.reset(1)
+		for i := 0; i < 1000; i++ {
+			j.b.addCell([]byte(strconv.Itoa(batch*1000+i)), false)
+			j.b.lines = append(j.b.lines, batch*1000+i+1)
+		}
+		j.num = make([]float64, 1000)
+		ra.addBatch(j)
+	}
+	if len(ra.sample) != 1000 {
+		t.Fatalf("sample of %d rows", len(ra.sample))
+	}
+	var quarters [4]int
+	seen := map[int]bool{}
+	for _, s := range ra.sample {
+		v, _ := strconv.Atoi(string(s.cell(0)))
+		if seen[v] {
+			t.Fatalf("row %d sampled twice", v)
+		}
+		seen[v] = true
+		quarters[v/25000]++
+	}
+	for q, n := range quarters {
+		// Binomial(1000, 1/4): sd 13.7, so ±60 is over 4 sd.
+		if n < 190 || n > 310 {
+			t.Errorf("quarter %d holds %d sampled rows, want about 250 (all: %v)", q, n, quarters)
+		}
+	}
+}

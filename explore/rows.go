@@ -28,16 +28,18 @@ type rowAcc struct {
 	sample    []sampleRow
 	sampleCap int
 	seen      int64
+	next      int64   // Algorithm L: the next row to enter the sample
+	w         float64 // Algorithm L's running weight
 	rng       *rand.Rand
 }
 
 type sampleRow struct {
-	text string
+	text []byte
 	off  []int32 // nc+1 offsets into text
 	miss []bool
 }
 
-func (s *sampleRow) cell(c int) string { return s.text[s.off[c]:s.off[c+1]] }
+func (s *sampleRow) cell(c int) []byte { return s.text[s.off[c]:s.off[c+1]] }
 
 // pairAcc holds co-moments for Pearson's r over pairwise-complete rows
 // (Welford's update generalised to covariance, as pandas' nancorr).
@@ -126,14 +128,37 @@ func (ra *rowAcc) addBatch(j *job) {
 			}
 			ra.hll.InsertHash(h)
 		}
-		// Reservoir sampling, Vitter's Algorithm R.
+		// Reservoir sampling, Li's Algorithm L (1994): random skips, so the
+		// generator runs only for rows that enter the sample.
 		ra.seen++
-		if len(ra.sample) < ra.sampleCap {
+		switch {
+		case len(ra.sample) < ra.sampleCap:
 			ra.sample = append(ra.sample, ra.copyRow(b, r, nil))
-		} else if k := ra.rng.Int64N(ra.seen); k < int64(ra.sampleCap) {
+			if len(ra.sample) == ra.sampleCap {
+				ra.w = math.Exp(math.Log(ra.uniform()) / float64(ra.sampleCap))
+				ra.skip()
+			}
+		case ra.seen == ra.next:
+			k := ra.rng.IntN(ra.sampleCap)
 			ra.sample[k] = ra.copyRow(b, r, &ra.sample[k])
+			ra.w *= math.Exp(math.Log(ra.uniform()) / float64(ra.sampleCap))
+			ra.skip()
 		}
 	}
+}
+
+// uniform is in (0, 1).
+func (ra *rowAcc) uniform() float64 {
+	for {
+		if u := ra.rng.Float64(); u > 0 {
+			return u
+		}
+	}
+}
+
+// skip sets the number of the next row to enter the sample.
+func (ra *rowAcc) skip() {
+	ra.next = ra.seen + int64(math.Floor(math.Log(ra.uniform())/math.Log1p(-ra.w))) + 1
 }
 
 func (ra *rowAcc) copyRow(b *Batch, r int, reuse *sampleRow) sampleRow {
@@ -142,7 +167,7 @@ func (ra *rowAcc) copyRow(b *Batch, r int, reuse *sampleRow) sampleRow {
 		s = *reuse
 	}
 	base := b.off[r*ra.nc]
-	s.text = string(b.rowBytes(r))
+	s.text = append(s.text[:0], b.rowBytes(r)...) // reuses the evicted row's memory
 	s.off = s.off[:0]
 	for c := 0; c <= ra.nc; c++ {
 		s.off = append(s.off, b.off[r*ra.nc+c]-base)
@@ -239,7 +264,7 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 			s := &ra.sample[i]
 			v[i] = math.NaN()
 			if !s.miss[c] {
-				if x, ok := numberValue([]byte(s.cell(c))); ok {
+				if x, ok := numberValue(s.cell(c)); ok {
 					v[i] = x
 				}
 			}
@@ -436,7 +461,7 @@ func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 		if s.miss[a] || s.miss[b] {
 			continue
 		}
-		x, y := s.cell(a), s.cell(b)
+		x, y := string(s.cell(a)), string(s.cell(b))
 		tab[key{x, y}]++
 		rowT[x]++
 		colT[y]++
