@@ -519,3 +519,24 @@ func TestMixedSpaceBeatsRandom(t *testing.T) {
 		t.Fatalf("BO %.4f, random %.4f", bo, rs)
 	}
 }
+
+// A multi-objective study whose trials were all pruned (no completed trial,
+// so no front and no inferred reference point) still suggests.
+func TestOnlyPrunedTrials(t *testing.T) {
+	spec := Spec{Name: "pr", Seed: 1, Parameters: []Parameter{{Name: "x", Type: TypeDouble, Bounds: &Bounds{Min: 0, Max: 1}}},
+		Metrics: []Metric{{Name: "a", Objective: Minimize}, {Name: "b", Objective: Minimize}}}
+	s, _ := NewStudy(spec, WithInitialDesign(3))
+	for i := 0; i < 6; i++ {
+		ts, err := s.Ask(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := ts[0].Params["x"].(float64)
+		if err := s.TellPruned(ts[0].Number, map[string]float64{"a": x, "b": 1 - x}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.Pareto()) != 0 || s.Hypervolume() != 0 {
+		t.Fatalf("pruned trials counted: pareto %v hv %v", s.Pareto(), s.Hypervolume())
+	}
+}

@@ -233,7 +233,35 @@ func (s *Study) acquisition(objModels, conModels []*model, front, feasY [][]floa
 	}
 	ref, _ := s.refPoint(front)
 	if ref == nil {
-		ref, _ = s.refPoint(nil)
+		// Nothing completed yet (only pruned trials): infer the reference
+		// from everything the objective models have seen.
+		var seen [][]float64
+		for i := range objModels[0].gp.y {
+			y := make([]float64, nObj)
+			for j, m := range objModels {
+				if i >= len(m.gp.y) {
+					y = nil
+					break
+				}
+				y[j] = m.gp.mean + m.gp.std*m.gp.y[i]
+			}
+			if y != nil {
+				seen = append(seen, y)
+			}
+		}
+		ref, _ = s.refPoint(seen)
+	}
+	if ref == nil {
+		return func(pts [][]float64) []float64 { // no reference at all: explore
+			out := make([]float64, len(pts))
+			for _, m := range objModels {
+				_, v := m.gp.predict(pts)
+				for i := range v {
+					out[i] += 0.5 * math.Log(v[i])
+				}
+			}
+			return out
+		}
 	}
 	if nObj == 2 {
 		boxes := boxes2D(front, ref)
