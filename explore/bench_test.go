@@ -155,3 +155,25 @@ func BenchmarkReadFlights(b *testing.B) {
 }
 
 func tvSec(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+func BenchmarkSplitFlights(b *testing.B) {
+	path := flightsCSV(b)
+	st, _ := os.Stat(path)
+	dir := b.TempDir()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := Split(context.Background(), path, SplitOptions{Ratios: []float64{0.8, 0.1, 0.1}, Stratify: "origin", Seed: 1, OutDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Report.Rows != 3_000_000 {
+			b.Fatalf("rows %d", res.Report.Rows)
+		}
+	}
+	b.StopTimer()
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	sec := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(st.Size())/1e6/sec, "MB/s")
+	b.ReportMetric(float64(ru.Maxrss)/1024, "peakRSS_MiB")
+}
