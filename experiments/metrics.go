@@ -47,41 +47,7 @@ func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	now := time.Now().UnixNano()
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO metrics (series_id, step, value, time) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		type runKey struct{ run, key string }
-		series := map[runKey]int64{}
-		for _, m := range batch {
-			id, ok := series[runKey{m.RunID, m.Key}]
-			if !ok {
-				err := tx.QueryRowContext(ctx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`, m.RunID, m.Key).Scan(&id)
-				if errors.Is(err, sql.ErrNoRows) {
-					err = tx.QueryRowContext(ctx, `INSERT INTO metric_series (run_id, key) VALUES (?, ?) RETURNING id`, m.RunID, m.Key).Scan(&id)
-				}
-				if err != nil {
-					return fmt.Errorf("%s/%s: %w", m.RunID, m.Key, err)
-				}
-				series[runKey{m.RunID, m.Key}] = id
-			}
-			var v any = m.Value
-			if math.IsNaN(m.Value) {
-				v = nil // SQLite has no NaN; NULL stands for it
-			}
-			t := now
-			if !m.Time.IsZero() {
-				t = m.Time.UnixNano()
-			}
-			if _, err := stmt.ExecContext(ctx, id, m.Step, v, t); err != nil {
-				return fmt.Errorf("%s/%s step %d: %w", m.RunID, m.Key, m.Step, err)
-			}
-		}
-		return nil
-	})
+	err := s.write(ctx, func(tx *sql.Tx) error { return appendMetricsTx(ctx, tx, batch) })
 	if err != nil {
 		return fmt.Errorf("append %d metric samples: %w", len(batch), err)
 	}
@@ -156,24 +122,7 @@ func (s *Store) SetProperties(ctx context.Context, runID string, props map[strin
 	if t.IsZero() {
 		t = time.Now()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO run_properties (run_id, key, value, time) VALUES (?, ?, ?, ?)
-			ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, time = excluded.time`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for k, v := range props {
-			b, err := json.Marshal(v)
-			if err != nil {
-				return fmt.Errorf("property %s: %w", k, err)
-			}
-			if _, err := stmt.ExecContext(ctx, runID, k, string(b), t.UnixNano()); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.write(ctx, func(tx *sql.Tx) error { return setPropertiesTx(ctx, tx, runID, props, t) })
 	if err != nil {
 		return fmt.Errorf("set properties of run %s: %w", runID, err)
 	}
@@ -222,46 +171,7 @@ func (s *Store) AppendLogs(ctx context.Context, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	now := time.Now().UTC()
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (run_id, seq, stream, time, line) VALUES (?, ?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		next := map[string]int64{}
-		last := map[string]time.Time{}
-		for i := range lines {
-			l := &lines[i]
-			seq, ok := next[l.RunID]
-			if !ok {
-				if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, l.RunID).Scan(&seq); err != nil {
-					return err
-				}
-			}
-			seq++
-			next[l.RunID] = seq
-			l.Seq = seq
-			if l.Time.IsZero() {
-				l.Time = now
-			}
-			if l.Stream == "" {
-				l.Stream = StreamStdout
-			}
-			if _, err := stmt.ExecContext(ctx, l.RunID, seq, l.Stream, l.Time.UnixNano(), l.Line); err != nil {
-				return fmt.Errorf("log line of run %s: %w", l.RunID, err)
-			}
-			if l.Time.After(last[l.RunID]) {
-				last[l.RunID] = l.Time
-			}
-		}
-		for id, t := range last {
-			if _, err := tx.ExecContext(ctx, `UPDATE runs SET log_time = MAX(COALESCE(log_time, 0), ?) WHERE id = ?`, t.UnixNano(), id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.write(ctx, func(tx *sql.Tx) error { return appendLogsTx(ctx, tx, lines) })
 	if err != nil {
 		return fmt.Errorf("append %d log lines: %w", len(lines), err)
 	}
@@ -291,4 +201,147 @@ func (s *Store) Logs(ctx context.Context, runID string, afterSeq int64, limit in
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+func appendMetricsTx(ctx context.Context, tx *sql.Tx, batch []MetricSample) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO metrics (series_id, step, value, time) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	type runKey struct{ run, key string }
+	series := map[runKey]int64{}
+	for _, m := range batch {
+		id, ok := series[runKey{m.RunID, m.Key}]
+		if !ok {
+			err := tx.QueryRowContext(ctx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`, m.RunID, m.Key).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = tx.QueryRowContext(ctx, `INSERT INTO metric_series (run_id, key) VALUES (?, ?) RETURNING id`, m.RunID, m.Key).Scan(&id)
+			}
+			if err != nil {
+				return fmt.Errorf("%s/%s: %w", m.RunID, m.Key, err)
+			}
+			series[runKey{m.RunID, m.Key}] = id
+		}
+		var v any = m.Value
+		if math.IsNaN(m.Value) {
+			v = nil // SQLite has no NaN; NULL stands for it
+		}
+		t := now
+		if !m.Time.IsZero() {
+			t = m.Time.UnixNano()
+		}
+		if _, err := stmt.ExecContext(ctx, id, m.Step, v, t); err != nil {
+			return fmt.Errorf("%s/%s step %d: %w", m.RunID, m.Key, m.Step, err)
+		}
+	}
+	return nil
+}
+
+func appendLogsTx(ctx context.Context, tx *sql.Tx, lines []LogLine) error {
+	if len(lines) == 0 {
+		return nil
+	}
+	now := time.Now().UTC()
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (run_id, seq, stream, time, line) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	next := map[string]int64{}
+	last := map[string]time.Time{}
+	for i := range lines {
+		l := &lines[i]
+		seq, ok := next[l.RunID]
+		if !ok {
+			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, l.RunID).Scan(&seq); err != nil {
+				return err
+			}
+		}
+		seq++
+		next[l.RunID] = seq
+		l.Seq = seq
+		if l.Time.IsZero() {
+			l.Time = now
+		}
+		if l.Stream == "" {
+			l.Stream = StreamStdout
+		}
+		if _, err := stmt.ExecContext(ctx, l.RunID, seq, l.Stream, l.Time.UnixNano(), l.Line); err != nil {
+			return fmt.Errorf("log line of run %s: %w", l.RunID, err)
+		}
+		if l.Time.After(last[l.RunID]) {
+			last[l.RunID] = l.Time
+		}
+	}
+	for id, t := range last {
+		if _, err := tx.ExecContext(ctx, `UPDATE runs SET log_time = MAX(COALESCE(log_time, 0), ?) WHERE id = ?`, t.UnixNano(), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func setPropertiesTx(ctx context.Context, tx *sql.Tx, runID string, props map[string]any, t time.Time) error {
+	if len(props) == 0 {
+		return nil
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO run_properties (run_id, key, value, time) VALUES (?, ?, ?, ?)
+		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, time = excluded.time`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for k, v := range props {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("property %s: %w", k, err)
+		}
+		if _, err := stmt.ExecContext(ctx, runID, k, string(b), t.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Batch is what a run reported since the last write: log lines, metric
+// samples and properties, all of one run or several.
+type Batch struct {
+	Logs    []LogLine
+	Metrics []MetricSample
+	// Props are per run id: key -> value (a JSON-marshalable value).
+	Props map[string]map[string]any
+}
+
+// Ingest stores a batch in one transaction. A reattaching ingester derives
+// its resume point from the stored log lines, so a line and the metrics parsed
+// from it must be committed together: with two transactions a crash between
+// them would either lose the metrics (logs first) or store them twice
+// (metrics first, then the line re-read).
+func (s *Store) Ingest(ctx context.Context, b Batch) error {
+	if len(b.Logs) == 0 && len(b.Metrics) == 0 && len(b.Props) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := appendMetricsTx(ctx, tx, b.Metrics); err != nil {
+			return err
+		}
+		for id, props := range b.Props {
+			if err := setPropertiesTx(ctx, tx, id, props, time.Time{}); err != nil {
+				return err
+			}
+		}
+		return appendLogsTx(ctx, tx, b.Logs)
+	})
+	if err != nil {
+		return fmt.Errorf("ingest %d log lines and %d samples: %w", len(b.Logs), len(b.Metrics), err)
+	}
+	return nil
 }
