@@ -23,6 +23,7 @@ type csvReader struct {
 	eof     bool
 	line    int // line where the next record starts
 	delim   byte
+	stop    [256]bool // bytes that end an unquoted field: delimiter, CR, LF
 	missing missingSet
 	pre     Batch // the first record when it is data, not a header
 	rows    int   // data rows returned so far
@@ -84,6 +85,7 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	if r.delim == '\t' {
 		r.format = FormatTSV
 	}
+	r.stop[r.delim], r.stop['\n'], r.stop['\r'] = true, true, true
 	// The first record: a header, or the first data row.
 	r.pre.reset(0)
 	for {
@@ -296,11 +298,17 @@ func (r *csvReader) scan(b *Batch, data []byte, atEOF bool) (int, int, scanStatu
 		// Unquoted field, or the text after a closing quote (kept, as Python's csv does).
 		j := i
 		for j < len(data) {
-			c := data[j]
-			if c == d || c == '\n' || (c == '\r' && j+1 < len(data) && data[j+1] == '\n') {
+			// One table lookup per byte; only delimiter, CR and LF stop here.
+			for j < len(data) && !r.stop[data[j]] {
+				j++
+			}
+			if j == len(data) {
 				break
 			}
-			j++
+			if c := data[j]; c != '\r' || (j+1 < len(data) && data[j+1] == '\n') {
+				break
+			}
+			j++ // a lone CR is data
 		}
 		if j == len(data) && !atEOF {
 			return 0, 0, scanMore
