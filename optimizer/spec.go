@@ -72,14 +72,17 @@ type Spec struct {
 	Seed              int64             `json:"seed,omitempty" yaml:"seed,omitempty"`
 }
 
-// allowed keys per mapping, so unknown keys are reported with their position.
-var (
-	specKeys      = []string{"name", "runner", "image", "command", "inputs", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed"}
-	paramKeys     = []string{"name", "type", "bounds", "transformation", "categorical_values"}
-	boundsKeys    = []string{"min", "max"}
-	metricKeys    = []string{"name", "objective", "strategy", "threshold"}
-	earlyStopKeys = []string{"rule", "min_steps"}
-)
+// Allowed keys per mapping, so unknown keys are reported with their
+// position. Functions rather than package variables: no shared mutable state.
+func specKeys() []string {
+	return []string{"name", "runner", "image", "command", "inputs", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed"}
+}
+func paramKeys() []string {
+	return []string{"name", "type", "bounds", "transformation", "categorical_values"}
+}
+func boundsKeys() []string    { return []string{"min", "max"} }
+func metricKeys() []string    { return []string{"name", "objective", "strategy", "threshold"} }
+func earlyStopKeys() []string { return []string{"rule", "min_steps"} }
 
 // positions maps a field path such as "parameters[1].bounds.min" to its node.
 type positions map[string]*yaml.Node
@@ -151,7 +154,7 @@ func checkKeys(file string, n *yaml.Node, path string, pos positions) error {
 		return &config.InputError{File: file, Line: n.Line, Column: n.Column, Msg: "a study spec must be a mapping"}
 	}
 	pos[""] = n
-	if err := checkMap(file, n, "", specKeys, pos); err != nil {
+	if err := checkMap(file, n, "", specKeys(), pos); err != nil {
 		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -161,9 +164,9 @@ func checkKeys(file string, n *yaml.Node, path string, pos positions) error {
 			if v.Kind != yaml.SequenceNode {
 				return &config.InputError{File: file, Line: v.Line, Column: v.Column, Field: k, Msg: "must be a list"}
 			}
-			keys := paramKeys
+			keys := paramKeys()
 			if k == "metrics" {
-				keys = metricKeys
+				keys = metricKeys()
 			}
 			for j, item := range v.Content {
 				p := fmt.Sprintf("%s[%d]", k, j)
@@ -178,7 +181,7 @@ func checkKeys(file string, n *yaml.Node, path string, pos positions) error {
 					if b.Kind != yaml.MappingNode {
 						return &config.InputError{File: file, Line: b.Line, Column: b.Column, Field: p + ".bounds", Msg: "must be a mapping {min, max}"}
 					}
-					if err := checkMap(file, b, p+".bounds", boundsKeys, pos); err != nil {
+					if err := checkMap(file, b, p+".bounds", boundsKeys(), pos); err != nil {
 						return err
 					}
 				}
@@ -187,7 +190,7 @@ func checkKeys(file string, n *yaml.Node, path string, pos positions) error {
 			if v.Kind != yaml.MappingNode {
 				return &config.InputError{File: file, Line: v.Line, Column: v.Column, Field: k, Msg: "must be a mapping {rule, min_steps}"}
 			}
-			if err := checkMap(file, v, k, earlyStopKeys, pos); err != nil {
+			if err := checkMap(file, v, k, earlyStopKeys(), pos); err != nil {
 				return err
 			}
 		}
