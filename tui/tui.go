@@ -74,7 +74,20 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 func run(ctx context.Context, opts Options, popts ...tea.ProgramOption) error {
-	p := tea.NewProgram(NewWithContext(ctx, opts), append([]tea.ProgramOption{tea.WithContext(ctx)}, popts...)...)
+	// A cancelled ctx quits the program the graceful way rather than through
+	// tea.WithContext: a killed program closes its input reader without
+	// waiting for the read loop (bubbletea v2.1.1 Program.shutdown(kill)),
+	// which the race detector reports.
+	p := tea.NewProgram(NewWithContext(ctx, opts), popts...)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-ctx.Done():
+			p.Quit()
+		case <-done:
+		}
+	}()
 	_, err := p.Run()
 	if err != nil && ctx.Err() != nil && errors.Is(err, tea.ErrProgramKilled) {
 		return nil // the caller cancelled: not a failure of the TUI
@@ -136,6 +149,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
+		// A screen editing text (a filter, a form) gets every key but ctrl+c,
+		// so typing "q" or "3" neither quits nor switches tabs.
+		if in, ok := m.screens[m.active].(inputCapturer); ok && in.CapturingInput() && msg.String() != "ctrl+c" {
+			break
+		}
 		switch {
 		case key.Matches(msg, g.Quit):
 			m.screens[m.active].Deactivate()
@@ -159,6 +177,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.screens[m.active], cmd = m.screens[m.active].Update(msg)
 	return m, cmd
 }
+
+// inputCapturer is implemented by screens that sometimes edit text.
+type inputCapturer interface{ CapturingInput() bool }
 
 // switchTo makes screen i the visible one, cancelling the old one's work.
 func (m *Model) switchTo(i int) tea.Cmd {
