@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+)
+
+// BenchmarkIngest pushes metric lines through a run's store sink as a runner
+// does (each line: one log line plus its samples) and reports lines/s into
+// the store, the issue's target being at least 50,000.
+func BenchmarkIngest(b *testing.B) {
+	for _, keys := range []int{1, 5} {
+		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+			e := newEngine(b)
+			defer e.Close()
+			ctx := context.Background()
+			const lines = 100_000
+			var total time.Duration
+			for i := 0; i < b.N; i++ {
+				r := experiments.Run{Command: []string{"bench"}}
+				if err := e.Store().CreateRun(ctx, &r); err != nil {
+					b.Fatal(err)
+				}
+				lock, _, err := e.lockRun(r.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s := e.newSink(r.ID, lock)
+				names := make([]string, keys)
+				for k := range names {
+					names[k] = fmt.Sprintf("metric_%d", k)
+				}
+				now := time.Now()
+				t0 := time.Now()
+				for n := 0; n < lines; n++ {
+					s.Log(runners.LogLine{Stream: "stdout", Seq: int64(n + 1), Text: `{"step":1,"metric_0":0.5}`, Time: now})
+					samples := make([]runners.Sample, keys)
+					for k := range samples {
+						samples[k] = runners.Sample{Key: names[k], Step: int64(n), Value: float64(n), Time: now}
+					}
+					s.Metrics(samples)
+				}
+				s.Status(runners.StatusUpdate{RunID: r.ID, Status: runners.StatusCompleted, ExitCode: new(int), Time: time.Now()})
+				total += time.Since(t0)
+				series, _ := e.Store().MetricSeriesKey(ctx, r.ID, names[0], -1)
+				if len(series) != lines {
+					b.Fatalf("%d samples stored, want %d", len(series), lines)
+				}
+			}
+			b.ReportMetric(float64(lines*b.N)/total.Seconds(), "lines/s")
+		})
+	}
+}

@@ -1,0 +1,279 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+)
+
+// Options tune an Engine; the zero value is usable.
+type Options struct {
+	// Version is lathe's version, written on Docker labels.
+	Version string
+	// Getenv reads the launching environment (runner pass_env); nil means os.Getenv.
+	Getenv func(string) string
+	// ConnectTimeout bounds each runner's probe in Reconcile, Runners and
+	// CheckRunner; 0 means 5 s.
+	ConnectTimeout time.Duration
+	// FlushInterval and FlushItems bound how long and how much a run's sink
+	// buffers before writing to the store; 0 means 100 ms and 1,000.
+	FlushInterval time.Duration
+	FlushItems    int
+}
+
+// Engine is an open workspace with its config and runners.
+type Engine struct {
+	ws      *experiments.Workspace
+	ownWS   bool
+	cfg     *config.Config
+	opts    Options
+	host    string
+	ctx     context.Context // lifetime of everything the engine starts
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closeMu sync.Once
+
+	mu      sync.Mutex
+	entries map[string]*runnerEntry
+	sinks   map[string]*storeSink // runs this process is ingesting
+	changed chan struct{}         // closed and replaced whenever something is stored
+}
+
+type runnerEntry struct {
+	rc    config.Runner
+	r     runners.Runner
+	sched *runners.Scheduler
+}
+
+// Open opens the workspace at root and returns an engine that owns it (Close
+// closes it).
+func Open(root string, cfg *config.Config, opts Options) (*Engine, error) {
+	ws, err := experiments.Open(root)
+	if err != nil {
+		return nil, err
+	}
+	e := New(ws, cfg, opts)
+	e.ownWS = true
+	return e, nil
+}
+
+// New returns an engine on an open workspace, which the caller keeps owning.
+func New(ws *experiments.Workspace, cfg *config.Config, opts Options) *Engine {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.ConnectTimeout <= 0 {
+		opts.ConnectTimeout = 5 * time.Second
+	}
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = 100 * time.Millisecond
+	}
+	if opts.FlushItems <= 0 {
+		opts.FlushItems = 1000
+	}
+	host, _ := os.Hostname()
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{ws: ws, cfg: cfg, opts: opts, host: host, ctx: ctx, cancel: cancel,
+		entries: map[string]*runnerEntry{}, sinks: map[string]*storeSink{}, changed: make(chan struct{})}
+	e.wg.Add(1)
+	go e.flusher()
+	return e
+}
+
+// Workspace is the engine's workspace.
+func (e *Engine) Workspace() *experiments.Workspace { return e.ws }
+
+// Store is the workspace's store.
+func (e *Engine) Store() *experiments.Store { return e.ws.Store }
+
+// Config is the merged configuration.
+func (e *Engine) Config() *config.Config { return e.cfg }
+
+// Close stops following runs (they go on; a later Reconcile finds them),
+// writes what was read, releases the runs' ingest locks and closes the
+// workspace when the engine opened it.
+func (e *Engine) Close() error {
+	var err error
+	e.closeMu.Do(func() {
+		e.cancel()
+		e.wg.Wait()
+		e.mu.Lock()
+		sinks := make([]*storeSink, 0, len(e.sinks))
+		for _, s := range e.sinks {
+			sinks = append(sinks, s)
+		}
+		e.mu.Unlock()
+		for _, s := range sinks {
+			s.detach()
+		}
+		e.mu.Lock()
+		for _, en := range e.entries {
+			if c, ok := en.r.(interface{ Close() error }); ok {
+				_ = c.Close()
+			}
+		}
+		e.mu.Unlock()
+		if e.ownWS {
+			err = e.ws.Close()
+		}
+	})
+	return err
+}
+
+// flusher writes every live sink's buffer at the flush interval, so the last
+// lines of a quiet run do not wait for the next batch to fill.
+func (e *Engine) flusher() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.opts.FlushInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		sinks := make([]*storeSink, 0, len(e.sinks))
+		for _, s := range e.sinks {
+			sinks = append(sinks, s)
+		}
+		e.mu.Unlock()
+		for _, s := range sinks {
+			s.flushIfDue()
+		}
+	}
+}
+
+// notify wakes every follower waiting for a change.
+func (e *Engine) notify() {
+	e.mu.Lock()
+	close(e.changed)
+	e.changed = make(chan struct{})
+	e.mu.Unlock()
+}
+
+// changes returns a channel closed at the next stored change.
+func (e *Engine) changes() <-chan struct{} {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.changed
+}
+
+// runnerConfig resolves a runner name ("" = default_runner); an unknown name
+// is an input error listing the valid ones.
+func (e *Engine) runnerConfig(name, field string) (config.Runner, error) {
+	if name == "" {
+		name = e.cfg.DefaultRunner
+	}
+	if rc, ok := e.cfg.Runner(name); ok {
+		return rc, nil
+	}
+	return config.Runner{}, &config.InputError{Field: field, Msg: fmt.Sprintf("unknown runner %q; valid runners: %s", name, strings.Join(e.cfg.RunnerNames(), ", "))}
+}
+
+// RunnerNames lists the configured runners, in config order.
+func (e *Engine) RunnerNames() []string { return e.cfg.RunnerNames() }
+
+// entry returns the runner and scheduler of rc, building them on first use.
+// A runner whose config allows GPUs gets its inventory first (so the
+// scheduler can allocate devices); that may take a throwaway container.
+func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, error) {
+	e.mu.Lock()
+	if en, ok := e.entries[rc.Name]; ok {
+		e.mu.Unlock()
+		return en, nil
+	}
+	e.mu.Unlock()
+	r, err := runners.FromConfig(rc, runners.Options{RunsDir: filepath.Join(e.ws.StateDir, "runs"), WorkspaceID: e.ws.ID, Version: e.opts.Version})
+	if err != nil {
+		return nil, err
+	}
+	var inv runners.Inventory
+	if !rc.GPUs.IsZero() {
+		inv, err = e.inventory(ctx, rc, r)
+		if err != nil {
+			return nil, fmt.Errorf("runner %s: GPU inventory: %w", rc.Name, err)
+		}
+	}
+	en := &runnerEntry{rc: rc, r: r, sched: runners.NewScheduler(r, runners.SchedulerOptionsFor(rc, inv))}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if old, ok := e.entries[rc.Name]; ok { // another goroutine won the race
+		if c, ok := r.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+		return old, nil
+	}
+	if e.ctx.Err() != nil {
+		return nil, errors.New("engine closed")
+	}
+	e.entries[rc.Name] = en
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		_ = en.sched.Run(e.ctx)
+	}()
+	return en, nil
+}
+
+func (e *Engine) inventory(ctx context.Context, rc config.Runner, r runners.Runner) (runners.Inventory, error) {
+	switch d := r.(type) {
+	case *runners.Docker:
+		if rc.Image == "" {
+			return runners.Inventory{NoGPU: "set image: on the runner (an image with a libc) to query its GPUs"}, nil
+		}
+		return d.Inventory(ctx, rc.Image)
+	default:
+		return runners.LocalInventory(ctx)
+	}
+}
+
+// ResolveRun expands a unique prefix of a run id.
+func (e *Engine) ResolveRun(ctx context.Context, prefix string) (string, error) {
+	return e.ws.Store.ResolveRun(ctx, prefix)
+}
+
+// CompleteRunIDs lists run ids starting with prefix, newest first, for shell
+// completion.
+func (e *Engine) CompleteRunIDs(ctx context.Context, prefix string, limit int) []string {
+	runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range runs {
+		if strings.HasPrefix(r.ID, prefix) {
+			out = append(out, r.ID)
+			if limit > 0 && len(out) >= limit {
+				break
+			}
+		}
+	}
+	return out
+}
+
+// grace is the configured stop grace period.
+func (e *Engine) grace() time.Duration {
+	if g := e.cfg.Runs.StopGrace; g > 0 {
+		return g
+	}
+	return 10 * time.Second
+}
+
+// parseOptions turns runs.metric_formats into the parser's opt-in formats.
+func (e *Engine) parseOptions() runners.ParseOptions {
+	return runners.ParseOptions{
+		KeyValue:   slices.Contains(e.cfg.Runs.MetricFormats, "equals"),
+		StepSuffix: slices.Contains(e.cfg.Runs.MetricFormats, "colon"),
+	}
+}

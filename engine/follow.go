@@ -1,0 +1,155 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/lathe-ml/lathe/experiments"
+)
+
+// EventKind says what an Event carries.
+type EventKind int
+
+const (
+	EventStatus  EventKind = iota // Run holds the current record
+	EventLogs                     // Logs holds new lines, in order
+	EventMetrics                  // Samples holds new samples, in arrival order
+)
+
+// Event is one change of a followed run.
+type Event struct {
+	RunID   string
+	Kind    EventKind
+	Run     experiments.Run
+	Logs    []experiments.LogLine
+	Samples []Point
+}
+
+// Point is one metric sample of a followed run.
+type Point struct {
+	Key   string    `json:"key"`
+	Step  int64     `json:"step"`
+	Value float64   `json:"value"`
+	Time  time.Time `json:"time"`
+}
+
+// FollowOptions choose what Follow delivers.
+type FollowOptions struct {
+	// LogsAfter skips stored lines up to this seq; a negative value skips
+	// every line stored before Follow started (a live tail).
+	LogsAfter int64
+	NoLogs    bool
+	NoMetrics bool
+	// Poll is the store polling period for changes made by other processes;
+	// 0 means 100 ms.
+	Poll time.Duration
+}
+
+// Follow calls fn with the run's status, then its stored logs and metrics,
+// then every change, until the run has ended and everything it produced was
+// delivered (nil), or ctx ends (ctx.Err()). It reads the store, so it follows
+// runs ingested by this process, by another lathe, or (after a Reconcile)
+// by nobody yet. fn runs on the caller's goroutine.
+func (e *Engine) Follow(ctx context.Context, runID string, fn func(Event)) error {
+	return e.FollowWith(ctx, runID, FollowOptions{}, fn)
+}
+
+// FollowWith is Follow with options.
+func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, fn func(Event)) error {
+	st := e.ws.Store
+	if o.Poll <= 0 {
+		o.Poll = 100 * time.Millisecond
+	}
+	afterSeq := o.LogsAfter
+	if afterSeq < 0 {
+		if err := st.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, runID).Scan(&afterSeq); err != nil {
+			return err
+		}
+	}
+	var afterRow int64
+	var last experiments.Status
+	var lastErr string
+	tick := time.NewTicker(o.Poll)
+	defer tick.Stop()
+	for {
+		ch := e.changes()
+		// Status first: a final status is written after the run's last
+		// lines, so reading them after seeing it gets everything.
+		run, err := st.GetRun(ctx, runID)
+		if err != nil {
+			return err
+		}
+		if run.Status != last || run.Error != lastErr {
+			last, lastErr = run.Status, run.Error
+			fn(Event{RunID: runID, Kind: EventStatus, Run: run})
+		}
+		for !o.NoLogs {
+			lines, err := st.Logs(ctx, runID, afterSeq, 5000)
+			if err != nil {
+				return err
+			}
+			if len(lines) == 0 {
+				break
+			}
+			afterSeq = lines[len(lines)-1].Seq
+			fn(Event{RunID: runID, Kind: EventLogs, Logs: lines})
+			if len(lines) < 5000 {
+				break
+			}
+		}
+		for !o.NoMetrics {
+			pts, next, err := e.metricsAfter(ctx, runID, afterRow, 20000)
+			if err != nil {
+				return err
+			}
+			if len(pts) == 0 {
+				break
+			}
+			afterRow = next
+			fn(Event{RunID: runID, Kind: EventMetrics, Samples: pts})
+			if len(pts) < 20000 {
+				break
+			}
+		}
+		if run.Status.Terminal() {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		case <-tick.C:
+		}
+	}
+}
+
+// metricsAfter returns the run's samples stored after rowid after, in
+// arrival order, and the rowid of the last one.
+func (e *Engine) metricsAfter(ctx context.Context, runID string, after int64, limit int) ([]Point, int64, error) {
+	rows, err := e.ws.Store.DB().QueryContext(ctx, `SELECT m.rowid, s.key, m.step, m.value, m.time
+		FROM metric_series s JOIN metrics m ON m.series_id = s.id
+		WHERE s.run_id = ? AND m.rowid > ? ORDER BY m.rowid LIMIT ?`, runID, after, limit)
+	if err != nil {
+		return nil, after, fmt.Errorf("metrics of %s: %w", runID, err)
+	}
+	defer rows.Close()
+	var out []Point
+	for rows.Next() {
+		var p Point
+		var v sql.NullFloat64
+		var t int64
+		if err := rows.Scan(&after, &p.Key, &p.Step, &v, &t); err != nil {
+			return nil, after, err
+		}
+		p.Value = math.NaN() // NULL stands for NaN in the store
+		if v.Valid {
+			p.Value = v.Float64
+		}
+		p.Time = time.Unix(0, t)
+		out = append(out, p)
+	}
+	return out, after, rows.Err()
+}

@@ -1,0 +1,362 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+)
+
+// LaunchRequest is one run to launch. Only Command is required.
+type LaunchRequest struct {
+	Name    string
+	Runner  string   // "" = default_runner
+	Image   string   // docker runners; "" = the runner's image
+	Command []string // argv; "{param}" placeholders are replaced per argument
+	Params  map[string]string
+	Inputs  map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
+	GPUs    string            // "all", a count, or device ids, as --gpus
+	CPUs    float64           // docker --cpus; 0 = unlimited
+	Memory  int64             // bytes; 0 = unlimited
+	ShmSize int64             // bytes; 0 = daemon default
+	Env     map[string]string // extra environment (stored redacted)
+	// WorkDir is the working directory of a local run (default: this
+	// process's); docker runs use the image's.
+	WorkDir  string
+	Priority int
+	RerunOf  string
+	// Trial, when set, creates the run as that trial of a study.
+	Trial *TrialRef
+}
+
+// TrialRef names a study's trial.
+type TrialRef struct {
+	StudyID int64
+	Number  int
+}
+
+// Run is a run launched by this engine.
+type Run struct {
+	ID   string
+	e    *Engine
+	sink *storeSink
+}
+
+// Done is closed once the run's final status is stored, or when the engine
+// closes first (the run goes on without it).
+func (r *Run) Done() <-chan struct{} { return r.sink.done }
+
+// Wait returns the run's record once it ended (or the engine closed).
+func (r *Run) Wait(ctx context.Context) (experiments.Run, error) {
+	select {
+	case <-ctx.Done():
+		return experiments.Run{}, ctx.Err()
+	case <-r.sink.done:
+	}
+	return r.e.ws.Store.GetRun(context.Background(), r.ID)
+}
+
+// WaitStarted returns the run's record once it left the queue (it may have
+// ended already).
+func (r *Run) WaitStarted(ctx context.Context) (experiments.Run, error) {
+	for {
+		ch := r.e.changes()
+		run, err := r.e.ws.Store.GetRun(ctx, r.ID)
+		if err != nil || run.Status != experiments.StatusQueued {
+			return run, err
+		}
+		select {
+		case <-ctx.Done():
+			return run, ctx.Err()
+		case <-r.sink.done:
+		case <-ch:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Launch validates req, records the run (params, redacted env, code version,
+// runner, host, inputs as dataset versions with `used` edges), and queues it
+// on its runner's scheduler. It returns once the run is queued; the engine
+// ingests its output until it ends or the engine closes.
+func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
+	rc, err := e.runnerConfig(req.Runner, "--runner")
+	if err != nil {
+		return nil, err
+	}
+	if len(req.Command) == 0 {
+		return nil, &config.InputError{Field: "command", Msg: "no command given; put it after --, e.g. lathe run -- ./train --lr {lr}"}
+	}
+	if _, err := runners.ExpandCommand(req.Command, req.Params); err != nil {
+		return nil, err
+	}
+	gspec, err := config.ParseGPUSpec(req.GPUs)
+	if err != nil {
+		var ie *config.InputError
+		if errors.As(err, &ie) && ie.Field == "" {
+			ie.Field = "--gpus"
+		}
+		return nil, err
+	}
+	workDir := req.WorkDir
+	if workDir == "" {
+		if workDir, err = os.Getwd(); err != nil {
+			return nil, err
+		}
+	}
+	inputs := map[string]string{}
+	for _, name := range sortedKeys(req.Inputs) {
+		p := req.Inputs[name]
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(workDir, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return nil, &config.InputError{Field: "--input " + name, Msg: fmt.Sprintf("input %s: %s does not exist or cannot be read", name, req.Inputs[name]), Err: err}
+		}
+		inputs[name] = p
+	}
+	spec := runners.Spec{Name: req.Name, Command: slices.Clone(req.Command), Image: req.Image, Params: req.Params,
+		Inputs: inputs, Env: req.Env, GPUs: runners.GPURequestFrom(gspec), CPUs: req.CPUs, Memory: req.Memory,
+		ShmSize: req.ShmSize, Metrics: e.parseOptions(), Priority: req.Priority}
+	runners.ApplyRunnerDefaults(&spec, rc, e.opts.Getenv)
+	host := e.host
+	switch rc.Type {
+	case config.RunnerDocker:
+		if spec.Image == "" {
+			return nil, &config.InputError{Field: "--image", Msg: fmt.Sprintf("runner %s runs containers: give --image or set image: on the runner", rc.Name)}
+		}
+		host = rc.Host
+		if host == "" && rc.Context != "" {
+			host = "context " + rc.Context
+		}
+	default:
+		spec.WorkDir = workDir
+	}
+	en, err := e.entry(ctx, rc)
+	if err != nil {
+		return nil, err
+	}
+
+	// The id comes first so the ingest lock is held before the record exists:
+	// a Reconcile elsewhere never mistakes a run being launched for an orphan.
+	id := experiments.NewRunID()
+	lock, ok, err := e.lockRun(id)
+	if err != nil || !ok {
+		return nil, fmt.Errorf("lock run %s: %v", id, err)
+	}
+	spec.ID = id
+	if rc.Type == config.RunnerDocker {
+		spec.OutputDir = filepath.Join(e.ws.RunDir(id), "outputs")
+		if err := os.MkdirAll(spec.OutputDir, 0o755); err != nil {
+			unlock(lock)
+			return nil, err
+		}
+	}
+	code, err := e.ws.CodeVersion(ctx)
+	if err != nil {
+		code = experiments.CodeVersion{}
+	}
+	params := map[string]any{}
+	for k, v := range req.Params {
+		params[k] = v
+	}
+	res := map[string]string{}
+	if req.CPUs > 0 {
+		res["cpus"] = strconv.FormatFloat(req.CPUs, 'g', -1, 64)
+	}
+	if req.Memory > 0 {
+		res["memory"] = strconv.FormatInt(req.Memory, 10)
+	}
+	if req.ShmSize > 0 {
+		res["shm_size"] = strconv.FormatInt(req.ShmSize, 10)
+	}
+	rec := experiments.Run{ID: id, Name: req.Name, Status: experiments.StatusQueued, Runner: rc.Name, Host: host,
+		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,
+		Code: code, GPUs: gspec.String(), Priority: req.Priority, RerunOf: req.RerunOf}
+	if rc.Type != config.RunnerDocker {
+		rec.Workdir = workDir
+	}
+	if req.Trial != nil {
+		err = e.ws.Store.CreateRunForTrial(ctx, req.Trial.StudyID, req.Trial.Number, &rec)
+	} else {
+		err = e.ws.Store.CreateRun(ctx, &rec)
+	}
+	if err != nil {
+		unlock(lock)
+		return nil, err
+	}
+	sink := e.newSink(id, lock)
+	fail := func(err error) (*Run, error) {
+		sink.Status(runners.StatusUpdate{RunID: id, Status: runners.StatusFailed, Message: err.Error(), Time: time.Now()})
+		return nil, err
+	}
+	for _, name := range sortedKeys(inputs) {
+		d, err := e.registerInput(ctx, inputs[name])
+		if err != nil {
+			return fail(fmt.Errorf("register input %s: %w", name, err))
+		}
+		if err := e.ws.Store.AddRunInput(ctx, id, name, d.ID); err != nil {
+			return fail(err)
+		}
+	}
+	if err := en.sched.Submit(spec, sink); err != nil {
+		return fail(err)
+	}
+	return &Run{ID: id, e: e, sink: sink}, nil
+}
+
+// registerInput records the file or directory at path as a dataset version
+// (sha256 of the content; for a directory, of its sorted file list with each
+// file's hash). The same content at the same path stays one version.
+func (e *Engine) registerInput(ctx context.Context, path string) (experiments.Dataset, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return experiments.Dataset{}, err
+	}
+	var sum string
+	var size int64
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if st.IsDir() {
+		format = "dir"
+		h := sha256.New()
+		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			fsum, n, err := hashFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(path, p)
+			fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), fsum)
+			size += n
+			return nil
+		})
+		sum = hex.EncodeToString(h.Sum(nil))
+	} else {
+		sum, size, err = hashFile(path)
+	}
+	if err != nil {
+		return experiments.Dataset{}, err
+	}
+	d, _, err := e.ws.Store.AddDataset(ctx, experiments.Dataset{SHA256: sum, Path: e.ws.Rel(path), Format: format, Size: size, Rows: -1})
+	return d, err
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ParseParams reads repeated k=v flags (--param). A key given twice, an empty
+// key or a missing '=' is an input error naming flag.
+func ParseParams(flag string, kvs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, &config.InputError{Field: flag, Msg: fmt.Sprintf("%q is not key=value (e.g. %s lr=0.01)", kv, flag)}
+		}
+		if _, dup := out[k]; dup {
+			return nil, &config.InputError{Field: flag, Msg: fmt.Sprintf("%s given twice", k)}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// ParseInputs reads repeated name=PATH flags (--input); names must be usable
+// in LATHE_INPUT_<NAME>.
+func ParseInputs(flag string, kvs []string) (map[string]string, error) {
+	m, err := ParseParams(flag, kvs)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		if v == "" {
+			return nil, &config.InputError{Field: flag, Msg: fmt.Sprintf("input %s has no path (name=PATH)", k)}
+		}
+		for _, c := range k {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+				return nil, &config.InputError{Field: flag, Msg: fmt.Sprintf("input name %q: use letters, digits, _ and -", k)}
+			}
+		}
+	}
+	return m, nil
+}
+
+// ParseSize reads a byte size as docker does: a number with an optional
+// b, k, m, g or t suffix (powers of 1024). "" is 0.
+func ParseSize(flag, s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	s = strings.TrimSuffix(s, "b")
+	if s == "" {
+		return 0, &config.InputError{Field: flag, Msg: "size has no number (e.g. 512m, 4g)"}
+	}
+	switch s[len(s)-1] {
+	case 'k':
+		mult = 1 << 10
+	case 'm':
+		mult = 1 << 20
+	case 'g':
+		mult = 1 << 30
+	case 't':
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		s = s[:len(s)-1]
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v*float64(mult) > 1<<62 {
+		return 0, &config.InputError{Field: flag, Msg: fmt.Sprintf("%q is not a size (e.g. 512m, 4g)", s)}
+	}
+	return int64(v * float64(mult)), nil
+}
+
+// ParseCPUs reads --cpus: a positive decimal number of CPUs. "" is 0.
+func ParseCPUs(flag, s string) (float64, error) {
+	if strings.TrimSpace(s) == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(v > 0) || v > 1e6 {
+		return 0, &config.InputError{Field: flag, Msg: fmt.Sprintf("%q is not a positive number of CPUs (e.g. 1.5)", s)}
+	}
+	return v, nil
+}

@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"sync"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+)
+
+// RunnerStatus is one runner's health and load, for `lathe runners ls` and
+// the Runners screen.
+type RunnerStatus struct {
+	Name          string              `json:"name"`
+	Type          string              `json:"type"`
+	Host          string              `json:"host,omitempty"`
+	Origin        string              `json:"origin,omitempty"` // where the config entry comes from
+	Reachable     bool                `json:"reachable"`
+	Error         string              `json:"error,omitempty"`
+	Daemon        *runners.DaemonInfo `json:"daemon,omitempty"`
+	GPUs          []runners.GPU       `json:"gpus"`
+	NoGPU         string              `json:"no_gpu,omitempty"`
+	MaxConcurrent int                 `json:"max_concurrent"`
+	Running       []string            `json:"running"`
+	Queued        []string            `json:"queued"`
+}
+
+// Runners probes every configured runner in parallel, each within the
+// connect timeout, so an unreachable host does not delay the others.
+func (e *Engine) Runners(ctx context.Context) []RunnerStatus {
+	names := e.cfg.RunnerNames()
+	out := make([]RunnerStatus, len(names))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		rc, _ := e.cfg.Runner(name)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = e.probe(ctx, rc)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// CheckRunner probes one runner; an unknown name is an input error.
+func (e *Engine) CheckRunner(ctx context.Context, name string) (RunnerStatus, error) {
+	rc, err := e.runnerConfig(name, "NAME")
+	if err != nil {
+		return RunnerStatus{}, err
+	}
+	return e.probe(ctx, rc), nil
+}
+
+func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
+	max := rc.MaxConcurrent
+	if max <= 0 {
+		max = 1
+	}
+	st := RunnerStatus{Name: rc.Name, Type: rc.Type, Host: rc.Host, MaxConcurrent: max, GPUs: []runners.GPU{},
+		Running: []string{}, Queued: []string{}, Origin: e.cfg.Origin("runners." + rc.Name).Source()}
+	if runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Runner: rc.Name, Status: []experiments.Status{experiments.StatusRunning, experiments.StatusQueued}}); err == nil {
+		for i := len(runs) - 1; i >= 0; i-- { // oldest first
+			if runs[i].Status == experiments.StatusRunning {
+				st.Running = append(st.Running, runs[i].ID)
+			} else {
+				st.Queued = append(st.Queued, runs[i].ID)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+	defer cancel()
+	r, err := runners.FromConfig(rc, runners.Options{RunsDir: e.ws.StateDir, WorkspaceID: e.ws.ID, Version: e.opts.Version})
+	if err != nil {
+		st.Error = err.Error()
+		return st
+	}
+	var inv runners.Inventory
+	switch d := r.(type) {
+	case *runners.Docker:
+		defer d.Close()
+		st.Host = d.Host()
+		info, err := d.Probe(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		st.Reachable, st.Daemon = true, &info
+		if rc.GPUs.IsZero() {
+			st.NoGPU = "no GPU: none configured for this runner (gpus:)"
+			return st
+		}
+		inv, err = e.inventory(ctx, rc, d)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+	default:
+		st.Reachable = true
+		st.Host = e.host
+		inv, err = runners.LocalInventory(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+	}
+	if inv.GPUs != nil {
+		st.GPUs = inv.GPUs
+	}
+	st.NoGPU = inv.NoGPU
+	return st
+}

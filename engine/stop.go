@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lathe-ml/lathe/experiments"
+)
+
+// Stop ends a run: a queued run leaves the queue, a running one gets SIGTERM
+// and, after runs.stop_grace, SIGKILL. It works on runs launched by other
+// lathe processes too (their ingester records the end; with none, this
+// engine reconciles the run itself). Stopping a run that already ended does
+// nothing.
+func (e *Engine) Stop(ctx context.Context, runID string) error {
+	run, err := e.ws.Store.GetRun(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if run.Status.Terminal() {
+		return nil
+	}
+	rc, err := e.runnerConfig(run.Runner, "runner")
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	_, mine := e.sinks[runID]
+	e.mu.Unlock()
+	en, err := e.entry(ctx, rc)
+	if err != nil {
+		return err
+	}
+	if mine && en.sched.Cancel(ctx, runID, e.grace()) == nil {
+		return nil
+	}
+	if run.Status == experiments.StatusQueued {
+		return fmt.Errorf("run %s is queued in another lathe process; stop it there, or it ends as stopped when that process does", runID)
+	}
+	if err := en.r.Stop(ctx, runID, e.grace()); err != nil {
+		return err
+	}
+	if !mine {
+		// Nobody here ingests it: record the end now if nobody else does.
+		_, err = e.Reconcile(ctx, ReconcileOptions{RunIDs: []string{runID}, Settle: 5 * time.Second})
+	}
+	return err
+}
