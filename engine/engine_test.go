@@ -271,4 +271,3 @@ func TestParseHelpers(t *testing.T) {
 		t.Error("0 cpus accepted")
 	}
 }
-
