@@ -122,8 +122,9 @@ func TestViewContents80x24(t *testing.T) {
 		if sz.w == 200 && !strings.Contains(status, testOptions().StorePath) {
 			t.Errorf("at 200 columns the whole store path fits, got %q", status)
 		}
-		if !strings.Contains(plain, "dataset profiling") || !strings.Contains(plain, "issue 3") {
-			t.Errorf("Data placeholder does not name its capability:\n%s", plain)
+		// The Data screen opens on its file picker over the workspace.
+		if !strings.Contains(plain, "f files") || !strings.Contains(plain, "Looking for data files in "+testOptions().WorkspaceRoot) {
+			t.Errorf("Data screen does not open on its file picker:\n%s", plain)
 		}
 		// The footer shows the help of the keys.
 		last := lines[len(lines)-1]
@@ -314,57 +315,61 @@ func nextResult(t *testing.T, msgs <-chan tea.Msg) common.ResultMsg {
 }
 
 func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
-	dataStarted := make(chan context.Context, 1)
+	subjStarted := make(chan context.Context, 1)
 	opts := testOptions()
 	opts.Summary = func(ctx context.Context, id common.ScreenID) (string, error) {
-		if id == common.Data {
-			dataStarted <- ctx
+		if id == common.Lineage {
+			subjStarted <- ctx
 			<-ctx.Done()
-			return "LATE data summary", nil // as if the work ignored the cancellation
+			return "LATE lineage summary", nil // as if the work ignored the cancellation
 		}
 		return "summary of " + id.String(), nil
 	}
 	m := sized(t, opts, 80, 24)
 	msgs := make(chan tea.Msg, 16)
-	runCmd(m.Init(), msgs)
+	runCmd(m.Init(), make(chan tea.Msg, 16)) // the Data screen's file listing: not under test here
+	// Lineage is the subject: a placeholder whose work is the Summary seam
+	// (the Data screen, first, has its own work and no Summary).
+	_, cmd := m.Update(press("2"))
+	runCmd(cmd, msgs)
 
-	var dataCtx context.Context
+	var subjCtx context.Context
 	select {
-	case dataCtx = <-dataStarted:
+	case subjCtx = <-subjStarted:
 	case <-time.After(5 * time.Second):
-		t.Fatal("activating Data did not start its work")
+		t.Fatal("activating Lineage did not start its work")
 	}
 	if !strings.Contains(content(m), "Loading") {
-		t.Error("Data does not show its work in flight")
+		t.Error("Lineage does not show its work in flight")
 	}
-	if dataCtx.Err() != nil {
+	if subjCtx.Err() != nil {
 		t.Fatal("work cancelled before any switch")
 	}
 
-	_, cmd := m.Update(press("2"))
-	if dataCtx.Err() == nil {
-		t.Fatal("switching away from Data did not cancel its work")
+	_, cmd = m.Update(press("3"))
+	if subjCtx.Err() == nil {
+		t.Fatal("switching away from Lineage did not cancel its work")
 	}
 	runCmd(cmd, msgs)
 
-	// Two results arrive, in either order: Data's late one and Lineage's.
+	// Two results arrive, in either order: Lineage's late one and Runs'.
 	for range 2 {
 		r := nextResult(t, msgs)
 		m.Update(r)
 		switch r.Screen {
-		case common.Data:
-			if !errors.Is(r.Err, context.Canceled) {
-				t.Errorf("late Data result carries err %v, want context.Canceled", r.Err)
-			}
 		case common.Lineage:
+			if !errors.Is(r.Err, context.Canceled) {
+				t.Errorf("late Lineage result carries err %v, want context.Canceled", r.Err)
+			}
+		case common.Runs:
 			if r.Err != nil {
-				t.Errorf("Lineage result: %v", r.Err)
+				t.Errorf("Runs result: %v", r.Err)
 			}
 		}
 	}
 	view := ansi.Strip(content(m))
-	if !strings.Contains(view, "summary of Lineage") {
-		t.Errorf("Lineage's own result is not shown:\n%s", view)
+	if !strings.Contains(view, "summary of Runs") {
+		t.Errorf("Runs' own result is not shown:\n%s", view)
 	}
 	for _, s := range m.screens {
 		v := ansi.Strip(s.View())
@@ -373,33 +378,33 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 		}
 	}
 
-	// A forged late result, nil error, addressed to Data with a fresh-looking
-	// seq, and one addressed to Lineage with a seq Lineage never issued.
-	m.Update(common.ResultMsg{Screen: common.Data, Seq: 1, Payload: "LATE forged"})
-	m.Update(common.ResultMsg{Screen: common.Lineage, Seq: 1, Payload: "LATE misaddressed"})
+	// A forged late result, nil error, addressed to Lineage with a
+	// fresh-looking seq, and one addressed to Runs with a seq Runs never issued.
+	m.Update(common.ResultMsg{Screen: common.Lineage, Seq: 1, Payload: "LATE forged"})
+	m.Update(common.ResultMsg{Screen: common.Runs, Seq: 1, Payload: "LATE misaddressed"})
 	for _, s := range m.screens {
 		if v := s.View(); strings.Contains(v, "LATE") {
 			t.Errorf("%v shows a stale result: %q", s.ID(), ansi.Strip(v))
 		}
 	}
 
-	// Back on Data, a new fetch starts with a new, live context.
-	_, cmd = m.Update(press("1"))
+	// Back on Lineage, a new fetch starts with a new, live context.
+	_, cmd = m.Update(press("2"))
 	runCmd(cmd, msgs)
 	var again context.Context
 	select {
-	case again = <-dataStarted:
+	case again = <-subjStarted:
 	case <-time.After(5 * time.Second):
-		t.Fatal("returning to Data did not start its work again")
+		t.Fatal("returning to Lineage did not start its work again")
 	}
-	if again == dataCtx || again.Err() != nil {
+	if again == subjCtx || again.Err() != nil {
 		t.Fatal("the new fetch reuses the cancelled context")
 	}
 	m.Update(press("q"))
 	if again.Err() == nil {
-		t.Error("quitting left Data's work running")
+		t.Error("quitting left Lineage's work running")
 	}
-	if r := nextResult(t, msgs); r.Screen != common.Data {
+	if r := nextResult(t, msgs); r.Screen != common.Lineage {
 		t.Errorf("unexpected result %+v", r)
 	}
 }
@@ -426,6 +431,8 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 	m := newModel(context.Background(), opts)
 	msgs := make(chan tea.Msg, 16)
 	runCmd(m.Init(), msgs)
+	_, cmd := m.Update(press("2")) // Lineage uses the Summary seam; Data has its own work
+	runCmd(cmd, msgs)
 	c := wait()
 	m.Update(press("q"))
 	if c.Err() == nil {
@@ -436,6 +443,8 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 	base, cancel := context.WithCancel(context.Background())
 	m = newModel(base, opts)
 	runCmd(m.Init(), msgs)
+	_, cmd = m.Update(press("2"))
+	runCmd(cmd, msgs)
 	c = wait()
 	cancel()
 	if c.Err() == nil {

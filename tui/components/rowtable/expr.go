@@ -170,6 +170,9 @@ func parseCmp(s string, columns []string) (comparison, error) {
 		return comparison{}, fmt.Errorf("%q: nothing to compare %s with", s, name)
 	}
 	c := comparison{col: col, op: op}
+	if q := rawVal[0]; strings.IndexByte("\"'`", q) >= 0 && (len(rawVal) < 2 || rawVal[len(rawVal)-1] != q) {
+		return comparison{}, fmt.Errorf("%q: unterminated %c quote", s, q)
+	}
 	quoted := len(rawVal) >= 2 && strings.ContainsRune("\"'`", rune(rawVal[0])) && rawVal[len(rawVal)-1] == rawVal[0]
 	c.text = unquote(rawVal)
 	if !quoted {

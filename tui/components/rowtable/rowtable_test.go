@@ -62,7 +62,7 @@ func TestFilter(t *testing.T) {
 		}
 	}
 	m := New(frame())
-	for _, bad := range []string{"weight > 3", "name", "sex > null", "name =="} {
+	for _, bad := range []string{"weight > 3", "name", "sex > null", "name ==", `sex == "MALE`} {
 		if err := m.SetFilter(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
