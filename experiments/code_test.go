@@ -36,7 +36,6 @@ func TestCodeVersion(t *testing.T) {
 	os.WriteFile(filepath.Join(repo, ".gitignore"), []byte("*.ckpt\n"), 0o644)
 	gitT(t, repo, "add", ".")
 	gitT(t, repo, "commit", "-q", "-m", "first")
-	head := gitT(t, repo, "rev-parse", "HEAD")
 
 	w, err := Init(filepath.Join(repo, "exp"), "exp")
 	if err != nil {
@@ -46,7 +45,7 @@ func TestCodeVersion(t *testing.T) {
 	// lathe.yaml is new and untracked, so the tree is dirty; commit it to get clean.
 	gitT(t, repo, "add", ".")
 	gitT(t, repo, "commit", "-q", "-m", "workspace")
-	head = gitT(t, repo, "rev-parse", "HEAD")
+	head := gitT(t, repo, "rev-parse", "HEAD")
 	cv, err := w.CodeVersion(ctx)
 	if err != nil || cv.Commit != head || cv.Dirty || cv.DiffSHA != "" {
 		t.Fatalf("clean tree: %+v %v; want commit %s, clean (.lathe/ must not count)", cv, err, head)

@@ -218,7 +218,6 @@ type colCheck struct {
 	fail     map[string]int64 // check -> failing values
 	examples map[string][]string
 	seen     map[uint64]struct{}
-	dups     int64
 	inSet    map[string]bool
 }
 

@@ -28,7 +28,6 @@ type colAcc struct {
 	sketch           *kll
 	seed             uint64
 	dateMin, dateMax float64
-	strDates         int64
 
 	// distinct values: exact tables until distinctCap, then HyperLogLog; the
 	// tables keep counting the keys they hold, for the top-k.

@@ -88,18 +88,15 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	r.stop[r.delim], r.stop['\n'], r.stop['\r'] = true, true, true
 	// The first record: a header, or the first data row.
 	r.pre.reset(0)
-	for {
-		n, line, err := r.record(&r.pre)
-		if err == io.EOF {
-			return nil, &config.InputError{File: r.path, Line: r.line, Msg: "file has no records; expected a header and data rows"}
-		}
-		if err != nil {
-			return nil, err
-		}
-		r.pre.ncols = n
-		r.pre.lines = append(r.pre.lines, line)
-		break
+	n, line, err := r.record(&r.pre)
+	if err == io.EOF {
+		return nil, &config.InputError{File: r.path, Line: r.line, Msg: "file has no records; expected a header and data rows"}
 	}
+	if err != nil {
+		return nil, err
+	}
+	r.pre.ncols = n
+	r.pre.lines = append(r.pre.lines, line)
 	first := r.pre.Row(0)
 	header := base.opts.Header == HeaderPresent || (base.opts.Header == HeaderAuto && looksLikeHeader(first))
 	if header {

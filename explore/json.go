@@ -34,7 +34,6 @@ type jsonReader struct {
 	index   map[string]int
 	pending [][]field
 	plines  []int
-	fields  []field
 	done    bool
 	rows    int
 }

@@ -21,7 +21,7 @@ type parquetReader struct {
 	baseReader
 	f     *os.File
 	size  int64
-	r     *parquet.Reader
+	r     *parquet.Reader //lint:ignore SA1019 the row-based Reader reads any schema without a Go type; GenericReader needs one
 	conv  []func(parquet.Value, []byte) []byte
 	str   []bool // byte-array columns without a date/time logical type
 	rows  []parquet.Row

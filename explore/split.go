@@ -588,7 +588,7 @@ func writeParquetSplits(path string, assign []uint8, files []SplitFile) error {
 		return &config.InputError{File: path, Msg: "not a readable Parquet file: " + err.Error()}
 	}
 	var sinks []*fileSink
-	var ws []*parquet.Writer
+	var ws []*parquet.Writer //lint:ignore SA1019 the schema comes from the input file, not a Go type
 	for _, sf := range files {
 		s, err := newFileSink(sf.Path)
 		if err != nil {

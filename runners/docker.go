@@ -99,7 +99,7 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 	if err != nil {
 		return nil, err
 	}
-	copts := []client.Opt{client.WithAPIVersionNegotiation()}
+	var copts []client.Opt // API-version negotiation is on by default in moby/client
 	u, err := url.Parse(host)
 	if err != nil || u.Scheme == "" {
 		return nil, &config.InputError{Field: "host", Msg: fmt.Sprintf("runner %s: docker host %q is not a URL like unix:///var/run/docker.sock, tcp://host:2376 or ssh://user@host", name, host)}
