@@ -144,6 +144,13 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		}
 	default:
 		spec.WorkDir = workDir
+		// "lathe" as the program of a local run is this very binary, so the
+		// demo's `lathe trainer ...` works wherever lathe was started from.
+		if spec.Command[0] == "lathe" {
+			if exe, err := os.Executable(); err == nil {
+				spec.Command[0] = exe
+			}
+		}
 	}
 	en, err := e.entry(ctx, rc)
 	if err != nil {

@@ -26,13 +26,20 @@ func (e *Engine) Stop(ctx context.Context, runID string) error {
 		return err
 	}
 	e.mu.Lock()
-	_, mine := e.sinks[runID]
+	sink, mine := e.sinks[runID]
 	e.mu.Unlock()
 	en, err := e.entry(ctx, rc)
 	if err != nil {
 		return err
 	}
 	if mine && en.sched.Cancel(ctx, runID, e.grace()) == nil {
+		// This process ingests the run: return once its end is stored.
+		select {
+		case <-sink.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(e.grace() + 10*time.Second):
+		}
 		return nil
 	}
 	if run.Status == experiments.StatusQueued {

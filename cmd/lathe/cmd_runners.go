@@ -1,6 +1,14 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lathe-ml/lathe/engine"
+)
 
 func newRunnersCmd(a *app) *cobra.Command {
 	cmd := group(&cobra.Command{
@@ -8,8 +16,151 @@ func newRunnersCmd(a *app) *cobra.Command {
 		Short:   "Runners: health, daemon version, GPUs, load; check a team runners file",
 		Example: "  lathe runners ls --json\n  lathe runners check gpu1",
 	})
-	ls := waitsFor(&cobra.Command{Use: "ls", Short: "List runners with reachability, GPUs, running and queued runs", Example: "  lathe runners ls --json", Args: exactArgs(0, "no arguments")}, capRunners, issueRunners)
-	check := waitsFor(&cobra.Command{Use: "check [NAME]", Short: "Probe runner endpoints with a timeout", Example: "  lathe runners check gpu1", Args: rangeArgs(0, 1, "at most one runner NAME")}, capRunners, issueRunners)
+	ls := &cobra.Command{
+		Use:   "ls",
+		Short: "List runners with reachability, daemon version, GPUs, running and queued runs",
+		Long: `List every configured runner (lathe.yaml, the team runners file, the user
+config), probing each in parallel within a connect timeout: reachability, the
+Docker daemon's version, the GPUs (index, name, memory, utilization) or why there
+are none, and the runs running and queued on it.`,
+		Example: "  lathe runners ls\n  lathe runners ls --json",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := orBackground(cmd.Context())
+			e, err := a.openEngine(ctx, -1)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			sts := e.Runners(ctx)
+			if a.jsonOut {
+				return a.printJSON(sts)
+			}
+			printRunners(a, sts)
+			return nil
+		},
+	}
+	check := &cobra.Command{
+		Use:   "check [NAME]",
+		Short: "Probe runner endpoints with a timeout (exit 1 if one is unreachable)",
+		Long: `Validate the configuration (lathe.yaml, the team runners file named by
+runners_file or LATHE_RUNNERS, the user config: errors name file, line and column
+and exit 2), then probe NAME, or every runner, within a connect timeout. Exit 1
+when a probed runner is unreachable.`,
+		Example: "  lathe runners check\n  lathe runners check gpu1\n  LATHE_RUNNERS=team/runners.yaml lathe runners check",
+		Args:    rangeArgs(0, 1, "at most one runner NAME"),
+		ValidArgsFunction: func(c *cobra.Command, args []string, p string) ([]string, cobra.ShellCompDirective) {
+			return a.completeRunners(c, args, p)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := orBackground(cmd.Context())
+			ws, err := a.workspace()
+			if err != nil {
+				return err
+			}
+			// No reconcile: checking must not touch runs.
+			e := engine.New(ws, a.cfg, engine.Options{Version: version})
+			defer e.Close()
+			var sts []engine.RunnerStatus
+			if len(args) == 1 {
+				st, err := e.CheckRunner(ctx, args[0])
+				if err != nil {
+					return err
+				}
+				sts = []engine.RunnerStatus{st}
+			} else {
+				sts = e.Runners(ctx)
+			}
+			if a.jsonOut {
+				if err := a.printJSON(sts); err != nil {
+					return err
+				}
+			}
+			bad := 0
+			for _, st := range sts {
+				if !st.Reachable {
+					bad++
+				}
+				if a.jsonOut {
+					continue
+				}
+				if st.Reachable {
+					a.printf("ok    %s: %s\n", st.Name, describeRunner(st))
+				} else {
+					a.printf("FAIL  %s: %s\n", st.Name, st.Error)
+				}
+			}
+			if !a.jsonOut && a.cfg.RunnersFile != "" {
+				a.progressf("team runners file %s is valid\n", a.cfg.RunnersFile)
+			}
+			if bad > 0 {
+				return silentExit(exitFailed)
+			}
+			return nil
+		},
+	}
 	cmd.AddCommand(ls, check)
 	return cmd
+}
+
+func describeRunner(st engine.RunnerStatus) string {
+	var parts []string
+	switch {
+	case st.Daemon != nil:
+		parts = append(parts, fmt.Sprintf("docker %s (API %s, %s/%s) at %s", st.Daemon.Version, st.Daemon.APIVersion, st.Daemon.OS, st.Daemon.Arch, st.Host))
+	case st.Type == "local":
+		parts = append(parts, "local processes on "+st.Host)
+	}
+	parts = append(parts, gpuSummary(st))
+	return strings.Join(parts, "; ")
+}
+
+func gpuSummary(st engine.RunnerStatus) string {
+	if len(st.GPUs) == 0 {
+		if st.NoGPU != "" {
+			return st.NoGPU
+		}
+		return "no GPU"
+	}
+	var g []string
+	for _, gpu := range st.GPUs {
+		s := fmt.Sprintf("%d:%s", gpu.Index, gpu.Name)
+		if gpu.MemoryUsedMiB != nil && gpu.MemoryTotalMiB != nil {
+			s += fmt.Sprintf(" %d/%d MiB", *gpu.MemoryUsedMiB, *gpu.MemoryTotalMiB)
+		}
+		if gpu.UtilizationPct != nil {
+			s += fmt.Sprintf(" %d%%", *gpu.UtilizationPct)
+		}
+		g = append(g, s)
+	}
+	return strings.Join(g, ", ")
+}
+
+func printRunners(a *app, sts []engine.RunnerStatus) {
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTYPE\tHOST\tSTATUS\tDAEMON\tGPUS\tRUNNING\tQUEUED")
+	for _, st := range sts {
+		status, daemon := "ok", "-"
+		if !st.Reachable {
+			status = "unreachable"
+		}
+		if st.Daemon != nil {
+			daemon = st.Daemon.Version
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\n", st.Name, st.Type, orDash(st.Host), status, daemon,
+			clipText(gpuSummary(st), 48), len(st.Running), st.MaxConcurrent, len(st.Queued))
+	}
+	tw.Flush()
+	for _, st := range sts {
+		if st.Error != "" {
+			a.progressf("%s: %s\n", st.Name, st.Error)
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+)
+
+// lastWord is what scripts take from `lathe run --detach`.
+func lastWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
+
+func runJSON(t *testing.T, v any, args ...string) {
+	t.Helper()
+	code, out, errs := run(t, args...)
+	if code != 0 {
+		t.Fatalf("%v: exit %d: %s", args, code, errs)
+	}
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%v: bad JSON %v:\n%s", args, err, out)
+	}
+}
+
+func TestRunExitCodesAndOutput(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	w := []string{"--workspace", ws}
+
+	code, out, errs := run(t, append(w, "run", "--param", "who=world", "--", "sh", "-c", `echo hello {who}; echo '{"step":1,"loss":0.5}'; echo warn >&2`)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if out != "hello world\n{\"step\":1,\"loss\":0.5}\n" {
+		t.Errorf("stdout %q", out)
+	}
+	if !strings.Contains(errs, "warn") || !strings.Contains(errs, "completed") {
+		t.Errorf("stderr %q lacks the program's stderr or the final status", errs)
+	}
+
+	code, _, errs = run(t, append(w, "run", "--", "sh", "-c", "exit 3")...)
+	if code != 1 || !strings.Contains(errs, "failed") || !strings.Contains(errs, "exit status 3") {
+		t.Errorf("failing run: exit %d, stderr %q", code, errs)
+	}
+
+	var rec experiments.RunRecord
+	runJSON(t, &rec, append(w, "--json", "run", "--param", "lr=0.1", "--", "sh", "-c", `echo '{"acc":0.9}'`)...)
+	if rec.Status != experiments.StatusCompleted || rec.Params["lr"] != "0.1" || rec.Metrics["acc"] == nil || *rec.Metrics["acc"] != 0.9 || *rec.ExitCode != 0 {
+		t.Errorf("run --json record %+v", rec)
+	}
+
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--runner", "gpu7", "--", "true"}, `unknown runner "gpu7"; valid runners: local, docker`},
+		{[]string{"run", "--param", "lr", "--", "true"}, "--param"},
+		{[]string{"run", "--input", "train=nope.csv", "--", "true"}, "input train"},
+		{[]string{"run", "--memory", "lots", "--", "true"}, "--memory"},
+		{[]string{"run"}, "needs a command"},
+		{[]string{"run", "--", "echo", "{lr}"}, "{lr}"},
+		{[]string{"runs", "show", "zzzz"}, "zzzz"},
+		{[]string{"runs", "ls", "--status", "done"}, "unknown status"},
+	}
+	for _, c := range bad {
+		code, out, errs := run(t, append(w, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.want) || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want 2 naming %q", c.args, code, out, errs, c.want)
+		}
+	}
+	runs, _ := listRuns(t, ws)
+	if len(runs) != 3 {
+		t.Errorf("%d runs recorded, want 3 (bad input must record none)", len(runs))
+	}
+}
+
+func listRuns(t *testing.T, ws string) ([]experiments.RunRecord, string) {
+	t.Helper()
+	var recs []experiments.RunRecord
+	runJSON(t, &recs, "--workspace", ws, "--json", "runs", "ls")
+	_, text, _ := run(t, "--workspace", ws, "runs", "ls")
+	return recs, text
+}
+
+func TestDetachThenLogsFollowAndMetrics(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	w := []string{"--workspace", ws}
+	script := `i=1; while [ $i -le 20 ]; do echo "{\"step\":$i,\"loss\":$i.5}"; i=$((i+1)); sleep 0.03; done; echo done`
+	start := time.Now()
+	code, out, errs := run(t, append(w, "run", "--detach", "--", "sh", "-c", script)...)
+	if code != 0 {
+		t.Fatalf("detach: exit %d: %s", code, errs)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("--detach took %v", d)
+	}
+	id := lastWord(out)
+	if !strings.HasPrefix(id, "r") || len(id) != 12 {
+		t.Fatalf("last word %q is not a run id (stdout %q)", id, out)
+	}
+	// Nobody ingests the run now; logs -f reattaches and misses nothing.
+	code, out, errs = run(t, append(w, "runs", "logs", "-f", id[:6])...)
+	if code != 0 {
+		t.Fatalf("logs -f: exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 21 || lines[0] != `{"step":1,"loss":1.5}` || lines[20] != "done" {
+		t.Errorf("logs -f printed %d lines: %q", len(lines), out)
+	}
+
+	var series map[string][]struct {
+		Step  *int64     `json:"step"`
+		Value *float64   `json:"value"`
+		Time  *time.Time `json:"time"`
+	}
+	runJSON(t, &series, append(w, "--json", "runs", "metrics", id)...)
+	if len(series) != 1 || len(series["loss"]) != 20 {
+		t.Fatalf("metrics JSON %v", series)
+	}
+	for i, p := range series["loss"] {
+		if p.Step == nil || p.Value == nil || p.Time == nil || *p.Step != int64(i+1) || *p.Value != float64(i+1)+0.5 || p.Time.IsZero() {
+			t.Fatalf("point %d: %+v", i, p)
+		}
+	}
+	code, out, _ = run(t, append(w, "runs", "logs", id)...)
+	if code != 0 || strings.Count(out, "\n") != 21 {
+		t.Errorf("logs without -f: exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+	_, text := listRuns(t, ws)
+	if !strings.Contains(text, id) || !strings.Contains(text, "completed") || !strings.Contains(text, "loss=20.5") {
+		t.Errorf("runs ls:\n%s", text)
+	}
+}
+
+func TestRunsStop(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	w := []string{"--workspace", ws}
+	code, out, errs := run(t, append(w, "run", "--detach", "--", "sh", "-c", "echo up; sleep 60")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	id := lastWord(out)
+	start := time.Now()
+	code, out, errs = run(t, append(w, "runs", "stop", id)...)
+	if code != 0 || strings.TrimSpace(out) != id+" stopped" {
+		t.Fatalf("stop: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stop took %v (SIGTERM should end sleep at once)", d)
+	}
+	var rec experiments.RunRecord
+	runJSON(t, &rec, append(w, "--json", "runs", "show", id)...)
+	if rec.Status != experiments.StatusStopped || rec.Ended.IsZero() {
+		t.Errorf("after stop: %+v", rec.Run)
+	}
+	// Stopping again is harmless; `runs logs -f` of a stopped run exits 1.
+	if code, _, errs := run(t, append(w, "runs", "stop", id)...); code != 0 || !strings.Contains(errs, "already ended") {
+		t.Errorf("second stop: exit %d, %q", code, errs)
+	}
+	if code, out, _ := run(t, append(w, "runs", "logs", "-f", id)...); code != 1 || out != "up\n" {
+		t.Errorf("logs -f of a stopped run: exit %d, %q", code, out)
+	}
+}
+
+// A `lathe run` killed with SIGKILL mid-run leaves the run going; the next
+// lathe that opens the workspace finds it ended and stores every metric line
+// exactly once.
+func TestKill9ThenReconcile(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	script := `i=1; while [ $i -le 50 ]; do echo "{\"step\":$i,\"acc\":$i}"; i=$((i+1)); sleep 0.02; done`
+	cmd := exec.Command(bin, "--workspace", ws, "run", "--", "sh", "-c", script)
+	cmd.Env = os.Environ()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Let it store some lines, then kill it mid-run.
+	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var id string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		runs, _ := store.ListRuns(context.Background(), experiments.RunFilter{})
+		if len(runs) == 1 {
+			id = runs[0].ID
+			if s, _ := store.MetricSeriesKey(context.Background(), id, "acc", -1); len(s) >= 5 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if id == "" {
+		t.Fatal("lathe run never recorded its run")
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	stored, _ := store.MetricSeriesKey(context.Background(), id, "acc", -1)
+	if len(stored) >= 50 {
+		t.Fatalf("the run finished before lathe was killed (%d samples); the test proves nothing", len(stored))
+	}
+	time.Sleep(1500 * time.Millisecond) // the run finishes on its own meanwhile
+
+	var rec experiments.RunRecord
+	runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", id)
+	if rec.Status != experiments.StatusCompleted || rec.ExitCode == nil || *rec.ExitCode != 0 {
+		t.Fatalf("after reconcile: %+v", rec.Run)
+	}
+	var series map[string][]experiments.Sample
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", id)
+	acc := series["acc"]
+	if len(acc) != 50 {
+		t.Fatalf("%d acc samples, want 50 (had %d when lathe was killed)", len(acc), len(stored))
+	}
+	for i, s := range acc {
+		if s.Step != int64(i+1) || s.Value != float64(i+1) {
+			t.Fatalf("sample %d = %+v", i, s)
+		}
+	}
+}
+
+func TestRunnersLsAndCheck(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	// A docker runner nobody listens for, so the test does not depend on dockerd.
+	cfg := "name: ws\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n  - name: gone\n    type: docker\n    host: tcp://127.0.0.1:1\n"
+	if err := os.WriteFile(filepath.Join(ws, "lathe.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := []string{"--workspace", ws}
+	var sts []struct {
+		Name      string   `json:"name"`
+		Reachable bool     `json:"reachable"`
+		Error     string   `json:"error"`
+		GPUs      []any    `json:"gpus"`
+		NoGPU     string   `json:"no_gpu"`
+		Running   []string `json:"running"`
+	}
+	start := time.Now()
+	runJSON(t, &sts, append(w, "--json", "runners", "ls")...)
+	if len(sts) != 2 || sts[0].Name != "local" || !sts[0].Reachable || sts[1].Name != "gone" || sts[1].Reachable || sts[1].Error == "" {
+		t.Fatalf("runners ls: %+v", sts)
+	}
+	if sts[0].GPUs == nil || (len(sts[0].GPUs) == 0 && sts[0].NoGPU == "") {
+		t.Errorf("local runner says neither GPUs nor why there are none: %+v", sts[0])
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("an unreachable runner delayed runners ls %v", d)
+	}
+	if code, out, _ := run(t, append(w, "runners", "check", "local")...); code != 0 || !strings.HasPrefix(out, "ok    local") {
+		t.Errorf("check local: exit %d %q", code, out)
+	}
+	if code, out, _ := run(t, append(w, "runners", "check")...); code != 1 || !strings.Contains(out, "FAIL  gone") {
+		t.Errorf("check all: exit %d %q", code, out)
+	}
+	if code, _, errs := run(t, append(w, "runners", "check", "nope")...); code != 2 || !strings.Contains(errs, `unknown runner "nope"`) {
+		t.Errorf("check nope: exit %d %q", code, errs)
+	}
+	// A broken team runners file is an input error naming its line.
+	team := filepath.Join(t.TempDir(), "runners.yaml")
+	if err := os.WriteFile(team, []byte("runners:\n  - name: x\n    type: dokker\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LATHE_RUNNERS", team)
+	if code, _, errs := run(t, append(w, "runners", "check")...); code != 2 || !strings.Contains(errs, "runners.yaml:3") {
+		t.Errorf("bad team file: exit %d %q", code, errs)
+	}
+}
+
+func TestRunIDCompletion(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	code, out, _ := run(t, "--workspace", ws, "run", "--detach", "--", "true")
+	if code != 0 {
+		t.Fatal("run failed")
+	}
+	id := lastWord(out)
+	cands, _ := cobraComplete([]string{"--workspace", ws}, []string{"runs", "show"}, id[:3])
+	if len(cands) != 1 || cands[0][0] != id {
+		t.Errorf("completing a run id: %v, want %s", cands, id)
+	}
+	cands, _ = cobraComplete([]string{"--workspace", ws}, []string{"run", "--runner"}, "do")
+	if len(cands) != 1 || cands[0][0] != "docker" {
+		t.Errorf("completing --runner: %v", cands)
+	}
+}
+
+// The docker runner with the trainer image on the real daemon (required in
+// CI, skipped elsewhere when no daemon answers).
+func TestDockerRunWithTrainerImage(t *testing.T) {
+	// The image is built before isolate: go build needs the real HOME's
+	// module cache and the module root relative to this directory.
+	modRoot, _ := filepath.Abs("../..")
+	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, err := d.Probe(ctx); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dockerd is required in CI: %v", err)
+		}
+		t.Skipf("no docker daemon: %v", err)
+	}
+	const tag = "lathe-trainer:cmdtest"
+	if _, err := d.BuildTrainerImage(ctx, modRoot, tag); err != nil {
+		t.Fatal(err)
+	}
+	isolate(t)
+	ws := newWorkspace(t)
+	var rec experiments.RunRecord
+	runJSON(t, &rec, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--param", "lr=0.5",
+		"--", "/trainer", "--lr={lr}", "--epochs", "8")
+	if rec.Status != experiments.StatusCompleted || rec.ImageDigest == "" || rec.ContainerID == "" {
+		t.Fatalf("docker run: %+v", rec.Run)
+	}
+	if len(rec.Outputs) != 1 || rec.Outputs[0].Path != "model.json" {
+		t.Errorf("outputs %+v", rec.Outputs)
+	}
+	var series map[string][]experiments.Sample
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", rec.ID)
+	if len(series["val_accuracy"]) != 8 || series["val_accuracy"][7].Step != 8 {
+		t.Errorf("val_accuracy series %+v", series["val_accuracy"])
+	}
+	// The missing image is a failed run with a clear message, exit 1.
+	code, _, errs := run(t, "--workspace", ws, "run", "--runner", "docker", "--image", "lathe-no-such-image:x", "--", "/x")
+	if code != 1 || !strings.Contains(errs, "lathe-no-such-image") {
+		t.Errorf("missing image: exit %d, %q", code, errs)
+	}
+}
