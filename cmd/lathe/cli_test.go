@@ -68,13 +68,10 @@ func TestPendingCommandsExit2NamingCapability(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--", "echo", "hi"}, "Runners"},
-		{[]string{"runs", "ls"}, "Runners"},
 		{[]string{"runs", "diff", "a", "b"}, "Lineage"},
 		{[]string{"tune", "run", "s.yaml"}, "Tuner"},
 		{[]string{"tune", "ask", "s"}, "Tuner"},
 		{[]string{"lineage", "x"}, "Lineage"},
-		{[]string{"runners", "ls"}, "Runners"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

@@ -93,6 +93,7 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 		c.GroupID = "more"
 		root.AddCommand(c)
 	}
+	root.AddCommand(newTrainerCmd(a)) // hidden: the demo's example trainer
 	root.SetHelpCommandGroupID("more")
 	root.CompletionOptions.DisableDefaultCmd = true
 	return root
