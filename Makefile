@@ -4,6 +4,7 @@ BIN     ?= bin/lathe
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 PKGS    := ./...
+IMAGE   ?= lathe-trainer:dev
 
 .PHONY: build run test bench bench-tuner lint image clean
 
@@ -34,6 +35,13 @@ lint:
 	@if command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest >/dev/null 2>&1; then \
 		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS); \
 	else echo "staticcheck not installable here; skipped"; fi
+
+## image: the example trainer (examples/trainer) as the FROM-scratch image $(IMAGE)
+## (no base image is pulled: the static binary is the whole image)
+image:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w' -o examples/trainer/trainer ./examples/trainer
+	docker build -q -t $(IMAGE) examples/trainer; s=$$?; rm -f examples/trainer/trainer; exit $$s
+	@echo "built $(IMAGE); try: lathe run --runner docker --image $(IMAGE) -- /trainer --epochs 20"
 
 clean:
 	rm -rf bin
