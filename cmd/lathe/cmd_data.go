@@ -533,25 +533,35 @@ type registered struct {
 	Added bool `json:"added"` // false: this content was registered at this path already
 }
 
-// register profiles path (for the row count and schema) and records it as a
-// dataset version; the same content at the same path stays one version.
-func (a *app) register(ctx context.Context, ws *experiments.Workspace, path string, ro explore.ReadOptions) (registered, error) {
+// versionOf profiles path (for the row count and schema) and describes it as
+// a dataset version of the workspace.
+func (a *app) versionOf(ctx context.Context, ws *experiments.Workspace, path string, ro explore.ReadOptions) (experiments.Dataset, error) {
 	po := a.profileOptions(ro)
 	var done func()
 	po.Progress, done = a.progress("reading " + filepath.Base(path))
 	p, err := explore.ProfileFile(ctx, path, po)
 	done()
 	if err != nil {
-		return registered{}, err
+		return experiments.Dataset{}, err
 	}
 	fp := explore.FingerprintOf(p)
 	schema, err := json.Marshal(fp.Schema)
 	if err != nil {
+		return experiments.Dataset{}, err
+	}
+	return experiments.Dataset{
+		SHA256: fp.SHA256, Path: ws.Rel(path), Format: string(fp.Format), Size: fp.Bytes, Rows: fp.Rows, Schema: schema,
+	}, nil
+}
+
+// register records path as a dataset version; the same content at the same
+// path stays one version.
+func (a *app) register(ctx context.Context, ws *experiments.Workspace, path string, ro explore.ReadOptions) (registered, error) {
+	d, err := a.versionOf(ctx, ws, path, ro)
+	if err != nil {
 		return registered{}, err
 	}
-	d, added, err := ws.Store.AddDataset(ctx, experiments.Dataset{
-		SHA256: fp.SHA256, Path: ws.Rel(path), Format: string(fp.Format), Size: fp.Bytes, Rows: fp.Rows, Schema: schema,
-	})
+	d, added, err := ws.Store.AddDataset(ctx, d)
 	if err != nil {
 		return registered{}, err
 	}
@@ -641,8 +651,8 @@ func schemaLen(raw json.RawMessage) int {
 // dataset versions registered for the parent and each split.
 type splitOutput struct {
 	*explore.SplitResult
-	Parent   *registered  `json:"parent,omitempty"`
-	Datasets []registered `json:"datasets,omitempty"`
+	Parent   *experiments.Dataset  `json:"parent,omitempty"`
+	Datasets []experiments.Dataset `json:"datasets,omitempty"`
 }
 
 func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
@@ -693,33 +703,29 @@ func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 // registerSplit records the parent and every split as dataset versions and a
 // derived_from edge from the parent to each, with the split's parameters.
 func (a *app) registerSplit(ctx context.Context, ws *experiments.Workspace, path string, res *explore.SplitResult, ro explore.ReadOptions, out *splitOutput) error {
-	parent, err := a.register(ctx, ws, path, ro)
+	parent, err := a.versionOf(ctx, ws, path, ro)
 	if err != nil {
 		return err
 	}
-	out.Parent = &parent
-	params, err := json.Marshal(map[string]any{
-		"ratios": res.Report.Ratios, "seed": res.Report.Seed, "stratify": res.Report.Stratify, "group": res.Report.Group,
-	})
-	if err != nil {
-		return err
-	}
+	var kids []experiments.Dataset
 	for _, f := range res.Files {
-		child, err := a.register(ctx, ws, f.Path, ro)
+		d, err := a.versionOf(ctx, ws, f.Path, ro)
 		if err != nil {
 			return fmt.Errorf("register split %s: %w", f.Path, err)
 		}
-		out.Datasets = append(out.Datasets, child)
-		err = ws.Store.AddEdge(ctx, experiments.Edge{
-			From: experiments.Node{Kind: experiments.KindDataset, ID: strconv.FormatInt(parent.ID, 10)},
-			To:   experiments.Node{Kind: experiments.KindDataset, ID: strconv.FormatInt(child.ID, 10)},
-			Kind: experiments.EdgeDerivedFrom, Operation: "split", Params: params,
-		})
-		if err != nil {
-			return err
-		}
+		kids = append(kids, d)
 	}
+	parent, kids, err = ws.Store.AddDerived(ctx, parent, kids, "split", splitParams(res.Report))
+	if err != nil {
+		return err
+	}
+	out.Parent, out.Datasets = &parent, kids
 	return nil
+}
+
+// splitParams are the parameters a split's lineage edges record.
+func splitParams(r explore.SplitReport) map[string]any {
+	return map[string]any{"ratios": r.Ratios, "seed": r.Seed, "stratify": r.Stratify, "group": r.Group}
 }
 
 func (a *app) printSplit(out splitOutput) {
@@ -830,7 +836,9 @@ func fmtNum(v float64) string {
 	case math.Abs(v) >= 1e6 || math.Abs(v) < 1e-3:
 		return strconv.FormatFloat(v, 'g', 4, 64)
 	case math.Abs(v) >= 1000:
-		return strconv.FormatFloat(v, 'f', 1, 64)
+		whole, frac, _ := strings.Cut(strconv.FormatFloat(v, 'f', 1, 64), ".")
+		n, _ := strconv.ParseInt(whole, 10, 64)
+		return groupDigits(n) + "." + frac
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -18,6 +18,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/rowtable"
@@ -103,6 +104,7 @@ type Screen struct {
 	form      splitForm
 	splitting uint64
 	split     *explore.SplitResult
+	splitReg  []experiments.Dataset
 	splitErr  error
 }
 
@@ -302,7 +304,7 @@ func (s *Screen) handleResult(msg common.ResultMsg) tea.Cmd {
 		s.splitting = 0
 		s.splitErr = msg.Err
 		if p, ok := msg.Payload.(splitDone); ok && msg.Err == nil {
-			s.split = p.res
+			s.split, s.splitReg = p.res, p.registered
 			s.scroll = 0
 			// New files appeared: list them again.
 			return s.listFiles()
@@ -613,7 +615,7 @@ func (s *Screen) ShortHelp() []key.Binding {
 	case viewDetail:
 		return []key.Binding{withHelp(k.Down, "next column"), esc("back")}
 	case viewRows:
-		return []key.Binding{k.Filter, k.Sort, k.Hide}
+		return []key.Binding{k.Filter, k.Sort}
 	case viewSplit:
 		if s.split != nil {
 			return []key.Binding{withHelp(k.Split, "again"), esc("back")}
@@ -760,9 +762,18 @@ func (s *Screen) runSplit() tea.Cmd {
 	opts.Read = readOptions(s.c.Options.Config)
 	opts.Drift = explore.DriftOptions{Read: opts.Read}
 	opts.OutDir = filepath.Join(filepath.Dir(path), "splits")
+	ws := s.c.Options.Workspace
+	parent := s.prof
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		res, err := explore.Split(ctx, path, opts)
-		return splitDone{res}, err
+		if err != nil {
+			return nil, err
+		}
+		done := splitDone{res: res}
+		if ws != nil {
+			done.registered, err = registerSplit(ctx, ws, parent, res, opts.Read)
+		}
+		return done, err
 	})
 	s.splitting = seq
 	s.splitErr = nil

@@ -2,10 +2,12 @@ package data_test
 
 import (
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/demo"
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/data"
@@ -40,7 +43,12 @@ func workspace(t *testing.T) (string, *config.Config) {
 
 func newScreen(t *testing.T, root string, cfg *config.Config, w, h int) *data.Screen {
 	t.Helper()
-	c := common.NewContext(t.Context(), common.Options{WorkspaceRoot: root, Config: cfg}, styles.Plain(true), keys.DefaultGlobal(5))
+	return newScreenWS(t, root, cfg, nil, w, h)
+}
+
+func newScreenWS(t *testing.T, root string, cfg *config.Config, ws *experiments.Workspace, w, h int) *data.Screen {
+	t.Helper()
+	c := common.NewContext(t.Context(), common.Options{WorkspaceRoot: root, Config: cfg, Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := data.New(c)
 	s.SetSize(w, h)
 	return s
@@ -328,7 +336,12 @@ func TestRowsSortFilterHide(t *testing.T) {
 
 func TestDriftAndSplit(t *testing.T) {
 	root, cfg := workspace(t)
-	s := newScreen(t, root, cfg, 80, 21)
+	ws, err := experiments.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	s := newScreenWS(t, root, cfg, ws, 80, 21)
 	openFile(t, s, "data/penguins.json")
 	// Drift of the file against its Parquet twin: same rows, so zero.
 	key(t, s, "d")
@@ -364,6 +377,31 @@ func TestDriftAndSplit(t *testing.T) {
 		}
 	}
 	bounds(t, "split report", s.View(), 80, 21)
+
+	// The parent and the three splits are dataset versions, linked by
+	// derived_from edges that record the operation and its parameters.
+	ctx := context.Background()
+	parent, err := ws.Store.DatasetByPath(ctx, "data/penguins.json")
+	if err != nil || parent.Rows != 344 {
+		t.Fatalf("parent version %+v: %v", parent, err)
+	}
+	edges, err := ws.Store.EdgesFrom(ctx, experiments.Node{Kind: experiments.KindDataset, ID: strconv.FormatInt(parent.ID, 10)})
+	if err != nil || len(edges) != 3 {
+		t.Fatalf("%d edges from the parent (%v), want 3", len(edges), err)
+	}
+	var rows int64
+	for _, e := range edges {
+		id, _ := strconv.ParseInt(e.To.ID, 10, 64)
+		d, err := ws.Store.GetDataset(ctx, id)
+		if err != nil || e.Kind != experiments.EdgeDerivedFrom || e.Operation != "split" ||
+			!strings.HasPrefix(d.Path, "data/splits/penguins.") || !strings.Contains(string(e.Params), `"stratify":"Species"`) {
+			t.Errorf("edge %+v to %+v (%v)", e, d, err)
+		}
+		rows += d.Rows
+	}
+	if rows != 344 {
+		t.Errorf("the splits hold %d rows, want 344", rows)
+	}
 }
 
 // A profile runs in the background with a progress bar; esc cancels it,

@@ -116,6 +116,10 @@ func (s *Screen) viewBar() string {
 	return strings.Join(parts, "")
 }
 
+// cursor highlights the selected line: the active tab's look without its
+// padding, so the line keeps its width.
+func (s *Screen) cursor() lipgloss.Style { return s.c.Styles.TabActive.Padding(0) }
+
 func (s *Screen) errorLines(what string, err error) []string {
 	st := s.c.Styles
 	out := []string{"", " " + st.Error.Render(what+":")}
@@ -174,7 +178,7 @@ func (s *Screen) filesView(h int) []string {
 		f := s.files[i]
 		line := fmt.Sprintf("%s %9s", frame.Line(f.Rel, nameW), humanBytes(f.Size))
 		if i == s.fileCur {
-			out = append(out, st.TabActive.Render("▸"+line))
+			out = append(out, s.cursor().Render("▸"+line))
 		} else {
 			marker := " "
 			if f.Path == s.path {
@@ -231,7 +235,7 @@ func (s *Screen) columnList(w, h int) []string {
 		line := fmt.Sprintf("%s %s %*s %*s %s", frame.Line(c.Name, nameW), frame.Line(string(c.Type), typeW),
 			missW, pctCell(c.MissingShare), distW, distinct, columnSpark(c, sparkW))
 		if i == s.colCur {
-			out = append(out, st.TabActive.Render("▸ "+line))
+			out = append(out, s.cursor().Render("▸ "+line))
 		} else {
 			out = append(out, "  "+st.Text.Render(line))
 		}
@@ -497,7 +501,7 @@ func (s *Screen) splitLines() []string {
 	field := func(i int, label, value string) string {
 		l := frame.Line(label, 10)
 		if i == f.field {
-			return " " + st.TabActive.Render("▸ "+l) + " " + value
+			return " " + s.cursor().Render("▸ "+l) + " " + value
 		}
 		return "   " + st.Text.Render(l) + " " + value
 	}
@@ -542,13 +546,34 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 		out = append(out, st.Text.Render(fmt.Sprintf(" %-6s %6s %8s  %s", sp.Name, groupDigits(sp.Rows), pctCell(sp.Share), file)))
 	}
 	if len(rep.Splits) > 0 && len(rep.Splits[0].Classes) > 0 {
-		out = append(out, "", st.Muted.Render(" class balance ("+rep.Stratify+")"))
-		for ci, c := range rep.Splits[0].Classes {
-			line := " " + frame.Line(c.Class, 16)
-			for _, sp := range rep.Splits {
-				if ci < len(sp.Classes) {
-					line += fmt.Sprintf(" %s %6s", frame.Line(sp.Name, 5), pctCell(sp.Classes[ci].Share))
+		// Classes in first-seen order; a split may lack a rare class.
+		var order []string
+		shares := map[string][]string{}
+		for si, sp := range rep.Splits {
+			for _, c := range sp.Classes {
+				if _, ok := shares[c.Class]; !ok {
+					order = append(order, c.Class)
+					shares[c.Class] = make([]string, len(rep.Splits))
 				}
+				shares[c.Class][si] = pctCell(c.Share)
+			}
+		}
+		head := " " + frame.Line("class ("+rep.Stratify+")", 18)
+		for _, sp := range rep.Splits {
+			head += fmt.Sprintf(" %7s", sp.Name)
+		}
+		out = append(out, "", st.Muted.Render(head))
+		for _, c := range order {
+			name := c
+			if name == "" {
+				name = "(missing)"
+			}
+			line := " " + frame.Line(name, 18)
+			for _, v := range shares[c] {
+				if v == "" {
+					v = "–"
+				}
+				line += fmt.Sprintf(" %7s", v)
 			}
 			out = append(out, st.Text.Render(line))
 		}
@@ -562,6 +587,10 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 		out = append(out, " "+st.Text.Render("Leakage: no row occurs in two splits."))
 	} else {
 		out = append(out, " "+st.Error.Render(fmt.Sprintf("Leakage: %s rows occur in more than one split.", groupDigits(leaks))))
+	}
+	if len(s.splitReg) > 0 {
+		out = append(out, " "+st.Muted.Render(fmt.Sprintf("Registered %s and its %d splits as dataset versions (derived_from).",
+			s.rel(s.path), len(s.splitReg))))
 	}
 	for _, d := range rep.Drift {
 		if d != nil {

@@ -2,6 +2,8 @@ package data
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"errors"
 	"io"
 	"io/fs"
@@ -12,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/tui/components/rowtable"
 )
@@ -191,8 +194,47 @@ type (
 		frame rowtable.Frame
 	}
 	driftDone struct{ rep *explore.DriftReport }
-	splitDone struct{ res *explore.SplitResult }
+	splitDone struct {
+		res        *explore.SplitResult
+		registered []experiments.Dataset // the splits' versions; nil without a workspace
+	}
 )
+
+// registerSplit records the profiled parent and the written splits as
+// dataset versions with derived_from edges, as `lathe data split` does.
+func registerSplit(ctx context.Context, ws *experiments.Workspace, parent *explore.Profile, res *explore.SplitResult, ro explore.ReadOptions) ([]experiments.Dataset, error) {
+	src, err := versionOf(ws, parent)
+	if err != nil {
+		return nil, err
+	}
+	var kids []experiments.Dataset
+	for _, f := range res.Files {
+		p, err := explore.ProfileFile(ctx, f.Path, explore.ProfileOptions{Read: ro})
+		if err != nil {
+			return nil, fmt.Errorf("register split %s: %w", f.Path, err)
+		}
+		d, err := versionOf(ws, p)
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, d)
+	}
+	r := res.Report
+	_, kids, err = ws.Store.AddDerived(ctx, src, kids, "split",
+		map[string]any{"ratios": r.Ratios, "seed": r.Seed, "stratify": r.Stratify, "group": r.Group})
+	return kids, err
+}
+
+// versionOf describes a profiled file as a dataset version of ws.
+func versionOf(ws *experiments.Workspace, p *explore.Profile) (experiments.Dataset, error) {
+	fp := explore.FingerprintOf(p)
+	schema, err := json.Marshal(fp.Schema)
+	if err != nil {
+		return experiments.Dataset{}, err
+	}
+	return experiments.Dataset{SHA256: fp.SHA256, Path: ws.Rel(p.Source.Path), Format: string(fp.Format),
+		Size: fp.Bytes, Rows: fp.Rows, Schema: schema}, nil
+}
 
 // fileSize is the size of path, or -1.
 func fileSize(path string) int64 {

@@ -56,7 +56,7 @@ func New(f Frame) *Model {
 	m.width = make([]int, len(f.Columns))
 	for c, name := range f.Columns {
 		num, any := true, false
-		w := ansi.StringWidth(name)
+		w := ansi.StringWidth(name) + 1 // room for the sort arrow
 		for r := range f.Cells {
 			if f.Null[r][c] {
 				continue
