@@ -1,5 +1,6 @@
 // Package demo owns the demo workspace: real datasets embedded in the binary
-// (with their SOURCES note) written into a workspace under the user's cache
+// (with their SOURCES note), a README and studies for the example trainer,
+// written into a workspace under the user's cache
 // directory, so `lathe demo` works on a fresh machine with no network, Docker
 // or Python.
 package demo
@@ -15,7 +16,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 )
 
-//go:embed data
+//go:embed data README.md studies
 var files embed.FS
 
 // Name is the demo workspace's name in its lathe.yaml.
@@ -43,7 +44,7 @@ func Ensure(dir string) error {
 			return err
 		}
 	}
-	return fs.WalkDir(files, "data", func(path string, d fs.DirEntry, err error) error {
+	return fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -69,7 +70,7 @@ func Ensure(dir string) error {
 // Files lists the shipped files, relative to the workspace root.
 func Files() []string {
 	var out []string
-	_ = fs.WalkDir(files, "data", func(path string, d fs.DirEntry, err error) error {
+	_ = fs.WalkDir(files, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			out = append(out, path)
 		}
