@@ -69,8 +69,6 @@ func TestPendingCommandsExit2NamingCapability(t *testing.T) {
 		want string
 	}{
 		{[]string{"runs", "diff", "a", "b"}, "Lineage"},
-		{[]string{"tune", "run", "s.yaml"}, "Tuner"},
-		{[]string{"tune", "ask", "s"}, "Tuner"},
 		{[]string{"lineage", "x"}, "Lineage"},
 	}
 	for _, c := range cases {

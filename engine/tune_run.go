@@ -1,0 +1,519 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/optimizer"
+)
+
+// The study driver launches a study's trials as runs on the spec's runner,
+// up to parallel_bandwidth at once, follows their metrics from the store,
+// stops hopeless ones early and tells the optimizer each outcome, until the
+// observation budget is spent.
+//
+// Crash safety. A trial is asked (a pending row) before it is launched, and
+// Launch creates the run and links it to the trial in one transaction
+// (experiments.Store.CreateRunForTrial), so after a kill -9 every trial is
+// in one of three states that ResumeStudy knows how to continue: pending
+// without a run (launch it now), running with a run (reattach: Reconcile takes
+// over its ingestion, then follow it to its end) or told. A trial the driver
+// decided to prune carries "pruned: why" in its error before its run is
+// stopped, so a resumed driver records it pruned, not failed. One driver at a
+// time drives a study (a flock on .lathe/locks/study-<id>.driver).
+
+// TuneOptions tune RunStudy and ResumeStudy.
+type TuneOptions struct {
+	// WorkDir is the working directory of local runs and the base of relative
+	// input paths (default: this process's).
+	WorkDir string
+	// Progress, when set, receives what happens, on the driver's goroutine.
+	Progress func(TuneEvent)
+}
+
+// TuneEvent is one step of a driven study.
+type TuneEvent struct {
+	Study   string             `json:"study"`
+	Kind    string             `json:"kind"` // launched, reattached, stopping, completed, failed, pruned
+	Trial   int                `json:"trial"`
+	RunID   string             `json:"run_id,omitempty"`
+	Params  map[string]any     `json:"params,omitempty"`
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	Message string             `json:"message,omitempty"`
+}
+
+func (ev TuneEvent) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: trial %d %s", ev.Study, ev.Trial, ev.Kind)
+	if ev.RunID != "" {
+		fmt.Fprintf(&b, " (run %s)", ev.RunID)
+	}
+	for _, k := range sortedKeys(ev.Params) {
+		fmt.Fprintf(&b, " %s=%s", k, paramString(ev.Params[k]))
+	}
+	for _, k := range sortedKeys(ev.Metrics) {
+		fmt.Fprintf(&b, " %s=%.5g", k, ev.Metrics[k])
+	}
+	if ev.Message != "" {
+		b.WriteString(": " + ev.Message)
+	}
+	return b.String()
+}
+
+// prunedPrefix marks a trial whose run the driver is stopping on purpose.
+const prunedPrefix = "pruned: "
+
+// RunStudy creates the study of spec and drives it to its budget. A study
+// of that name already existing is an input error (resume it instead).
+func (e *Engine) RunStudy(ctx context.Context, spec optimizer.Spec, o TuneOptions) (StudyReport, error) {
+	if _, err := e.runnerConfig(spec.Runner, "runner"); err != nil {
+		return StudyReport{}, err
+	}
+	if len(spec.Command) == 0 {
+		return StudyReport{}, &config.InputError{Field: "command", Msg: "the study driver needs a command to launch for each trial"}
+	}
+	if _, err := CreateStudy(ctx, e.ws, spec); err != nil {
+		return StudyReport{}, err
+	}
+	return e.drive(ctx, spec.Name, o)
+}
+
+// ResumeStudy continues a study after its driver stopped or crashed: it
+// reattaches to trials still running, launches trials asked but never
+// launched, and goes on to the budget.
+func (e *Engine) ResumeStudy(ctx context.Context, name string, o TuneOptions) (StudyReport, error) {
+	return e.drive(ctx, name, o)
+}
+
+type trialState struct {
+	number  int
+	runID   string
+	params  map[string]any
+	curves  map[string][]float64 // objective metric -> values in arrival order
+	last    map[string]float64
+	pruning string // why the driver is stopping it; "" if not
+	done    bool
+}
+
+type trialMsg struct {
+	number  int
+	samples []Point
+	done    bool
+	err     error
+}
+
+type driver struct {
+	e        *Engine
+	name     string
+	studyID  int64
+	spec     optimizer.Spec
+	roles    *optimizer.Study // spec-only study for constraint checks and the stopping rule
+	o        TuneOptions
+	trials   map[int]*trialState
+	finished map[int]*trialState // curves of trials that ended, for the median rule
+	msgs     chan trialMsg
+	wg       sync.WaitGroup
+}
+
+func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyReport, error) {
+	rec, err := e.ws.Store.GetStudy(ctx, name)
+	if errors.Is(err, experiments.ErrNotFound) {
+		return StudyReport{}, &config.InputError{Field: "STUDY", Msg: fmt.Sprintf("no study named %q; start one with `lathe tune run SPEC`", name), Err: err}
+	}
+	if err != nil {
+		return StudyReport{}, err
+	}
+	lock, err := lockFile(e.ws, "study-"+strconv.FormatInt(rec.ID, 10)+".driver", false)
+	if err != nil {
+		return StudyReport{}, err
+	}
+	if lock == nil {
+		return StudyReport{}, fmt.Errorf("study %s is being driven by another lathe process", name)
+	}
+	defer unlock(lock)
+	spec, err := ParseStudySpec(rec)
+	if err != nil {
+		return StudyReport{}, err
+	}
+	if _, err := e.runnerConfig(spec.Runner, "runner"); err != nil {
+		return StudyReport{}, err
+	}
+	roles, err := optimizer.NewStudy(spec)
+	if err != nil {
+		return StudyReport{}, err
+	}
+	if o.WorkDir == "" {
+		o.WorkDir = e.ws.Root
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	d := &driver{e: e, name: name, studyID: rec.ID, spec: spec, roles: roles, o: o,
+		trials: map[int]*trialState{}, finished: map[int]*trialState{}, msgs: make(chan trialMsg, 64)}
+	defer func() {
+		cancel()
+		d.wg.Wait()
+	}()
+	if _, err := e.ws.Store.UpdateStudy(ctx, name, func(st *experiments.Study) error {
+		st.Status = experiments.StudyRunning
+		return nil
+	}); err != nil {
+		return StudyReport{}, err
+	}
+	err = d.run(ctx)
+	rep, rerr := StudyStatus(context.WithoutCancel(ctx), e.ws, name)
+	if err == nil && rerr != nil {
+		err = rerr
+	}
+	return rep, err
+}
+
+func (d *driver) emit(ev TuneEvent) {
+	if d.o.Progress != nil {
+		ev.Study = d.name
+		d.o.Progress(ev)
+	}
+}
+
+func (d *driver) budget() int {
+	if b := d.spec.ObservationBudget; b > 0 {
+		return b
+	}
+	return 20
+}
+
+func (d *driver) bandwidth() int { return max(1, d.spec.ParallelBandwidth) }
+
+func (d *driver) run(ctx context.Context) error {
+	st := d.e.ws.Store
+	trials, err := st.ListTrials(ctx, d.studyID)
+	if err != nil {
+		return err
+	}
+	// Pick up where the last driver left off.
+	var reattach []string
+	var launchNow []experiments.Trial
+	for _, t := range trials {
+		switch t.Status {
+		case experiments.TrialRunning:
+			if t.RunID != "" {
+				reattach = append(reattach, t.RunID)
+			}
+		case experiments.TrialPending:
+			if t.RunID == "" {
+				launchNow = append(launchNow, t)
+			}
+		default:
+			if t.RunID != "" && (t.Status == experiments.TrialCompleted || t.Status == experiments.TrialPruned) {
+				d.finished[t.Number] = d.loadCurves(ctx, t)
+			}
+		}
+	}
+	if len(reattach) > 0 {
+		if _, err := d.e.Reconcile(ctx, ReconcileOptions{RunIDs: reattach, Settle: -1}); err != nil {
+			return fmt.Errorf("reattach trials: %w", err)
+		}
+		for _, t := range trials {
+			if t.Status == experiments.TrialRunning && t.RunID != "" {
+				ts := &trialState{number: t.Number, runID: t.RunID, params: t.Params, curves: map[string][]float64{}, last: map[string]float64{}}
+				if strings.HasPrefix(t.Error, prunedPrefix) {
+					ts.pruning = strings.TrimPrefix(t.Error, prunedPrefix)
+				}
+				d.trials[t.Number] = ts
+				d.emit(TuneEvent{Kind: "reattached", Trial: t.Number, RunID: t.RunID})
+				d.follow(ctx, ts)
+			}
+		}
+	}
+	for _, t := range launchNow {
+		if err := d.launch(ctx, t); err != nil {
+			return err
+		}
+	}
+	total := len(trials)
+	exhausted := false
+	for {
+		for !exhausted && len(d.trials) < d.bandwidth() && total < d.budget() {
+			ts, err := AskTrials(ctx, d.e.ws, d.name, 1)
+			if errors.Is(err, optimizer.ErrExhausted) {
+				exhausted = true
+			} else if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				total++
+				if err := d.launch(ctx, t); err != nil {
+					return err
+				}
+			}
+		}
+		if len(d.trials) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m := <-d.msgs:
+			if err := d.handle(ctx, m); err != nil {
+				return err
+			}
+		}
+	}
+	_, err = st.UpdateStudy(ctx, d.name, func(s *experiments.Study) error {
+		s.Status = experiments.StudyCompleted
+		return nil
+	})
+	return err
+}
+
+// loadCurves reads an ended trial's objective curves for the median rule.
+func (d *driver) loadCurves(ctx context.Context, t experiments.Trial) *trialState {
+	ts := &trialState{number: t.Number, runID: t.RunID, curves: map[string][]float64{}}
+	for _, m := range d.spec.Metrics {
+		if m.Strategy != "" && m.Strategy != optimizer.StrategyOptimize {
+			continue
+		}
+		ss, err := d.e.ws.Store.MetricSeriesKey(ctx, t.RunID, m.Name, -1<<63)
+		if err != nil {
+			continue
+		}
+		for _, s := range ss {
+			ts.curves[m.Name] = append(ts.curves[m.Name], s.Value)
+		}
+	}
+	return ts
+}
+
+// launch starts trial t as a run and follows it. A trial the runner refuses
+// is told failed; a spec the engine refuses (bad command, unknown runner) ends
+// the study with that input error.
+func (d *driver) launch(ctx context.Context, t experiments.Trial) error {
+	params := make(map[string]string, len(t.Params))
+	for k, v := range t.Params {
+		params[k] = paramString(v)
+	}
+	r, err := d.e.Launch(ctx, LaunchRequest{
+		Name:    fmt.Sprintf("%s#%d", d.name, t.Number),
+		Runner:  d.spec.Runner,
+		Image:   d.spec.Image,
+		Command: d.spec.Command,
+		Params:  params,
+		Inputs:  d.spec.Inputs,
+		WorkDir: d.o.WorkDir,
+		Trial:   &TrialRef{StudyID: d.studyID, Number: t.Number},
+	})
+	if err != nil {
+		if config.IsInput(err) {
+			return err
+		}
+		if _, terr := tell(ctx, d.e.ws, d.name, t.Number, nil, optimizer.StatusFailed, "launch: "+err.Error()); terr != nil {
+			return errors.Join(err, terr)
+		}
+		d.emit(TuneEvent{Kind: "failed", Trial: t.Number, Params: t.Params, Message: "launch: " + err.Error()})
+		return nil
+	}
+	ts := &trialState{number: t.Number, runID: r.ID, params: t.Params, curves: map[string][]float64{}, last: map[string]float64{}}
+	d.trials[t.Number] = ts
+	d.emit(TuneEvent{Kind: "launched", Trial: t.Number, RunID: r.ID, Params: t.Params})
+	d.follow(ctx, ts)
+	return nil
+}
+
+// follow streams a trial's metric samples to the driver until its run ends.
+func (d *driver) follow(ctx context.Context, ts *trialState) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		send := func(m trialMsg) bool {
+			select {
+			case d.msgs <- m:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
+		err := d.e.FollowWith(ctx, ts.runID, FollowOptions{NoLogs: true}, func(ev Event) {
+			if ev.Kind == EventMetrics {
+				send(trialMsg{number: ts.number, samples: ev.Samples})
+			}
+		})
+		if ctx.Err() == nil {
+			send(trialMsg{number: ts.number, done: true, err: err})
+		}
+	}()
+}
+
+func (d *driver) handle(ctx context.Context, m trialMsg) error {
+	ts := d.trials[m.number]
+	if ts == nil {
+		return nil
+	}
+	if !m.done {
+		d.observe(ctx, ts, m.samples)
+		return nil
+	}
+	delete(d.trials, m.number)
+	return d.finish(ctx, ts, m.err)
+}
+
+// observe records streamed samples and applies the early-stopping rules:
+// a constraint metric already past its threshold, or the median rule on
+// every objective that has a curve at this step.
+func (d *driver) observe(ctx context.Context, ts *trialState, samples []Point) {
+	for _, p := range samples {
+		role, ok := d.metric(p.Key)
+		if !ok {
+			continue
+		}
+		ts.last[p.Key] = p.Value
+		if role.Strategy == "" || role.Strategy == optimizer.StrategyOptimize {
+			ts.curves[p.Key] = append(ts.curves[p.Key], p.Value)
+		}
+		if ts.pruning == "" && d.roles.ViolatesConstraint(p.Key, p.Value) {
+			d.prune(ctx, ts, fmt.Sprintf("constraint %s reached %.5g, past its threshold %g", p.Key, p.Value, *role.Threshold))
+		}
+	}
+	if ts.pruning != "" || d.spec.EarlyStopping == nil {
+		return
+	}
+	checked, stop := 0, true
+	var why []string
+	for _, m := range d.spec.Metrics {
+		curve := ts.curves[m.Name]
+		if len(curve) == 0 {
+			continue
+		}
+		var others [][]float64
+		for _, f := range d.finished {
+			if c := f.curves[m.Name]; len(c) > 0 {
+				others = append(others, c)
+			}
+		}
+		step := len(curve) - 1
+		checked++
+		if !d.roles.ShouldStop(m.Name, others, curve, step) {
+			stop = false
+			break
+		}
+		why = append(why, fmt.Sprintf("%s at step %d", m.Name, step+1))
+	}
+	if checked > 0 && stop {
+		d.prune(ctx, ts, "median stopping rule: worse than the median of earlier trials on "+strings.Join(why, ", "))
+	}
+}
+
+func (d *driver) metric(name string) (optimizer.Metric, bool) {
+	for _, m := range d.spec.Metrics {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return optimizer.Metric{}, false
+}
+
+// prune records the intent in the trial row, then stops its run in the
+// background; the trial is told when the run's end arrives.
+func (d *driver) prune(ctx context.Context, ts *trialState, why string) {
+	ts.pruning = why
+	_, _ = d.e.ws.Store.UpdateTrial(ctx, d.studyID, ts.number, func(t *experiments.Trial) error {
+		t.Error = prunedPrefix + why
+		return nil
+	})
+	d.emit(TuneEvent{Kind: "stopping", Trial: ts.number, RunID: ts.runID, Message: why})
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		_ = d.e.Stop(ctx, ts.runID)
+	}()
+}
+
+// finish tells the optimizer how a trial's run ended: the last value of each
+// metric it reported; pruned when the driver stopped it; failed when the run
+// failed or never reported an objective.
+func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) error {
+	if followErr != nil {
+		return fmt.Errorf("follow trial %d (run %s): %w", ts.number, ts.runID, followErr)
+	}
+	run, err := d.e.ws.Store.GetRun(ctx, ts.runID)
+	if err != nil {
+		return err
+	}
+	last, err := d.e.ws.Store.LastMetrics(ctx, ts.runID)
+	if err != nil {
+		return err
+	}
+	metrics := map[string]float64{}
+	for _, m := range d.spec.Metrics {
+		if s, ok := last[m.Name]; ok && finiteValue(s.Value) {
+			metrics[m.Name] = s.Value
+		}
+	}
+	var missing []string
+	for _, m := range d.spec.Metrics {
+		if m.Strategy == "" || m.Strategy == optimizer.StrategyOptimize {
+			if _, ok := metrics[m.Name]; !ok {
+				missing = append(missing, m.Name)
+			}
+		}
+	}
+	status, msg := optimizer.StatusCompleted, ""
+	switch {
+	case ts.pruning != "" && run.Status != experiments.StatusCompleted || ts.pruning != "" && len(missing) > 0:
+		status, msg = optimizer.StatusPruned, prunedPrefix+ts.pruning
+		if len(metrics) == 0 {
+			status = optimizer.StatusFailed
+		}
+	case ts.pruning != "":
+		// It finished before the stop landed: a complete result.
+		msg = prunedPrefix + ts.pruning + " (the run ended before it was stopped)"
+	case run.Status != experiments.StatusCompleted:
+		status, msg = optimizer.StatusFailed, fmt.Sprintf("run %s", run.Status)
+		if run.Error != "" {
+			msg += ": " + run.Error
+		}
+	case len(missing) > 0:
+		status, msg = optimizer.StatusFailed, "the run did not report "+strings.Join(missing, ", ")
+	}
+	if status == optimizer.StatusFailed {
+		metrics = nil
+	}
+	t, err := tell(ctx, d.e.ws, d.name, ts.number, metrics, status, msg)
+	if err != nil {
+		return fmt.Errorf("tell trial %d: %w", ts.number, err)
+	}
+	if status != optimizer.StatusFailed {
+		d.finished[ts.number] = ts
+	}
+	kind := string(status)
+	if t.Feasible != nil && !*t.Feasible && status == optimizer.StatusCompleted {
+		msg = strings.TrimSpace(msg + " infeasible")
+	}
+	d.emit(TuneEvent{Kind: kind, Trial: ts.number, RunID: ts.runID, Metrics: metrics, Message: msg})
+	return nil
+}
+
+// paramString formats a parameter value for a command line: ints without a
+// decimal point, doubles in the shortest form that round-trips.
+func paramString(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) && (x < 1e15 && x > -1e15) {
+			return strconv.FormatFloat(x, 'f', -1, 64)
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case int:
+		return strconv.Itoa(x)
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+func finiteValue(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
