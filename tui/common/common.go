@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
@@ -57,6 +58,9 @@ type Options struct {
 	Workspace *experiments.Workspace
 	// Config is the merged configuration the workspace was opened with.
 	Config *config.Config
+	// Engine launches, follows and stops runs and probes runners; shared by
+	// every program of the process. nil in tests that need no runs.
+	Engine *engine.Engine
 
 	WorkspaceName string
 	WorkspaceRoot string
