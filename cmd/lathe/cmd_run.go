@@ -47,6 +47,12 @@ func (a *app) openEngine(ctx context.Context, settle time.Duration, runIDs ...st
 	return e, nil
 }
 
+// engineFor is the engine the TUI (and every SSH session) shares; the Runs
+// screen reconciles when it opens.
+func (a *app) engineFor(ws *experiments.Workspace) *engine.Engine {
+	return engine.New(ws, a.cfg, engine.Options{Version: version})
+}
+
 // resolveRunArg expands a run id prefix (exit 2 when unknown or ambiguous).
 func (a *app) resolveRunArg(ctx context.Context, prefix string) (string, error) {
 	ws, err := a.workspace()

@@ -124,13 +124,16 @@ func (a *app) openTUI(ctx context.Context) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return tui.Run(ctx, a.tuiOptions(ws))
+	opts := a.tuiOptions(ws)
+	defer opts.Engine.Close() // stops following runs; they go on
+	return tui.Run(ctx, opts)
 }
 
 func (a *app) tuiOptions(ws *experiments.Workspace) tui.Options {
 	return tui.Options{
 		Workspace:     ws,
 		Config:        a.cfg,
+		Engine:        a.engineFor(ws),
 		WorkspaceName: a.cfg.Name,
 		WorkspaceRoot: ws.Root,
 		StorePath:     ws.Store.Path(),
