@@ -361,27 +361,38 @@ func (d *driver) handle(ctx context.Context, m trialMsg) error {
 	return d.finish(ctx, ts, m.err)
 }
 
-// observe records streamed samples and applies the early-stopping rules:
-// a constraint metric already past its threshold, or the median rule on
-// every objective that has a curve at this step.
+// observe records streamed samples and applies the early-stopping rules
+// after each one: a constraint metric already past its threshold, or the
+// median rule on every objective that has a curve so far (so it works in
+// multi-objective studies: a trial stops only when it is worse than the
+// median on all of them).
 func (d *driver) observe(ctx context.Context, ts *trialState, samples []Point) {
 	for _, p := range samples {
 		role, ok := d.metric(p.Key)
-		if !ok {
+		if !ok || ts.pruning != "" {
 			continue
 		}
 		ts.last[p.Key] = p.Value
+		if d.roles.ViolatesConstraint(p.Key, p.Value) {
+			d.prune(ctx, ts, fmt.Sprintf("constraint %s reached %.5g, past its threshold %g", p.Key, p.Value, *role.Threshold))
+			continue
+		}
 		if role.Strategy == "" || role.Strategy == optimizer.StrategyOptimize {
 			ts.curves[p.Key] = append(ts.curves[p.Key], p.Value)
-		}
-		if ts.pruning == "" && d.roles.ViolatesConstraint(p.Key, p.Value) {
-			d.prune(ctx, ts, fmt.Sprintf("constraint %s reached %.5g, past its threshold %g", p.Key, p.Value, *role.Threshold))
+			if why, stop := d.medianStop(ts); stop {
+				d.prune(ctx, ts, why)
+			}
 		}
 	}
-	if ts.pruning != "" || d.spec.EarlyStopping == nil {
-		return
+}
+
+// medianStop applies the spec's stopping rule to each objective's curve
+// against the curves of the trials that ended.
+func (d *driver) medianStop(ts *trialState) (string, bool) {
+	if d.spec.EarlyStopping == nil {
+		return "", false
 	}
-	checked, stop := 0, true
+	checked := 0
 	var why []string
 	for _, m := range d.spec.Metrics {
 		curve := ts.curves[m.Name]
@@ -397,14 +408,14 @@ func (d *driver) observe(ctx context.Context, ts *trialState, samples []Point) {
 		step := len(curve) - 1
 		checked++
 		if !d.roles.ShouldStop(m.Name, others, curve, step) {
-			stop = false
-			break
+			return "", false
 		}
 		why = append(why, fmt.Sprintf("%s at step %d", m.Name, step+1))
 	}
-	if checked > 0 && stop {
-		d.prune(ctx, ts, "median stopping rule: worse than the median of earlier trials on "+strings.Join(why, ", "))
+	if checked == 0 {
+		return "", false
 	}
+	return "median stopping rule: worse than the median of ended trials on " + strings.Join(why, ", "), true
 }
 
 func (d *driver) metric(name string) (optimizer.Metric, bool) {
