@@ -193,7 +193,7 @@ func (s *Screen) filesView(h int) []string {
 // Column list layout: name, type, missing %, distinct, histogram.
 func (s *Screen) columnsView(h int) []string {
 	if s.w >= detailSplitWidth {
-		listW := 72
+		listW := min(s.w/2, 80)
 		left := s.columnList(listW, h)
 		right := s.detailLines(&s.prof.Columns[s.colCur], s.w-listW-3)
 		if len(right) > h {
@@ -362,7 +362,7 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 				st.Title.Render(strings.Repeat("▇", n)))
 		}
 	}
-	if len(c.TopTokens) > 0 {
+	if len(c.TopTokens) > 0 && c.Type == explore.TypeText {
 		var parts []string
 		for _, t := range c.TopTokens {
 			parts = append(parts, fmt.Sprintf("%s (%s)", t.Value, groupDigits(t.Count)))
@@ -589,8 +589,7 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 		out = append(out, " "+st.Error.Render(fmt.Sprintf("Leakage: %s rows occur in more than one split.", groupDigits(leaks))))
 	}
 	if len(s.splitReg) > 0 {
-		out = append(out, " "+st.Muted.Render(fmt.Sprintf("Registered %s and its %d splits as dataset versions (derived_from).",
-			s.rel(s.path), len(s.splitReg))))
+		out = append(out, " "+st.Muted.Render(fmt.Sprintf("Registered the file and its %d splits as dataset versions.", len(s.splitReg))))
 	}
 	for _, d := range rep.Drift {
 		if d != nil {
