@@ -99,7 +99,9 @@ type trialState struct {
 	curves  map[string][]float64 // objective metric -> values in arrival order
 	last    map[string]float64
 	pruning string // why the driver is stopping it; "" if not
-	done    bool
+	// relaunched is set when the trial got a second run because its first
+	// never started.
+	relaunched bool
 }
 
 type trialMsg struct {
@@ -454,6 +456,11 @@ func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) er
 	if err != nil {
 		return err
 	}
+	if run.Status == experiments.StatusStopped && run.PID == 0 && run.ContainerID == "" && ts.pruning == "" && !ts.relaunched {
+		// Its run never left the queue (the last driver died first): the
+		// trial was never evaluated, so it gets a new run.
+		return d.relaunch(ctx, ts, run)
+	}
 	last, err := d.e.ws.Store.LastMetrics(ctx, ts.runID)
 	if err != nil {
 		return err
@@ -505,6 +512,26 @@ func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) er
 		msg = strings.TrimSpace(msg + " infeasible")
 	}
 	d.emit(TuneEvent{Kind: kind, Trial: ts.number, RunID: ts.runID, Metrics: metrics, Message: msg})
+	return nil
+}
+
+// relaunch detaches a trial from a run that never started and launches it
+// again; the old run stays in the store (stopped, with its trial_of edge).
+func (d *driver) relaunch(ctx context.Context, ts *trialState, old experiments.Run) error {
+	t, err := d.e.ws.Store.UpdateTrial(ctx, d.studyID, ts.number, func(t *experiments.Trial) error {
+		t.RunID, t.Status, t.Error = "", experiments.TrialPending, ""
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	d.emit(TuneEvent{Kind: "relaunching", Trial: ts.number, RunID: old.ID, Message: "its run never started: " + old.Error})
+	if err := d.launch(ctx, t); err != nil {
+		return err
+	}
+	if nt := d.trials[ts.number]; nt != nil {
+		nt.relaunched = true
+	}
 	return nil
 }
 

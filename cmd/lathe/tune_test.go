@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
 )
 
@@ -239,5 +244,131 @@ metrics:
 			t.Errorf("assignment %s suggested twice", p)
 		}
 		params[p] = true
+	}
+}
+
+// TestTuneRunKill9Resume runs a real study of the example trainer (the
+// binary's hidden `trainer` command) on the local runner, two trials at a
+// time, kills `lathe tune run` with SIGKILL mid-study, and resumes it: every
+// trial number appears once, each trial has its own run, no run belongs to
+// two trials, and the budget is met.
+func TestTuneRunKill9Resume(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	specPath := writeFile(t, filepath.Join(t.TempDir(), "study.yaml"), fmt.Sprintf(`name: mlp
+runner: local
+command: [%q, "trainer", "--lr={lr}", "--hidden={hidden}", "--act={activation}", "--epochs=25", "--epoch-pause=40ms"]
+parameters:
+  - {name: lr, type: double, bounds: {min: 1.0e-3, max: 1.0}, transformation: log}
+  - {name: hidden, type: int, bounds: {min: 0, max: 32}}
+  - {name: activation, type: categorical, categorical_values: [relu, tanh]}
+metrics:
+  - {name: val_accuracy, objective: maximize}
+  - {name: model_params, objective: minimize, threshold: 2000}
+  - {name: inference_ms, objective: minimize, strategy: constraint, threshold: 50}
+  - {name: train_seconds, strategy: store}
+observation_budget: 8
+parallel_bandwidth: 2
+seed: 7
+`, bin))
+	cmd := exec.Command(bin, "--workspace", ws, "tune", "run", specPath)
+	cmd.Env = os.Environ()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	// Kill it once two trials are told and two are running.
+	deadline := time.Now().Add(60 * time.Second)
+	var before []experiments.Trial
+	for time.Now().Before(deadline) {
+		if st, err := store.GetStudy(ctx, "mlp"); err == nil {
+			before, _ = store.ListTrials(ctx, st.ID)
+			done, running := 0, 0
+			for _, tr := range before {
+				switch tr.Status {
+				case experiments.TrialCompleted, experiments.TrialFailed, experiments.TrialPruned:
+					done++
+				case experiments.TrialRunning:
+					running++
+				}
+			}
+			if done >= 2 && running == 2 {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if len(before) >= 8 {
+		t.Fatalf("the study had all %d trials when killed; the test proves nothing", len(before))
+	}
+	out, err := exec.Command(bin, "--workspace", ws, "--json", "tune", "resume", "mlp").Output()
+	if err != nil {
+		t.Fatalf("resume: %v\n%s", err, out)
+	}
+	var rep engine.StudyReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("resume output: %v\n%s", err, out)
+	}
+	if rep.Status != "completed" || len(rep.Trials) != 8 {
+		t.Fatalf("after resume: %s with %d trials, want completed with 8", rep.Status, len(rep.Trials))
+	}
+	runsOfTrials := map[string]int{}
+	for i, tr := range rep.Trials {
+		if tr.Number != i+1 {
+			t.Errorf("trial %d numbered %d", i+1, tr.Number)
+		}
+		if tr.RunID == "" || (tr.Status != "completed" && tr.Status != "failed" && tr.Status != "pruned") {
+			t.Errorf("trial %d: status %s, run %q", tr.Number, tr.Status, tr.RunID)
+		}
+		if prev, dup := runsOfTrials[tr.RunID]; dup {
+			t.Errorf("run %s belongs to trials %d and %d", tr.RunID, prev, tr.Number)
+		}
+		runsOfTrials[tr.RunID] = tr.Number
+		if tr.Status == "completed" && (tr.Metrics["val_accuracy"] <= 0.3 || tr.Metrics["model_params"] <= 0) {
+			t.Errorf("trial %d metrics %v", tr.Number, tr.Metrics)
+		}
+	}
+	// No trial ran twice: the only runs besides the trials' own are runs the
+	// killed driver queued but never started (a trial in that state gets a
+	// new run on resume), and those never ran a process.
+	runs, err := store.ListRuns(ctx, experiments.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := 0
+	for _, r := range runs {
+		if r.PID != 0 {
+			started++
+		}
+		if _, ok := runsOfTrials[r.ID]; !ok && (r.Status != experiments.StatusStopped || r.PID != 0) {
+			t.Errorf("run %s (%s, pid %d) belongs to no trial and ran", r.ID, r.Status, r.PID)
+		}
+	}
+	if started != 8 {
+		t.Errorf("%d runs started a process, want 8 (one per trial)", started)
+	}
+	// Trials that were running at the kill were reattached, not failed.
+	for _, tr := range before {
+		if tr.Status != experiments.TrialRunning {
+			continue
+		}
+		got := rep.Trials[tr.Number-1]
+		old, _ := store.GetRun(ctx, tr.RunID)
+		if got.Status != "completed" || (got.RunID != tr.RunID && old.PID != 0) {
+			t.Errorf("trial %d running at the kill ended %s (%s) with run %s (was %s: %s, pid %d)", tr.Number, got.Status, got.Error, got.RunID, tr.RunID, old.Status, old.PID)
+		}
+	}
+	if rep.Best == nil || len(rep.Pareto) == 0 {
+		t.Errorf("no best trial or Pareto set: %v %v", rep.Best, rep.Pareto)
 	}
 }
