@@ -15,11 +15,12 @@ import (
 // curveScript is a synthetic trainer: the n-th trial it runs (counted in a
 // directory, so trials must run one at a time) prints a chosen curve of
 // loss and mem, one JSON line per step, 12 steps.
-//   good: loss 100/i, mem 50    — never worse than the median: must run to the end
-//   bad:  loss 500 flat, mem 50 — worse than the median once three ended trials
-//                                 reach the step: must be stopped (median rule)
-//   hog:  like good, but mem 500 from step 3 — breaks the mem <= 100
-//                                 constraint: must be stopped and infeasible
+//
+//	good: loss 100/i, mem 50    — never worse than the median: must run to the end
+//	bad:  loss 500 flat, mem 50 — worse than the median once three ended trials
+//	                              reach the step: must be stopped (median rule)
+//	hog:  like good, but mem 500 from step 3 — breaks the mem <= 100
+//	                              constraint: must be stopped and infeasible
 const curveScript = `D="$1"
 n=$(ls "$D" | wc -l); n=$((n + 1)); : > "$D/$n"
 kind=good
