@@ -139,6 +139,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.restyle()
 		}
 		return m, nil
+	case common.JumpMsg:
+		for i, s := range m.screens {
+			if s.ID() == msg.Screen {
+				cmd := m.switchTo(i)
+				var cmd2 tea.Cmd
+				m.screens[i], cmd2 = m.screens[i].Update(msg)
+				return m, tea.Batch(cmd, cmd2)
+			}
+		}
+		return m, nil
 	case common.ResultMsg:
 		for i, s := range m.screens {
 			if s.ID() == msg.Screen {
