@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lathe-ml/lathe/demo"
 	"github.com/lathe-ml/lathe/experiments"
@@ -448,6 +450,59 @@ func TestDataSplitRegistersLineage(t *testing.T) {
 	for _, want := range []string{"Class balance", "Adelie", "Gentoo", "Leakage", "penguins.train.json", "penguins.test.json", "Drift"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("split report lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// The Data screen in the real binary at 80x24 on the demo workspace: pick a
+// file, profile it, open a column, filter the rows by typing (digits and q
+// are text there, not tab switches or quit), and quit cleanly.
+func TestDataScreenInTmux80x24(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	dir := filepath.Join(t.TempDir(), "demo")
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	s.keys(fmt.Sprintf("%s demo --dir %s; echo LATHE_EXIT=$?", bin, dir), "Enter")
+	s.waitFor(20*time.Second, "5 data files", "data/penguins.json")
+	s.keys("Down")
+	s.waitFor(5*time.Second, "▸data/penguins.json")
+	s.keys("Enter")
+	scr := s.waitFor(20*time.Second, "344 rows", "Flipper Length (mm)", "HISTOGRAM")
+	checkScreen(t, scr)
+	for range 5 {
+		s.keys("Down")
+	}
+	s.keys("Enter")
+	scr = s.waitFor(5*time.Second, "Body Mass (g) · integer", "p50 4,050", "top values")
+	checkScreen(t, scr)
+	s.keys("Escape")
+	s.waitFor(5*time.Second, "enter detail")
+	s.keys("r")
+	s.waitFor(5*time.Second, "344 rows · row 1")
+	s.keys("/")
+	s.keys("-l", "Island == Dream and Body Mass (g) > 4000 or Sex == q")
+	s.waitFor(5*time.Second, "filter: Island == Dream and Body Mass (g) > 4000 or Sex == q")
+	s.keys("Enter")
+	// 28 heavy Dream penguins, and no Sex is "q".
+	scr = s.waitFor(5*time.Second, "28 of 344 rows match")
+	checkScreen(t, scr)
+	s.keys("Escape")
+	s.waitFor(5*time.Second, "enter detail")
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
+
+// checkScreen asserts a captured 80x24 screen fits: at most 24 lines, none
+// wider than 80 cells.
+func checkScreen(t *testing.T, scr string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if len(lines) > 24 {
+		t.Errorf("%d lines at 80x24", len(lines))
+	}
+	for i, l := range lines {
+		if n := len([]rune(l)); n > 80 {
+			t.Errorf("line %d is %d cells: %q", i+1, n, l)
 		}
 	}
 }

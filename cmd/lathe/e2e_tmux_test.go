@@ -131,7 +131,7 @@ func TestTUIInTmux80x24(t *testing.T) {
 	}
 
 	// Every tab by number, then round again with tab and shift+tab.
-	marks := map[string]string{"1": "Explore", "2": "Lineage", "3": "Runners", "4": "Tuner", "5": "Runners"}
+	marks := map[string]string{"1": "f files", "2": "Lineage", "3": "Runners", "4": "Tuner", "5": "Runners"}
 	for _, k := range []string{"1", "2", "3", "4", "5"} {
 		s.keys(k)
 		s.waitFor(5*time.Second, marks[k])

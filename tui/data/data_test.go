@@ -224,7 +224,7 @@ func TestProfileColumnsAndDetail(t *testing.T) {
 	}
 	d := plain(s)
 	bm := p.Column("Body Mass (g)")
-	for _, want := range []string{"Body Mass (g)", "342 of 344 present", "mean 4,201.8", "p50 4,050", "histogram", "top values", "3800 "} {
+	for _, want := range []string{"Body Mass (g)", "342 of 344 present", "mean 4,201.8", "p50 4,050", "histogram", "top values", "3800 ", "correlated with: Flipper Length (mm) +0.87 (pearson)"} {
 		if !strings.Contains(d, want) {
 			t.Errorf("detail lacks %q:\n%s", want, d)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -312,6 +313,43 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		add(st.Text, fmt.Sprintf("p05 %s  p25 %s  p50 %s  p75 %s  p95 %s  (%s)", fmtNum(float64(q.P05)), fmtNum(float64(q.P25)),
 			fmtNum(float64(q.P50)), fmtNum(float64(q.P75)), fmtNum(float64(q.P95)), q.Method))
 	}
+	// The strongest associations of this column with the others.
+	var mine []explore.Correlation
+	for _, k := range p.Correlations {
+		if (k.A == c.Name || k.B == c.Name) && math.Abs(k.Value) >= 0.3 {
+			mine = append(mine, k)
+		}
+	}
+	sort.SliceStable(mine, func(i, j int) bool { return math.Abs(mine[i].Value) > math.Abs(mine[j].Value) })
+	var corr []string
+	for i, k := range mine {
+		if i == 4 {
+			break
+		}
+		other := k.B
+		if k.B == c.Name {
+			other = k.A
+		}
+		corr = append(corr, fmt.Sprintf("%s %+.2f (%s)", other, k.Value, k.Method))
+	}
+	if len(corr) > 0 {
+		add(st.Muted, "correlated with: "+strings.Join(corr, " · "))
+	}
+	// The alerts about this column.
+	var alerts []string
+	for _, a := range p.Alerts {
+		for _, col := range a.Columns {
+			if col == c.Name {
+				alerts = append(alerts, "⚠ "+a.Message)
+				break
+			}
+		}
+	}
+	if len(alerts) > 0 {
+		for _, a := range alerts {
+			add(st.Error, a)
+		}
+	}
 	if hist := c.Histogram; hist != nil && len(hist.Counts) > 0 && len(hist.Edges) == len(hist.Counts)+1 {
 		out = append(out, "")
 		var peak int64
@@ -369,22 +407,6 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		}
 		out = append(out, "")
 		add(st.Muted, "top tokens: "+strings.Join(parts, " · "))
-	}
-	// The alerts about this column.
-	var alerts []string
-	for _, a := range p.Alerts {
-		for _, col := range a.Columns {
-			if col == c.Name {
-				alerts = append(alerts, "⚠ "+a.Message)
-				break
-			}
-		}
-	}
-	if len(alerts) > 0 {
-		out = append(out, "")
-		for _, a := range alerts {
-			add(st.Error, a)
-		}
 	}
 	return out
 }
