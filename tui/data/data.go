@@ -359,11 +359,11 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 				return s.startSample()
 			}
 			return nil
-		case key.Matches(msg, k.Drift) && s.view != viewRows:
+		case key.Matches(msg, k.Drift):
 			s.back, s.view, s.pick = s.view, viewFiles, pickDrift
 			s.message = "Pick the file to compare " + s.rel(s.path) + " with (esc: back)."
 			return nil
-		case key.Matches(msg, k.Split) && s.view != viewRows:
+		case key.Matches(msg, k.Split):
 			s.back, s.view = s.view, viewSplit
 			s.split, s.splitErr = nil, nil
 			s.form.reset(s.prof)

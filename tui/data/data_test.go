@@ -576,3 +576,27 @@ func run(cmd tea.Cmd) []tea.Msg {
 	}
 	return []tea.Msg{msg}
 }
+
+// Leaving the tab cancels a running profile (the router's rule for every
+// screen); coming back starts it again.
+func TestProfileResumesOnReturn(t *testing.T) {
+	root, cfg := workspace(t)
+	s := newScreen(t, root, cfg, 80, 21)
+	settle(t, s, s.Activate())
+	for i := 0; i < 10 && !strings.Contains(cursorLine(plain(s)), "stocks.csv"); i++ {
+		key(t, s, "down")
+	}
+	_, cmd := s.Update(press("enter"))
+	if !s.Busy() || cmd == nil {
+		t.Fatal("no profile started")
+	}
+	s.Deactivate() // the job is cancelled before it ran; its result is never delivered
+	if s.Busy() {
+		t.Fatal("still busy after Deactivate")
+	}
+	settle(t, s, s.Activate())
+	p := s.Profile()
+	if p == nil || p.Rows != 560 || filepath.Base(p.Source.Path) != "stocks.csv" {
+		t.Fatalf("profile after returning: %+v\n%s", p, plain(s))
+	}
+}
