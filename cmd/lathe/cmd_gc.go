@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lathe-ml/lathe/config"
+)
+
+func newGCCmd(a *app) *cobra.Command {
+	var dry bool
+	var grace time.Duration
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Remove objects no dataset version, artifact or code diff refers to",
+		Long: `Remove files from the workspace's object store (.lathe/objects) that nothing in
+the store refers to: no dataset version, no run's artifact, no run's code
+patch. Objects younger than --grace are kept even so, because a run that is
+ending stores its outputs before it records them.`,
+		Example: "  lathe gc --dry-run\n  lathe gc --json",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.gc(orBackground(cmd.Context()), dry, grace)
+		},
+	}
+	cmd.Flags().BoolVarP(&dry, "dry-run", "n", false, "list what would be removed, remove nothing")
+	cmd.Flags().DurationVar(&grace, "grace", time.Hour, "keep unreferenced objects younger than this")
+	return cmd
+}
+
+// gcReport is `lathe gc --json`.
+type gcReport struct {
+	DryRun  bool     `json:"dry_run"`
+	Removed []string `json:"removed"` // sha256 of each object (would be) removed
+	Bytes   int64    `json:"bytes"`
+	Kept    int      `json:"kept"` // objects left in the store
+}
+
+func (a *app) gc(ctx context.Context, dry bool, grace time.Duration) error {
+	if grace < 0 {
+		return &config.InputError{Field: "--grace", Msg: "give a duration of 0 or more, e.g. 1h"}
+	}
+	ws, err := a.workspace()
+	if err != nil {
+		return err
+	}
+	removed, bytes, err := ws.GC(ctx, dry, grace)
+	if err != nil {
+		return err
+	}
+	all, err := ws.Objects.List()
+	if err != nil {
+		return err
+	}
+	rep := gcReport{DryRun: dry, Removed: removed, Bytes: bytes, Kept: len(all)}
+	if dry {
+		rep.Kept -= len(removed)
+	}
+	if rep.Removed == nil {
+		rep.Removed = []string{}
+	}
+	if a.jsonOut {
+		return a.printJSON(rep)
+	}
+	verb := "removed"
+	if dry {
+		verb = "would remove"
+		for _, sha := range removed {
+			a.printf("%s\n", sha)
+		}
+	}
+	a.printf("lathe gc: %s %d unreferenced object(s), %s; %d kept\n", verb, len(removed), humanBytes(bytes), rep.Kept)
+	return nil
+}
