@@ -68,8 +68,6 @@ func TestPendingCommandsExit2NamingCapability(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"runs", "diff", "a", "b"}, "Lineage"},
-		{[]string{"lineage", "x"}, "Lineage"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {

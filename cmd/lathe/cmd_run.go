@@ -325,13 +325,8 @@ func newRunsCmd(a *app) *cobra.Command {
   lathe runs diff A B`,
 	})
 	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsStopCmd(a))
-	// Diff and rerun come with lineage (issue 6).
-	diff := waitsFor(&cobra.Command{Use: "diff A B", Short: "Diff two runs across params, data, code, image, env, runner and metrics",
-		Example: "  lathe runs diff r3k9... r7qa...", Args: rangeArgs(2, 2, "two run IDs"), ValidArgsFunction: a.completeRunIDs(2)}, capLineage, issueLineage)
-	rerun := waitsFor(&cobra.Command{Use: "rerun ID", Short: "Rerun a run exactly, verifying its inputs and code first",
-		Example: "  lathe runs rerun r3k9...", Args: rangeArgs(1, 1, "one run ID"), ValidArgsFunction: a.completeRunIDs(1)}, capLineage, issueLineage)
-	rerun.Flags().Bool("allow-changed-data", false, "rerun even if an input's content changed")
-	rerun.Flags().Bool("allow-code-change", false, "rerun even if the code version differs")
+	// Diff and rerun are lineage's (cmd_rundiff.go).
+	diff, rerun := newRunsDiffCmd(a), newRunsRerunCmd(a)
 	cmd.AddCommand(diff, rerun)
 	return cmd
 }
