@@ -67,8 +67,7 @@ func TestPendingCommandsExit2NamingCapability(t *testing.T) {
 	cases := []struct {
 		args []string
 		want string
-	}{
-	}
+	}{}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			code, out, errs := run(t, append([]string{"--workspace", ws}, c.args...)...)
