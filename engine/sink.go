@@ -139,7 +139,7 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			}
 		case final:
 			r.Ended = t
-			if r.Started.IsZero() && u.Status != runners.StatusLost {
+			if r.Started.IsZero() && u.ExitCode != nil { // it ran, but its start was never recorded
 				r.Started = t
 			}
 		}

@@ -1,0 +1,331 @@
+package runs
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/keys"
+	"github.com/lathe-ml/lathe/tui/styles"
+)
+
+// newScreen returns the Runs screen on a fresh workspace with a real engine
+// (local runner), sized w x h and activated.
+func newScreen(t *testing.T, w, h int) (*Screen, *engine.Engine) {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := filepath.Join(t.TempDir(), "ws")
+	ws, err := experiments.Init(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(ws, cfg, engine.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	c := common.NewContext(ctx, common.Options{Workspace: ws, Config: cfg, Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
+	s := New(c)
+	s.SetSize(w, h)
+	t.Cleanup(func() {
+		s.Deactivate()
+		cancel()
+		e.Close()
+		ws.Close()
+	})
+	drive(t, s, s.Activate())
+	return s, e
+}
+
+// drive runs cmd and feeds its messages back to the screen, recursively,
+// dropping ticks (tests send them by hand).
+func drive(t *testing.T, s *Screen, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("command did not finish")
+	}
+	switch m := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			drive(t, s, c)
+		}
+	case common.ResultMsg:
+		if _, tick := m.Payload.(tickMsg); tick {
+			return
+		}
+		_, next := s.Update(m)
+		drive(t, s, next)
+	}
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func typeText(t *testing.T, s *Screen, text string) {
+	for _, r := range text {
+		k := string(r)
+		if r == ' ' {
+			k = "space"
+		}
+		drive(t, s, func() tea.Cmd { _, c := s.Update(press(k)); return c }())
+	}
+}
+
+func hit(t *testing.T, s *Screen, k string) {
+	t.Helper()
+	_, cmd := s.Update(press(k))
+	drive(t, s, cmd)
+}
+
+// tick delivers a live tick (as the program's timer would).
+func tick(t *testing.T, s *Screen) {
+	t.Helper()
+	_, cmd := s.Update(common.ResultMsg{Screen: common.Runs, Payload: tickMsg{s.gen}})
+	drive(t, s, cmd)
+}
+
+func plain(s *Screen) string { return ansi.Strip(s.View()) }
+
+func checkBox(t *testing.T, s *Screen, w, h int) {
+	t.Helper()
+	lines := strings.Split(s.View(), "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: view has %d lines", w, h, len(lines))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Errorf("%dx%d: line %q is %d wide", w, h, ansi.Strip(l), ansi.StringWidth(l))
+		}
+	}
+}
+
+func launch(t *testing.T, s *Screen, line string) {
+	t.Helper()
+	hit(t, s, "n")
+	if !s.CapturingInput() {
+		t.Fatal("n did not open the launch line")
+	}
+	s.input.SetValue(line)
+	hit(t, s, "enter")
+	if s.err != nil {
+		t.Fatalf("launch %q: %v", line, s.err)
+	}
+}
+
+func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
+	s, e := newScreen(t, 80, 24)
+	if !strings.Contains(plain(s), "No runs yet") {
+		t.Errorf("empty screen:\n%s", plain(s))
+	}
+	checkBox(t, s, 80, 24)
+	// The launch line comes pre-filled with the demo trainer.
+	hit(t, s, "n")
+	if v := s.input.Value(); !strings.Contains(v, "lathe trainer") {
+		t.Errorf("launch line pre-filled with %q", v)
+	}
+	if !strings.Contains(plain(s), "run: ") {
+		t.Errorf("launch line not shown:\n%s", plain(s))
+	}
+	hit(t, s, "esc")
+	launch(t, s, `--param who=x -- sh -c 'for i in 1 2 3; do echo "{\"step\":$i,\"loss\":$i,\"val_loss\":$((i*2))}"; done; echo bye {who}'`)
+	rows := s.Rows()
+	if len(rows) != 1 {
+		t.Fatalf("%d rows after launch", len(rows))
+	}
+	id := rows[0].Run.ID
+	r, err := e.Store().GetRun(context.Background(), id)
+	if err != nil || r.Params["who"] != "x" {
+		t.Fatalf("launched run %+v, %v", r, err)
+	}
+	waitEnded(t, e, id)
+	drive(t, s, s.load(true))
+	if !strings.Contains(plain(s), "completed") || !strings.Contains(plain(s), "val_loss=6") {
+		t.Errorf("list after the run:\n%s", plain(s))
+	}
+
+	// Detail: curves of both loss metrics and the log tail.
+	hit(t, s, "enter")
+	if got := s.Detail(); len(got) != 1 || got[0] != id {
+		t.Fatalf("detail of %v", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(plain(s), "bye x") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		tick(t, s)
+	}
+	v := plain(s)
+	for _, want := range []string{id, "completed", "loss 3", "val_loss 6", "bye x", "[1/"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	checkBox(t, s, 80, 24)
+	hit(t, s, "m") // next view: loss alone
+	if v := plain(s); !strings.Contains(v, "[2/") {
+		t.Errorf("m did not switch the metric view:\n%s", v)
+	}
+	hit(t, s, "esc")
+	if s.Detail() != nil {
+		t.Error("esc did not leave the detail")
+	}
+}
+
+func waitEnded(t *testing.T, e *engine.Engine, id string) experiments.Run {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		r, err := e.Store().GetRun(context.Background(), id)
+		if err == nil && r.Status.Terminal() {
+			return r
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("run %s did not end", id)
+	return experiments.Run{}
+}
+
+func waitStarted(t *testing.T, e *engine.Engine, id string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if r, err := e.Store().GetRun(context.Background(), id); err == nil && r.Status != experiments.StatusQueued {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("run %s did not start", id)
+}
+
+func TestStopRerunFilterSortMark(t *testing.T) {
+	s, e := newScreen(t, 100, 30)
+	// The local runner runs one at a time (max_concurrent 1): the quick run first.
+	launch(t, s, "--param p=2 -- true")
+	quick := s.Rows()[0].Run.ID
+	waitEnded(t, e, quick)
+	launch(t, s, "sh -c 'echo a; sleep 30'")
+	if len(s.Rows()) != 2 {
+		t.Fatalf("%d rows", len(s.Rows()))
+	}
+	sleeper := s.Rows()[0].Run.ID // newest first
+	waitStarted(t, e, sleeper)
+
+	// Sort oldest first puts the sleeper second; x stops it.
+	hit(t, s, "s")
+	if s.sortBy != sortOldest || s.Visible()[1].Run.ID != sleeper {
+		t.Fatalf("sort oldest: %v", s.Visible())
+	}
+	hit(t, s, "down")
+	hit(t, s, "x")
+	if s.err != nil {
+		t.Fatalf("x: %v", s.err)
+	}
+	if r := waitEnded(t, e, sleeper); r.Status != experiments.StatusStopped {
+		t.Errorf("x: status %s", r.Status)
+	}
+	// Filter by text.
+	hit(t, s, "/")
+	typeText(t, s, "p=2")
+	hit(t, s, "enter")
+	if vis := s.Visible(); len(vis) != 1 || vis[0].Run.ID != quick {
+		t.Errorf("filter p=2: %d rows", len(vis))
+	}
+	// R reruns the quick one with the same params.
+	hit(t, s, "R")
+	if len(s.Rows()) != 3 {
+		t.Fatalf("rerun: %d rows", len(s.Rows()))
+	}
+	re := s.Rows()[0].Run
+	if re.RerunOf != quick || re.Params["p"] != "2" {
+		t.Errorf("rerun record %+v", re)
+	}
+	waitEnded(t, e, re.ID)
+	// Mark two runs and open both: curves overlaid, one legend entry each.
+	hit(t, s, "esc") // clear filter and marks
+	s.sortBy = sortNewest
+	hit(t, s, "space")
+	hit(t, s, "space")
+	if len(s.marked) != 2 {
+		t.Fatalf("marked %v", s.marked)
+	}
+	hit(t, s, "enter")
+	if len(s.Detail()) != 2 {
+		t.Errorf("compare view of %v", s.Detail())
+	}
+	checkBox(t, s, 100, 30)
+}
+
+func TestViewFitsAtSmallSizes(t *testing.T) {
+	s, _ := newScreen(t, 80, 24)
+	launch(t, s, "sh -c 'echo {\"x\":1}'")
+	for _, sz := range [][2]int{{80, 24}, {40, 10}, {20, 5}, {120, 3}} {
+		s.SetSize(sz[0], sz[1])
+		checkBox(t, s, sz[0], sz[1])
+		hit(t, s, "enter")
+		tick(t, s)
+		checkBox(t, s, sz[0], sz[1])
+		hit(t, s, "esc")
+	}
+}
+
+func TestParseLaunch(t *testing.T) {
+	req, err := ParseLaunch(`--runner docker --image=img:1 --param lr=0.1 --param "msg=a b" -- /trainer --lr={lr} 'x y'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Runner != "docker" || req.Image != "img:1" || req.Params["lr"] != "0.1" || req.Params["msg"] != "a b" ||
+		strings.Join(req.Command, "|") != "/trainer|--lr={lr}|x y" {
+		t.Errorf("%+v", req)
+	}
+	req, err = ParseLaunch(`python train.py --epochs 3`)
+	if err != nil || strings.Join(req.Command, "|") != "python|train.py|--epochs|3" {
+		t.Errorf("%+v %v", req, err)
+	}
+	for _, bad := range []string{"", "--runner", "--bogus x", "echo 'open", "--param nokv -- x"} {
+		if _, err := ParseLaunch(bad); !config.IsInput(err) {
+			t.Errorf("%q: err %v, want an input error", bad, err)
+		}
+	}
+}
+
+// A stale tick (from before a deactivation) does nothing and is not re-armed.
+func TestStaleTickDies(t *testing.T) {
+	s, _ := newScreen(t, 80, 24)
+	old := s.gen
+	s.Deactivate()
+	_, cmd := s.Update(common.ResultMsg{Screen: common.Runs, Payload: tickMsg{old}})
+	if cmd != nil {
+		t.Error("a stale tick re-armed itself")
+	}
+}
