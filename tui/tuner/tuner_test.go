@@ -262,4 +262,3 @@ func TestTunerWithoutWorkspaceOrStudies(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
