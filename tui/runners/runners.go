@@ -1,49 +1,325 @@
-// Package runners is the Runners screen: runner health, GPUs and load.
-// Until that capability lands it is a placeholder that says so; the screen
-// plumbing (activation, background work, results by ID) is already real.
+// Package runners is the Runners screen: every configured runner with its
+// health (probed within a connect timeout, so one dead host does not hold up
+// the others), daemon version, GPUs with memory and utilization bars, and
+// the runs running and queued on it. It re-probes every few seconds while
+// visible, through the engine.
 package runners
 
 import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
+// Every is how often the visible screen re-probes the runners.
+const Every = 5 * time.Second
+
 // KeyMap are the Runners screen's bindings.
 type KeyMap struct {
-	Refresh key.Binding
+	Up, Down, Refresh key.Binding
 }
 
 // DefaultKeyMap returns the Runners screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "probe now")),
 	}
 }
 
+type (
+	tickMsg       struct{ gen uint64 }
+	statusPayload []engine.RunnerStatus
+)
+
 // Screen is the Runners tab.
 type Screen struct {
-	*placeholder.Model
+	c    *common.Context
 	Keys KeyMap
+	jobs *common.Jobs
+	ph   *placeholder.Model // without an engine: the placeholder
+
+	every   time.Duration // probe period
+	w, h    int
+	active  bool
+	gen     uint64
+	probing bool
+	at      time.Time
+	sts     []engine.RunnerStatus
+	err     error
+	cursor  int
+	scroll  int
 }
 
 // New returns the Runners screen of the program that owns c.
 func New(c *common.Context) *Screen {
-	km := DefaultKeyMap()
-	text := placeholder.Text{
-		Capability: "runner health, GPUs and queues",
-		Issue:      "issue 4 (Runners)",
-		Will: []string{
-			"local, Docker and remote GPU runners, and whether each answers",
-			"GPUs, their allocation and each runner's queue",
-		},
+	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Runners), every: Every}
+	if c.Options.Engine == nil {
+		s.ph = placeholder.New(c, common.Runners, placeholder.Text{
+			Capability: "runner health, GPUs and queues (no workspace engine in this session)",
+			Issue:      "open a workspace with `lathe` or `lathe demo`",
+			Will: []string{
+				"local, Docker and remote GPU runners, and whether each answers",
+				"GPUs, their allocation and each runner's queue",
+			},
+		}, placeholder.KeyMap{Refresh: s.Keys.Refresh})
 	}
-	return &Screen{Model: placeholder.New(c, common.Runners, text, placeholder.KeyMap{Refresh: km.Refresh}), Keys: km}
+	return s
 }
 
-// Update handles the screen's keys and its own background results.
+// ID implements common.Screen.
+func (s *Screen) ID() common.ScreenID { return common.Runners }
+
+// Init implements common.Screen.
+func (s *Screen) Init() tea.Cmd { return nil }
+
+// SetSize implements common.Screen.
+func (s *Screen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	if s.ph != nil {
+		s.ph.SetSize(w, h)
+	}
+}
+
+// Activate probes at once and then every Every.
+func (s *Screen) Activate() tea.Cmd {
+	if s.ph != nil {
+		return s.ph.Activate()
+	}
+	s.active = true
+	s.gen++
+	return tea.Batch(s.probe(), s.tick())
+}
+
+// Deactivate stops probing.
+func (s *Screen) Deactivate() {
+	if s.ph != nil {
+		s.ph.Deactivate()
+		return
+	}
+	s.active = false
+	s.gen++
+	s.jobs.CancelAll()
+	s.probing = false
+}
+
+func (s *Screen) tick() tea.Cmd {
+	gen := s.gen
+	return tea.Tick(s.every, func(time.Time) tea.Msg {
+		return common.ResultMsg{Screen: common.Runners, Payload: tickMsg{gen}}
+	})
+}
+
+func (s *Screen) probe() tea.Cmd {
+	if s.probing {
+		return nil
+	}
+	s.probing = true
+	e := s.c.Options.Engine
+	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		return statusPayload(e.Runners(ctx)), nil
+	})
+	return cmd
+}
+
+// Update handles keys, the probe tick and probe results.
 func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	return s, s.Model.Update(msg)
+	if s.ph != nil {
+		return s, s.ph.Update(msg)
+	}
+	switch msg := msg.(type) {
+	case common.ResultMsg:
+		if t, ok := msg.Payload.(tickMsg); ok {
+			if t.gen != s.gen || !s.active {
+				return s, nil
+			}
+			return s, tea.Batch(s.probe(), s.tick())
+		}
+		if !s.jobs.Accept(msg) {
+			return s, nil
+		}
+		s.probing = false
+		s.err = msg.Err
+		if p, ok := msg.Payload.(statusPayload); ok && msg.Err == nil {
+			s.sts, s.at = p, time.Now()
+			s.cursor = min(s.cursor, max(len(s.sts)-1, 0))
+		}
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, s.Keys.Up):
+			s.cursor = max(s.cursor-1, 0)
+		case key.Matches(msg, s.Keys.Down):
+			s.cursor = min(s.cursor+1, max(len(s.sts)-1, 0))
+		case key.Matches(msg, s.Keys.Refresh):
+			return s, s.probe()
+		}
+	}
+	return s, nil
+}
+
+// Statuses returns the last probe results (tests).
+func (s *Screen) Statuses() []engine.RunnerStatus { return s.sts }
+
+// ShortHelp implements common.Screen.
+func (s *Screen) ShortHelp() []key.Binding {
+	if s.ph != nil {
+		return s.ph.ShortHelp()
+	}
+	return []key.Binding{s.Keys.Refresh}
+}
+
+// FullHelp implements common.Screen.
+func (s *Screen) FullHelp() [][]key.Binding {
+	if s.ph != nil {
+		return s.ph.FullHelp()
+	}
+	return [][]key.Binding{{s.Keys.Up, s.Keys.Down, s.Keys.Refresh}}
+}
+
+// View implements common.Screen.
+func (s *Screen) View() string {
+	if s.ph != nil {
+		return s.ph.View()
+	}
+	if s.w <= 0 || s.h <= 0 {
+		return ""
+	}
+	st := s.c.Styles
+	head := fmt.Sprintf("Runners  %d configured", len(s.c.Options.Engine.RunnerNames()))
+	switch {
+	case s.probing && s.at.IsZero():
+		head += "  probing…"
+	case !s.at.IsZero():
+		head += fmt.Sprintf("  probed %s ago", time.Since(s.at).Round(time.Second))
+	}
+	lines := []string{st.Title.Render(head)}
+	if s.err != nil {
+		lines = append(lines, st.Error.Render(s.err.Error()))
+	}
+	// Each runner is a block; the selected one is kept in view.
+	var blocks [][]string
+	for i, r := range s.sts {
+		blocks = append(blocks, s.block(r, i == s.cursor))
+	}
+	body := s.h - len(lines)
+	start := 0
+	for {
+		n := 0
+		for i := start; i <= s.cursor && i < len(blocks); i++ {
+			n += len(blocks[i])
+		}
+		if n <= body || start >= s.cursor {
+			break
+		}
+		start++
+	}
+	for i := start; i < len(blocks); i++ {
+		lines = append(lines, blocks[i]...)
+	}
+	return frame.Fit(strings.Join(lines, "\n"), s.w, s.h)
+}
+
+func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
+	st := s.c.Styles
+	w := s.w
+	mark := "  "
+	if selected {
+		mark = "› "
+	}
+	health := "ok"
+	if !r.Reachable {
+		health = "UNREACHABLE"
+	}
+	where := r.Host
+	if r.Daemon != nil {
+		where += "  docker " + r.Daemon.Version
+	}
+	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
+	var out []string
+	switch {
+	case selected:
+		out = append(out, st.TabActive.UnsetPadding().Render(frame.Line(title, w)))
+	case !r.Reachable:
+		out = append(out, st.Error.Render(frame.Line(title, w)))
+	default:
+		out = append(out, st.Text.Bold(true).Render(frame.Line(title, w)))
+	}
+	if r.Error != "" {
+		out = append(out, st.Error.UnsetBold().Render("    "+r.Error))
+	}
+	load := fmt.Sprintf("    runs %d/%d running", len(r.Running), r.MaxConcurrent)
+	if len(r.Running) > 0 {
+		load += ": " + strings.Join(r.Running, " ")
+	}
+	load += fmt.Sprintf("  ·  %d queued", len(r.Queued))
+	if len(r.Queued) > 0 {
+		load += ": " + strings.Join(r.Queued, " ")
+	}
+	out = append(out, st.Text.Render(load))
+	if len(r.GPUs) == 0 {
+		if r.Reachable {
+			why := r.NoGPU
+			if why == "" {
+				why = "no GPU"
+			}
+			out = append(out, st.Muted.Render("    "+why))
+		}
+	}
+	for _, g := range r.GPUs {
+		out = append(out, st.Text.Render(gpuLine(g, w)))
+	}
+	return out
+}
+
+// gpuLine is one GPU: index, name, a memory bar and a utilization bar.
+func gpuLine(g runners.GPU, w int) string {
+	name := g.Name
+	if len(name) > 22 {
+		name = name[:21] + "…"
+	}
+	barW := max(min((w-40)/2-12, 20), 4)
+	mem := "mem n/a"
+	if g.MemoryTotalMiB != nil && g.MemoryUsedMiB != nil && *g.MemoryTotalMiB > 0 {
+		mem = fmt.Sprintf("mem %s %5.1f/%.0fG", Bar(float64(*g.MemoryUsedMiB)/float64(*g.MemoryTotalMiB), barW),
+			float64(*g.MemoryUsedMiB)/1024, float64(*g.MemoryTotalMiB)/1024)
+	}
+	util := "util n/a"
+	if g.UtilizationPct != nil {
+		util = fmt.Sprintf("util %s %3d%%", Bar(float64(*g.UtilizationPct)/100, barW), *g.UtilizationPct)
+	}
+	line := fmt.Sprintf("    GPU %d %-22s %s  %s", g.Index, name, mem, util)
+	if len(g.MIG) > 0 {
+		line += fmt.Sprintf("  MIG×%d", len(g.MIG))
+	}
+	return line
+}
+
+// Bar draws a fraction in [0, 1] as w cells of eighth blocks.
+func Bar(frac float64, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	frac = min(max(frac, 0), 1)
+	eighths := int(frac*float64(w*8) + 0.5)
+	var b strings.Builder
+	for i := 0; i < w; i++ {
+		n := min(max(eighths-i*8, 0), 8)
+		if n == 0 {
+			b.WriteRune('░')
+			continue
+		}
+		b.WriteRune([]rune("▏▎▍▌▋▊▉█")[n-1])
+	}
+	return b.String()
 }

@@ -1,0 +1,160 @@
+package runners
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/keys"
+	"github.com/lathe-ml/lathe/tui/styles"
+)
+
+func newScreen(t *testing.T, w, h int) *Screen {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := filepath.Join(t.TempDir(), "ws")
+	ws, err := experiments.Init(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A docker runner nobody listens for: unreachable, quickly.
+	yaml := "name: test\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n  - name: gone\n    type: docker\n    host: tcp://127.0.0.1:1\n"
+	if err := os.WriteFile(filepath.Join(dir, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := engine.New(ws, cfg, engine.Options{ConnectTimeout: 2 * time.Second})
+	c := common.NewContext(context.Background(), common.Options{Workspace: ws, Config: cfg, Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
+	s := New(c)
+	s.every = 10 * time.Millisecond // ticks come back at once and are dropped
+	s.SetSize(w, h)
+	t.Cleanup(func() {
+		s.Deactivate()
+		e.Close()
+		ws.Close()
+	})
+	return s
+}
+
+// drive runs cmd and feeds results back, dropping ticks.
+func drive(t *testing.T, s *Screen, cmd tea.Cmd) {
+	t.Helper()
+	if cmd == nil {
+		return
+	}
+	switch m := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			// Ticks sleep Every: skip them, tests send their own.
+			if c != nil {
+				done := make(chan tea.Msg, 1)
+				go func() { done <- c() }()
+				select {
+				case msg := <-done:
+					if r, ok := msg.(common.ResultMsg); ok {
+						if _, tick := r.Payload.(tickMsg); !tick {
+							_, next := s.Update(r)
+							drive(t, s, next)
+						}
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("command did not finish")
+				}
+			}
+		}
+	case common.ResultMsg:
+		if _, tick := m.Payload.(tickMsg); tick {
+			return
+		}
+		_, next := s.Update(m)
+		drive(t, s, next)
+	}
+}
+
+func TestProbesEveryRunner(t *testing.T) {
+	s := newScreen(t, 80, 24)
+	drive(t, s, s.Activate())
+	sts := s.Statuses()
+	if len(sts) != 2 || sts[0].Name != "local" || !sts[0].Reachable || sts[1].Name != "gone" || sts[1].Reachable {
+		t.Fatalf("statuses %+v", sts)
+	}
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"Runners  2 configured", "local", "gone", "UNREACHABLE", "runs 0/1 running"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	checkBox(t, s, 80, 24)
+	// A stale tick neither probes nor re-arms.
+	old := s.gen
+	s.Deactivate()
+	if _, cmd := s.Update(common.ResultMsg{Screen: common.Runners, Payload: tickMsg{old}}); cmd != nil {
+		t.Error("stale tick re-armed")
+	}
+}
+
+func checkBox(t *testing.T, s *Screen, w, h int) {
+	t.Helper()
+	lines := strings.Split(s.View(), "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) > w {
+			t.Errorf("%dx%d: %q too wide", w, h, ansi.Strip(l))
+		}
+	}
+}
+
+// GPUs here are fake (recorded nvidia-smi values), since this machine has none.
+func TestGPUBarsAndSmallSizes(t *testing.T) {
+	s := newScreen(t, 80, 24)
+	i := func(v int64) *int64 { return &v }
+	s.sts = []engine.RunnerStatus{{Name: "gpu1", Type: "docker", Host: "ssh://ml@gpu1", Reachable: true, MaxConcurrent: 2,
+		Daemon:  &runners.DaemonInfo{Version: "27.3.1"},
+		Running: []string{"r1"}, Queued: []string{"r2", "r3"},
+		GPUs: []runners.GPU{
+			{Index: 0, Name: "NVIDIA A100-SXM4-40GB", MemoryTotalMiB: i(40960), MemoryUsedMiB: i(20480), UtilizationPct: i(50)},
+			{Index: 1, Name: "NVIDIA A100-SXM4-40GB", MemoryTotalMiB: nil, MemoryUsedMiB: nil, UtilizationPct: nil},
+		}}}
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"GPU 0 NVIDIA A100-SXM4-40GB", "20.0/40G", " 50%", "GPU 1", "mem n/a", "util n/a", "runs 1/2 running: r1", "2 queued: r2 r3", "docker 27.3.1"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	for _, sz := range [][2]int{{80, 24}, {40, 6}, {20, 3}, {120, 40}} {
+		s.SetSize(sz[0], sz[1])
+		checkBox(t, s, sz[0], sz[1])
+	}
+}
+
+func TestBar(t *testing.T) {
+	cases := []struct {
+		f    float64
+		w    int
+		want string
+	}{
+		{0, 4, "░░░░"}, {1, 4, "████"}, {0.5, 4, "██░░"}, {0.25, 2, "▌░"}, {0.0625, 2, "▏░"}, {2, 3, "███"}, {-1, 2, "░░"},
+	}
+	for _, c := range cases {
+		if got := Bar(c.f, c.w); got != c.want {
+			t.Errorf("Bar(%v, %d) = %q, want %q", c.f, c.w, got, c.want)
+		}
+	}
+}
