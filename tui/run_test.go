@@ -109,7 +109,7 @@ func TestRunOnTerminal(t *testing.T) {
 			t.Error("the program did not put the terminal in raw mode")
 		}
 		ptmx.Write([]byte("4"))
-		waitText(t, out, "the Tuner screen", func(s string) bool { return strings.Contains(s, "multi-metric Bayesian studies") })
+		waitText(t, out, "the Tuner screen", func(s string) bool { return strings.Contains(s, "no workspace is open") })
 		ptmx.Write([]byte(quit))
 		if err := waitRun(t, errc); err != nil {
 			t.Fatalf("quit with %q: %v", quit, err)

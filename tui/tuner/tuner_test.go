@@ -262,3 +262,17 @@ func TestTunerWithoutWorkspaceOrStudies(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestThresholdLineNearDataOnly(t *testing.T) {
+	thr := 2000.0
+	a := axis{name: "params", metric: "params", threshold: &thr}
+	if l, label := thresholdLine(a, []float64{29, 198, 744}); l != nil || !strings.Contains(label, "thr 2000 off-plot") {
+		t.Errorf("far threshold: line %v, label %q", l, label)
+	}
+	if l, label := thresholdLine(a, []float64{900, 1500, 2600}); l == nil || *l != 2000 || label != "params" {
+		t.Errorf("threshold inside the data: line %v, label %q", l, label)
+	}
+	if l, _ := thresholdLine(a, []float64{100, 1100}); l == nil {
+		t.Error("threshold within one range of the data left out")
+	}
+}

@@ -288,7 +288,6 @@ func (s *Screen) plotView(w, h int) string {
 	}
 	var p scatter.Plot
 	p.XLabel, p.YLabel = xa.name, ya.name
-	p.XLine, p.YLine = xa.threshold, ya.threshold
 	value := func(a axis, t experiments.Trial) (float64, bool) {
 		if a.metric == "" {
 			return float64(t.Number), true
@@ -313,6 +312,14 @@ func (s *Screen) plotView(w, h int) string {
 		}
 		p.Points = append(p.Points, scatter.Point{X: x, Y: y, Class: c})
 	}
+	// A threshold far outside the data would squash every point into a
+	// corner: it is drawn only when near the data, else named in the label.
+	var xs, ys []float64
+	for _, q := range p.Points {
+		xs, ys = append(xs, q.X), append(ys, q.Y)
+	}
+	p.XLine, p.XLabel = thresholdLine(xa, xs)
+	p.YLine, p.YLabel = thresholdLine(ya, ys)
 	styles := scatter.Styles{
 		scatter.Line:      st.Muted,
 		scatter.Dim:       st.Muted.Faint(true),
@@ -325,6 +332,27 @@ func (s *Screen) plotView(w, h int) string {
 		out += "\n" + st.Muted.Render("importance") + "\n" + strings.Join(imp, "\n")
 	}
 	return frame.Fit(out, w, h)
+}
+
+// thresholdLine returns an axis's threshold when it lies within one data
+// range of the data, and the axis label (naming a threshold left out).
+func thresholdLine(a axis, vals []float64) (*float64, string) {
+	if a.threshold == nil {
+		return nil, a.name
+	}
+	t := *a.threshold
+	if len(vals) == 0 {
+		return &t, a.name
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vals {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	r := math.Max(hi-lo, math.Abs(hi)*0.1)
+	if t < lo-r || t > hi+r {
+		return nil, a.name + " [thr " + num(t) + " off-plot]"
+	}
+	return &t, a.name
 }
 
 // importanceLines are bars of the largest parameter importances.
