@@ -238,6 +238,7 @@ type TreeLine struct {
 	Prefix string // box-drawing indentation, e.g. "│  └─ "
 	Depth  int    // 0 for the root
 	Edge   string // kind of the edge that led here; "" for the root
+	Via    Edge   // that edge, with its operation and params
 	Node   GraphNode
 	Repeat bool // shown earlier in this tree; its subtree is not repeated
 }
@@ -280,7 +281,7 @@ func (g *Graph) Tree(root Node, up bool) []TreeLine {
 				branch, cont = "└─ ", "   "
 			}
 			on, _ := g.Node(other)
-			line := TreeLine{Prefix: prefix + branch, Depth: depth + 1, Edge: e.Kind, Node: on, Repeat: shown[other]}
+			line := TreeLine{Prefix: prefix + branch, Depth: depth + 1, Edge: e.Kind, Via: e, Node: on, Repeat: shown[other]}
 			out = append(out, line)
 			if line.Repeat {
 				continue

@@ -1,50 +1,509 @@
-// Package lineage is the Lineage screen: the provenance graph around runs and datasets.
-// Until that capability lands it is a placeholder that says so; the screen
-// plumbing (activation, background work, results by ID) is already real.
+// Package lineage is the Lineage screen: pick a run, a dataset version or a
+// study, see the trees of what it was made from and what was made from it,
+// read any node's detail (hashes, sizes, params, times) and jump along the
+// edges, run ↔ datasets ↔ artifacts, with a history to come back.
+//
+// The graph comes from experiments.Store.Lineage, the same walk as `lathe
+// lineage`; all store reads run in background jobs addressed to this screen
+// (common.Jobs), cancelled when the tab is left. Without a workspace the
+// screen is the placeholder, which says so.
 package lineage
 
 import (
+	"context"
+	"time"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
-// KeyMap are the Lineage screen's bindings.
-type KeyMap struct {
-	Refresh key.Binding
+// maxListed bounds each picker list (newest first).
+const maxListed = 500
+
+type mode int
+
+const (
+	modePick mode = iota
+	modeGraph
+)
+
+// section is one list of the picker.
+type section int
+
+const (
+	secRuns section = iota
+	secDatasets
+	secStudies
+	numSections
+)
+
+func (s section) String() string { return [...]string{"Runs", "Datasets", "Studies"}[s] }
+
+// listsDone is the picker's data.
+type listsDone struct {
+	runs     []experiments.Run
+	datasets []experiments.Dataset
+	studies  []experiments.Study
 }
 
-// DefaultKeyMap returns the Lineage screen's bindings.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-	}
+// graphDone is the graph around root.
+type graphDone struct {
+	root  experiments.Node
+	graph *experiments.Graph
+}
+
+// gline is one line of the graph view: a heading, or a node of a tree.
+type gline struct {
+	heading string // non-empty: a heading line, not selectable
+	tl      experiments.TreeLine
+	up      bool // in the upstream tree
+	root    bool
 }
 
 // Screen is the Lineage tab.
 type Screen struct {
-	*placeholder.Model
+	c    *common.Context
 	Keys KeyMap
+	jobs *common.Jobs
+	ph   *placeholder.Model // set when there is no workspace
+	w, h int
+	loc  *time.Location
+
+	mode    mode
+	message string
+
+	// Picker.
+	sec      section
+	runs     []experiments.Run
+	datasets []experiments.Dataset
+	studies  []experiments.Study
+	loaded   bool
+	listing  uint64
+	listErr  error
+	cur, top [numSections]int
+
+	// Graph.
+	root     experiments.Node
+	history  []experiments.Node
+	graph    *experiments.Graph
+	loading  uint64
+	graphErr error
+	lines    []gline
+	gcur     int
+	gtop     int
 }
 
 // New returns the Lineage screen of the program that owns c.
 func New(c *common.Context) *Screen {
-	km := DefaultKeyMap()
-	text := placeholder.Text{
-		Capability: "lineage and provenance",
-		Issue:      "issue 6 (Lineage and reproducibility)",
-		Will: []string{
-			"which dataset, code, image, parameters and runner produced each run",
-			"the artifacts each run produced and the datasets derived from them",
-			"the diff of two runs, and an exact rerun",
-		},
+	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Lineage), loc: time.Local}
+	if c.Options.Workspace == nil {
+		text := placeholder.Text{
+			Capability: "lineage and provenance: no workspace is open",
+			Issue:      "open Lathe in a workspace (lathe init) or try `lathe demo`",
+			Will: []string{
+				"which dataset, code, image, parameters and runner produced each run",
+				"the artifacts each run produced and the datasets derived from them",
+			},
+		}
+		s.ph = placeholder.New(c, common.Lineage, text, placeholder.KeyMap{Refresh: s.Keys.Refresh})
 	}
-	return &Screen{Model: placeholder.New(c, common.Lineage, text, placeholder.KeyMap{Refresh: km.Refresh}), Keys: km}
+	return s
 }
 
-// Update handles the screen's keys and its own background results.
+// SetLocation sets the zone times are shown in (tests pin UTC).
+func (s *Screen) SetLocation(loc *time.Location) { s.loc = loc }
+
+// ID names the screen.
+func (s *Screen) ID() common.ScreenID { return common.Lineage }
+
+// Init starts nothing: work starts on Activate.
+func (s *Screen) Init() tea.Cmd { return nil }
+
+// SetSize sets the body size.
+func (s *Screen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	if s.ph != nil {
+		s.ph.SetSize(w, h)
+	}
+}
+
+// Activate reloads the picker's lists, and the graph when one is shown, so
+// runs that ended or data registered elsewhere appear.
+func (s *Screen) Activate() tea.Cmd {
+	if s.ph != nil {
+		return s.ph.Activate()
+	}
+	cmds := []tea.Cmd{s.loadLists()}
+	if s.mode == modeGraph && s.root != (experiments.Node{}) {
+		cmds = append(cmds, s.loadGraph(s.root))
+	}
+	return tea.Batch(cmds...)
+}
+
+// Deactivate cancels the screen's background work.
+func (s *Screen) Deactivate() {
+	if s.ph != nil {
+		s.ph.Deactivate()
+		return
+	}
+	s.jobs.CancelAll()
+	s.listing, s.loading = 0, 0
+}
+
+// Pending is the number of background jobs in flight (tests).
+func (s *Screen) Pending() int {
+	if s.ph != nil {
+		return s.ph.Pending()
+	}
+	return s.jobs.Pending()
+}
+
+// Root is the node the graph is drawn around; zero in the picker.
+func (s *Screen) Root() experiments.Node {
+	if s.mode != modeGraph {
+		return experiments.Node{}
+	}
+	return s.root
+}
+
+// Selected is the node under the graph's cursor.
+func (s *Screen) Selected() (experiments.GraphNode, bool) {
+	if s.mode != modeGraph || s.gcur < 0 || s.gcur >= len(s.lines) || s.lines[s.gcur].heading != "" {
+		return experiments.GraphNode{}, false
+	}
+	return s.lines[s.gcur].tl.Node, true
+}
+
+// Open shows the graph around n, as if picked (the CLI's `lathe` could open
+// the screen on a REF; tests use it).
+func (s *Screen) Open(n experiments.Node) tea.Cmd {
+	s.history = nil
+	return s.jump(n, false)
+}
+
+func (s *Screen) ws() *experiments.Workspace { return s.c.Options.Workspace }
+
+func (s *Screen) loadLists() tea.Cmd {
+	ws := s.ws()
+	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		var out listsDone
+		var err error
+		if out.runs, err = ws.Store.ListRuns(ctx, experiments.RunFilter{Limit: maxListed}); err != nil {
+			return nil, err
+		}
+		if out.datasets, err = ws.Store.ListDatasets(ctx); err != nil {
+			return nil, err
+		}
+		if len(out.datasets) > maxListed {
+			out.datasets = out.datasets[:maxListed]
+		}
+		if out.studies, err = ws.Store.ListStudies(ctx); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
+	s.listing = seq
+	return cmd
+}
+
+func (s *Screen) loadGraph(root experiments.Node) tea.Cmd {
+	ws := s.ws()
+	if s.loading != 0 {
+		s.jobs.CancelAll() // a newer jump supersedes the one in flight (lists reload on the next activation)
+		s.listing = 0
+	}
+	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		g, err := ws.Store.Lineage(ctx, []experiments.Node{root}, experiments.Both, 0)
+		return graphDone{root, g}, err
+	})
+	s.loading = seq
+	return cmd
+}
+
+// jump re-roots the graph on n, remembering the current root when asked.
+func (s *Screen) jump(n experiments.Node, remember bool) tea.Cmd {
+	if remember && s.mode == modeGraph && s.root != (experiments.Node{}) {
+		s.history = append(s.history, s.root)
+	}
+	s.mode = modeGraph
+	s.root = n
+	s.graph, s.graphErr, s.lines = nil, nil, nil
+	s.gcur, s.gtop = 0, 0
+	s.message = ""
+	return s.loadGraph(n)
+}
+
+// Update handles keys and the screen's own results.
 func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	return s, s.Model.Update(msg)
+	if s.ph != nil {
+		return s, s.ph.Update(msg)
+	}
+	switch msg := msg.(type) {
+	case common.ResultMsg:
+		return s, s.result(msg)
+	case tea.KeyPressMsg:
+		if s.mode == modeGraph {
+			return s, s.graphKey(msg)
+		}
+		return s, s.pickKey(msg)
+	}
+	return s, nil
+}
+
+func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
+	if !s.jobs.Accept(msg) {
+		return nil // cancelled, superseded or not ours
+	}
+	switch p := msg.Payload.(type) {
+	case listsDone:
+		s.listing = 0
+		s.loaded = true
+		s.listErr = msg.Err
+		if msg.Err == nil {
+			s.runs, s.datasets, s.studies = p.runs, p.datasets, p.studies
+			for sec := range numSections {
+				s.cur[sec] = min(s.cur[sec], max(s.count(sec)-1, 0))
+			}
+		}
+	case graphDone:
+		s.loading = 0
+		if p.root != s.root {
+			return nil
+		}
+		s.graphErr = msg.Err
+		if msg.Err == nil {
+			keep := experiments.Node{}
+			if sel, ok := s.Selected(); ok && s.graph != nil {
+				keep = sel.Node // a refresh keeps the cursor on its node
+			}
+			s.graph = p.graph
+			s.lines = buildLines(p.graph, p.root)
+			s.gcur = s.rootLine()
+			if keep != (experiments.Node{}) {
+				for i, l := range s.lines {
+					if l.heading == "" && l.tl.Node.Node == keep {
+						s.gcur = i
+						break
+					}
+				}
+			}
+			s.gtop = 0
+		}
+	default:
+		if msg.Err != nil {
+			s.message = msg.Err.Error()
+		}
+	}
+	return nil
+}
+
+// buildLines lays out the upstream tree, the root and the downstream tree.
+func buildLines(g *experiments.Graph, root experiments.Node) []gline {
+	up, down := g.Tree(root, true), g.Tree(root, false)
+	if len(up) == 0 {
+		return nil
+	}
+	lines := []gline{{heading: "▲ made from"}}
+	if len(up) == 1 {
+		lines = append(lines, gline{heading: "   nothing recorded"})
+	}
+	for _, tl := range up[1:] {
+		lines = append(lines, gline{tl: tl, up: true})
+	}
+	lines = append(lines, gline{tl: up[0], root: true})
+	lines = append(lines, gline{heading: "▼ made from it"})
+	if len(down) <= 1 {
+		lines = append(lines, gline{heading: "   nothing recorded"})
+	}
+	if len(down) > 1 {
+		for _, tl := range down[1:] {
+			lines = append(lines, gline{tl: tl})
+		}
+	}
+	return lines
+}
+
+func (s *Screen) rootLine() int {
+	for i, l := range s.lines {
+		if l.root {
+			return i
+		}
+	}
+	return 0
+}
+
+func (s *Screen) count(sec section) int {
+	switch sec {
+	case secRuns:
+		return len(s.runs)
+	case secDatasets:
+		return len(s.datasets)
+	}
+	return len(s.studies)
+}
+
+// nodeAt is the lineage node of the picker's row i in sec.
+func (s *Screen) nodeAt(sec section, i int) experiments.Node {
+	switch sec {
+	case secRuns:
+		return experiments.Node{Kind: experiments.KindRun, ID: s.runs[i].ID}
+	case secDatasets:
+		return experiments.Node{Kind: experiments.KindDataset, ID: itoa(s.datasets[i].ID)}
+	}
+	return experiments.Node{Kind: experiments.KindStudy, ID: itoa(s.studies[i].ID)}
+}
+
+func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.Keys
+	n := s.count(s.sec)
+	cur := &s.cur[s.sec]
+	page := max(s.listHeight()-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		*cur = max(*cur-1, 0)
+	case key.Matches(msg, k.Down):
+		*cur = min(*cur+1, max(n-1, 0))
+	case key.Matches(msg, k.PageUp):
+		*cur = max(*cur-page, 0)
+	case key.Matches(msg, k.PageDown):
+		*cur = min(*cur+page, max(n-1, 0))
+	case key.Matches(msg, k.Top):
+		*cur = 0
+	case key.Matches(msg, k.Bottom):
+		*cur = max(n-1, 0)
+	case key.Matches(msg, k.PrevList):
+		s.sec = (s.sec + numSections - 1) % numSections
+	case key.Matches(msg, k.NextList):
+		s.sec = (s.sec + 1) % numSections
+	case key.Matches(msg, k.Refresh):
+		return s.loadLists()
+	case key.Matches(msg, k.Back):
+		if s.root != (experiments.Node{}) {
+			s.mode = modeGraph // back to the graph the picker was opened from
+		}
+	case key.Matches(msg, k.Open):
+		if n == 0 {
+			return nil
+		}
+		s.history = nil
+		return s.jump(s.nodeAt(s.sec, *cur), false)
+	}
+	return nil
+}
+
+func (s *Screen) graphKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.Keys
+	page := max(s.treeHeight()-1, 1)
+	switch {
+	case key.Matches(msg, k.Up):
+		s.moveCursor(-1)
+	case key.Matches(msg, k.Down):
+		s.moveCursor(1)
+	case key.Matches(msg, k.PageUp):
+		s.moveCursor(-page)
+	case key.Matches(msg, k.PageDown):
+		s.moveCursor(page)
+	case key.Matches(msg, k.Top):
+		s.gcur = -1
+		s.moveCursor(1)
+	case key.Matches(msg, k.Bottom):
+		s.gcur = len(s.lines)
+		s.moveCursor(-1)
+	case key.Matches(msg, k.Refresh):
+		return s.loadGraph(s.root)
+	case key.Matches(msg, k.Pick):
+		s.mode = modePick
+		s.selectInPicker(s.root)
+	case key.Matches(msg, k.Back):
+		if len(s.history) == 0 {
+			s.mode = modePick
+			s.selectInPicker(s.root)
+			return nil
+		}
+		prev := s.history[len(s.history)-1]
+		s.history = s.history[:len(s.history)-1]
+		return s.jump(prev, false)
+	case key.Matches(msg, k.Open):
+		sel, ok := s.Selected()
+		switch {
+		case !ok:
+		case sel.Missing:
+			s.message = sel.String() + " is no longer in the store"
+		case sel.Node == s.root:
+		default:
+			return s.jump(sel.Node, true)
+		}
+	}
+	return nil
+}
+
+// moveCursor moves over selectable lines by delta, skipping headings.
+func (s *Screen) moveCursor(delta int) {
+	if len(s.lines) == 0 {
+		return
+	}
+	step := 1
+	if delta < 0 {
+		step = -1
+	}
+	target := s.gcur + delta
+	target = min(max(target, 0), len(s.lines)-1)
+	// Land on a node line: search onwards in the direction of travel, then back.
+	for i := target; i >= 0 && i < len(s.lines); i += step {
+		if s.lines[i].heading == "" {
+			s.gcur = i
+			return
+		}
+	}
+	for i := target; i >= 0 && i < len(s.lines); i -= step {
+		if s.lines[i].heading == "" {
+			s.gcur = i
+			return
+		}
+	}
+}
+
+// selectInPicker puts the picker's cursor on n when it is listed.
+func (s *Screen) selectInPicker(n experiments.Node) {
+	for sec := range numSections {
+		for i := 0; i < s.count(sec); i++ {
+			if s.nodeAt(sec, i) == n {
+				s.sec, s.cur[sec] = sec, i
+				return
+			}
+		}
+	}
+}
+
+// ShortHelp lists the keys of the current view for the footer.
+func (s *Screen) ShortHelp() []key.Binding {
+	if s.ph != nil {
+		return s.ph.ShortHelp()
+	}
+	k := s.Keys
+	if s.mode == modeGraph {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "jump"), k.Back, k.Pick}
+	}
+	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open}
+}
+
+// FullHelp lists every key of the screen.
+func (s *Screen) FullHelp() [][]key.Binding {
+	if s.ph != nil {
+		return s.ph.FullHelp()
+	}
+	k := s.Keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.PrevList, k.NextList, withHelp(k.Open, "open / jump"), k.Back, k.Pick, k.Refresh},
+	}
+}
+
+func withHelp(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
 }

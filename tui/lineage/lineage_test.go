@@ -1,0 +1,299 @@
+package lineage
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/keys"
+	"github.com/lathe-ml/lathe/tui/styles"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fixture is a real workspace whose lineage was built through the store API
+// (what `lathe data split` and the engine record): penguins.csv -split->
+// penguins.train.csv -used-> r1 -produced-> model.json, r1 -rerun_of-> r2,
+// study -trial_of-> r1. Ids and times are fixed so frames are stable.
+type fixture struct {
+	ws          *experiments.Workspace
+	src, train  experiments.Dataset
+	model       experiments.Artifact
+	study       experiments.Study
+	r1, r2      experiments.Run
+	srcN, r1N   experiments.Node
+	modelN, r2N experiments.Node
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := experiments.Init(filepath.Join(t.TempDir(), "ws"), "lin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	at := func(min int) time.Time { return time.Date(2026, 11, 25, 9, min, 0, 0, time.UTC) }
+	f := &fixture{ws: ws}
+	s := ws.Store
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	schema := []byte(`[{"name":"species","type":"categorical"},{"name":"mass","type":"numeric"}]`)
+	f.src, _, err = s.AddDataset(ctx, experiments.Dataset{SHA256: strings.Repeat("a1", 32), Path: "data/penguins.csv", Format: "csv", Size: 13_500, Rows: 344, Schema: schema, Created: at(0)})
+	must(err)
+	f.train, _, err = s.AddDataset(ctx, experiments.Dataset{SHA256: strings.Repeat("b2", 32), Path: "data/penguins.train.csv", Format: "csv", Size: 10_800, Rows: 275, Schema: schema, Created: at(1)})
+	must(err)
+	must(s.AddEdge(ctx, experiments.Edge{From: node("dataset", f.src.ID), To: node("dataset", f.train.ID), Kind: experiments.EdgeDerivedFrom,
+		Operation: "split", Params: []byte(`{"ratios":[0.8,0.2],"seed":7}`), Created: at(1)}))
+	f.study, err = s.CreateStudy(ctx, experiments.Study{Name: "penguins-mlp", Spec: []byte(`{}`), Created: at(2)})
+	must(err)
+	code := 0
+	f.r1 = experiments.Run{ID: "r1aaaaaaaaaa", Name: "mlp", Status: experiments.StatusCompleted, Runner: "local", Host: "box",
+		Command: []string{"lathe", "trainer", "--lr", "{lr}"}, Params: map[string]any{"lr": "0.2"}, ExitCode: &code,
+		Created: at(3), Started: at(3), Ended: at(4), StudyID: f.study.ID, TrialNumber: 1}
+	must(s.CreateRun(ctx, &f.r1))
+	must(s.AddRunInput(ctx, f.r1.ID, "train", f.train.ID))
+	f.model, err = s.AddArtifact(ctx, experiments.Artifact{RunID: f.r1.ID, Path: "model.json", SHA256: strings.Repeat("c3", 32), Size: 3_500, Created: at(4)})
+	must(err)
+	f.r2 = experiments.Run{ID: "r2bbbbbbbbbb", Status: experiments.StatusCompleted, Runner: "local", Command: f.r1.Command,
+		Params: f.r1.Params, RerunOf: f.r1.ID, Created: at(5)}
+	must(s.CreateRun(ctx, &f.r2))
+	f.srcN, f.r1N, f.r2N, f.modelN = node("dataset", f.src.ID), experiments.Node{Kind: "run", ID: f.r1.ID},
+		experiments.Node{Kind: "run", ID: f.r2.ID}, node("artifact", f.model.ID)
+	return f
+}
+
+func node(kind string, id int64) experiments.Node { return experiments.Node{Kind: kind, ID: itoa(id)} }
+
+func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
+	t.Helper()
+	c := common.NewContext(context.Background(), common.Options{Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
+	s := New(c)
+	s.SetLocation(time.UTC)
+	s.SetSize(w, h)
+	return s
+}
+
+// settle runs cmd and feeds its results back until no work is left, as the
+// Bubble Tea runtime would (synchronously, so the test is deterministic).
+func settle(t *testing.T, s *Screen, cmd tea.Cmd) {
+	t.Helper()
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		case nil:
+		default:
+			_, next := s.Update(msg)
+			queue = append(queue, next)
+		}
+	}
+}
+
+func press(t *testing.T, s *Screen, keys ...string) {
+	t.Helper()
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		default:
+			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
+		}
+		_, cmd := s.Update(msg)
+		settle(t, s, cmd)
+	}
+}
+
+func view(s *Screen) string { return ansi.Strip(s.View()) }
+
+func TestPickerThenGraphThenJumps(t *testing.T) {
+	f := newFixture(t)
+	s := newScreen(t, f.ws, 80, 20)
+	settle(t, s, s.Activate())
+	v := view(s)
+	for _, want := range []string{"Runs (2)", "Datasets (2)", "Studies (1)", "r2bbbbbbbbbb", "r1aaaaaaaaaa  completed   local     2026-11-25 09:03  mlp"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("picker lacks %q:\n%s", want, v)
+		}
+	}
+	// Runs are newest first: the second row is r1.
+	press(t, s, "j", "enter")
+	if s.Root() != f.r1N {
+		t.Fatalf("root %v, want %v", s.Root(), f.r1N)
+	}
+	v = view(s)
+	for _, want := range []string{"run r1aaaaaaaaaa mlp (completed)", "▲ made from", "├─ used ← dataset data/penguins.train.csv @b2b2b2b2b2b2",
+		"│  └─ split of ← dataset data/penguins.csv @a1a1a1a1a1a1", "└─ trial of ← study penguins-mlp", "● run r1aaaaaaaaaa",
+		"├─ produced → artifact model.json @c3c3c3c3c3c3", "└─ rerun → run r2bbbbbbbbbb (completed)",
+		"status    completed (exit 0) in 1m0s", "params    lr=0.2"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("graph lacks %q:\n%s", want, v)
+		}
+	}
+	if sel, ok := s.Selected(); !ok || sel.Node != f.r1N {
+		t.Errorf("cursor starts on %v, want the root", sel.Node)
+	}
+
+	// Up twice: the study, then the source dataset; its detail has the full
+	// hash, the size and the edge's split parameters.
+	press(t, s, "k", "k")
+	if sel, _ := s.Selected(); sel.Node != f.srcN {
+		t.Fatalf("selected %v, want the source %v", sel.Node, f.srcN)
+	}
+	v = view(s)
+	for _, want := range []string{"sha256    " + f.src.SHA256[:60], "csv · 13.5 kB · 344 rows · 2 columns", `via       derived_from (split of ←) {"ratios":[0.8,0.2],"seed":7}`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("source detail lacks %q:\n%s", want, v)
+		}
+	}
+	// Jump to it: the source becomes the root, and its downstream reaches
+	// the run and its artifact.
+	press(t, s, "enter")
+	if s.Root() != f.srcN {
+		t.Fatalf("after enter root %v", s.Root())
+	}
+	v = view(s)
+	for _, want := range []string{"(esc: back, 1)", "nothing recorded", "└─ split → dataset data/penguins.train.csv", "└─ used by → run r1aaaaaaaaaa", "produced → artifact model.json"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("source graph lacks %q:\n%s", want, v)
+		}
+	}
+	// To the artifact at the bottom, and on to it.
+	press(t, s, "G")
+	if sel, _ := s.Selected(); sel.Node != f.r2N {
+		// rerun_of sorts after produced: the last line is the rerun.
+		t.Errorf("G selects %v, want %v", sel.Node, f.r2N)
+	}
+	press(t, s, "k", "enter")
+	if s.Root() != f.modelN {
+		t.Fatalf("root %v, want the model %v", s.Root(), f.modelN)
+	}
+	if v := view(s); !strings.Contains(v, "lathe artifacts get r1aaaaaaaaaa model.json") || !strings.Contains(v, "produced by ← run r1aaaaaaaaaa") {
+		t.Errorf("artifact view:\n%s", v)
+	}
+	// Back twice retraces the jumps; once more returns to the picker with
+	// the first root selected.
+	press(t, s, "esc")
+	if s.Root() != f.srcN {
+		t.Errorf("back: root %v, want %v", s.Root(), f.srcN)
+	}
+	press(t, s, "esc")
+	if s.Root() != f.r1N {
+		t.Errorf("back: root %v, want %v", s.Root(), f.r1N)
+	}
+	press(t, s, "esc")
+	if s.Root() != (experiments.Node{}) || !strings.Contains(view(s), "Runs (2)") {
+		t.Errorf("third esc does not return to the picker:\n%s", view(s))
+	}
+	// The datasets list, by →.
+	press(t, s, "l")
+	if v := view(s); !strings.Contains(v, "data/penguins.train.csv  @b2b2b2b2b2b2    10.8 kB    275 rows") {
+		t.Errorf("datasets list:\n%s", v)
+	}
+}
+
+// Every frame is exactly the size given and no line is wider, at sizes from
+// a small pane to a wide terminal, in both views and both layouts.
+func TestViewFitsEverySize(t *testing.T) {
+	f := newFixture(t)
+	for _, sz := range [][2]int{{30, 8}, {80, 20}, {80, 21}, {120, 40}, {200, 50}} {
+		s := newScreen(t, f.ws, sz[0], sz[1])
+		settle(t, s, s.Activate())
+		checkBounds(t, s.View(), sz[0], sz[1])
+		settle(t, s, s.Open(f.r1N))
+		for range 8 {
+			checkBounds(t, s.View(), sz[0], sz[1])
+			press(t, s, "j")
+		}
+	}
+}
+
+func checkBounds(t *testing.T, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("%dx%d: %d lines", w, h, len(lines))
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, n, ansi.Strip(l))
+		}
+	}
+}
+
+// A result that arrives after the tab was left is dropped; coming back
+// loads afresh.
+func TestLeavingCancelsWork(t *testing.T) {
+	f := newFixture(t)
+	s := newScreen(t, f.ws, 80, 20)
+	cmd := s.Open(f.r1N)
+	if s.Pending() != 1 {
+		t.Fatalf("pending %d", s.Pending())
+	}
+	s.Deactivate()
+	settle(t, s, cmd) // the late result
+	if !strings.Contains(view(s), "Loading") || s.Pending() != 0 {
+		t.Errorf("a cancelled load was shown:\n%s", view(s))
+	}
+	settle(t, s, s.Activate())
+	if !strings.Contains(view(s), "● run r1aaaaaaaaaa") {
+		t.Errorf("reactivation did not reload the graph:\n%s", view(s))
+	}
+}
+
+func TestNoWorkspaceIsThePlaceholder(t *testing.T) {
+	s := newScreen(t, nil, 80, 20)
+	if v := view(s); !strings.Contains(v, "no workspace is open") {
+		t.Errorf("view:\n%s", v)
+	}
+}
+
+// The graph frame at 80x20 (the body of an 80x24 terminal), pinned; run
+// `go test ./tui/lineage -run Golden -update` after an intended change.
+func TestGoldenGraph80x20(t *testing.T) {
+	f := newFixture(t)
+	for _, c := range []struct {
+		name string
+		w, h int
+	}{{"graph_80x20", 80, 20}, {"graph_140x20", 140, 20}} {
+		s := newScreen(t, f.ws, c.w, c.h)
+		settle(t, s, s.Open(f.r1N))
+		got := view(s) + "\n"
+		path := filepath.Join("testdata", c.name+".golden")
+		if *update {
+			os.MkdirAll("testdata", 0o755)
+			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
+		}
+	}
+}
