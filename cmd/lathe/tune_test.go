@@ -372,3 +372,131 @@ seed: 7
 		t.Errorf("no best trial or Pareto set: %v %v", rep.Best, rep.Pareto)
 	}
 }
+
+// TestTuneRunJSON runs a small study to its budget in process on the local
+// runner with a shell "trainer" (loss = (x-0.3)^2 in thousandths, computed by
+// the shell) and checks the DESIGN §5 JSON shape and values.
+func TestTuneRunJSON(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	script := writeFile(t, filepath.Join(t.TempDir(), "train.sh"),
+		`x=$1; d=$((x - 300)); echo "{\"step\": 1, \"loss\": $((d * d / 1000)), \"x\": $x}"`+"\n")
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), fmt.Sprintf(`name: quad
+runner: local
+command: ["/bin/sh", %q, "{x}"]
+parameters:
+  - {name: x, type: int, bounds: {min: 0, max: 1000}}
+metrics:
+  - {name: loss, objective: minimize}
+  - {name: x, strategy: store}
+observation_budget: 6
+parallel_bandwidth: 2
+seed: 3
+`, script))
+	code, out, errs := run(t, "-w", ws, "--json", "tune", "run", spec)
+	if code != 0 {
+		t.Fatalf("tune run: exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Study  string `json:"study"`
+		Status string `json:"status"`
+		Trials []struct {
+			Number   int                `json:"number"`
+			Status   string             `json:"status"`
+			Params   map[string]float64 `json:"params"`
+			Metrics  map[string]float64 `json:"metrics"`
+			Feasible *bool              `json:"feasible"`
+			RunID    string             `json:"run_id"`
+		} `json:"trials"`
+		Pareto []int `json:"pareto"`
+		Best   *int  `json:"best"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Study != "quad" || rep.Status != "completed" || len(rep.Trials) != 6 || rep.Best == nil {
+		t.Fatalf("report %+v", rep)
+	}
+	bestLoss := 1e18
+	for _, tr := range rep.Trials {
+		x := tr.Params["x"]
+		d := int(x) - 300
+		want := float64(d * d / 1000) // the shell's integer arithmetic
+		if tr.Status != "completed" || tr.Metrics["loss"] != want || tr.Metrics["x"] != x || tr.RunID == "" || tr.Feasible == nil || !*tr.Feasible {
+			t.Errorf("trial %d: %+v, want completed with loss %v", tr.Number, tr, want)
+		}
+		bestLoss = min(bestLoss, want)
+	}
+	if got := rep.Trials[*rep.Best-1].Metrics["loss"]; got != bestLoss || len(rep.Pareto) != 1 || rep.Pareto[0] != *rep.Best {
+		t.Errorf("best #%d has loss %v, want %v; pareto %v", *rep.Best, got, bestLoss, rep.Pareto)
+	}
+	// The trials' runs are in the store with the study's lineage edge.
+	code, out, _ = run(t, "-w", ws, "--json", "lineage", rep.Trials[0].RunID)
+	if code == 0 && !strings.Contains(out, "trial_of") {
+		t.Errorf("lineage of a trial's run lacks the trial_of edge:\n%s", out)
+	}
+	// Running the same spec again is bad input: resume it instead.
+	if code, _, errs := run(t, "-w", ws, "tune", "run", spec); code != 2 || !strings.Contains(errs, "already exists") {
+		t.Errorf("second tune run: exit %d: %s", code, errs)
+	}
+	// Resuming a finished study does nothing more.
+	if code, out, errs := run(t, "-w", ws, "--json", "tune", "resume", "quad"); code != 0 || strings.Count(out, `"run_id"`) != 6 {
+		t.Errorf("resume of a finished study: exit %d: %s\n%s", code, errs, out)
+	}
+}
+
+// TestTunerInTmux80x24 opens the real binary's Tuner screen at 80x24 on a
+// workspace with a study told through ask/tell.
+func TestTunerInTmux80x24(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), `name: twoobj
+parameters:
+  - {name: a, type: double, bounds: {min: 0, max: 1}}
+metrics:
+  - {name: f1, objective: minimize}
+  - {name: f2, objective: minimize, threshold: 1.5}
+observation_budget: 8
+`)
+	if code, _, errs := run(t, "-w", ws, "tune", "create", spec); code != 0 {
+		t.Fatal(errs)
+	}
+	for i := 1; i <= 6; i++ {
+		code, out, errs := run(t, "-w", ws, "--json", "tune", "ask", "twoobj")
+		if code != 0 {
+			t.Fatal(errs)
+		}
+		var ts []struct {
+			Params map[string]float64 `json:"params"`
+		}
+		_ = json.Unmarshal([]byte(out), &ts)
+		a := ts[0].Params["a"]
+		m := fmt.Sprintf(`{"f1": %g, "f2": %g}`, a, (1-a)*(1-a))
+		if code, _, errs := run(t, "-w", ws, "tune", "tell", "twoobj", fmt.Sprint(i), "--metrics", m); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	s.keys(fmt.Sprintf("%s --workspace %s; echo LATHE_EXIT=$?", bin, ws), "Enter")
+	s.waitFor(20*time.Second, "Tuner")
+	s.keys("4")
+	scr := s.waitFor(10*time.Second, "twoobj", "6/8 trials", "HV", "x: f1  y: f2", "importance")
+	lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
+	if len(lines) > 24 {
+		t.Errorf("%d lines at 80x24", len(lines))
+	}
+	braille := 0
+	for _, r := range scr {
+		if r > 0x2800 && r <= 0x28FF {
+			braille++
+		}
+	}
+	if braille == 0 {
+		t.Errorf("no scatter points:\n%s", scr)
+	}
+	s.keys("j")
+	s.waitFor(5*time.Second, "#2 completed")
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
