@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -348,4 +349,32 @@ func TestDockerRunWithTrainerImage(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "lathe-no-such-image") {
 		t.Errorf("missing image: exit %d, %q", code, errs)
 	}
+}
+
+// The demo flow on the real binary at 80x24: launch the example trainer from
+// the Runs screen (the pre-filled launch line), open it, watch its curves.
+func TestRunsScreenLaunchesTrainerInTmux(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "HOME="+os.Getenv("HOME"), "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	s.keys(fmt.Sprintf("cd %s && %s; echo LATHE_EXIT=$?", ws, bin), "Enter")
+	s.waitFor(20*time.Second, "Runners")
+	s.keys("3")
+	s.waitFor(5*time.Second, "No runs yet")
+	s.keys("n")
+	s.waitFor(5*time.Second, "run: ")
+	s.keys("Enter")
+	s.waitFor(10*time.Second, "launched r", "lr=0.3")
+	s.keys("Enter")
+	scr := s.waitFor(20*time.Second, "train_loss", "val_loss", "┤", "── log")
+	if lines := strings.Split(strings.TrimRight(scr, "\n"), "\n"); len(lines) > 24 {
+		t.Errorf("%d lines at 80x24", len(lines))
+	}
+	s.keys("m")
+	s.waitFor(5*time.Second, "[2/")
+	s.keys("Escape")
+	time.Sleep(200 * time.Millisecond)
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
 }

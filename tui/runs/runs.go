@@ -136,9 +136,10 @@ type Screen struct {
 	mode  inputMode
 	input *lineInput
 
-	note  string
-	err   error
-	errAt time.Time
+	note   string
+	noteAt time.Time
+	err    error
+	errAt  time.Time
 
 	detail *detail
 }
@@ -311,15 +312,15 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 				s.clampCursor()
 			}
 		case launchedPayload:
-			s.note = "launched " + p.id
+			s.note, s.noteAt = "launched "+p.id, time.Now()
 			s.cursor = 0
 			s.filter = ""
 			return s, s.load(true)
 		case stoppedPayload:
-			s.note = "stopped " + p.id
+			s.note, s.noteAt = "stopped "+p.id, time.Now()
 			return s, s.load(true)
 		case notePayload:
-			s.note = p.text
+			s.note, s.noteAt = p.text, time.Now()
 		}
 		return s, nil
 	case tea.KeyPressMsg:
@@ -460,7 +461,7 @@ func (s *Screen) launch(req engine.LaunchRequest) tea.Cmd {
 	if req.WorkDir == "" {
 		req.WorkDir = e.Workspace().Root
 	}
-	s.note = "launching…"
+	s.note, s.noteAt = "launching…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		// The run outlives this job: the engine, not ctx, owns it.
 		r, err := e.Launch(context.WithoutCancel(ctx), req)
@@ -474,7 +475,7 @@ func (s *Screen) launch(req engine.LaunchRequest) tea.Cmd {
 
 func (s *Screen) stop(id string) tea.Cmd {
 	e := s.c.Options.Engine
-	s.note = "stopping " + id + "…"
+	s.note, s.noteAt = "stopping "+id+"…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		if err := e.Stop(context.WithoutCancel(ctx), id); err != nil {
 			return nil, err
@@ -494,7 +495,7 @@ func (s *Screen) rerun(r experiments.Run) tea.Cmd {
 	for k, v := range r.Params {
 		req.Params[k] = fmt.Sprint(v)
 	}
-	s.note = "relaunching " + r.ID + "…"
+	s.note, s.noteAt = "relaunching "+r.ID+"…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		ins, err := e.Store().RunInputs(ctx, r.ID)
 		if err != nil {
@@ -672,7 +673,8 @@ func (s *Screen) View() string {
 	} else {
 		out = s.listView(body)
 	}
-	return frame.Fit(out+"\n"+s.bottomLine(), s.w, s.h)
+	// The body fills its box, so the message or input line sits at the bottom.
+	return frame.Fit(frame.Fit(out, s.w, body)+"\n"+s.bottomLine(), s.w, s.h)
 }
 
 func (s *Screen) bottomLine() string {
@@ -686,7 +688,7 @@ func (s *Screen) bottomLine() string {
 	switch {
 	case s.err != nil && time.Since(s.errAt) < 15*time.Second:
 		return st.Error.Render(" " + s.err.Error())
-	case s.note != "":
+	case s.note != "" && time.Since(s.noteAt) < 15*time.Second:
 		return st.Muted.Render(" " + s.note)
 	}
 	return ""
