@@ -351,3 +351,31 @@ func TestArtifactsAndGC(t *testing.T) {
 		t.Errorf("negative grace: exit %d", code)
 	}
 }
+
+// The Lineage screen in the real binary under tmux at 80x24: pick the
+// trained run, read its trees, jump to the source dataset and back.
+func TestLineageScreenInTmux80x24(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := demoWorkspace(t)
+	rec, _, _ := splitAndTrain(t, ws, bin)
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "HOME="+os.Getenv("HOME"), "TERM=xterm-256color")
+	s.keys(bin+" --workspace "+ws+"; echo LATHE_EXIT=$?", "Enter")
+	s.waitFor(20*time.Second, "Lineage", "Runners")
+	s.keys("2")
+	s.waitFor(5*time.Second, "Runs (1)", "Datasets (3)", rec.ID)
+	s.keys("Enter")
+	scr := s.waitFor(5*time.Second, "▲ made from", "● run "+rec.ID, "used ← dataset data/splits/penguins.test.json", "produced → artifact model.json")
+	if lines := strings.Split(strings.TrimRight(scr, "\n"), "\n"); len(lines) > 24 {
+		t.Errorf("%d lines at 80x24", len(lines))
+	}
+	// Up from the root: the train split's source, then jump to it.
+	s.keys("k")
+	s.waitFor(5*time.Second, "via       derived_from (split of ←)")
+	s.keys("Enter")
+	s.waitFor(5*time.Second, "dataset data/penguins.json", "(esc: back, 1)", "split → dataset data/splits/penguins.train.json", "used by → run "+rec.ID)
+	s.keys("Escape")
+	s.waitFor(5*time.Second, "● run "+rec.ID)
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
