@@ -326,12 +326,19 @@ func (a *app) printProfile(p *explore.Profile) {
 	_ = tw.Flush()
 
 	if strong := strongCorrelations(p.Correlations, 0.5); len(strong) > 0 {
-		a.printf("\nCorrelations (|value| ≥ 0.5, strongest first)\n")
+		const show = 10
+		a.printf("\nCorrelations (|value| ≥ 0.5, strongest method per pair)\n")
 		tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-		for _, c := range strong {
+		for i, c := range strong {
+			if i == show {
+				break
+			}
 			fmt.Fprintf(tw, "  %s ~ %s\t%s\t%+.3f\n", c.A, c.B, c.Method, c.Value)
 		}
 		_ = tw.Flush()
+		if len(strong) > show {
+			a.printf("  … and %d more pairs (--json lists every pair and method)\n", len(strong)-show)
+		}
 	}
 
 	if p.Skipped.Count > 0 {
@@ -360,13 +367,24 @@ func missingCell(c *explore.Column) string {
 	return fmt.Sprintf("%s (%s)", groupDigits(c.Missing), fmtPct(c.MissingShare))
 }
 
-// strongCorrelations keeps pairs with |value| ≥ min, strongest first.
+// strongCorrelations keeps, for each pair, its strongest method when that
+// reaches |value| ≥ min, strongest pairs first.
 func strongCorrelations(cs []explore.Correlation, min float64) []explore.Correlation {
 	var out []explore.Correlation
+	at := map[[2]string]int{}
 	for _, c := range cs {
-		if math.Abs(c.Value) >= min {
-			out = append(out, c)
+		if math.Abs(c.Value) < min {
+			continue
 		}
+		k := [2]string{c.A, c.B}
+		if i, ok := at[k]; ok {
+			if math.Abs(c.Value) > math.Abs(out[i].Value) {
+				out[i] = c
+			}
+			continue
+		}
+		at[k] = len(out)
+		out = append(out, c)
 	}
 	for i := 1; i < len(out); i++ { // insertion sort: a handful of pairs
 		for j := i; j > 0 && math.Abs(out[j].Value) > math.Abs(out[j-1].Value); j-- {
