@@ -370,6 +370,9 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 			out = append(out, st.Title.Render(l))
 		}
 		lo, hi := fmtNum(float64(hist.Edges[0])), fmtNum(float64(hist.Edges[len(hist.Edges)-1]))
+		if c.Type == explore.TypeDatetime && c.Min != nil {
+			lo, hi = fmtAny(c.Min), fmtAny(c.Max) // the edges are Unix seconds
+		}
 		gap := max(barW-len(lo)-len(hi), 1)
 		out = append(out, st.Muted.Render(lo+strings.Repeat(" ", gap)+hi))
 	}
