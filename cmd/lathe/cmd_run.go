@@ -50,7 +50,15 @@ func (a *app) openEngine(ctx context.Context, settle time.Duration, runIDs ...st
 // engineFor is the engine the TUI (and every SSH session) shares; the Runs
 // screen reconciles when it opens.
 func (a *app) engineFor(ws *experiments.Workspace) *engine.Engine {
-	return engine.New(ws, a.cfg, engine.Options{Version: version})
+	e := engine.New(ws, a.cfg, engine.Options{Version: version})
+	// Runs that ended or were left behind while no lathe watched: harvested
+	// or followed again before the first frame (without waiting for them).
+	if rep, err := e.Reconcile(context.Background(), engine.ReconcileOptions{Settle: -1}); err == nil {
+		for name, why := range rep.Unreachable {
+			a.progressf("lathe: runner %s unreachable, its runs are left as they are: %s\n", name, why)
+		}
+	}
+	return e
 }
 
 // resolveRunArg expands a run id prefix (exit 2 when unknown or ambiguous).
