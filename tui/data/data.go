@@ -135,6 +135,8 @@ func (s *Screen) Activate() tea.Cmd {
 	if s.interrupted && s.path != "" {
 		s.interrupted = false
 		cmds = append(cmds, s.startProfile(s.path))
+	} else if s.prof != nil && s.view == viewRows && s.table == nil && s.sampleErr == nil {
+		cmds = append(cmds, s.startSample()) // the sample was cancelled by leaving the tab
 	}
 	return tea.Batch(cmds...)
 }

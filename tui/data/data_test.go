@@ -599,4 +599,13 @@ func TestProfileResumesOnReturn(t *testing.T) {
 	if p == nil || p.Rows != 560 || filepath.Base(p.Source.Path) != "stocks.csv" {
 		t.Fatalf("profile after returning: %+v\n%s", p, plain(s))
 	}
+	// The same for the row sample.
+	if _, cmd := s.Update(press("r")); cmd == nil {
+		t.Fatal("r did not start reading the rows")
+	}
+	s.Deactivate()
+	settle(t, s, s.Activate())
+	if s.Table() == nil || s.Table().Len() != 560 {
+		t.Fatalf("rows after returning:\n%s", plain(s))
+	}
 }
