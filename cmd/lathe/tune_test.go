@@ -16,6 +16,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
+	"github.com/lathe-ml/lathe/runners"
 )
 
 func writeFile(t *testing.T, path, text string) string {
@@ -499,4 +500,68 @@ observation_budget: 8
 	s.waitFor(5*time.Second, "#2 completed")
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
+
+// TestTuneRunDocker drives a study of the example trainer in containers on
+// the docker runner (the local daemon), two at a time.
+func TestTuneRunDocker(t *testing.T) {
+	modRoot, _ := filepath.Abs("../..")
+	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, err := d.Probe(ctx); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dockerd is required in CI: %v", err)
+		}
+		t.Skipf("no docker daemon: %v", err)
+	}
+	const tag = "lathe-trainer:cmdtest"
+	if _, err := d.BuildTrainerImage(ctx, modRoot, tag); err != nil {
+		t.Fatal(err)
+	}
+	isolate(t)
+	ws := newWorkspace(t)
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), `name: mlp-docker
+runner: docker
+image: `+tag+`
+command: ["/trainer", "--lr={lr}", "--hidden={hidden}", "--act={activation}", "--epochs=15"]
+parameters:
+  - {name: lr, type: double, bounds: {min: 1.0e-3, max: 1.0}, transformation: log}
+  - {name: hidden, type: int, bounds: {min: 0, max: 32}}
+  - {name: activation, type: categorical, categorical_values: [relu, tanh]}
+metrics:
+  - {name: val_accuracy, objective: maximize}
+  - {name: model_params, objective: minimize, threshold: 2000}
+observation_budget: 4
+parallel_bandwidth: 2
+seed: 5
+`)
+	code, out, errs := run(t, "-w", ws, "--json", "tune", "run", spec)
+	if code != 0 {
+		t.Fatalf("tune run: exit %d: %s", code, errs)
+	}
+	var rep engine.StudyReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Status != "completed" || len(rep.Trials) != 4 {
+		t.Fatalf("%s with %d trials", rep.Status, len(rep.Trials))
+	}
+	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	for _, tr := range rep.Trials {
+		r, err := store.GetRun(ctx, tr.RunID)
+		if err != nil || r.Runner != "docker" || r.ContainerID == "" || r.Image != tag {
+			t.Errorf("trial %d: run %+v (%v), want a docker container of %s", tr.Number, r, err, tag)
+		}
+		if tr.Status != "completed" || tr.Metrics["val_accuracy"] <= 0 || tr.Metrics["model_params"] <= 0 {
+			t.Errorf("trial %d: %s %v", tr.Number, tr.Status, tr.Metrics)
+		}
+	}
 }
