@@ -20,7 +20,7 @@ import (
 
 // newScreen returns the Runs screen on a fresh workspace with a real engine
 // (local runner), sized w x h and activated.
-func newScreen(t *testing.T, w, h int) (*Screen, *engine.Engine) {
+func newScreen(t testing.TB, w, h int) (*Screen, *engine.Engine) {
 	t.Helper()
 	home := t.TempDir()
 	t.Setenv("HOME", home)
@@ -50,7 +50,7 @@ func newScreen(t *testing.T, w, h int) (*Screen, *engine.Engine) {
 
 // drive runs cmd and feeds its messages back to the screen, recursively,
 // dropping ticks (tests send them by hand).
-func drive(t *testing.T, s *Screen, cmd tea.Cmd) {
+func drive(t testing.TB, s *Screen, cmd tea.Cmd) {
 	t.Helper()
 	if cmd == nil {
 		return
@@ -118,7 +118,7 @@ func tick(t *testing.T, s *Screen) {
 
 func plain(s *Screen) string { return ansi.Strip(s.View()) }
 
-func checkBox(t *testing.T, s *Screen, w, h int) {
+func checkBox(t testing.TB, s *Screen, w, h int) {
 	t.Helper()
 	lines := strings.Split(s.View(), "\n")
 	if len(lines) != h {
