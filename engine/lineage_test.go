@@ -34,7 +34,7 @@ func trainerCommand(args ...string) []string {
 
 // penguinSplits splits the shipped penguins (testdata, see SOURCES.md) into
 // train and test files in dir, as `lathe data split` would.
-func penguinSplits(t *testing.T, dir string, seed uint64) (trainPath, valPath string) {
+func penguinSplits(t testing.TB, dir string, seed uint64) (trainPath, valPath string) {
 	t.Helper()
 	src := filepath.Join(dir, "penguins.json")
 	b, err := os.ReadFile("testdata/penguins.json")
@@ -54,7 +54,7 @@ func penguinSplits(t *testing.T, dir string, seed uint64) (trainPath, valPath st
 	return res.Files[0].Path, res.Files[1].Path
 }
 
-func waitRun(t *testing.T, r *Run) experiments.Run {
+func waitRun(t testing.TB, r *Run) experiments.Run {
 	t.Helper()
 	run, err := r.Wait(context.Background())
 	if err != nil {
