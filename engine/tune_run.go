@@ -12,6 +12,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
+	"github.com/lathe-ml/lathe/runners"
 )
 
 // The study driver launches a study's trials as runs on the spec's runner,
@@ -73,16 +74,37 @@ const prunedPrefix = "pruned: "
 // RunStudy creates the study of spec and drives it to its budget. A study
 // of that name already existing is an input error (resume it instead).
 func (e *Engine) RunStudy(ctx context.Context, spec optimizer.Spec, o TuneOptions) (StudyReport, error) {
-	if _, err := e.runnerConfig(spec.Runner, "runner"); err != nil {
+	if err := e.checkStudyLaunch(spec); err != nil {
 		return StudyReport{}, err
-	}
-	if len(spec.Command) == 0 {
-		return StudyReport{}, &config.InputError{Field: "command", Msg: "the study driver needs a command to launch for each trial"}
 	}
 	if _, err := CreateStudy(ctx, e.ws, spec); err != nil {
 		return StudyReport{}, err
 	}
 	return e.drive(ctx, spec.Name, o)
+}
+
+// checkStudyLaunch refuses, before anything is recorded, a spec whose trials
+// could not be launched: an unknown runner, no command, a placeholder that
+// names no parameter, a docker runner without an image.
+func (e *Engine) checkStudyLaunch(spec optimizer.Spec) error {
+	rc, err := e.runnerConfig(spec.Runner, "runner")
+	if err != nil {
+		return err
+	}
+	if len(spec.Command) == 0 {
+		return &config.InputError{Field: "command", Msg: "the study driver needs a command to launch for each trial, e.g. [\"python\", \"train.py\", \"--lr={lr}\"]"}
+	}
+	params := map[string]string{}
+	for _, p := range spec.Parameters {
+		params[p.Name] = "0"
+	}
+	if _, err := runners.ExpandCommand(spec.Command, params); err != nil {
+		return err
+	}
+	if rc.Type == config.RunnerDocker && spec.Image == "" && rc.Image == "" {
+		return &config.InputError{Field: "image", Msg: fmt.Sprintf("runner %s runs containers: set image: in the spec or on the runner", rc.Name)}
+	}
+	return nil
 }
 
 // ResumeStudy continues a study after its driver stopped or crashed: it
@@ -376,7 +398,11 @@ func (d *driver) observe(ctx context.Context, ts *trialState, samples []Point) {
 		}
 		ts.last[p.Key] = p.Value
 		if d.roles.ViolatesConstraint(p.Key, p.Value) {
-			d.prune(ctx, ts, fmt.Sprintf("constraint %s reached %.5g, past its threshold %g", p.Key, p.Value, *role.Threshold))
+			thr := math.NaN()
+			if role.Threshold != nil {
+				thr = *role.Threshold
+			}
+			d.prune(ctx, ts, fmt.Sprintf("constraint %s reached %.5g, past its threshold %g", p.Key, p.Value, thr))
 			continue
 		}
 		if role.Strategy == "" || role.Strategy == optimizer.StrategyOptimize {

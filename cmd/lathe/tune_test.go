@@ -183,6 +183,23 @@ func TestTuneBadSpecsExit2(t *testing.T) {
 			}
 		}
 	}
+	// Specs the driver could not launch are refused before a study exists.
+	base := "parameters:\n  - {name: x, type: int, bounds: {min: 0, max: 3}}\nmetrics:\n  - {name: l, objective: minimize}\n"
+	for _, c := range []struct{ name, text, want string }{
+		{"norunner.yaml", "name: a\nrunner: nope\ncommand: [echo]\n" + base, `unknown runner "nope"`},
+		{"nocmd.yaml", "name: b\nrunner: local\n" + base, "command"},
+		{"placeholder.yaml", "name: c\nrunner: local\ncommand: [echo, \"{y}\"]\n" + base, "{y}"},
+		{"noimage.yaml", "name: d\nrunner: docker\ncommand: [/trainer]\n" + base, "image"},
+	} {
+		path := writeFile(t, filepath.Join(dir, c.name), c.text)
+		code, _, errs := run(t, "-w", ws, "tune", "run", path)
+		if code != 2 || !strings.Contains(errs, c.want) {
+			t.Errorf("tune run %s: exit %d, stderr %q; want 2 naming %q", c.name, code, errs, c.want)
+		}
+	}
+	if code, out, _ := run(t, "-w", ws, "tune", "status", "a"); code != 2 || out != "" {
+		t.Errorf("a refused spec left a study behind: exit %d %q", code, out)
+	}
 	if code, _, errs := run(t, "-w", ws, "tune", "create", filepath.Join(dir, "missing.yaml")); code != 2 || !strings.Contains(errs, "missing.yaml") {
 		t.Errorf("missing spec: exit %d, %s", code, errs)
 	}
