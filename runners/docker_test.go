@@ -236,12 +236,12 @@ func TestDockerFailures(t *testing.T) {
 			t.Fatalf("no SIGTERM seen: %v", out)
 		}
 	})
-	// The program allocates after 300 ms: dockerd 20.10 (containerd) misses an
+	// The program allocates after 1.5 s (300 ms was not enough on a loaded machine): dockerd 20.10 (containerd) misses an
 	// OOM kill in the first milliseconds of a task, before it watches the
 	// cgroup's OOM events; training jobs run out of memory later than that.
 	t.Run("oom", func(t *testing.T) {
 		sink := &recordSink{}
-		h, err := d.Start(ctx, Spec{ID: runID(t), Image: testImage, Command: []string{"/prog", "alloc", "256", "300"},
+		h, err := d.Start(ctx, Spec{ID: runID(t), Image: testImage, Command: []string{"/prog", "alloc", "256", "1500"},
 			Memory: 8 << 20}, sink)
 		if err != nil {
 			t.Fatal(err)
