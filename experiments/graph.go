@@ -133,7 +133,11 @@ func (s *Store) Lineage(ctx context.Context, roots []Node, dir Direction, depth 
 	return g, nil
 }
 
-// step returns the edges one step up or down from n, rerun links included.
+// step returns the edges one step up or down from n: the stored ones, plus
+// the links the store implies without an edge row: a run's rerun_of, and
+// content identity between an artifact and a dataset version with the same
+// sha256 (a run's output registered with `lathe data add`, or given to the
+// next run as an input), drawn as derived_from with operation SameContent.
 func (s *Store) step(ctx context.Context, n Node, up bool) ([]Edge, error) {
 	var es []Edge
 	var err error
@@ -142,19 +146,63 @@ func (s *Store) step(ctx context.Context, n Node, up bool) ([]Edge, error) {
 	} else {
 		es, err = s.EdgesFrom(ctx, n)
 	}
-	if err != nil || n.Kind != KindRun {
-		return es, err
+	if err != nil {
+		return nil, err
 	}
+	var more []Edge
+	switch {
+	case n.Kind == KindRun:
+		more, err = s.rerunEdges(ctx, n, up)
+	case n.Kind == KindArtifact && !up || n.Kind == KindDataset && up:
+		more, err = s.contentEdges(ctx, n)
+	}
+	return append(es, more...), err
+}
+
+// SameContent is the operation of an implied artifact -> dataset edge.
+const SameContent = "same content"
+
+// contentEdges links an artifact to the dataset versions with its content
+// (n an artifact), or a dataset version to the artifacts with its content.
+func (s *Store) contentEdges(ctx context.Context, n Node) ([]Edge, error) {
+	var q, back string
+	if n.Kind == KindArtifact {
+		q = `SELECT d.id FROM artifacts a JOIN datasets d ON d.sha256 = a.sha256 WHERE a.id = ? ORDER BY d.id`
+	} else {
+		q = `SELECT a.id FROM datasets d JOIN artifacts a ON a.sha256 = d.sha256 WHERE d.id = ? ORDER BY a.id`
+		back = "up"
+	}
+	rows, err := s.db.QueryContext(ctx, q, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Edge
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		e := Edge{From: n, To: Node{KindDataset, strconv.FormatInt(id, 10)}, Kind: EdgeDerivedFrom, Operation: SameContent}
+		if back != "" {
+			e.From, e.To = Node{KindArtifact, strconv.FormatInt(id, 10)}, n
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) rerunEdges(ctx context.Context, n Node, up bool) ([]Edge, error) {
 	if up {
 		var orig string
 		err := s.db.QueryRowContext(ctx, `SELECT COALESCE(rerun_of, '') FROM runs WHERE id = ?`, n.ID).Scan(&orig)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
-		if orig != "" {
-			es = append(es, Edge{From: Node{KindRun, orig}, To: n, Kind: EdgeRerunOf})
+		if orig == "" {
+			return nil, nil
 		}
-		return es, nil
+		return []Edge{{From: Node{KindRun, orig}, To: n, Kind: EdgeRerunOf}}, nil
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE rerun_of = ? ORDER BY created, rowid`, n.ID)
 	if err != nil {
@@ -164,10 +212,11 @@ func (s *Store) step(ctx context.Context, n Node, up bool) ([]Edge, error) {
 	if err != nil {
 		return nil, err
 	}
+	var out []Edge
 	for _, id := range ids {
-		es = append(es, Edge{From: n, To: Node{KindRun, id}, Kind: EdgeRerunOf})
+		out = append(out, Edge{From: n, To: Node{KindRun, id}, Kind: EdgeRerunOf})
 	}
-	return es, nil
+	return out, nil
 }
 
 // loadNode reads the row behind a node and labels it.

@@ -282,3 +282,38 @@ func TestResolveRef(t *testing.T) {
 		}
 	}
 }
+
+// A run's output registered as a dataset (`lathe data add` of the artifact's
+// file) is linked to the artifact by content, so lineage crosses from the
+// run into the data it produced and on to the runs that used it.
+func TestLineageFollowsContentIdentity(t *testing.T) {
+	c := buildChain(t)
+	ctx := context.Background()
+	out, _, err := c.ws.Store.AddDataset(ctx, Dataset{SHA256: c.modelSHA, Path: "models/best.json", Rows: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outN := Node{KindDataset, itoa(out.ID)}
+	same := edgeKey{c.modelN.String(), outN.String(), EdgeDerivedFrom}
+	up, err := c.ws.Store.Lineage(ctx, []Node{outN}, Up, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := keys(same, edgeKey{c.r1N.String(), c.modelN.String(), EdgeProduced}, edgeKey{c.trainN.String(), c.r1N.String(), EdgeUsed},
+		edgeKey{c.studyN.String(), c.r1N.String(), EdgeTrialOf}, edgeKey{c.srcN.String(), c.trainN.String(), EdgeDerivedFrom})
+	if got := edgeSet(up); !reflect.DeepEqual(got, want) {
+		t.Errorf("up from the registered output:\n got %v\nwant %v", got, want)
+	}
+	for _, e := range up.Edges {
+		if e.From == c.modelN && e.Operation != SameContent {
+			t.Errorf("implied edge %+v", e)
+		}
+	}
+	down, err := c.ws.Store.Lineage(ctx, []Node{c.srcN}, Down, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := down.Node(outN); !ok {
+		t.Errorf("down from the source does not reach the registered output: %v", edgeSet(down))
+	}
+}

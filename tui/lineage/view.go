@@ -238,6 +238,12 @@ func (s *Screen) treeLine(l gline, selected bool, w int) string {
 // upstream, what the parent was made from; downstream, what was made of it.
 func edgeWord(e experiments.Edge, up bool) string {
 	op := e.Operation
+	if op == experiments.SameContent {
+		if up {
+			return "same bytes as ←"
+		}
+		return "same bytes as →"
+	}
 	if up {
 		switch e.Kind {
 		case experiments.EdgeUsed:
