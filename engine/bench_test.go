@@ -30,7 +30,7 @@ func BenchmarkIngest(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				s := e.newSink(r.ID, lock)
+				s := e.newSink(r.ID, "local", lock)
 				names := make([]string, keys)
 				for k := range names {
 					names[k] = fmt.Sprintf("metric_%d", k)

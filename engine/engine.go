@@ -46,6 +46,7 @@ type Engine struct {
 	mu      sync.Mutex
 	entries map[string]*runnerEntry
 	sinks   map[string]*storeSink // runs this process is ingesting
+	held    map[string]bool       // runs of other processes holding a slot here
 	changed chan struct{}         // closed and replaced whenever something is stored
 }
 
@@ -84,7 +85,7 @@ func New(ws *experiments.Workspace, cfg *config.Config, opts Options) *Engine {
 	host, _ := os.Hostname()
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{ws: ws, cfg: cfg, opts: opts, host: host, ctx: ctx, cancel: cancel,
-		entries: map[string]*runnerEntry{}, sinks: map[string]*storeSink{}, changed: make(chan struct{})}
+		entries: map[string]*runnerEntry{}, sinks: map[string]*storeSink{}, held: map[string]bool{}, changed: make(chan struct{})}
 	e.wg.Add(1)
 	go e.flusher()
 	return e

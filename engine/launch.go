@@ -205,7 +205,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		unlock(lock)
 		return nil, err
 	}
-	sink := e.newSink(id, lock)
+	sink := e.newSink(id, rc.Name, lock)
 	fail := func(err error) (*Run, error) {
 		sink.Status(runners.StatusUpdate{RunID: id, Status: runners.StatusFailed, Message: err.Error(), Time: time.Now()})
 		return nil, err

@@ -73,6 +73,9 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		if !ok {
 			rep.Elsewhere = append(rep.Elsewhere, r.ID)
+			if r.Status == experiments.StatusRunning {
+				e.holdSlot(ctx, r)
+			}
 			continue
 		}
 		// It may have ended between the listing and the lock.
@@ -84,12 +87,12 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
 		case cur.Status == experiments.StatusQueued:
-			s := e.newSink(cur.ID, lock)
+			s := e.newSink(cur.ID, cur.Runner, lock)
 			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runners.StatusStopped, Time: time.Now(),
 				Message: "it was queued in a lathe process that ended before it started; launch it again"})
 			rep.Ended = append(rep.Ended, cur.ID)
 		case !known:
-			s := e.newSink(cur.ID, lock)
+			s := e.newSink(cur.ID, cur.Runner, lock)
 			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runners.StatusLost, Time: time.Now(),
 				Message: fmt.Sprintf("runner %q is no longer configured", cur.Runner)})
 			rep.Ended = append(rep.Ended, cur.ID)
@@ -181,7 +184,7 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 		tracked = append(tracked, runners.Tracked{RunID: o.run.ID, Cursor: cur})
 	}
 	for _, o := range orphans {
-		s := e.newSink(o.run.ID, o.lock)
+		s := e.newSink(o.run.ID, rc.Name, o.lock)
 		sinks[o.run.ID] = s
 		all = append(all, s)
 	}
@@ -258,4 +261,66 @@ func (e *Engine) cursor(ctx context.Context, runID string) (runners.Cursor, erro
 		c.NextStep[k] = step + 1
 	}
 	return c, rows.Err()
+}
+
+// holdSlot makes this engine's scheduler count a run another lathe process
+// is running (max_concurrent and GPUs hold across processes) until the
+// store says it ended.
+func (e *Engine) holdSlot(ctx context.Context, r experiments.Run) {
+	rc, ok := e.cfg.Runner(r.Runner)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	if e.held[r.ID] {
+		e.mu.Unlock()
+		return
+	}
+	e.held[r.ID] = true
+	e.mu.Unlock()
+	en, err := e.entry(ctx, rc)
+	if err != nil {
+		e.mu.Lock()
+		delete(e.held, r.ID)
+		e.mu.Unlock()
+		return
+	}
+	en.sched.Adopt(e.ctx, runners.Spec{ID: r.ID, GPUs: runners.GPURequest{DeviceIDs: r.GPUIDs}}, &storeHandle{e: e, id: r.ID})
+}
+
+// storeHandle is a run followed through the store only: Wait returns once
+// its record is final.
+type storeHandle struct {
+	e  *Engine
+	id string
+}
+
+func (h *storeHandle) ID() string { return h.id }
+
+func (h *storeHandle) Wait(ctx context.Context) (runners.Result, error) {
+	defer func() {
+		h.e.mu.Lock()
+		delete(h.e.held, h.id)
+		h.e.mu.Unlock()
+	}()
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		r, err := h.e.ws.Store.GetRun(ctx, h.id)
+		if err != nil {
+			return runners.Result{Status: runners.StatusRunning, ExitCode: -1}, err
+		}
+		if r.Status.Terminal() {
+			code := -1
+			if r.ExitCode != nil {
+				code = *r.ExitCode
+			}
+			return runners.Result{Status: runners.Status(r.Status), ExitCode: code, Message: r.Error}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return runners.Result{Status: runners.StatusRunning, ExitCode: -1}, ctx.Err()
+		case <-t.C:
+		}
+	}
 }

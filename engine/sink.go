@@ -19,8 +19,9 @@ import (
 // serializes its calls; the flusher goroutine and Close call flushIfDue and
 // detach concurrently, hence the mutex.
 type storeSink struct {
-	e     *Engine
-	runID string
+	e      *Engine
+	runID  string
+	runner string // config name, to read the scheduler's GPU allocation
 	lock  *os.File // the run's ingest lock, held while this sink lives
 
 	mu        sync.Mutex
@@ -34,8 +35,8 @@ type storeSink struct {
 }
 
 // newSink registers the ingesting sink of a run whose lock the caller holds.
-func (e *Engine) newSink(runID string, lock *os.File) *storeSink {
-	s := &storeSink{e: e, runID: runID, lock: lock, last: time.Now(), done: make(chan struct{}),
+func (e *Engine) newSink(runID, runner string, lock *os.File) *storeSink {
+	s := &storeSink{e: e, runID: runID, runner: runner, lock: lock, last: time.Now(), done: make(chan struct{}),
 		outputDir: filepath.Join(e.ws.RunDir(runID), "outputs")}
 	e.mu.Lock()
 	e.sinks[runID] = s
@@ -137,6 +138,9 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			if r.Started.IsZero() {
 				r.Started = t
 			}
+			if ids := s.e.allocatedGPUs(s.runner, s.runID); len(ids) > 0 {
+				r.GPUIDs = ids
+			}
 		case final:
 			r.Ended = t
 			if r.Started.IsZero() && u.ExitCode != nil { // it ran, but its start was never recorded
@@ -172,6 +176,23 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 		s.endLocked()
 	}
 	s.e.notify()
+}
+
+// allocatedGPUs are the device ids the runner's scheduler gave the run (the
+// store keeps them, so a later lathe that adopts the run reserves them).
+func (e *Engine) allocatedGPUs(runner, runID string) []string {
+	e.mu.Lock()
+	en := e.entries[runner]
+	e.mu.Unlock()
+	if en == nil {
+		return nil
+	}
+	for _, slot := range en.sched.Snapshot().Running {
+		if slot.ID == runID {
+			return slot.GPUs
+		}
+	}
+	return nil
 }
 
 // errAlreadyEnded aborts an UpdateRun on a run that already ended.
