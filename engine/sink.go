@@ -21,8 +21,8 @@ import (
 type storeSink struct {
 	e      *Engine
 	runID  string
-	runner string // config name, to read the scheduler's GPU allocation
-	lock  *os.File // the run's ingest lock, held while this sink lives
+	runner string   // config name, to read the scheduler's GPU allocation
+	lock   *os.File // the run's ingest lock, held while this sink lives
 
 	mu        sync.Mutex
 	batch     experiments.Batch
