@@ -191,6 +191,9 @@ func onErrorFlag(c *cobra.Command, dst *string) {
 // readOptions maps the config and --on-error onto the readers' options.
 func (a *app) readOptions(onErr string) (explore.ReadOptions, error) {
 	ro := explore.ReadOptions{}
+	if a.cfg != nil {
+		ro = explore.ReadOptionsFrom(a.cfg.Explore)
+	}
 	switch onErr {
 	case "", "fail":
 		ro.OnError = explore.OnErrorFail
@@ -199,31 +202,16 @@ func (a *app) readOptions(onErr string) (explore.ReadOptions, error) {
 	default:
 		return ro, &config.InputError{Field: "--on-error", Msg: fmt.Sprintf("%q is not valid; use fail or skip", onErr)}
 	}
-	if a.cfg != nil && a.cfg.Explore.MissingValues != nil {
-		ro.Missing = append([]string{}, a.cfg.Explore.MissingValues...)
-	}
 	return ro, nil
 }
 
 // profileOptions are the engine's options with the config's bins, top values
 // and alert thresholds.
 func (a *app) profileOptions(ro explore.ReadOptions) explore.ProfileOptions {
-	po := explore.ProfileOptions{Read: ro}
 	if a.cfg == nil {
-		return po
+		return explore.ProfileOptions{Read: ro}
 	}
-	e := a.cfg.Explore
-	po.HistogramBins = e.HistogramBins
-	po.TopK = e.TopValues
-	po.Alerts = explore.AlertThresholds{
-		Missing:         e.Alerts.Missing,
-		HighCardinality: int64(e.Alerts.HighCardinality),
-		Correlation:     e.Alerts.HighCorrelation,
-		Skewness:        e.Alerts.Skewness,
-		Imbalance:       e.Alerts.Imbalance,
-		Zeros:           e.Alerts.Zeros,
-	}
-	return po
+	return explore.ProfileOptionsFrom(a.cfg.Explore, ro)
 }
 
 // needFile turns a missing or unreadable path into an InputError naming it,

@@ -106,32 +106,20 @@ func (p *progressBox) fraction() float64 {
 	return min(float64(p.bytes.Load())/float64(t), 1)
 }
 
-// readOptions maps the config onto the readers' options (the CLI does the
-// same in cmd/lathe/cmd_data.go).
+// readOptions maps the config onto the readers' options.
 func readOptions(cfg *config.Config) explore.ReadOptions {
-	ro := explore.ReadOptions{}
-	if cfg != nil && cfg.Explore.MissingValues != nil {
-		ro.Missing = append([]string{}, cfg.Explore.MissingValues...)
+	if cfg == nil {
+		return explore.ReadOptions{}
 	}
-	return ro
+	return explore.ReadOptionsFrom(cfg.Explore)
 }
 
 func profileOptions(cfg *config.Config, box *progressBox) explore.ProfileOptions {
-	po := explore.ProfileOptions{Read: readOptions(cfg), Progress: box.set}
-	if cfg == nil {
-		return po
+	po := explore.ProfileOptions{Read: readOptions(cfg)}
+	if cfg != nil {
+		po = explore.ProfileOptionsFrom(cfg.Explore, po.Read)
 	}
-	e := cfg.Explore
-	po.HistogramBins = e.HistogramBins
-	po.TopK = e.TopValues
-	po.Alerts = explore.AlertThresholds{
-		Missing:         e.Alerts.Missing,
-		HighCardinality: int64(e.Alerts.HighCardinality),
-		Correlation:     e.Alerts.HighCorrelation,
-		Skewness:        e.Alerts.Skewness,
-		Imbalance:       e.Alerts.Imbalance,
-		Zeros:           e.Alerts.Zeros,
-	}
+	po.Progress = box.set
 	return po
 }
 
