@@ -352,7 +352,8 @@ func (s *Study) Pareto() []int {
 
 // Best returns the best feasible trial: for one objective the best value; for
 // several, the Pareto trial closest to the ideal point after scaling each
-// objective to [0,1] over the front (a knee point). ok is false when no
+// objective to [0,1] from the front's ideal to the reference point (a knee
+// point). ok is false when no
 // trial is feasible.
 func (s *Study) Best() (number int, ok bool) {
 	front := s.Pareto()
@@ -371,6 +372,15 @@ func (s *Study) Best() (number int, ok bool) {
 		y := s.objVec(s.trials[n])
 		for j := range y {
 			lo[j], hi[j] = math.Min(lo[j], y[j]), math.Max(hi[j], y[j])
+		}
+	}
+	// Scale each objective from the ideal point to the reference point
+	// (thresholds where given), not to the front's own nadir: otherwise a
+	// front of two points always ties, however small one of its differences
+	// is next to the region of interest.
+	if ref, ok := s.refPoint(nil); ok {
+		for j := range hi {
+			hi[j] = math.Max(hi[j], ref[j])
 		}
 	}
 	bestD := math.Inf(1)

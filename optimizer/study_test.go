@@ -254,6 +254,26 @@ func TestParetoBestHypervolume(t *testing.T) {
 	}
 }
 
+// A two-point front must not tie: each objective is scaled to the reference
+// point (the threshold here), so one extra parameter out of a 2000 budget
+// does not outweigh accuracy from 0.29 to 1.0.
+func TestBestScalesToReferencePoint(t *testing.T) {
+	limit := 2000.0
+	spec := Spec{Name: "mo", Parameters: []Parameter{{Name: "x", Type: TypeDouble, Bounds: &Bounds{Min: 0, Max: 1}}},
+		Metrics: []Metric{{Name: "acc", Objective: Maximize}, {Name: "params", Objective: Minimize, Threshold: &limit}}}
+	trials := []Trial{
+		{Number: 0, Params: map[string]any{"x": 0.1}, Status: StatusCompleted, Metrics: map[string]float64{"acc": 0.29, "params": 29}},
+		{Number: 1, Params: map[string]any{"x": 0.2}, Status: StatusCompleted, Metrics: map[string]float64{"acc": 1.0, "params": 30}},
+	}
+	s, err := NewStudy(spec, WithTrials(trials))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := s.Best(); !ok || b != 1 {
+		t.Fatalf("best %d %v, want 1 (accuracy 1.0 for one more parameter)", b, ok)
+	}
+}
+
 func TestShouldStopMedian(t *testing.T) {
 	others := [][]float64{{1.0, 0.8, 0.6, 0.5}, {1.1, 0.9, 0.7, 0.6}, {0.9, 0.7, 0.5, 0.4}}
 	// running averages at step 2: 0.8, 0.9, 0.7 → median 0.8
