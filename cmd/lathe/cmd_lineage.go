@@ -194,7 +194,11 @@ func (a *app) printLineageTrees(g *experiments.Graph, dir experiments.Direction)
 }
 
 func treeText(l experiments.TreeLine) string {
-	s := l.Edge + ": " + l.Node.Kind + " " + l.Node.Label
+	edge := l.Edge
+	if op := l.Via.Operation; op != "" {
+		edge += " (" + op + ")"
+	}
+	s := edge + ": " + l.Node.Kind + " " + l.Node.Label
 	if l.Repeat {
 		s += " (shown above)"
 	}

@@ -109,7 +109,7 @@ func TestLineageChainBothWays(t *testing.T) {
 	// The text tree reads both ways from the run.
 	text := mustRun(t, 0, "--workspace", ws, "lineage", rec.ID)
 	for _, want := range []string{"made from (--up):", "├─ used: dataset data/splits/penguins.test.json @",
-		"│  └─ derived_from: dataset data/penguins.json @", "made from it (--down):", "└─ produced: artifact model.json @"} {
+		"│  └─ derived_from (split): dataset data/penguins.json @", "made from it (--down):", "└─ produced: artifact model.json @"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text tree lacks %q:\n%s", want, text)
 		}
