@@ -54,6 +54,7 @@ type runnerEntry struct {
 	rc    config.Runner
 	r     runners.Runner
 	sched *runners.Scheduler
+	gpus  []string // the device ids the scheduler allocates from
 }
 
 // Open opens the workspace at root and returns an engine that owns it (Close
@@ -206,7 +207,8 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 			return nil, fmt.Errorf("runner %s: GPU inventory: %w", rc.Name, err)
 		}
 	}
-	en := &runnerEntry{rc: rc, r: r, sched: runners.NewScheduler(r, runners.SchedulerOptionsFor(rc, inv))}
+	so := runners.SchedulerOptionsFor(rc, inv)
+	en := &runnerEntry{rc: rc, r: r, sched: runners.NewScheduler(r, so), gpus: so.GPUs}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if old, ok := e.entries[rc.Name]; ok { // another goroutine won the race
@@ -277,4 +279,23 @@ func (e *Engine) parseOptions() runners.ParseOptions {
 		KeyValue:   slices.Contains(e.cfg.Runs.MetricFormats, "equals"),
 		StepSuffix: slices.Contains(e.cfg.Runs.MetricFormats, "colon"),
 	}
+}
+
+// feasible says, before anything is recorded, whether the runner can ever
+// give a run the GPUs it asks for (the scheduler checks again on Submit).
+func (en *runnerEntry) feasible(g runners.GPURequest) error {
+	switch {
+	case g.None():
+		return nil
+	case len(en.gpus) == 0:
+		return &config.InputError{Field: "--gpus", Msg: fmt.Sprintf("runner %s has no GPUs for runs (its gpus: setting, or the host has none)", en.rc.Name)}
+	case g.Count > len(en.gpus):
+		return &config.InputError{Field: "--gpus", Msg: fmt.Sprintf("asks for %d GPUs; runner %s has %d", g.Count, en.rc.Name, len(en.gpus))}
+	}
+	for _, id := range g.DeviceIDs {
+		if !slices.Contains(en.gpus, id) {
+			return &config.InputError{Field: "--gpus", Msg: fmt.Sprintf("GPU %q is not on runner %s (it has %s)", id, en.rc.Name, strings.Join(en.gpus, ", "))}
+		}
+	}
+	return nil
 }

@@ -120,6 +120,7 @@ func TestLaunchInputErrors(t *testing.T) {
 		{LaunchRequest{Command: []string{"echo", "{lr}"}}, "{lr}"},
 		{LaunchRequest{Command: []string{"true"}, Inputs: map[string]string{"x": "/nonexistent/file"}}, "input x"},
 		{LaunchRequest{Command: []string{"true"}, GPUs: "lots"}, "gpus"},
+		{LaunchRequest{Command: []string{"true"}, GPUs: "1"}, "runner local has no GPUs"},
 	}
 	for _, c := range cases {
 		_, err := e.Launch(ctx, c.req)

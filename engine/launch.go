@@ -156,6 +156,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := en.feasible(spec.GPUs); err != nil {
+		return nil, err
+	}
 
 	// The id comes first so the ingest lock is held before the record exists:
 	// a Reconcile elsewhere never mistakes a run being launched for an orphan.

@@ -240,6 +240,43 @@ func TestKill9ThenReconcile(t *testing.T) {
 	}
 }
 
+// Ctrl-C on a following `lathe run` detaches: lathe exits 130 and says how
+// to follow again; the run goes on and ends completed.
+func TestInterruptDetaches(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	cmd := exec.Command(bin, "--workspace", ws, "run", "--", "sh", "-c", "echo started; sleep 1; echo finished")
+	cmd.Env = os.Environ()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stdout.String(), "started") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Fatalf("after ctrl-c: %v (stderr %q)", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "detached") || !strings.Contains(stderr.String(), "runs logs -f") {
+		t.Errorf("stderr %q does not say how to follow again", stderr.String())
+	}
+	recs, _ := listRuns(t, ws)
+	if len(recs) != 1 {
+		t.Fatalf("%d runs", len(recs))
+	}
+	code, out, _ := run(t, "--workspace", ws, "runs", "logs", "-f", recs[0].ID)
+	if code != 0 || out != "started\nfinished\n" {
+		t.Errorf("the run did not go on: exit %d, %q", code, out)
+	}
+}
+
 func TestRunnersLsAndCheck(t *testing.T) {
 	isolate(t)
 	ws := newWorkspace(t)
@@ -344,8 +381,24 @@ func TestDockerRunWithTrainerImage(t *testing.T) {
 	if len(series["val_accuracy"]) != 8 || series["val_accuracy"][7].Step != 8 {
 		t.Errorf("val_accuracy series %+v", series["val_accuracy"])
 	}
+	// Detached on docker, then followed by `runs logs -f`, which reattaches
+	// to the container and misses no line.
+	code, out, errs := run(t, "--workspace", ws, "run", "--detach", "--runner", "docker", "--image", tag, "--",
+		"/trainer", "--epochs", "20", "--epoch-pause", "30ms")
+	if code != 0 {
+		t.Fatalf("docker --detach: exit %d: %s", code, errs)
+	}
+	id := lastWord(out)
+	code, out, errs = run(t, "--workspace", ws, "runs", "logs", "-f", id)
+	if code != 0 || strings.Count(out, `"val_accuracy"`) != 20 {
+		t.Errorf("logs -f of a detached container: exit %d, %d metric lines (stderr %q)", code, strings.Count(out, `"val_accuracy"`), errs)
+	}
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", id)
+	if len(series["val_loss"]) != 20 {
+		t.Errorf("detached docker run: %d val_loss points", len(series["val_loss"]))
+	}
 	// The missing image is a failed run with a clear message, exit 1.
-	code, _, errs := run(t, "--workspace", ws, "run", "--runner", "docker", "--image", "lathe-no-such-image:x", "--", "/x")
+	code, _, errs = run(t, "--workspace", ws, "run", "--runner", "docker", "--image", "lathe-no-such-image:x", "--", "/x")
 	if code != 1 || !strings.Contains(errs, "lathe-no-such-image") {
 		t.Errorf("missing image: exit %d, %q", code, errs)
 	}
