@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -248,7 +249,7 @@ func TestInterruptDetaches(t *testing.T) {
 	ws := newWorkspace(t)
 	cmd := exec.Command(bin, "--workspace", ws, "run", "--", "sh", "-c", "echo started; sleep 1; echo finished")
 	cmd.Env = os.Environ()
-	var stdout, stderr strings.Builder
+	var stdout, stderr lockedBuffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -430,4 +431,22 @@ func TestRunsScreenLaunchesTrainerInTmux(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
