@@ -43,6 +43,12 @@
 // so. Each runner is probed with a connect timeout first, so an unreachable
 // host leaves its runs as they are and does not delay the others.
 //
+// Queues hold across processes: a run another lathe process is running
+// holds its slot (and the GPUs the store records for it) in this engine's
+// scheduler until the store says it ended, so max_concurrent is the host's
+// limit, not each process's. A run still queued in another process is not
+// counted.
+//
 // Follow reads from the store, not from the runner, so it works the same
 // whether this process, another lathe, or nobody yet is ingesting the run; an
 // in-process notification wakes it as soon as this process stores something,

@@ -610,7 +610,17 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 				}
 			}
 			if follow {
-				return e.FollowWith(ctx, id, engine.FollowOptions{NoMetrics: true}, print)
+				if err := e.FollowWith(ctx, id, engine.FollowOptions{NoMetrics: true}, print); err != nil {
+					return err
+				}
+				run, err := e.Store().GetRun(ctx, id)
+				if err != nil {
+					return err
+				}
+				if code := runExit(run.Status); code != exitOK {
+					return silentExit(code)
+				}
+				return nil
 			}
 			lines, err := e.Store().Logs(ctx, id, 0, 0)
 			if err != nil {
