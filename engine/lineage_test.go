@@ -154,6 +154,14 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 		!strings.Contains(msg, orig.ID) {
 		t.Errorf("message %q", msg)
 	}
+	// A gone input refuses even with --allow-changed-data, and says why.
+	os.Rename(trainPath, trainPath+".moved")
+	_, _, err = e.Rerun(ctx, orig.ID, RerunOptions{AllowChangedData: true})
+	if !errors.As(err, &ce) || len(ce.Inputs) != 1 || ce.Inputs[0].Name != "train" || !strings.Contains(err.Error(), "is gone") ||
+		strings.Contains(err.Error(), "--allow-changed-data") {
+		t.Errorf("rerun with a gone input: %v", err)
+	}
+	os.Rename(trainPath+".moved", trainPath)
 	// Allowed, it runs on the current (empty) validation set, and fails.
 	r3, _, err := e.Rerun(ctx, orig.ID, RerunOptions{AllowChangedData: true})
 	if err != nil {

@@ -71,21 +71,28 @@ func (e *ChangedError) Error() string {
 	var parts []string
 	for _, in := range e.Inputs {
 		if in.Current == "" {
-			parts = append(parts, fmt.Sprintf("input %s: %s is gone (run %s used version %s)", in.Name, in.Path, e.RunID, shortSHA(in.Recorded)))
+			parts = append(parts, fmt.Sprintf("input %s: %s is gone (run %s used version %s; restore that file to rerun)", in.Name, in.Path, e.RunID, shortSHA(in.Recorded)))
 		} else {
 			parts = append(parts, fmt.Sprintf("input %s: %s changed since run %s (recorded %s, now %s)",
 				in.Name, in.Path, e.RunID, shortSHA(in.Recorded), shortSHA(in.Current)))
 		}
 	}
 	var flags []string
-	if len(e.Inputs) > 0 {
-		flags = append(flags, "--allow-changed-data to rerun on the current data")
+	for _, in := range e.Inputs {
+		if in.Current != "" {
+			flags = append(flags, "--allow-changed-data to rerun on the current data")
+			break
+		}
 	}
 	if c := e.Code; c != nil {
 		parts = append(parts, fmt.Sprintf("code changed since run %s: recorded %s, now %s", e.RunID, codeLabel(c.Recorded), codeLabel(c.Current)))
 		flags = append(flags, "--allow-code-change to rerun with the current code")
 	}
-	return "refusing to rerun: " + strings.Join(parts, "; ") + " (use " + strings.Join(flags, ", or ") + ")"
+	msg := "refusing to rerun: " + strings.Join(parts, "; ")
+	if len(flags) > 0 {
+		msg += " (use " + strings.Join(flags, ", or ") + ")"
+	}
+	return msg
 }
 
 func codeLabel(c experiments.CodeVersion) string {
@@ -171,11 +178,10 @@ func (e *Engine) PlanRerun(ctx context.Context, id string) (*RerunPlan, error) {
 // Refusal returns the ChangedError that opts do not allow, or nil.
 func (p *RerunPlan) Refusal(opts RerunOptions) error {
 	ce := &ChangedError{RunID: p.Of}
-	if !opts.AllowChangedData {
-		for _, in := range p.Inputs {
-			if in.Changed {
-				ce.Inputs = append(ce.Inputs, in)
-			}
+	for _, in := range p.Inputs {
+		// A gone input cannot be rerun on at all, whatever the options say.
+		if in.Changed && (!opts.AllowChangedData || in.Current == "") {
+			ce.Inputs = append(ce.Inputs, in)
 		}
 	}
 	if p.Code.Changed && !opts.AllowCodeChange {
@@ -190,8 +196,8 @@ func (p *RerunPlan) Refusal(opts RerunOptions) error {
 
 // Rerun plans a rerun of run id, refuses it (*ChangedError) when the inputs
 // or the code changed and opts do not allow that, and launches it otherwise.
-// The new run records rerun_of = id. A gone input cannot be rerun even with
-// AllowChangedData: Launch reports it as bad input.
+// The new run records rerun_of = id. An input file that is gone refuses the
+// rerun even with AllowChangedData.
 func (e *Engine) Rerun(ctx context.Context, id string, opts RerunOptions) (*Run, *RerunPlan, error) {
 	p, err := e.PlanRerun(ctx, id)
 	if err != nil {
