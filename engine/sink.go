@@ -81,9 +81,12 @@ func (s *storeSink) Property(k, v string) {
 	s.added(1)
 }
 
+// added flushes on a full batch, and on the leading edge: the first item
+// after a quiet interval goes out at once (a run's first line shows without
+// waiting for the flusher's tick); the flusher sends the trailing items.
 func (s *storeSink) added(n int) {
 	s.items += n
-	if s.items >= s.e.opts.FlushItems {
+	if s.items >= s.e.opts.FlushItems || time.Since(s.last) >= s.e.opts.FlushInterval {
 		s.flushLocked()
 	}
 }
