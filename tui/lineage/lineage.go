@@ -212,10 +212,9 @@ func (s *Screen) loadLists() tea.Cmd {
 
 func (s *Screen) loadGraph(root experiments.Node) tea.Cmd {
 	ws := s.ws()
-	if s.loading != 0 {
-		s.jobs.CancelAll() // a newer jump supersedes the one in flight (lists reload on the next activation)
-		s.listing = 0
-	}
+	// A load still in flight for an earlier root finishes and is dropped
+	// (its root is no longer s.root); Jobs cancels all or nothing, and the
+	// picker's lists must not be cancelled with it.
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		g, err := ws.Store.Lineage(ctx, []experiments.Node{root}, experiments.Both, 0)
 		return graphDone{root, g}, err
@@ -270,10 +269,10 @@ func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
 			}
 		}
 	case graphDone:
-		s.loading = 0
-		if p.root != s.root {
-			return nil
+		if msg.Seq != s.loading || p.root != s.root {
+			return nil // superseded by a later jump
 		}
+		s.loading = 0
 		s.graphErr = msg.Err
 		if msg.Err == nil {
 			keep := experiments.Node{}
@@ -416,13 +415,10 @@ func (s *Screen) graphKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Refresh):
 		return s.loadGraph(s.root)
 	case key.Matches(msg, k.Pick):
-		s.mode = modePick
-		s.selectInPicker(s.root)
+		return s.toPicker()
 	case key.Matches(msg, k.Back):
 		if len(s.history) == 0 {
-			s.mode = modePick
-			s.selectInPicker(s.root)
-			return nil
+			return s.toPicker()
 		}
 		prev := s.history[len(s.history)-1]
 		s.history = s.history[:len(s.history)-1]
@@ -437,6 +433,17 @@ func (s *Screen) graphKey(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			return s.jump(sel.Node, true)
 		}
+	}
+	return nil
+}
+
+// toPicker returns to the picker with the current root selected, loading
+// the lists if they never arrived.
+func (s *Screen) toPicker() tea.Cmd {
+	s.mode = modePick
+	s.selectInPicker(s.root)
+	if !s.loaded && s.listing == 0 {
+		return s.loadLists()
 	}
 	return nil
 }

@@ -297,3 +297,23 @@ func TestGoldenGraph80x20(t *testing.T) {
 		}
 	}
 }
+
+// A jump made while the previous graph still loads wins, whatever order the
+// results arrive in, and the picker's lists still arrive.
+func TestLaterJumpWins(t *testing.T) {
+	f := newFixture(t)
+	s := newScreen(t, f.ws, 80, 20)
+	lists := s.Activate()
+	first := s.Open(f.r1N)
+	second := s.Open(f.srcN)
+	settle(t, s, second)
+	settle(t, s, first) // the older result arrives last
+	settle(t, s, lists)
+	if s.Root() != f.srcN || !strings.Contains(view(s), "● dataset data/penguins.csv") {
+		t.Errorf("root %v, view:\n%s", s.Root(), view(s))
+	}
+	press(t, s, "p")
+	if v := view(s); !strings.Contains(v, "Runs (2)") || strings.Contains(v, "Loading") {
+		t.Errorf("picker after the jumps:\n%s", v)
+	}
+}
