@@ -34,6 +34,7 @@ dataset, study -trial_of-> run, and run -rerun_of-> its rerun.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.lineage(orBackground(cmd.Context()), args[0], f)
 		},
+		ValidArgsFunction: a.completeLineageRef,
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&f.up, "up", false, "only ancestors: what REF was made from")
@@ -203,4 +204,47 @@ func treeText(l experiments.TreeLine) string {
 		s += " (shown above)"
 	}
 	return strings.TrimSpace(s)
+}
+
+// completeLineageRef completes REF with run ids, study names and registered
+// dataset paths (newest first).
+func (a *app) completeLineageRef(cmd *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+	none := cobra.ShellCompDirectiveNoFileComp
+	if len(args) > 0 {
+		return nil, none
+	}
+	if a.cfg == nil {
+		if err := a.loadConfig(nil); err != nil {
+			return nil, none
+		}
+	}
+	ws, err := a.workspace()
+	if err != nil {
+		return nil, none
+	}
+	ctx := orBackground(cmd.Context())
+	var out []string
+	seen := map[string]bool{}
+	add := func(v, desc string) {
+		if strings.HasPrefix(v, prefix) && !seen[v] && len(out) < 200 {
+			seen[v] = true
+			out = append(out, v+"\t"+desc)
+		}
+	}
+	if runs, err := ws.Store.ListRuns(ctx, experiments.RunFilter{Limit: 200}); err == nil {
+		for _, r := range runs {
+			add(r.ID, "run, "+string(r.Status))
+		}
+	}
+	if sts, err := ws.Store.ListStudies(ctx); err == nil {
+		for _, st := range sts {
+			add(st.Name, "study")
+		}
+	}
+	if ds, err := ws.Store.ListDatasets(ctx); err == nil {
+		for _, d := range ds {
+			add(d.Path, "dataset")
+		}
+	}
+	return out, none | cobra.ShellCompDirectiveKeepOrder
 }

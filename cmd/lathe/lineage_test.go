@@ -131,6 +131,15 @@ func TestLineageChainBothWays(t *testing.T) {
 		}
 	}
 
+	// REF completes with run ids and dataset paths.
+	cands, _ := cobraComplete([]string{"--workspace", ws}, []string{"lineage"}, "data/spl")
+	if len(cands) != 2 || cands[0][0] != "data/splits/penguins.test.json" && cands[0][0] != "data/splits/penguins.train.json" {
+		t.Errorf("completing a dataset path: %v", cands)
+	}
+	if cands, _ := cobraComplete([]string{"--workspace", ws}, []string{"lineage"}, rec.ID[:4]); len(cands) != 1 || cands[0][0] != rec.ID {
+		t.Errorf("completing a run id: %v", cands)
+	}
+
 	code, _, errs := run(t, "--workspace", ws, "lineage", "no-such-thing")
 	if code != 2 || !strings.Contains(errs, "study name") || !strings.Contains(errs, "dataset path") {
 		t.Errorf("unknown REF: exit %d, %s", code, errs)
@@ -379,3 +388,4 @@ func TestLineageScreenInTmux80x24(t *testing.T) {
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
 }
+
