@@ -388,4 +388,3 @@ func TestLineageScreenInTmux80x24(t *testing.T) {
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
 }
-
