@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
-	"regexp"
 	"strings"
 )
 
@@ -94,8 +93,6 @@ func (w *Workspace) git(ctx context.Context, args ...string) ([]byte, error) {
 	return out, nil
 }
 
-var hexCommit = regexp.MustCompile(`^[0-9a-f]{7,64}$`)
-
 func (w *Workspace) commitDiff(ctx context.Context, d *CodeDiff, maxPatch int) error {
 	if _, err := exec.LookPath("git"); err != nil {
 		d.CommitsNote = "git is not installed, so the commits cannot be compared"
@@ -104,7 +101,7 @@ func (w *Workspace) commitDiff(ctx context.Context, d *CodeDiff, maxPatch int) e
 	for _, c := range []string{d.CommitA, d.CommitB} {
 		// Recorded commits come from our own store, but a hand-edited store
 		// must not smuggle options into git's argument list.
-		if !hexCommit.MatchString(c) {
+		if len(c) < 7 || len(c) > 64 || !isHex(c) {
 			d.CommitsNote = fmt.Sprintf("%q is not a commit hash", c)
 			return nil
 		}
