@@ -98,6 +98,31 @@ type Sink interface {
 	Status(StatusUpdate)
 }
 
+// LineSink is an optional extension of Sink. A sink that implements it gets
+// each output line together with the metrics and properties parsed from it
+// in one call, instead of Log, Metrics and Property one after another, so it
+// can store a line and its metrics atomically (a store that derives its
+// resume point from stored lines must never keep a line without them).
+type LineSink interface {
+	Sink
+	Line(l LogLine, samples []Sample, props []Property)
+}
+
+// deliverLine hands one line and what was parsed from it to sink.
+func deliverLine(sink Sink, l LogLine, samples []Sample, props []Property) {
+	if ls, ok := sink.(LineSink); ok {
+		ls.Line(l, samples, props)
+		return
+	}
+	sink.Log(l)
+	if len(samples) > 0 {
+		sink.Metrics(samples)
+	}
+	for _, pr := range props {
+		sink.Property(pr.Key, pr.Value)
+	}
+}
+
 // Tee returns a Sink that hands every event to each of sinks in order, e.g.
 // the store and a live printer.
 func Tee(sinks ...Sink) Sink { return tee(sinks) }
@@ -125,6 +150,12 @@ func (t tee) Property(k, v string) {
 func (t tee) Status(u StatusUpdate) {
 	for _, s := range t {
 		s.Status(u)
+	}
+}
+
+func (t tee) Line(l LogLine, samples []Sample, props []Property) {
+	for _, s := range t {
+		deliverLine(s, l, samples, props)
 	}
 }
 
@@ -319,6 +350,12 @@ func (l *lockedSink) Status(x StatusUpdate) {
 	l.s.Status(x)
 }
 
+func (l *lockedSink) Line(x LogLine, samples []Sample, props []Property) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	deliverLine(l.s, x, samples, props)
+}
+
 // lineEmitter turns lines of one stream into sink calls, running stdout through
 // the metrics parser. Metric lines are delivered as metrics and properties, and
 // also as log lines so that `runs logs` shows the program's whole output.
@@ -339,13 +376,7 @@ func (e *lineEmitter) line(text string, t time.Time) {
 	if e.seq <= e.skip {
 		return
 	}
-	e.sink.Log(LogLine{Stream: e.stream, Seq: e.seq, Text: text, Time: t})
-	if len(p.Samples) > 0 {
-		e.sink.Metrics(p.Samples)
-	}
-	for _, pr := range p.Props {
-		e.sink.Property(pr.Key, pr.Value)
-	}
+	deliverLine(e.sink, LogLine{Stream: e.stream, Seq: e.seq, Text: text, Time: t}, p.Samples, p.Props)
 }
 
 func intPtr(i int) *int { return &i }
