@@ -38,12 +38,11 @@ func BenchmarkIngest(b *testing.B) {
 				now := time.Now()
 				t0 := time.Now()
 				for n := 0; n < lines; n++ {
-					s.Log(runners.LogLine{Stream: "stdout", Seq: int64(n + 1), Text: `{"step":1,"metric_0":0.5}`, Time: now})
 					samples := make([]runners.Sample, keys)
 					for k := range samples {
 						samples[k] = runners.Sample{Key: names[k], Step: int64(n), Value: float64(n), Time: now}
 					}
-					s.Metrics(samples)
+					s.Line(runners.LogLine{Stream: "stdout", Seq: int64(n + 1), Text: `{"step":1,"metric_0":0.5}`, Time: now}, samples, nil)
 				}
 				s.Status(runners.StatusUpdate{RunID: r.ID, Status: runners.StatusCompleted, ExitCode: new(int), Time: time.Now()})
 				total += time.Since(t0)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
 )
 
 // newEngine makes a fresh workspace (local runner only, from the template)
@@ -272,3 +273,7 @@ func TestParseHelpers(t *testing.T) {
 		t.Error("0 cpus accepted")
 	}
 }
+
+// The engine's sink takes lines whole (runners.LineSink), so a flush never
+// separates a line from its metrics.
+var _ runners.LineSink = (*storeSink)(nil)

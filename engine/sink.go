@@ -44,6 +44,23 @@ func (e *Engine) newSink(runID, runner string, lock *os.File) *storeSink {
 	return s
 }
 
+// Line implements runners.LineSink: a line and what was parsed from it join
+// the batch together, so no flush (by size, by time, or the flusher's tick)
+// can store the line without its metrics. The resume cursor is derived from
+// stored lines; a line stored alone would lose its metrics at a reattach.
+func (s *storeSink) Line(l runners.LogLine, samples []runners.Sample, props []runners.Property) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.batch.Logs = append(s.batch.Logs, experiments.LogLine{RunID: s.runID, Stream: l.Stream, Time: l.Time, Line: l.Text})
+	for _, m := range samples {
+		s.batch.Metrics = append(s.batch.Metrics, experiments.MetricSample{RunID: s.runID, Key: m.Key, Step: m.Step, Value: m.Value, Time: m.Time})
+	}
+	for _, p := range props {
+		s.setProp(p.Key, p.Value)
+	}
+	s.added(1 + len(samples) + len(props))
+}
+
 // Log implements runners.Sink.
 func (s *storeSink) Log(l runners.LogLine) {
 	s.mu.Lock()
@@ -67,6 +84,11 @@ func (s *storeSink) Metrics(samples []runners.Sample) {
 func (s *storeSink) Property(k, v string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.setProp(k, v)
+	s.added(1)
+}
+
+func (s *storeSink) setProp(k, v string) {
 	if s.batch.Props == nil {
 		s.batch.Props = map[string]map[string]any{}
 	}
@@ -78,7 +100,6 @@ func (s *storeSink) Property(k, v string) {
 		val = json.RawMessage(v)
 	}
 	s.batch.Props[s.runID][k] = val
-	s.added(1)
 }
 
 // added flushes on a full batch, and on the leading edge: the first item
