@@ -11,12 +11,19 @@
 // Operations, for every front end alike:
 //
 //	Launch(ctx, LaunchRequest) (*Run, error)   validate, record, queue, start
+//	Run.Wait / Run.WaitStarted / Run.Done       the launched run's end or start
 //	Follow(ctx, runID, func(Event)) error       live logs, metrics, status
+//	FollowWith(ctx, runID, FollowOptions, fn)   the same, without logs or metrics
 //	Stop(ctx, runID) error                      SIGTERM, SIGKILL after runs.stop_grace
 //	Reconcile(ctx, ReconcileOptions)            reattach, harvest, mark lost
 //	Runners(ctx) / CheckRunner(ctx, name)       reachability, daemon, GPUs, load
 //	ResolveRun(ctx, prefix)                     unique-prefix run ids
+//	RunnerNames() / CompleteRunIDs(ctx, p, n)   for completion
 //	ParseParams / ParseInputs / ParseSize       flag syntax shared by CLI and TUI
+//
+// On a local runner, a command whose program is "lathe" runs this very
+// binary (os.Executable), so `lathe trainer ...` works in the demo with no
+// Go toolchain and no PATH setup.
 //
 // Bad input (an unknown runner, a malformed --param, a missing input file) is
 // a *config.InputError, so the CLI exits 2; operational failures are wrapped
