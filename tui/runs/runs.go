@@ -315,6 +315,12 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			s.note, s.noteAt = "launched "+p.id, time.Now()
 			s.cursor = 0
 			s.filter = ""
+			if s.detail != nil {
+				// A rerun from the detail view: watch the new run.
+				s.detail.stop()
+				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: experiments.StatusQueued}})
+				s.detail.start(s.c)
+			}
 			return s, s.load(true)
 		case stoppedPayload:
 			s.note, s.noteAt = "stopped "+p.id, time.Now()

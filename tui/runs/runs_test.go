@@ -196,6 +196,12 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 	if v := plain(s); !strings.Contains(v, "[2/") {
 		t.Errorf("m did not switch the metric view:\n%s", v)
 	}
+	// R in the detail reruns the run and shows the new one.
+	hit(t, s, "R")
+	if got := s.Detail(); len(got) != 1 || got[0] == id {
+		t.Errorf("after R the detail shows %v, want the new run", got)
+	}
+	waitEnded(t, e, s.Detail()[0])
 	hit(t, s, "esc")
 	if s.Detail() != nil {
 		t.Error("esc did not leave the detail")
