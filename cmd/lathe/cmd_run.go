@@ -392,7 +392,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER\tDURATION\tPARAMS\tMETRICS")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), clipText(kvParams(r.Params), 40), clipText(kvMetrics(r.Metrics), 60))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), clipText(kvParams(r.Params), 32), clipText(kvMetrics(r.Metrics), 48))
 			}
 			return tw.Flush()
 		},
@@ -442,12 +442,22 @@ func kvParams(p map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
+// kvMetrics lists the last values, validation metrics first (what a list
+// of runs is read for).
 func kvMetrics(m map[string]*float64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.SortFunc(keys, func(a, b string) int {
+		if va, vb := strings.HasPrefix(a, "val"), strings.HasPrefix(b, "val"); va != vb {
+			if va {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v := "NaN"
