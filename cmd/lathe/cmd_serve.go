@@ -53,6 +53,7 @@ interface only on purpose.`,
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			opts := a.tuiOptions(ws)
+			defer opts.Engine.Close() // stops following runs; they go on
 			// Each session honours its own NO_COLOR; only --no-color applies to all.
 			opts.NoColor = a.noColor
 			a.progressf("lathe: serving %s over SSH on %s (authorized keys: %s); ctrl+c stops\n", opts.WorkspaceName, addr, keys)
