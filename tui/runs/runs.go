@@ -329,6 +329,25 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			s.note, s.noteAt = p.text, time.Now()
 		}
 		return s, nil
+	case common.JumpMsg:
+		// Another screen (the Tuner's trial, the Lineage's run node) asks
+		// for one run: show its detail.
+		if msg.Screen != common.Runs || msg.ID == "" {
+			return s, nil
+		}
+		run := experiments.Run{ID: msg.ID}
+		for _, r := range s.rows {
+			if r.Run.ID == msg.ID {
+				run = r.Run
+			}
+		}
+		s.mode = inputNone
+		if s.detail != nil {
+			s.detail.stop()
+		}
+		s.detail = newDetail([]experiments.Run{run})
+		s.detail.start(s.c)
+		return s, nil
 	case tea.KeyPressMsg:
 		if s.mode != inputNone {
 			return s, s.updateInput(msg)

@@ -335,3 +335,32 @@ func TestStaleTickDies(t *testing.T) {
 		t.Error("a stale tick re-armed itself")
 	}
 }
+
+// A JumpMsg from another screen (the Tuner's "go to run") opens that run's
+// detail, even when the list is showing another run or a filter.
+func TestJumpOpensTheRun(t *testing.T) {
+	s, e := newScreen(t, 80, 21)
+	var ids []string
+	for i := 0; i < 2; i++ {
+		r, err := e.Launch(context.Background(), engine.LaunchRequest{Runner: "local", Command: []string{"sh", "-c", "echo hi"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Wait(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	drive(t, s, s.load(true))
+	s.filter = "no-such-run"
+	_, cmd := s.Update(common.JumpMsg{Screen: common.Runs, ID: ids[0]})
+	drive(t, s, cmd)
+	if s.detail == nil || len(s.detail.runs) != 1 || s.detail.runs[0].ID != ids[0] {
+		t.Fatalf("after a jump to %s the detail shows %+v", ids[0], s.detail)
+	}
+	// A jump addressed elsewhere changes nothing.
+	_, _ = s.Update(common.JumpMsg{Screen: common.Tuner, ID: ids[1]})
+	if s.detail.runs[0].ID != ids[0] {
+		t.Fatalf("a jump for another screen moved the detail to %s", s.detail.runs[0].ID)
+	}
+}
