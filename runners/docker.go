@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -78,6 +79,10 @@ type DockerOptions struct {
 	// outputs are bind-mounted. Default: true for unix:// sockets, false for
 	// ssh:// and tcp:// hosts, where inputs and outputs are copied instead.
 	SharedFS *bool
+	// ReconnectTimeout bounds how long a follower waits for a daemon that
+	// stopped answering (a restart, a cut connection) before Wait gives up
+	// with a *DaemonGoneError; default 2 minutes.
+	ReconnectTimeout time.Duration
 }
 
 // Docker runs each run as a container on one Docker daemon.
@@ -141,6 +146,9 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 		opts.LogMaxFiles = 3
 	}
 	opts.ConnectTimeout = connectTimeout(opts)
+	if opts.ReconnectTimeout <= 0 {
+		opts.ReconnectTimeout = defaultReconnectTimeout
+	}
 	return &Docker{name: name, cli: cli, host: host, sharedFS: shared, opts: opts, stopping: map[string]bool{}}, nil
 }
 
@@ -582,10 +590,18 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		}
 	}()
 
-	if err := d.waitExit(ctx, id, wait); err != nil {
+	var gone outage
+	code, err := d.waitExit(ctx, id, wait, &gone)
+	if err != nil {
 		lcancel()
 		<-logsDone
 		return Result{Status: StatusRunning, ExitCode: -1}, err
+	}
+	if code != 0 && !d.accepting(ctx) {
+		// A dockerd shutting down stops its containers after closing its
+		// listener: this exit is the daemon's doing.
+		gone.down(time.Now())
+		gone.endedRun = true
 	}
 	// The follow stream ends by itself once the container has stopped. It can
 	// break earlier (daemon restart), and dockerd 20.10's json-file follower
@@ -600,15 +616,33 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	if ctx.Err() != nil {
 		return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
 	}
-	tsMu.Lock()
-	since := lastTS
-	tsMu.Unlock()
-	if err := d.streamLogs(ctx, id, since, false, out, errE, &lastTS, &tsMu); err != nil {
+	if err := d.retryDown(ctx, &gone, func() error {
+		tsMu.Lock()
+		since := lastTS // advanced by every line read, so a retry reads on from there
+		tsMu.Unlock()
+		return d.streamLogs(ctx, id, since, false, out, errE, &lastTS, &tsMu)
+	}); err != nil {
+		if ctx.Err() != nil {
+			return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+		}
+		var dg *DaemonGoneError
+		if errors.As(err, &dg) {
+			return Result{Status: StatusRunning, ExitCode: -1}, err
+		}
 		sink.Log(LogLine{Stream: "stderr", Seq: 0, Text: "lathe: could not read the rest of the logs: " + err.Error(), Time: time.Now()})
 	}
 
-	ins, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	var ins client.ContainerInspectResult
+	err = d.retryDown(ctx, &gone, func() error {
+		var err error
+		ins, err = d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		return err
+	})
 	if err != nil {
+		var dg *DaemonGoneError
+		if errors.As(err, &dg) {
+			return Result{Status: StatusRunning, ExitCode: -1}, err
+		}
 		if cerrdefs.IsNotFound(err) {
 			res := Result{Status: StatusLost, ExitCode: -1, Message: "container vanished before its status was read"}
 			sink.Status(StatusUpdate{RunID: runID, Status: StatusLost, Message: res.Message, Time: time.Now()})
@@ -654,6 +688,7 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		if st.Error != "" {
 			res.Message += ": " + st.Error
 		}
+		res.Message += gone.explain(d.host)
 		if st.ExitCode == 137 && ins.Container.HostConfig != nil && ins.Container.HostConfig.Memory > 0 {
 			// containerd watches the cgroup's OOM events only once the task
 			// runs, so a kill in the first milliseconds can go unreported.
@@ -676,9 +711,11 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	return res, nil
 }
 
-// waitExit blocks until the container is not running. A broken wait (daemon
-// restart, proxy cutting the stream) is re-subscribed, not taken as a failure.
-func (d *Docker) waitExit(ctx context.Context, id string, first *client.ContainerWaitResult) error {
+// waitExit blocks until the container is not running and returns the exit
+// code the wait reported (-1 when the container is gone). A broken wait
+// (daemon restart, proxy cutting the stream) is subscribed again, once the
+// daemon answers when it had gone away (at most ReconnectTimeout).
+func (d *Docker) waitExit(ctx context.Context, id string, first *client.ContainerWaitResult, gone *outage) (int64, error) {
 	w := first
 	for {
 		if w == nil {
@@ -686,23 +723,34 @@ func (d *Docker) waitExit(ctx context.Context, id string, first *client.Containe
 			w = &r
 		}
 		select {
-		case <-w.Result:
-			return nil
+		case res := <-w.Result:
+			return res.StatusCode, nil
 		case err := <-w.Error:
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return -1, ctx.Err()
 			}
 			if cerrdefs.IsNotFound(err) {
-				return nil // inspect reports it lost
+				return -1, nil // inspect reports it lost
 			}
 		case <-ctx.Done():
-			return ctx.Err()
+			return -1, ctx.Err()
 		}
 		w = nil
+		if !d.accepting(ctx) {
+			now := time.Now()
+			gone.down(now)
+			if err := d.awaitDaemon(ctx, now); err != nil {
+				return -1, err
+			}
+			// Back: a container that is still running (--live-restore) was
+			// not touched by the outage; one that is not ended with it.
+			gone.endedRun = !d.survived(ctx, id)
+			continue
+		}
 		select {
 		case <-time.After(time.Second):
 		case <-ctx.Done():
-			return ctx.Err()
+			return -1, ctx.Err()
 		}
 	}
 }
