@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runners"
 )
 
 // lineageGraph mirrors `lathe lineage --json` (DESIGN §5's shape).
@@ -387,4 +389,58 @@ func TestLineageScreenInTmux80x24(t *testing.T) {
 	s.waitFor(5*time.Second, "● run "+rec.ID)
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}
+
+// A docker run is rerun from its recorded image digest, not its tag: the tag
+// is moved to another image between the run and the rerun, and the rerun
+// still gets the original image and reproduces its metrics. Needs a docker
+// daemon (skipped without one, as the other docker tests).
+func TestDockerRerunPinsTheImageDigest(t *testing.T) {
+	modRoot, _ := filepath.Abs("../..")
+	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	if _, err := d.Probe(ctx); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dockerd is required in CI: %v", err)
+		}
+		t.Skipf("no docker daemon: %v", err)
+	}
+	const tag = "lathe-trainer:lineage-test"
+	bin := filepath.Join(t.TempDir(), "trainer")
+	if err := runners.BuildGoBinary(ctx, modRoot, "./examples/trainer", bin); err != nil {
+		t.Fatal(err)
+	}
+	first, err := d.BuildScratchImage(ctx, runners.ScratchImage{Tag: tag, Files: map[string]string{"/trainer": bin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	isolate(t)
+	ws := newWorkspace(t)
+	var orig experiments.RunRecord
+	runJSON(t, &orig, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--param", "lr=0.3",
+		"--", "/trainer", "--lr={lr}", "--epochs", "6")
+	if orig.Status != experiments.StatusCompleted || orig.ImageDigest == "" {
+		t.Fatalf("docker run: %+v", orig.Run)
+	}
+	// The same trainer with one more file is another image; the tag moves to it.
+	note := writeFile(t, filepath.Join(t.TempDir(), "MOVED"), "the tag moved\n")
+	second, err := d.BuildScratchImage(ctx, runners.ScratchImage{Tag: tag, Files: map[string]string{"/trainer": bin, "/MOVED": note}})
+	if err != nil || second == first {
+		t.Fatalf("moving the tag: %v (images %s, %s)", err, first, second)
+	}
+	var rep struct {
+		Run             experiments.RunRecord  `json:"run"`
+		Reproducibility engine.Reproducibility `json:"reproducibility"`
+	}
+	runJSON(t, &rep, "--workspace", ws, "--json", "runs", "rerun", orig.ID)
+	if rep.Run.Image != orig.ImageDigest || rep.Run.ImageDigest != orig.ImageDigest || rep.Run.Status != experiments.StatusCompleted {
+		t.Errorf("rerun image %q digest %q, want the original %q", rep.Run.Image, rep.Run.ImageDigest, orig.ImageDigest)
+	}
+	if rep.Reproducibility.Identical < 4 {
+		t.Errorf("reproducibility %+v", rep.Reproducibility)
+	}
 }
