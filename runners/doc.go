@@ -21,6 +21,13 @@
 // the lines it already stored: running runs are followed from there, finished
 // ones harvested, and those with no trace reported lost.
 //
+// Daemon restarts. A Docker follower whose daemon goes away waits for it
+// (DockerOptions.ReconnectTimeout) and carries on: with --live-restore the
+// container kept running and every line still arrives once; without it
+// dockerd stopped the container on its way down, and the failed run's message
+// says so. A daemon that stays away makes Wait return a *DaemonGoneError and
+// no final status, so a later Reconcile settles the run.
+//
 // Statuses: queued, running, completed (exit 0), failed (non-zero exit, or
 // start failure), stopped (after Stop or Cancel), oom_killed (Docker's
 // State.OOMKilled, never inferred from exit code 137 alone), lost.
