@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
@@ -401,7 +403,7 @@ func TestDockerRerunPinsTheImageDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	t.Cleanup(func() { d.Close() }) // after the image cleanup below (cleanups run last-in first-out)
 	ctx := context.Background()
 	if _, err := d.Probe(ctx); err != nil {
 		if os.Getenv("CI") != "" {
@@ -418,6 +420,12 @@ func TestDockerRerunPinsTheImageDigest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Both images go when the test ends (containers are removed with their runs).
+	t.Cleanup(func() {
+		for _, img := range []string{tag, first} {
+			d.Client().ImageRemove(context.Background(), img, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+		}
+	})
 	isolate(t)
 	ws := newWorkspace(t)
 	var orig experiments.RunRecord
