@@ -491,7 +491,7 @@ func TestDockerDaemonRestartKillsRun(t *testing.T) {
 // ReconnectTimeout runs out while the daemon is down returns from Wait with
 // a *DaemonGoneError and no final status, and Reconcile finishes its run.
 func TestDockerDaemonRestartLiveRestore(t *testing.T) {
-	const n = 100 // 10 s of output: the restart must land inside it
+	const n = 150 // 15 s of output: the restart must land inside it, on a loaded CI machine too
 	p := newTestDaemon(t, true)
 	d := restartRunner(t, p, DockerOptions{KeepContainers: true})
 	impatient, err := NewDocker(d.name, Endpoint{Host: "unix://" + p.sock},
