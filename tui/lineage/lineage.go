@@ -24,6 +24,10 @@ import (
 // maxListed bounds each picker list (newest first).
 const maxListed = 500
 
+// DefaultPoll is how often the visible screen asks the store whether anyone
+// wrote to it (a run ended, a split was registered), to reload when so.
+const DefaultPoll = 2 * time.Second
+
 type mode int
 
 const (
@@ -50,6 +54,9 @@ type listsDone struct {
 	studies  []experiments.Study
 }
 
+// polled is the store's data version after a poll interval.
+type polled struct{ version int64 }
+
 // graphDone is the graph around root.
 type graphDone struct {
 	root  experiments.Node
@@ -72,6 +79,9 @@ type Screen struct {
 	ph   *placeholder.Model // set when there is no workspace
 	w, h int
 	loc  *time.Location
+	poll time.Duration // 0: no polling
+	// version is the store's data version when the shown data was read.
+	version int64
 
 	mode    mode
 	message string
@@ -99,7 +109,7 @@ type Screen struct {
 
 // New returns the Lineage screen of the program that owns c.
 func New(c *common.Context) *Screen {
-	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Lineage), loc: time.Local}
+	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Lineage), loc: time.Local, poll: DefaultPoll}
 	if c.Options.Workspace == nil {
 		text := placeholder.Text{
 			Capability: "lineage and provenance: no workspace is open",
@@ -116,6 +126,10 @@ func New(c *common.Context) *Screen {
 
 // SetLocation sets the zone times are shown in (tests pin UTC).
 func (s *Screen) SetLocation(loc *time.Location) { s.loc = loc }
+
+// SetPoll sets how often the store is checked for changes while the screen
+// is visible; 0 turns it off.
+func (s *Screen) SetPoll(d time.Duration) { s.poll = d }
 
 // ID names the screen.
 func (s *Screen) ID() common.ScreenID { return common.Lineage }
@@ -137,11 +151,32 @@ func (s *Screen) Activate() tea.Cmd {
 	if s.ph != nil {
 		return s.ph.Activate()
 	}
-	cmds := []tea.Cmd{s.loadLists()}
+	cmds := []tea.Cmd{s.loadLists(), s.pollCmd()}
 	if s.mode == modeGraph && s.root != (experiments.Node{}) {
 		cmds = append(cmds, s.loadGraph(s.root))
 	}
 	return tea.Batch(cmds...)
+}
+
+// pollCmd waits one poll interval and reads the store's data version; the
+// job is cancelled with the others when the tab is left.
+func (s *Screen) pollCmd() tea.Cmd {
+	if s.poll <= 0 {
+		return nil
+	}
+	ws, every := s.ws(), s.poll
+	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		t := time.NewTimer(every)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		v, err := ws.Store.DataVersion(ctx)
+		return polled{v}, err
+	})
+	return cmd
 }
 
 // Deactivate cancels the screen's background work.
@@ -258,6 +293,23 @@ func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
 		return nil // cancelled, superseded or not ours
 	}
 	switch p := msg.Payload.(type) {
+	case polled:
+		if msg.Err != nil {
+			return nil // the store is gone (closing): stop polling
+		}
+		changed := s.version != 0 && p.version != s.version
+		s.version = p.version
+		cmds := []tea.Cmd{s.pollCmd()}
+		if changed {
+			// Someone wrote: reload what is shown, unless a load is running.
+			if s.listing == 0 {
+				cmds = append(cmds, s.loadLists())
+			}
+			if s.mode == modeGraph && s.loading == 0 && s.root != (experiments.Node{}) {
+				cmds = append(cmds, s.loadGraph(s.root))
+			}
+		}
+		return tea.Batch(cmds...)
 	case listsDone:
 		s.listing = 0
 		s.loaded = true

@@ -83,6 +83,7 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	c := common.NewContext(context.Background(), common.Options{Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := New(c)
 	s.SetLocation(time.UTC)
+	s.SetPoll(0) // settle runs commands to completion; TestPollReloads polls on its own
 	s.SetSize(w, h)
 	return s
 }
@@ -315,5 +316,64 @@ func TestLaterJumpWins(t *testing.T) {
 	press(t, s, "p")
 	if v := view(s); !strings.Contains(v, "Runs (2)") || strings.Contains(v, "Loading") {
 		t.Errorf("picker after the jumps:\n%s", v)
+	}
+}
+
+// While visible the screen notices writes by others (a run ended, data
+// registered) and reloads; leaving the tab stops the polling.
+func TestPollReloads(t *testing.T) {
+	f := newFixture(t)
+	s := newScreen(t, f.ws, 80, 20)
+	s.SetPoll(10 * time.Millisecond)
+	// feed runs cmd's messages (one level: not what they lead to) through
+	// Update and returns the commands Update gave back.
+	feed := func(cmd tea.Cmd) []tea.Cmd {
+		var msgs []tea.Msg
+		var run func(c tea.Cmd)
+		run = func(c tea.Cmd) {
+			if c == nil {
+				return
+			}
+			m := c()
+			if b, ok := m.(tea.BatchMsg); ok {
+				for _, c := range b {
+					run(c)
+				}
+				return
+			}
+			if m != nil {
+				msgs = append(msgs, m)
+			}
+		}
+		run(cmd)
+		var out []tea.Cmd
+		for _, m := range msgs {
+			_, next := s.Update(m)
+			out = append(out, next)
+		}
+		return out
+	}
+	next := tea.Batch(feed(s.Activate())...) // lists, and the first poll's version
+	if !strings.Contains(view(s), "Datasets (2)") {
+		t.Fatalf("activation:\n%s", view(s))
+	}
+	// Another connection registers a dataset.
+	other, err := experiments.OpenStore(f.ws.Store.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, _, err := other.AddDataset(context.Background(), experiments.Dataset{SHA256: strings.Repeat("d4", 32), Path: "new.csv", Rows: -1}); err != nil {
+		t.Fatal(err)
+	}
+	// The next poll sees the new version and reloads the lists.
+	reload := tea.Batch(feed(next)...)
+	feed(reload)
+	if v := view(s); !strings.Contains(v, "Datasets (3)") {
+		t.Errorf("no reload after another writer:\n%s", v)
+	}
+	s.Deactivate()
+	if s.Pending() != 0 {
+		t.Errorf("%d jobs left after leaving", s.Pending())
 	}
 }
