@@ -49,12 +49,6 @@ type silentExit int
 
 func (s silentExit) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
-// pending is the error of a command whose capability lands with a later
-// issue: it says so plainly and exits 2, never printing fake output.
-func pending(what, capability string, issue int) error {
-	return usageErrorf("%s is not available yet: it arrives with the %s capability (issue #%d)", what, capability, issue)
-}
-
 // exitCode maps an error to the process exit status in one place.
 func exitCode(err error) int {
 	if err == nil {

@@ -61,29 +61,6 @@ func TestHelpListsEveryCommand(t *testing.T) {
 	}
 }
 
-func TestPendingCommandsExit2NamingCapability(t *testing.T) {
-	isolate(t)
-	ws := newWorkspace(t)
-	cases := []struct {
-		args []string
-		want string
-	}{}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			code, out, errs := run(t, append([]string{"--workspace", ws}, c.args...)...)
-			if code != 2 {
-				t.Fatalf("exit %d, want 2 (stderr %q)", code, errs)
-			}
-			if out != "" {
-				t.Errorf("pending command printed output %q; it must print nothing on stdout", out)
-			}
-			if !strings.Contains(errs, "not available yet") || !strings.Contains(errs, c.want) {
-				t.Errorf("stderr %q does not say it waits for %s", errs, c.want)
-			}
-		})
-	}
-}
-
 func TestUsageErrorsExit2(t *testing.T) {
 	isolate(t)
 	ws := newWorkspace(t)
