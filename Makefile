@@ -22,7 +22,7 @@ test:
 
 ## bench: benchmarks that print figures (not run by make test)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x -timeout 60m $(PKGS)
+	$(GO) test -run '^$$' -bench . -skip Tuner -benchmem -benchtime 3x -timeout 60m $(PKGS)
 
 ## bench-tuner: the optimizer's benchmark table (long)
 bench-tuner:
