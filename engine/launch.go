@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,29 +235,11 @@ func (e *Engine) registerInput(ctx context.Context, path string) (experiments.Da
 	if err != nil {
 		return experiments.Dataset{}, err
 	}
-	var sum string
-	var size int64
 	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
 	if st.IsDir() {
 		format = "dir"
-		h := sha256.New()
-		err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return err
-			}
-			fsum, n, err := hashFile(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(path, p)
-			fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), fsum)
-			size += n
-			return nil
-		})
-		sum = hex.EncodeToString(h.Sum(nil))
-	} else {
-		sum, size, err = hashFile(path)
 	}
+	sum, size, err := ContentSHA(path)
 	if err != nil {
 		return experiments.Dataset{}, err
 	}

@@ -111,7 +111,7 @@ func BenchmarkProvenance(b *testing.B) {
 			b.ReportMetric(float64(time.Since(cv).Microseconds())/10000, "codeversion-ms")
 			h := time.Now()
 			for range 10 {
-				if _, err := contentSHA(trainPath); err != nil {
+				if _, _, err := ContentSHA(trainPath); err != nil {
 					b.Fatal(err)
 				}
 			}

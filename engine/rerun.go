@@ -158,7 +158,7 @@ func (e *Engine) PlanRerun(ctx context.Context, id string) (*RerunPlan, error) {
 		path := e.ws.Abs(in.Dataset.Path)
 		req.Inputs[in.Name] = path
 		ic := InputCheck{Name: in.Name, Path: in.Dataset.Path, Recorded: in.Dataset.SHA256}
-		ic.Current, err = contentSHA(path)
+		ic.Current, _, err = ContentSHA(path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("check input %s: %w", in.Name, err)
 		}
@@ -210,32 +210,37 @@ func (e *Engine) Rerun(ctx context.Context, id string, opts RerunOptions) (*Run,
 	return r, p, err
 }
 
-// contentSHA hashes a file, or a directory the way registerInput does (the
-// sorted list of its files with each one's sha256), so a rerun's check agrees
-// with what Launch records.
-func contentSHA(path string) (string, error) {
+// ContentSHA hashes the file or directory at path as Launch records an
+// input's dataset version: a file's sha256, or for a directory the sha256 of
+// its sorted list of regular files, one "relpath NUL filesha\n" line each
+// (WalkDir order is lexical). size is the total of the hashed bytes. Launch
+// and the rerun check share it, so a rerun's check agrees with the record.
+func ContentSHA(path string) (sum string, size int64, err error) {
 	st, err := os.Stat(path)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if !st.IsDir() {
-		sum, _, err := hashFile(path)
-		return sum, err
+		return hashFile(path)
 	}
 	h := sha256.New()
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
 			return err
 		}
-		fsum, _, err := hashFile(p)
+		fsum, n, err := hashFile(p)
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(path, p)
 		fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), fsum)
+		size += n
 		return nil
 	})
-	return hex.EncodeToString(h.Sum(nil)), err
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
 func rerunParam(v any) string {
