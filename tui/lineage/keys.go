@@ -10,6 +10,7 @@ type KeyMap struct {
 	Back                                    key.Binding // graph: the node before this jump, or the picker
 	Pick                                    key.Binding // graph: back to the picker
 	Refresh                                 key.Binding
+	Run                                     key.Binding // a run (or an artifact's run): its detail on the Runs screen
 }
 
 // DefaultKeyMap returns the Lineage screen's bindings.
@@ -27,5 +28,6 @@ func DefaultKeyMap() KeyMap {
 		Back:     key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Pick:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pick node")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Run:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "run in Runs")),
 	}
 }

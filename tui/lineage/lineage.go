@@ -11,6 +11,7 @@ package lineage
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -56,6 +57,12 @@ type listsDone struct {
 
 // polled is the store's data version after a poll interval.
 type polled struct{ version int64 }
+
+// resolved is the node a jump's reference names.
+type resolved struct {
+	ref  string
+	node experiments.Node
+}
 
 // graphDone is the graph around root.
 type graphDone struct {
@@ -105,6 +112,8 @@ type Screen struct {
 	lines    []gline
 	gcur     int
 	gtop     int
+	// resolving is the job resolving a jump's reference; 0 when none.
+	resolving uint64
 }
 
 // New returns the Lineage screen of the program that owns c.
@@ -186,7 +195,7 @@ func (s *Screen) Deactivate() {
 		return
 	}
 	s.jobs.CancelAll()
-	s.listing, s.loading = 0, 0
+	s.listing, s.loading, s.resolving = 0, 0, 0
 }
 
 // Pending is the number of background jobs in flight (tests).
@@ -258,6 +267,60 @@ func (s *Screen) loadGraph(root experiments.Node) tea.Cmd {
 	return cmd
 }
 
+// resolve finds what a jump from another screen names (a run id or prefix,
+// a dataset version as dataset:ID or a bare ID, a sha256 prefix, a dataset
+// path, a study name: experiments.Workspace.ResolveRef) and shows its trees.
+// A hash prefix shared by several nodes of the same content shows the first
+// (datasets before artifacts).
+func (s *Screen) resolve(ref string) tea.Cmd {
+	ws := s.ws()
+	s.message = ""
+	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		nodes, err := ws.ResolveRef(ctx, ref)
+		if err != nil && isDigits(ref) {
+			// A bare number is a dataset version's id, as the picker lists them.
+			nodes, err = ws.ResolveRef(ctx, experiments.KindDataset+":"+ref)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(nodes) == 0 {
+			return nil, fmt.Errorf("nothing in the lineage matches %q", ref)
+		}
+		return resolved{ref, nodes[0]}, nil
+	})
+	s.resolving = seq
+	return cmd
+}
+
+func isDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// runOf is the run a node stands for: a run, or the run that produced an
+// artifact.
+func runOf(n experiments.GraphNode) string {
+	switch {
+	case n.Missing:
+		return ""
+	case n.Kind == experiments.KindRun:
+		return n.ID
+	case n.Artifact != nil:
+		return n.Artifact.RunID
+	}
+	return ""
+}
+
+// toRuns asks the router for the Runs screen's detail of run id.
+func toRuns(id string) tea.Cmd {
+	return func() tea.Msg { return common.JumpMsg{Screen: common.Runs, ID: id} }
+}
+
 // jump re-roots the graph on n, remembering the current root when asked.
 func (s *Screen) jump(n experiments.Node, remember bool) tea.Cmd {
 	if remember && s.mode == modeGraph && s.root != (experiments.Node{}) {
@@ -279,6 +342,11 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case common.ResultMsg:
 		return s, s.result(msg)
+	case common.JumpMsg:
+		if msg.Screen != common.Lineage || msg.ID == "" {
+			return s, nil
+		}
+		return s, s.resolve(msg.ID)
 	case tea.KeyPressMsg:
 		if s.mode == modeGraph {
 			return s, s.graphKey(msg)
@@ -293,6 +361,16 @@ func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
 		return nil // cancelled, superseded or not ours
 	}
 	switch p := msg.Payload.(type) {
+	case resolved:
+		if msg.Seq != s.resolving {
+			return nil // a later jump won
+		}
+		s.resolving = 0
+		if s.mode == modeGraph && s.root == p.node {
+			s.gcur = s.rootLine() // already shown: select it
+			return nil
+		}
+		return s.jump(p.node, true)
 	case polled:
 		if msg.Err != nil {
 			return nil // the store is gone (closing): stop polling
@@ -345,6 +423,9 @@ func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
 			s.gtop = 0
 		}
 	default:
+		if msg.Seq == s.resolving {
+			s.resolving = 0 // the reference named nothing
+		}
 		if msg.Err != nil {
 			s.message = msg.Err.Error()
 		}
@@ -442,6 +523,10 @@ func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		s.history = nil
 		return s.jump(s.nodeAt(s.sec, *cur), false)
+	case key.Matches(msg, k.Run):
+		if s.sec == secRuns && n > 0 {
+			return toRuns(s.runs[*cur].ID)
+		}
 	}
 	return nil
 }
@@ -475,6 +560,13 @@ func (s *Screen) graphKey(msg tea.KeyPressMsg) tea.Cmd {
 		prev := s.history[len(s.history)-1]
 		s.history = s.history[:len(s.history)-1]
 		return s.jump(prev, false)
+	case key.Matches(msg, k.Run):
+		if sel, ok := s.Selected(); ok {
+			if id := runOf(sel); id != "" {
+				return toRuns(id)
+			}
+			s.message = sel.Kind + " " + sel.Label + " is not a run"
+		}
 	case key.Matches(msg, k.Open):
 		sel, ok := s.Selected()
 		switch {
@@ -545,9 +637,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	}
 	k := s.Keys
 	if s.mode == modeGraph {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "jump"), k.Back, k.Pick}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "jump"), k.Back, k.Pick, k.Run}
 	}
-	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open}
+	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open, k.Run}
 }
 
 // FullHelp lists every key of the screen.
@@ -559,6 +651,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.PrevList, k.NextList, withHelp(k.Open, "open / jump"), k.Back, k.Pick, k.Refresh},
+		{k.Run},
 	}
 }
 
