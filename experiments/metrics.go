@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,14 +42,14 @@ type MetricSample struct {
 	Time  time.Time // zero: now
 }
 
-// AppendMetrics stores a batch of samples in one transaction with one
-// prepared statement; batching is what makes ingestion fast (one commit per
+// AppendMetrics stores a batch of samples in one transaction with
+// multi-row prepared statements; batching is what makes ingestion fast (one commit per
 // batch, not per sample), so callers should coalesce lines before calling.
 func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return appendMetricsTx(ctx, tx, batch) })
+	err := s.write(ctx, func(tx *sql.Tx) error { return appendMetricsTx(ctx, s, tx, batch) })
 	if err != nil {
 		return fmt.Errorf("append %d metric samples: %w", len(batch), err)
 	}
@@ -171,7 +173,7 @@ func (s *Store) AppendLogs(ctx context.Context, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return appendLogsTx(ctx, tx, lines) })
+	err := s.write(ctx, func(tx *sql.Tx) error { return appendLogsTx(ctx, s, tx, lines) })
 	if err != nil {
 		return fmt.Errorf("append %d log lines: %w", len(lines), err)
 	}
@@ -203,22 +205,22 @@ func (s *Store) Logs(ctx context.Context, runID string, afterSeq int64, limit in
 	return out, rows.Err()
 }
 
-func appendMetricsTx(ctx context.Context, tx *sql.Tx, batch []MetricSample) error {
+func appendMetricsTx(ctx context.Context, s *Store, tx *sql.Tx, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	now := time.Now().UnixNano()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO metrics (series_id, step, value, time) VALUES (?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
 	type runKey struct{ run, key string }
 	series := map[runKey]int64{}
-	for _, m := range batch {
+	ids := make([]int64, len(batch))
+	for i, m := range batch {
 		id, ok := series[runKey{m.RunID, m.Key}]
 		if !ok {
-			err := tx.QueryRowContext(ctx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`, m.RunID, m.Key).Scan(&id)
+			find, err := s.stmt(ctx, tx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`)
+			if err != nil {
+				return err
+			}
+			err = find.QueryRowContext(ctx, m.RunID, m.Key).Scan(&id)
 			if errors.Is(err, sql.ErrNoRows) {
 				err = tx.QueryRowContext(ctx, `INSERT INTO metric_series (run_id, key) VALUES (?, ?) RETURNING id`, m.RunID, m.Key).Scan(&id)
 			}
@@ -227,6 +229,10 @@ func appendMetricsTx(ctx context.Context, tx *sql.Tx, batch []MetricSample) erro
 			}
 			series[runKey{m.RunID, m.Key}] = id
 		}
+		ids[i] = id
+	}
+	err := s.insertRows(ctx, tx, "metrics (series_id, step, value, time)", 4, len(batch), func(i int, row []any) {
+		m := &batch[i]
 		var v any = m.Value
 		if math.IsNaN(m.Value) {
 			v = nil // SQLite has no NaN; NULL stands for it
@@ -235,30 +241,117 @@ func appendMetricsTx(ctx context.Context, tx *sql.Tx, batch []MetricSample) erro
 		if !m.Time.IsZero() {
 			t = m.Time.UnixNano()
 		}
-		if _, err := stmt.ExecContext(ctx, id, m.Step, v, t); err != nil {
-			return fmt.Errorf("%s/%s step %d: %w", m.RunID, m.Key, m.Step, err)
-		}
+		row[0], row[1], row[2], row[3] = ids[i], m.Step, v, t
+	})
+	if err != nil {
+		return fmt.Errorf("metric samples: %w", err)
 	}
 	return nil
 }
 
-func appendLogsTx(ctx context.Context, tx *sql.Tx, lines []LogLine) error {
+// insertRowsMax is the most rows one INSERT statement carries. Measured with
+// BenchmarkIngest (5 metrics a line): 64, 128 and 256 ingest alike; one row
+// per statement spends as much time in database/sql and the driver as in
+// SQLite. 128 rows of 5 columns stay far below SQLite's 32,766 parameters.
+const insertRowsMax = 128
+
+// insertRows inserts n rows into table ("name (col, ...)") with multi-row
+// INSERTs of power-of-two sizes, so that a handful of statements, prepared
+// once per connection and reused by every flush, cover any batch. fill sets
+// row i's ncols values. A multi-row VALUES list inserts in list order, so
+// rowids still follow arrival order.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, ncols, n int, fill func(i int, row []any)) error {
+	args := make([]any, insertRowsMax*ncols)
+	for i := 0; i < n; {
+		size := insertRowsMax
+		for size > n-i {
+			size /= 2
+		}
+		st, err := s.stmt(ctx, tx, insertSQL(table, ncols, size))
+		if err != nil {
+			return err
+		}
+		for r := range size {
+			fill(i+r, args[r*ncols:(r+1)*ncols])
+		}
+		if _, err := st.ExecContext(ctx, args[:size*ncols]...); err != nil {
+			return err
+		}
+		i += size
+	}
+	return nil
+}
+
+// insertSQL is "INSERT INTO table VALUES (?, ...), ..." with rows rows.
+func insertSQL(table string, ncols, rows int) string {
+	row := "(?" + strings.Repeat(", ?", ncols-1) + ")"
+	var b strings.Builder
+	b.Grow(len("INSERT INTO  VALUES ") + len(table) + rows*(len(row)+2))
+	b.WriteString("INSERT INTO ")
+	b.WriteString(table)
+	b.WriteString(" VALUES ")
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
+}
+
+// stmtCache holds the store's hot statements, prepared once: re-preparing
+// a 128-row INSERT in every flush cost a tenth of the ingestion time.
+// database/sql keeps one driver statement per connection under each Stmt.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// stmt returns the cached statement for q bound to tx.
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	c := &s.stmts
+	c.mu.Lock()
+	st := c.m[q]
+	if st == nil {
+		var err error
+		if st, err = s.db.PrepareContext(ctx, q); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		c.m[q] = st
+	}
+	c.mu.Unlock()
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+func appendLogsTx(ctx context.Context, s *Store, tx *sql.Tx, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO logs (run_id, seq, stream, time, line) VALUES (?, ?, ?, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
 	next := map[string]int64{}
 	last := map[string]time.Time{}
 	for i := range lines {
 		l := &lines[i]
 		seq, ok := next[l.RunID]
 		if !ok {
-			if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, l.RunID).Scan(&seq); err != nil {
+			maxSeq, err := s.stmt(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`)
+			if err != nil {
+				return err
+			}
+			if err := maxSeq.QueryRowContext(ctx, l.RunID).Scan(&seq); err != nil {
 				return err
 			}
 		}
@@ -271,15 +364,23 @@ func appendLogsTx(ctx context.Context, tx *sql.Tx, lines []LogLine) error {
 		if l.Stream == "" {
 			l.Stream = StreamStdout
 		}
-		if _, err := stmt.ExecContext(ctx, l.RunID, seq, l.Stream, l.Time.UnixNano(), l.Line); err != nil {
-			return fmt.Errorf("log line of run %s: %w", l.RunID, err)
-		}
 		if l.Time.After(last[l.RunID]) {
 			last[l.RunID] = l.Time
 		}
 	}
+	err := s.insertRows(ctx, tx, "logs (run_id, seq, stream, time, line)", 5, len(lines), func(i int, row []any) {
+		l := &lines[i]
+		row[0], row[1], row[2], row[3], row[4] = l.RunID, l.Seq, l.Stream, l.Time.UnixNano(), l.Line
+	})
+	if err != nil {
+		return fmt.Errorf("log lines of run %s: %w", lines[0].RunID, err)
+	}
 	for id, t := range last {
-		if _, err := tx.ExecContext(ctx, `UPDATE runs SET log_time = MAX(COALESCE(log_time, 0), ?) WHERE id = ?`, t.UnixNano(), id); err != nil {
+		upd, err := s.stmt(ctx, tx, `UPDATE runs SET log_time = MAX(COALESCE(log_time, 0), ?) WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		if _, err := upd.ExecContext(ctx, t.UnixNano(), id); err != nil {
 			return err
 		}
 	}
@@ -330,7 +431,7 @@ func (s *Store) Ingest(ctx context.Context, b Batch) error {
 		return nil
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := appendMetricsTx(ctx, tx, b.Metrics); err != nil {
+		if err := appendMetricsTx(ctx, s, tx, b.Metrics); err != nil {
 			return err
 		}
 		for id, props := range b.Props {
@@ -338,7 +439,7 @@ func (s *Store) Ingest(ctx context.Context, b Batch) error {
 				return err
 			}
 		}
-		return appendLogsTx(ctx, tx, b.Logs)
+		return appendLogsTx(ctx, s, tx, b.Logs)
 	})
 	if err != nil {
 		return fmt.Errorf("ingest %d log lines and %d samples: %w", len(b.Logs), len(b.Metrics), err)
