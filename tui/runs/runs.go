@@ -26,6 +26,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
@@ -50,6 +51,8 @@ const (
 // KeyMap are the Runs screen's bindings.
 type KeyMap struct {
 	Up, Down, Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
+	Diff, Lineage                                                                               key.Binding
+	PageUp, PageDown, Top, Bottom                                                               key.Binding // the diff page
 }
 
 // DefaultKeyMap returns the Runs screen's bindings.
@@ -68,6 +71,12 @@ func DefaultKeyMap() KeyMap {
 		NextMetric: key.NewBinding(key.WithKeys("m", "right", "l"), key.WithHelp("m/→", "next metric")),
 		PrevMetric: key.NewBinding(key.WithKeys("M", "left", "h"), key.WithHelp("M/←", "prev metric")),
 		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Diff:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "diff with…")),
+		Lineage:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lineage")),
+		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "space"), key.WithHelp("pgdn", "page down")),
+		Top:        key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
+		Bottom:     key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
 	}
 }
 
@@ -107,7 +116,7 @@ type (
 		version int64
 		rows    []Row
 	}
-	launchedPayload struct{ id string }
+	launchedPayload struct{ id, rerunOf string }
 	stoppedPayload  struct{ id string }
 	notePayload     struct{ text string }
 )
@@ -141,7 +150,9 @@ type Screen struct {
 	err    error
 	errAt  time.Time
 
-	detail *detail
+	detail  *detail
+	diff    *diffView     // the diff page, over the list or the detail
+	confirm *confirmState // a rerun waiting for y/n
 }
 
 // New returns the Runs screen of the program that owns c.
@@ -174,8 +185,8 @@ func (s *Screen) SetSize(w, h int) {
 }
 
 // CapturingInput reports whether the filter or launch line is being edited,
-// so the router hands every key to it.
-func (s *Screen) CapturingInput() bool { return s.mode != inputNone }
+// or a y/n question waits, so the router hands every key to it.
+func (s *Screen) CapturingInput() bool { return s.mode != inputNone || s.confirm != nil }
 
 // Activate starts the tick, reconciles once, and loads the list.
 func (s *Screen) Activate() tea.Cmd {
@@ -206,6 +217,10 @@ func (s *Screen) Activate() tea.Cmd {
 	}
 	if s.detail != nil {
 		s.detail.start(s.c)
+		s.detail.reproAsked = false // a verdict job cancelled on leaving is asked again
+	}
+	if s.diff != nil && s.diff.loading() {
+		cmds = append(cmds, s.startDiff(s.diff.a, s.diff.b)) // cancelled on leaving
 	}
 	return tea.Batch(cmds...)
 }
@@ -287,6 +302,9 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			var cmds []tea.Cmd
 			if s.detail != nil {
 				s.detail.drain()
+				if r, ok := s.detail.needsVerdict(); ok {
+					cmds = append(cmds, s.reproduce(r))
+				}
 			}
 			if time.Since(s.lastLoad) >= time.Second {
 				cmds = append(cmds, s.load(false))
@@ -295,6 +313,16 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		if !s.jobs.Accept(msg) {
 			return s, nil
+		}
+		if s.diff != nil && msg.Seq == s.diff.seq {
+			s.diff.err = msg.Err
+			if p, ok := msg.Payload.(diffPayload); ok && msg.Err == nil {
+				s.diff.res = &p
+			}
+			return s, nil
+		}
+		if _, ok := msg.Payload.(diffPayload); ok {
+			return s, nil // a diff replaced or closed since
 		}
 		if msg.Err != nil {
 			if _, ok := msg.Payload.(listPayload); ok || msg.Payload == nil {
@@ -315,13 +343,27 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			s.note, s.noteAt = "launched "+p.id, time.Now()
 			s.cursor = 0
 			s.filter = ""
-			if s.detail != nil {
-				// A rerun from the detail view: watch the new run.
-				s.detail.stop()
-				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: experiments.StatusQueued}})
+			if s.detail != nil || p.rerunOf != "" {
+				// A rerun, or a launch from the detail view: watch the new
+				// run (a rerun's detail ends with its reproducibility).
+				s.note = "launched " + p.id
+				if p.rerunOf != "" {
+					s.note = "rerunning " + p.rerunOf + " as " + p.id
+				}
+				s.closeDiff()
+				if s.detail != nil {
+					s.detail.stop()
+				}
+				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: experiments.StatusQueued, RerunOf: p.rerunOf}})
 				s.detail.start(s.c)
 			}
 			return s, s.load(true)
+		case plannedPayload:
+			return s, s.planned(p.plan)
+		case reproPayload:
+			if d := s.detail; d != nil && len(d.runs) == 1 && d.runs[0].ID == p.run {
+				d.verdict = Verdict(d.runs[0], p.rep)
+			}
 		case stoppedPayload:
 			s.note, s.noteAt = "stopped "+p.id, time.Now()
 			return s, s.load(true)
@@ -342,6 +384,8 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			}
 		}
 		s.mode = inputNone
+		s.confirm = nil
+		s.closeDiff()
 		if s.detail != nil {
 			s.detail.stop()
 		}
@@ -351,6 +395,12 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 	case tea.KeyPressMsg:
 		if s.mode != inputNone {
 			return s, s.updateInput(msg)
+		}
+		if s.confirm != nil {
+			return s, s.updateConfirm(msg)
+		}
+		if s.diff != nil {
+			return s, s.updateDiff(msg)
 		}
 		if s.detail != nil {
 			return s, s.updateDetail(msg)
@@ -432,7 +482,18 @@ func (s *Screen) updateList(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Rerun):
 		if r, ok := s.selected(); ok {
-			return s.rerun(r.Run)
+			return s.planRerun(r.Run.ID)
+		}
+	case key.Matches(msg, k.Diff):
+		a, b, err := s.diffTargets()
+		if err != nil {
+			s.setErr(err)
+			return nil
+		}
+		return s.startDiff(a, b)
+	case key.Matches(msg, k.Lineage):
+		if r, ok := s.selected(); ok {
+			return jumpToLineage(r.Run.ID)
 		}
 	case key.Matches(msg, k.Refresh):
 		return s.load(true)
@@ -493,7 +554,7 @@ func (s *Screen) launch(req engine.LaunchRequest) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return launchedPayload{r.ID}, nil
+		return launchedPayload{id: r.ID}, nil
 	})
 	return cmd
 }
@@ -506,37 +567,6 @@ func (s *Screen) stop(id string) tea.Cmd {
 			return nil, err
 		}
 		return stoppedPayload{id}, nil
-	})
-	return cmd
-}
-
-// rerun launches the same request again: runner, image, command, params and
-// inputs (by their recorded paths). An exact rerun, verifying data and code,
-// comes with lineage.
-func (s *Screen) rerun(r experiments.Run) tea.Cmd {
-	e := s.c.Options.Engine
-	req := engine.LaunchRequest{Runner: r.Runner, Image: r.Image, Command: slices.Clone(r.Command), GPUs: r.GPUs,
-		Params: map[string]string{}, WorkDir: r.Workdir, Priority: r.Priority, RerunOf: r.ID, Name: r.Name}
-	for k, v := range r.Params {
-		req.Params[k] = fmt.Sprint(v)
-	}
-	s.note, s.noteAt = "relaunching "+r.ID+"…", time.Now()
-	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		ins, err := e.Store().RunInputs(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(ins) > 0 {
-			req.Inputs = map[string]string{}
-			for _, in := range ins {
-				req.Inputs[in.Name] = e.Workspace().Abs(in.Dataset.Path)
-			}
-		}
-		nr, err := e.Launch(context.WithoutCancel(ctx), req)
-		if err != nil {
-			return nil, err
-		}
-		return launchedPayload{nr.ID}, nil
 	})
 	return cmd
 }
@@ -582,13 +612,45 @@ func (s *Screen) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Stop):
 		return s.stop(d.runs[0].ID)
 	case key.Matches(msg, k.Rerun):
-		return s.rerun(d.runs[0])
+		return s.planRerun(d.runs[0].ID)
+	case key.Matches(msg, k.Lineage):
+		return jumpToLineage(d.runs[0].ID)
+	case key.Matches(msg, k.Diff):
+		return s.diffFromDetail()
 	case key.Matches(msg, k.Up):
 		d.scroll++
 	case key.Matches(msg, k.Down):
 		d.scroll = max(d.scroll-1, 0)
 	}
 	return nil
+}
+
+// diffFromDetail diffs the two runs of a compare view, the one marked in the
+// list with the run shown, or a rerun with its original.
+func (s *Screen) diffFromDetail() tea.Cmd {
+	d := s.detail
+	if len(d.runs) == 2 {
+		return s.startDiff(d.runs[0].ID, d.runs[1].ID)
+	}
+	var marked []string
+	for id := range s.marked {
+		if id != d.runs[0].ID {
+			marked = append(marked, id)
+		}
+	}
+	switch {
+	case len(d.runs) == 1 && len(marked) == 1:
+		return s.startDiff(marked[0], d.runs[0].ID)
+	case len(d.runs) == 1 && d.runs[0].RerunOf != "" && len(marked) == 0:
+		return s.startDiff(d.runs[0].RerunOf, d.runs[0].ID) // a rerun against its original
+	}
+	s.setErr(fmt.Errorf("diff with…: mark a run in the list (space), then press D on another run"))
+	return nil
+}
+
+// jumpToLineage asks the router for the Lineage screen centred on run id.
+func jumpToLineage(id string) tea.Cmd {
+	return func() tea.Msg { return common.JumpMsg{Screen: common.Lineage, ID: id} }
 }
 
 func (s *Screen) selected() (Row, bool) {
@@ -665,10 +727,13 @@ func (s *Screen) ShortHelp() []key.Binding {
 		return s.ph.ShortHelp()
 	}
 	k := s.Keys
-	if s.detail != nil {
-		return []key.Binding{k.Back, k.NextMetric, k.Stop, k.Rerun}
+	if s.diff != nil {
+		return []key.Binding{k.Back, k.Down, k.PageDown, k.Lineage}
 	}
-	return []key.Binding{k.Open, k.New, k.Stop, k.Filter}
+	if s.detail != nil {
+		return []key.Binding{k.Back, k.NextMetric, k.Rerun, k.Diff, k.Lineage}
+	}
+	return []key.Binding{k.Open, k.Mark, k.Diff, k.Rerun, k.Lineage, k.New}
 }
 
 // FullHelp implements common.Screen.
@@ -677,10 +742,13 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		return s.ph.FullHelp()
 	}
 	k := s.Keys
-	if s.detail != nil {
-		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}}
+	if s.diff != nil {
+		return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Refresh, k.Lineage}}
 	}
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Filter, k.Sort, k.Refresh}}
+	if s.detail != nil {
+		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Diff, k.Lineage}, {k.Filter, k.Sort, k.Refresh}}
 }
 
 // View implements common.Screen.
@@ -691,32 +759,56 @@ func (s *Screen) View() string {
 	if s.w <= 0 || s.h <= 0 {
 		return ""
 	}
-	body := s.h - 1
+	bottom := s.bottomLines()
+	body := s.h - len(bottom)
 	var out string
-	if s.detail != nil {
+	switch {
+	case s.diff != nil:
+		out = s.diffPage(s.w, body)
+	case s.detail != nil:
 		out = s.detail.view(s.c, s.w, body)
-	} else {
+	default:
 		out = s.listView(body)
 	}
 	// The body fills its box, so the message or input line sits at the bottom.
-	return frame.Fit(frame.Fit(out, s.w, body)+"\n"+s.bottomLine(), s.w, s.h)
+	return frame.Fit(frame.Fit(out, s.w, body)+"\n"+strings.Join(bottom, "\n"), s.w, s.h)
 }
 
-func (s *Screen) bottomLine() string {
+// bottomLines are the input line, or the question, error or note, wrapped
+// to at most three lines (one on a short screen) so a refusal is read whole.
+func (s *Screen) bottomLines() []string {
 	st := s.c.Styles
 	switch s.mode {
 	case inputFilter:
-		return st.Title.Render(" filter: ") + s.input.View()
+		return []string{st.Title.Render(" filter: ") + s.input.View()}
 	case inputLaunch:
-		return st.Title.Render(" run: ") + s.input.View()
+		return []string{st.Title.Render(" run: ") + s.input.View()}
 	}
+	var text string
+	style := st.Muted
 	switch {
+	case s.confirm != nil:
+		text, style = s.confirm.question, st.Title
 	case s.err != nil && time.Since(s.errAt) < 15*time.Second:
-		return st.Error.Render(" " + s.err.Error())
+		text, style = s.err.Error(), st.Error
 	case s.note != "" && time.Since(s.noteAt) < 15*time.Second:
-		return st.Muted.Render(" " + s.note)
+		text = s.note
 	}
-	return ""
+	if text == "" {
+		return []string{""}
+	}
+	maxLines := 3
+	if s.h < 12 {
+		maxLines = 1
+	}
+	lines := strings.Split(ansi.Wrap(text, max(s.w-1, 1), ""), "\n")
+	if len(lines) > maxLines {
+		lines = lines[:maxLines]
+	}
+	for i, l := range lines {
+		lines[i] = style.Render(" " + strings.TrimLeft(l, " "))
+	}
+	return lines
 }
 
 func (s *Screen) listView(h int) string {
@@ -843,6 +935,24 @@ type detail struct {
 	logs    []string                            // tail, bounded
 	sel     int                                 // index into views()
 	scroll  int
+
+	// A rerun's reproducibility verdict, asked once it ended.
+	reproAsked bool
+	verdict    string
+}
+
+// needsVerdict reports the run whose reproducibility should be computed
+// now: a lone rerun that ended and has not been compared yet.
+func (d *detail) needsVerdict() (experiments.Run, bool) {
+	if len(d.runs) != 1 || d.reproAsked {
+		return experiments.Run{}, false
+	}
+	r := d.runs[0]
+	if r.RerunOf == "" || !r.Status.Terminal() {
+		return experiments.Run{}, false
+	}
+	d.reproAsked = true
+	return r, true
 }
 
 func newDetail(runs []experiments.Run) *detail {
@@ -971,6 +1081,12 @@ func (d *detail) view(c *common.Context, w, h int) string {
 		head = fmt.Sprintf("%d runs: %s", len(d.runs), strings.Join(parts, ", "))
 	}
 	lines := []string{st.Title.Render(clip(head, w))}
+	switch {
+	case d.verdict != "":
+		lines = append(lines, st.Text.Bold(true).Render(clip(d.verdict, w)))
+	case len(d.runs) == 1 && d.runs[0].RerunOf != "":
+		lines = append(lines, st.Muted.Render(clip("rerun of "+d.runs[0].RerunOf+": reproducibility when it ends · D diffs them", w)))
+	}
 	if d.feed != nil {
 		if err := d.feed.error(); err != nil {
 			lines = append(lines, st.Error.Render(err.Error()))

@@ -267,7 +267,7 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 	if vis := s.Visible(); len(vis) != 1 || vis[0].Run.ID != quick {
 		t.Errorf("filter p=2: %d rows", len(vis))
 	}
-	// R reruns the quick one with the same params.
+	// R reruns the quick one with the same params and shows its detail.
 	hit(t, s, "R")
 	if len(s.Rows()) != 3 {
 		t.Fatalf("rerun: %d rows", len(s.Rows()))
@@ -276,8 +276,12 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 	if re.RerunOf != quick || re.Params["p"] != "2" {
 		t.Errorf("rerun record %+v", re)
 	}
+	if d := s.Detail(); len(d) != 1 || d[0] != re.ID {
+		t.Errorf("after R the detail shows %v, want %s", d, re.ID)
+	}
 	waitEnded(t, e, re.ID)
 	// Mark two runs and open both: curves overlaid, one legend entry each.
+	hit(t, s, "esc") // leave the rerun's detail
 	hit(t, s, "esc") // clear filter and marks
 	s.sortBy = sortNewest
 	hit(t, s, "space")
