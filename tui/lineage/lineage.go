@@ -348,6 +348,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		}
 		return s, s.resolve(msg.ID)
 	case tea.KeyPressMsg:
+		s.message = "" // it spoke of the previous key or jump
 		if s.mode == modeGraph {
 			return s, s.graphKey(msg)
 		}

@@ -111,7 +111,7 @@ func (s *Screen) rerun(id string, opts engine.RerunOptions) tea.Cmd {
 		if err != nil {
 			return nil, err
 		}
-		return launchedPayload{id: r.ID, rerunOf: id}, nil
+		return launchedPayload{id: r.ID, rerunOf: id, allowed: opts}, nil
 	})
 	return cmd
 }
@@ -158,6 +158,20 @@ func Verdict(run experiments.Run, rep engine.Reproducibility) string {
 		s += fmt.Sprintf("; %d only in one run", one)
 	}
 	return s
+}
+
+// changedNote qualifies a verdict of a rerun the user let run on changed
+// data or code: identical metrics then mean less.
+func changedNote(o engine.RerunOptions) string {
+	switch {
+	case o.AllowChangedData && o.AllowCodeChange:
+		return " (on changed data and code)"
+	case o.AllowChangedData:
+		return " (on changed data)"
+	case o.AllowCodeChange:
+		return " (on changed code)"
+	}
+	return ""
 }
 
 func shortSHA(sha string) string {

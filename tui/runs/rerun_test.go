@@ -154,6 +154,12 @@ func TestRerunAsksOnChangedDataRefusesMissing(t *testing.T) {
 	if err != nil || len(ins) != 1 || ins[0].Dataset.SHA256 != sha(after) || re.RerunOf != orig.ID {
 		t.Errorf("rerun %+v on %+v %v", re, ins, err)
 	}
+	// wc -l prints no metrics: nothing to compare, and the verdict says the
+	// data had changed.
+	waitVerdict(t, s)
+	if v := plain(s); !strings.Contains(v, "rerun of "+orig.ID+": no final metrics to compare (on changed data)") {
+		t.Errorf("verdict of a rerun on changed data:\n%s", v)
+	}
 	hit(t, s, "esc")
 
 	// The file is gone: refused, with the message, and nothing asked.

@@ -116,9 +116,12 @@ type (
 		version int64
 		rows    []Row
 	}
-	launchedPayload struct{ id, rerunOf string }
-	stoppedPayload  struct{ id string }
-	notePayload     struct{ text string }
+	launchedPayload struct {
+		id, rerunOf string
+		allowed     engine.RerunOptions // what changed since the original, allowed by the user
+	}
+	stoppedPayload struct{ id string }
+	notePayload    struct{ text string }
 )
 
 // Screen is the Runs tab.
@@ -355,6 +358,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 					s.detail.stop()
 				}
 				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: experiments.StatusQueued, RerunOf: p.rerunOf}})
+				s.detail.changed = changedNote(p.allowed)
 				s.detail.start(s.c)
 			}
 			return s, s.load(true)
@@ -820,7 +824,10 @@ func (s *Screen) listView(h int) string {
 		head += fmt.Sprintf("  filter %q: %d", s.filter, len(vis))
 	}
 	head += "  sort " + s.sortBy.String()
-	if n := len(s.marked); n > 0 {
+	switch n := len(s.marked); {
+	case n == 1:
+		head += "  1 marked · D: diff with the selected run"
+	case n > 0:
 		head += fmt.Sprintf("  %d marked", n)
 	}
 	b.WriteString(st.Title.Render(head))
@@ -939,6 +946,7 @@ type detail struct {
 	// A rerun's reproducibility verdict, asked once it ended.
 	reproAsked bool
 	verdict    string
+	changed    string // " on changed data" when the user allowed it
 }
 
 // needsVerdict reports the run whose reproducibility should be computed
@@ -1083,9 +1091,9 @@ func (d *detail) view(c *common.Context, w, h int) string {
 	lines := []string{st.Title.Render(clip(head, w))}
 	switch {
 	case d.verdict != "":
-		lines = append(lines, st.Text.Bold(true).Render(clip(d.verdict, w)))
+		lines = append(lines, st.Text.Bold(true).Render(clip(d.verdict+d.changed, w)))
 	case len(d.runs) == 1 && d.runs[0].RerunOf != "":
-		lines = append(lines, st.Muted.Render(clip("rerun of "+d.runs[0].RerunOf+": reproducibility when it ends · D diffs them", w)))
+		lines = append(lines, st.Muted.Render(clip("rerun of "+d.runs[0].RerunOf+d.changed+": reproducibility when it ends", w)))
 	}
 	if d.feed != nil {
 		if err := d.feed.error(); err != nil {
