@@ -1,7 +1,9 @@
 // Package lineage is the Lineage screen: pick a run, a dataset version or a
 // study, see the trees of what it was made from and what was made from it,
 // read any node's detail (hashes, sizes, params, times) and jump along the
-// edges, run ↔ datasets ↔ artifacts, with a history to come back.
+// edges, run ↔ datasets ↔ artifacts, with a history to come back. Other
+// screens jump here with common.JumpMsg{Screen: Lineage, ID: ref} (any REF
+// `lathe lineage` takes); o on a run opens it on the Runs screen.
 //
 // The graph comes from experiments.Store.Lineage, the same walk as `lathe
 // lineage`; all store reads run in background jobs addressed to this screen

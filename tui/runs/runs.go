@@ -1,6 +1,10 @@
 // Package runs is the Runs screen: the run list (status, runner, key params,
 // last metrics, duration) with a filter and sort, and a run's detail with a
 // live log tail and live metric curves of one or several runs overlaid.
+// From a run: R reruns it through the engine's checks (a y/n question when
+// its inputs or the code changed) and ends with a reproducibility verdict;
+// D diffs it with a marked run (engine.DiffRuns) on a scrollable page; L
+// jumps to the Lineage screen centred on it.
 //
 // Everything goes through the engine (common.Options.Engine). Live data
 // reaches the screen through one feed per detail view: a goroutine per
