@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -130,4 +131,46 @@ func BenchmarkLastMetrics(b *testing.B) {
 			b.Fatal(err, m)
 		}
 	}
+}
+
+// BenchmarkMigrateMetrics times migration 2 (the metrics table rebuilt
+// without its foreign key) on a version-1 store holding 200,000 samples: the
+// one-time cost an upgrade pays when it first opens a big store.
+func BenchmarkMigrateMetrics(b *testing.B) {
+	ctx := context.Background()
+	const samples = 200_000
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		path := filepath.Join(b.TempDir(), "store.db")
+		db, err := sql.Open("sqlite", dsn(path))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, q := range []string{
+			`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
+			migrations[0].sql,
+			`INSERT INTO schema_migrations VALUES (1, 'initial schema', 0)`,
+			`INSERT INTO runs (id, status, created) VALUES ('r', 'completed', 0)`,
+			`INSERT INTO metric_series (id, run_id, key) VALUES (1, 'r', 'a'), (2, 'r', 'b'), (3, 'r', 'c'), (4, 'r', 'd'), (5, 'r', 'e')`,
+			fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < %d)
+				INSERT INTO metrics (series_id, step, value, time) SELECT 1 + i %% 5, i / 5, i * 0.5, i FROM n`, samples),
+		} {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+		db.Close()
+		t0 := time.Now()
+		s, err := OpenStore(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(t0)
+		last, err := s.LastMetrics(ctx, "r")
+		s.Close()
+		if err != nil || len(last) != 5 || last["e"].Step != samples/5-1 {
+			b.Fatal(err, last)
+		}
+	}
+	b.ReportMetric(float64(samples*b.N)/total.Seconds(), "samples/s")
 }
