@@ -43,8 +43,9 @@ type MetricSample struct {
 }
 
 // AppendMetrics stores a batch of samples in one transaction with
-// multi-row prepared statements; batching is what makes ingestion fast (one commit per
-// batch, not per sample), so callers should coalesce lines before calling.
+// multi-row prepared statements; batching is what makes ingestion fast (one
+// commit per batch, not per sample), so callers should coalesce lines before
+// calling.
 func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
