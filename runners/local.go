@@ -215,6 +215,33 @@ func (l *Local) Stop(ctx context.Context, runID string, grace time.Duration) err
 	if err := os.WriteFile(filepath.Join(dir, "stopped"), nil, 0o644); err != nil {
 		return fmt.Errorf("stop %s: %w", runID, err)
 	}
+	// One SIGTERM per process: a process the group forks after the first
+	// signal (the program itself, when the stop lands while the wrapper,
+	// which ignores TERM, is still starting it) gets its own, once.
+	termed := map[int]bool{}
+	term := func() {
+		members, ok := groupMembers(pid)
+		if !ok {
+			if len(termed) == 0 {
+				_ = syscall.Kill(-pid, syscall.SIGTERM)
+				termed[pid] = true
+			}
+			return
+		}
+		for _, p := range members {
+			if !termed[p] {
+				termed[p] = true
+				_ = syscall.Kill(p, syscall.SIGTERM)
+			}
+		}
+	}
+	// Snapshot before the group signal: a process forked in between gets a
+	// second TERM rather than none.
+	if members, ok := groupMembers(pid); ok {
+		for _, p := range members {
+			termed[p] = true
+		}
+	}
 	_ = syscall.Kill(-pid, syscall.SIGTERM)
 	deadline := time.NewTimer(grace)
 	defer deadline.Stop()
@@ -224,6 +251,9 @@ func (l *Local) Stop(ctx context.Context, runID string, grace time.Duration) err
 	for {
 		if !groupAlive(pid) {
 			return nil
+		}
+		if !killed {
+			term()
 		}
 		select {
 		case <-ctx.Done():
@@ -291,21 +321,29 @@ func groupAlive(pgid int) bool {
 	if syscall.Kill(-pgid, 0) != nil { // ESRCH: nobody left
 		return false
 	}
+	members, ok := groupMembers(pgid)
+	return !ok || len(members) > 0 // no /proc: trust kill
+}
+
+// groupMembers lists the live (non-zombie) processes of a process group; ok
+// is false where /proc cannot be read.
+func groupMembers(pgid int) (pids []int, ok bool) {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return true // no /proc: trust kill
+		return nil, false
 	}
+	want := strconv.Itoa(pgid)
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		// Fields after the command name: state is [0], pgrp is [2] (proc(5)).
-		if f := procStat(pid); len(f) > 2 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" {
-			return true
+		if f := procStat(pid); len(f) > 2 && f[2] == want && f[0] != "Z" {
+			pids = append(pids, pid)
 		}
 	}
-	return false
+	return pids, true
 }
 
 // procStat returns the fields of /proc/PID/stat after the command name

@@ -157,6 +157,29 @@ func TestLocalStop(t *testing.T) {
 			t.Fatalf("program did not see SIGTERM: %v", out)
 		}
 	})
+	// A stop that lands while a process that catches TERM (like the wrapper
+	// while it starts the program) has yet to fork: the child born after the
+	// group signal still gets its TERM, well before the grace period ends.
+	t.Run("SIGTERM reaches a late child", func(t *testing.T) {
+		sink := &recordSink{}
+		script := `echo up; trap : TERM; sleep 0.5; sh -c 'echo child; sleep 30'`
+		h, err := l.Start(context.Background(), Spec{ID: "s3", Command: []string{"sh", "-c", script}}, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "start", func() bool { return len(sink.lines("stdout")) > 0 })
+		start := time.Now()
+		if err := l.Stop(context.Background(), "s3", 8*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if d := time.Since(start); d > 4*time.Second {
+			t.Fatalf("stop took %v: the late child never got SIGTERM and waited for SIGKILL", d)
+		}
+		res := waitResult(t, h, 10*time.Second)
+		if res.Status != StatusStopped {
+			t.Fatalf("result %+v", res)
+		}
+	})
 	t.Run("SIGKILL after grace", func(t *testing.T) {
 		sink := &recordSink{}
 		h, err := l.Start(context.Background(), Spec{ID: "s2", Command: []string{progPath, "stubborn"}}, sink)
