@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -273,22 +272,32 @@ func restartRunner(t *testing.T, p *testDaemon, opts DockerOptions) *Docker {
 	return d
 }
 
-// daemonLines reads a container's stdout lines from the daemon's own log,
-// the independent record each sink is checked against.
-func daemonLines(t *testing.T, d *Docker, runID string) []string {
+// daemonLines reads a container's lines of one stream from the daemon's own
+// log, the independent record each sink is checked against.
+func daemonLines(t *testing.T, d *Docker, runID, stream string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	rc, err := d.cli.ContainerLogs(ctx, ContainerName(runID), client.ContainerLogsOptions{ShowStdout: true})
+	rc, err := d.cli.ContainerLogs(ctx, ContainerName(runID), client.ContainerLogsOptions{
+		ShowStdout: stream == "stdout", ShowStderr: stream == "stderr"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rc.Close()
 	var out bytes.Buffer
-	if _, err := stdcopy.StdCopy(&out, io.Discard, rc); err != nil {
+	if _, err := stdcopy.StdCopy(&out, &out, rc); err != nil {
 		t.Fatal(err)
 	}
 	return strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+}
+
+// sameLines fails unless got equals want, naming what was compared.
+func sameLines(t *testing.T, what string, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Fatalf("%s: got %d lines, want %d:\n%s\nwant:\n%s", what, len(got), len(want),
+			strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // metricLines are the stdout lines of `prog metrics n`.
@@ -462,7 +471,7 @@ func TestDockerDaemonRestartKillsRun(t *testing.T) {
 	if last := s.fsink.last(); last.Status != res.Status || last.ExitCode == nil || *last.ExitCode != res.ExitCode || last.Message != res.Message {
 		t.Fatalf("sink's last status %+v, result %+v", last, res)
 	}
-	logged := daemonLines(t, d, s.followed)
+	logged := daemonLines(t, d, s.followed, "stdout")
 	if len(logged) < 5 || len(logged) >= 100 {
 		t.Fatalf("the daemon logged %d lines; the run was not cut mid-way", len(logged))
 	}
@@ -479,7 +488,7 @@ func TestDockerDaemonRestartKillsRun(t *testing.T) {
 	if last := rsink.last(); last.Status != StatusFailed || last.ExitCode == nil || *last.ExitCode != rres.ExitCode {
 		t.Fatalf("reconciled status %+v", last)
 	}
-	wantLines(t, append(s.dsink.lines("stdout"), rsink.lines("stdout")...), daemonLines(t, d, s.dropped)...)
+	wantLines(t, append(s.dsink.lines("stdout"), rsink.lines("stdout")...), daemonLines(t, d, s.dropped, "stdout")...)
 	checkSeqs(t, s.dsink, rsink)
 }
 
@@ -528,13 +537,13 @@ func TestDockerDaemonRestartLiveRestore(t *testing.T) {
 	hs, later := s.reconcile(t, p, map[string]*recordSink{s.dropped: s.dsink, s.impat: s.isink})
 
 	for _, c := range []struct {
-		name  string
-		h     Handle
-		sinks []*recordSink
+		name, id string
+		h        Handle
+		sinks    []*recordSink
 	}{
-		{"followed", s.fh, []*recordSink{s.fsink}},
-		{"dropped then reconciled", hs[s.dropped], []*recordSink{s.dsink, later[s.dropped]}},
-		{"given up then reconciled", hs[s.impat], []*recordSink{s.isink, later[s.impat]}},
+		{"followed", s.followed, s.fh, []*recordSink{s.fsink}},
+		{"dropped then reconciled", s.dropped, hs[s.dropped], []*recordSink{s.dsink, later[s.dropped]}},
+		{"given up then reconciled", s.impat, hs[s.impat], []*recordSink{s.isink, later[s.impat]}},
 	} {
 		res := waitResult(t, c.h, 30*time.Second)
 		if res != (Result{Status: StatusCompleted, ExitCode: 0}) {
@@ -557,7 +566,12 @@ func TestDockerDaemonRestartLiveRestore(t *testing.T) {
 			}
 			sk.mu.Unlock()
 		}
-		wantLines(t, out, metricLines(n)...)
+		// What the runner delivered is what the daemon logged, and that is
+		// the whole run: the lines printed while dockerd was down included.
+		logged := daemonLines(t, d, c.id, "stdout")
+		sameLines(t, c.name+" run, stdout delivered vs the daemon's log", out, logged)
+		sameLines(t, c.name+" run, stderr delivered vs the daemon's log", errs, daemonLines(t, d, c.id, "stderr"))
+		sameLines(t, c.name+" run, the daemon's log vs the program's output", logged, metricLines(n))
 		if len(errs) != n || errs[n-1] != fmt.Sprintf("progress %d/%d", n, n) {
 			t.Fatalf("%s run: %d stderr lines, last %q", c.name, len(errs), errs[len(errs)-1])
 		}
