@@ -264,7 +264,7 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 		// The same command both times; the loss follows the lr.
 		r, err := e.Launch(ctx, LaunchRequest{Runner: "local", WorkDir: root,
 			Command: sh(`if [ "$LATHE_PARAM_LR" = 0.1 ]; then echo '{"loss": 0.5}'; else echo '{"loss": 0.25}'; fi`),
-			Params: map[string]string{"lr": lr, "epochs": "5"}, Inputs: map[string]string{"train": data}})
+			Params:  map[string]string{"lr": lr, "epochs": "5"}, Inputs: map[string]string{"train": data}})
 		if err != nil {
 			t.Fatal(err)
 		}
