@@ -21,6 +21,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/components/lineinput"
 	"github.com/lathe-ml/lathe/tui/components/rowtable"
 )
 
@@ -90,7 +91,7 @@ type Screen struct {
 	sampling  uint64
 	table     *rowtable.Model
 	sampleErr error
-	filter    input
+	filter    lineinput.Model
 	editing   bool
 	filterErr string
 
@@ -651,8 +652,8 @@ func clamp(v, lo, hi int) int {
 // splitForm is the split dialog's state: ratios, stratify column, seed.
 type splitForm struct {
 	field    int // 0 ratios, 1 stratify, 2 seed
-	ratios   input
-	seed     input
+	ratios   lineinput.Model
+	seed     lineinput.Model
 	choices  []string // "" (none) and the categorical columns
 	stratify int
 	err      string

@@ -37,6 +37,7 @@ import (
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/chart"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/components/lineinput"
 	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
@@ -150,7 +151,7 @@ type Screen struct {
 	sortBy   sortKey
 
 	mode  inputMode
-	input *lineInput
+	input *lineinput.Model
 
 	note   string
 	noteAt time.Time
@@ -172,7 +173,7 @@ func New(c *common.Context) *Screen {
 			Will:       []string{"runs with their status, runner, parameters and metrics", "live logs, and validation curves of one or many runs"},
 		}, placeholder.KeyMap{Refresh: s.Keys.Refresh})
 	}
-	s.input = &lineInput{}
+	s.input = &lineinput.Model{}
 	return s
 }
 
@@ -188,7 +189,6 @@ func (s *Screen) SetSize(w, h int) {
 	if s.ph != nil {
 		s.ph.SetSize(w, h)
 	}
-	s.input.SetWidth(max(w-20, 10))
 }
 
 // CapturingInput reports whether the filter or launch line is being edited,
@@ -444,7 +444,7 @@ func (s *Screen) updateInput(msg tea.KeyPressMsg) tea.Cmd {
 		return s.launchLine(val)
 	}
 	var cmd tea.Cmd
-	s.input, cmd = s.input.Update(msg)
+	cmd = s.input.Update(msg)
 	if s.mode == inputFilter {
 		s.filter = strings.TrimSpace(s.input.Value())
 		s.cursor = 0
@@ -788,9 +788,9 @@ func (s *Screen) bottomLines() []string {
 	st := s.c.Styles
 	switch s.mode {
 	case inputFilter:
-		return []string{st.Title.Render(" filter: ") + s.input.View()}
+		return []string{st.Title.Render(" filter: ") + s.input.View(max(s.w-9, 10), st.Text, st.Muted)}
 	case inputLaunch:
-		return []string{st.Title.Render(" run: ") + s.input.View()}
+		return []string{st.Title.Render(" run: ") + s.input.View(max(s.w-6, 10), st.Text, st.Muted)}
 	}
 	var text string
 	style := st.Muted
