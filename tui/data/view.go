@@ -684,25 +684,6 @@ func pctCell(share float64) string {
 	return strconv.FormatFloat(p, 'f', 0, 64) + "%"
 }
 
-// fmtNum prints a statistic with about 4 significant digits.
-func fmtNum(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "–"
-	case math.IsInf(v, 0):
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case v == math.Trunc(v) && math.Abs(v) < 1e15:
-		return groupDigits(int64(v))
-	case math.Abs(v) >= 1e6 || math.Abs(v) < 1e-3:
-		return strconv.FormatFloat(v, 'g', 4, 64)
-	case math.Abs(v) >= 1000:
-		whole, frac, _ := strings.Cut(strconv.FormatFloat(v, 'f', 1, 64), ".")
-		n, _ := strconv.ParseInt(whole, 10, 64)
-		return groupDigits(n) + "." + frac
-	}
-	return strconv.FormatFloat(v, 'g', 4, 64)
-}
-
 func fmtStat(n *explore.Num) string {
 	if n == nil {
 		return "–"
@@ -726,25 +707,6 @@ func fmtAny(v any) string {
 	return fmt.Sprint(v)
 }
 
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
 func humanBytes(n int64) string {
 	const unit = 1000
 	if n < 0 {
@@ -760,3 +722,6 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
+
+func fmtNum(v float64) string    { return explore.FormatNum(v) }
+func groupDigits(n int64) string { return explore.GroupDigits(n) }
