@@ -283,9 +283,9 @@ func summarizeDiff(d *RunDiff) []string {
 		case experiments.DiffMetrics:
 			out = append(out, metricLine(c))
 		case experiments.DiffParams:
-			out = append(out, fmt.Sprintf("param %s: %s → %s", c.Key, diffValue(c.A), diffValue(c.B)))
+			out = append(out, fmt.Sprintf("param %s: %s → %s", c.Key, DiffValue(c.A), DiffValue(c.B)))
 		default:
-			out = append(out, fmt.Sprintf("%s: %s → %s", changeLabel(c), diffValue(c.A), diffValue(c.B)))
+			out = append(out, fmt.Sprintf("%s: %s → %s", changeLabel(c), DiffValue(c.A), DiffValue(c.B)))
 		}
 	}
 	return out
@@ -364,7 +364,7 @@ func codeLines(cd *experiments.CodeDiff, changes []experiments.Change) []string 
 			}
 			out = append(out, s)
 		default:
-			s := fmt.Sprintf("code: %s %s → %s", c.Key, diffValue(c.A), diffValue(c.B))
+			s := fmt.Sprintf("code: %s %s → %s", c.Key, DiffValue(c.A), DiffValue(c.B))
 			if cd != nil {
 				var touched []string
 				for _, dy := range []*experiments.Dirty{cd.DirtyA, cd.DirtyB} {
@@ -385,7 +385,7 @@ func codeLines(cd *experiments.CodeDiff, changes []experiments.Change) []string 
 func metricLine(c experiments.Change) string {
 	a, okA := c.A.(float64)
 	b, okB := c.B.(float64)
-	s := fmt.Sprintf("metric %s: %s → %s", c.Key, diffValue(c.A), diffValue(c.B))
+	s := fmt.Sprintf("metric %s: %s → %s", c.Key, DiffValue(c.A), DiffValue(c.B))
 	if okA && okB {
 		s += fmt.Sprintf(" (%+.4g", b-a)
 		if a != 0 {
@@ -407,7 +407,9 @@ func shortCommit(v any) string {
 	return s
 }
 
-func diffValue(v any) string {
+// DiffValue shows one side of a change in a run diff, the same in the CLI and
+// the Runs screen: "(none)" when absent, strings quoted when blank-edged.
+func DiffValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "(none)"
@@ -420,6 +422,8 @@ func diffValue(v any) string {
 		return strconv.FormatFloat(x, 'g', -1, 64)
 	case []string:
 		return strings.Join(x, " ")
+	case experiments.Dataset:
+		return x.Path + " @" + x.SHA256[:min(12, len(x.SHA256))]
 	}
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -2,13 +2,11 @@ package runs
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -464,25 +462,4 @@ func patch(out *[]diffLine, p string) {
 }
 
 // value shows one side of a change: "(none)" when absent.
-func value(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "(none)"
-	case string:
-		if x == "" || strings.TrimSpace(x) != x {
-			return strconv.Quote(x)
-		}
-		return x
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []string:
-		return strings.Join(x, " ")
-	case experiments.Dataset:
-		return x.Path + " @" + x.SHA256[:min(12, len(x.SHA256))]
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
+func value(v any) string { return engine.DiffValue(v) }
