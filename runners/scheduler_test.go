@@ -3,6 +3,7 @@ package runners
 import (
 	"context"
 	"errors"
+	"os"
 	"reflect"
 	"sync"
 	"testing"
@@ -43,7 +44,26 @@ func slotIDs(slots []RunSlot) []string {
 
 func newSched(t *testing.T, opts SchedulerOptions) (*Scheduler, *observed, func(string) *recordSink) {
 	t.Helper()
-	r := &observed{Local: NewLocal("local", t.TempDir()), started: map[string]Spec{}}
+	// Not t.TempDir: a run's wrapper and follower may still be renaming their
+	// last files in the instant after its exit is recorded, and TempDir's
+	// single RemoveAll would fail the test on "directory not empty".
+	dir, err := os.MkdirTemp("", "lathe-sched-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // runs last (cleanups are LIFO)
+		for i := 0; ; i++ {
+			err := os.RemoveAll(dir)
+			if err == nil || i == 50 {
+				if err != nil {
+					t.Errorf("remove %s: %v", dir, err)
+				}
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+	r := &observed{Local: NewLocal("local", dir), started: map[string]Spec{}}
 	s := NewScheduler(r, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
