@@ -275,6 +275,9 @@ const leaveAltScreen = "\x1b[?1049l"
 
 func TestSSH(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/ssh"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set and the OpenSSH client is missing at /usr/bin/ssh (.ci/run installs openssh-client)")
+		}
 		t.Skip("needs the OpenSSH client at /usr/bin/ssh (Debian openssh-client)")
 	}
 	s := startServer(t, t.TempDir())
