@@ -3,6 +3,7 @@ package optimizer
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Problem is a benchmark test function in BoTorch's conventions: objectives
@@ -21,6 +22,13 @@ type Problem struct {
 	// hypervolume (multi-objective).
 	Ref   []float64
 	MaxHV float64
+	// Params, when set, replaces the default double parameters x0..x(d-1)
+	// (same names, Lower/Upper still give the box): Eval gets an int as its
+	// whole-number value and a categorical as the index of its value.
+	Params []Parameter
+	// Unseen marks a problem added after the tuner's defaults were chosen, so
+	// its row measures generalization (issue 5: "problems it was never tuned on").
+	Unseen bool
 }
 
 // Dim is the number of inputs.
@@ -30,11 +38,7 @@ func (p Problem) Dim() int { return len(p.Lower) }
 // objectives f0.. with the reference point as thresholds, and constraint
 // metrics c0.. (slack, maximize, threshold 0).
 func (p Problem) Spec(seed int64, budget int) Spec {
-	s := Spec{Name: p.Name, ObservationBudget: budget, Seed: seed}
-	for i := range p.Lower {
-		s.Parameters = append(s.Parameters, Parameter{Name: fmt.Sprintf("x%d", i), Type: TypeDouble,
-			Bounds: &Bounds{Min: p.Lower[i], Max: p.Upper[i]}})
-	}
+	s := Spec{Name: p.Name, ObservationBudget: budget, Seed: seed, Parameters: p.parameters()}
 	for j := 0; j < p.Objectives; j++ {
 		m := Metric{Name: fmt.Sprintf("f%d", j), Objective: Minimize, Strategy: StrategyOptimize}
 		if p.Ref != nil {
@@ -54,8 +58,12 @@ func (p Problem) Spec(seed int64, budget int) Spec {
 // as Spec does.
 func (p Problem) Metrics(params map[string]any) map[string]float64 {
 	x := make([]float64, p.Dim())
-	for i := range x {
-		x[i], _ = toFloat(params[fmt.Sprintf("x%d", i)])
+	for i, par := range p.parameters() {
+		if par.Type == TypeCategorical {
+			x[i] = float64(slices.Index(par.CategoricalValues, fmt.Sprint(params[par.Name])))
+			continue
+		}
+		x[i], _ = toFloat(params[par.Name])
 	}
 	f, c := p.Eval(x)
 	out := map[string]float64{}
@@ -66,6 +74,19 @@ func (p Problem) Metrics(params map[string]any) map[string]float64 {
 		out[fmt.Sprintf("c%d", j)] = v
 	}
 	return out
+}
+
+// parameters is the problem's search space: Params, or doubles x0.. over
+// Lower..Upper.
+func (p Problem) parameters() []Parameter {
+	if p.Params != nil {
+		return p.Params
+	}
+	ps := make([]Parameter, p.Dim())
+	for i := range ps {
+		ps[i] = Parameter{Name: fmt.Sprintf("x%d", i), Type: TypeDouble, Bounds: &Bounds{Min: p.Lower[i], Max: p.Upper[i]}}
+	}
+	return ps
 }
 
 func branin(x1, x2 float64) float64 {
@@ -187,7 +208,7 @@ func Problems() []Problem {
 			return []float64{branin(u0, u1), currin(x[0], x[1])}, []float64{50 - (u0-2.5)*(u0-2.5) - (u1-7.5)*(u1-7.5)}
 		},
 		Ref: []float64{80, 12}, MaxHV: 608.4004237022673})
-	return ps
+	return append(ps, unseenProblems()...)
 }
 
 // ProblemByName returns the named benchmark problem.
