@@ -239,7 +239,7 @@ func (e *Engine) registerInput(ctx context.Context, path string) (experiments.Da
 	if st.IsDir() {
 		format = "dir"
 	}
-	sum, size, err := ContentSHA(path)
+	sum, size, err := ContentSHACached(ctx, e.ws.Store, path)
 	if err != nil {
 		return experiments.Dataset{}, err
 	}

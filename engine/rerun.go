@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
 )
@@ -158,7 +160,7 @@ func (e *Engine) PlanRerun(ctx context.Context, id string) (*RerunPlan, error) {
 		path := e.ws.Abs(in.Dataset.Path)
 		req.Inputs[in.Name] = path
 		ic := InputCheck{Name: in.Name, Path: in.Dataset.Path, Recorded: in.Dataset.SHA256}
-		ic.Current, _, err = ContentSHA(path)
+		ic.Current, _, err = ContentSHACached(ctx, e.ws.Store, path)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("check input %s: %w", in.Name, err)
 		}
@@ -213,34 +215,159 @@ func (e *Engine) Rerun(ctx context.Context, id string, opts RerunOptions) (*Run,
 // ContentSHA hashes the file or directory at path as Launch records an
 // input's dataset version: a file's sha256, or for a directory the sha256 of
 // its sorted list of regular files, one "relpath NUL filesha\n" line each
-// (WalkDir order is lexical). size is the total of the hashed bytes. Launch
-// and the rerun check share it, so a rerun's check agrees with the record.
+// (WalkDir order is lexical; a directory given through a symlink is walked
+// at its target). size is the total of the hashed bytes. Launch and the
+// rerun check share it, so a rerun's check agrees with the record; both go
+// through ContentSHACached, which gives the same answer.
 func ContentSHA(path string) (sum string, size int64, err error) {
-	st, err := os.Stat(path)
+	return contentSHA(context.Background(), nil, path)
+}
+
+// ContentSHACached is ContentSHA through the store's content-hash cache
+// (experiments.ContentHashes): a file whose size, mtime, ctime and inode all
+// still match its entry, hashed at least experiments.RacyWindow after the
+// file last changed, is not read again; every other file is read and its
+// entry refreshed, and entries under a directory for files no longer there
+// are dropped. The sum is ContentSHA's, so the rerun check through it still
+// sees every change that rewrites a file or its metadata (restoring the mtime
+// with touch or os.Chtimes still moves the ctime). A nil store caches nothing.
+func ContentSHACached(ctx context.Context, store *experiments.Store, path string) (sum string, size int64, err error) {
+	return contentSHA(ctx, store, path)
+}
+
+func contentSHA(ctx context.Context, store *experiments.Store, path string) (string, int64, error) {
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", 0, err
 	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", 0, err
+	}
+	root := abs
+	if st.IsDir() {
+		// WalkDir does not descend into a symlink given as its root.
+		if root, err = filepath.EvalSymlinks(abs); err != nil {
+			return "", 0, err
+		}
+	}
+	c := &contentHasher{ctx: ctx, store: store, buf: make([]byte, 256<<10)}
+	if store != nil {
+		if c.cache, err = store.ContentHashes(ctx, root); err != nil {
+			return "", 0, fmt.Errorf("content hash cache: %w", err)
+		}
+		c.seen = map[string]bool{}
+	}
+	var sum string
+	var size int64
 	if !st.IsDir() {
-		return hashFile(path)
+		sum, size, err = c.file(abs, st)
+	} else {
+		h := sha256.New()
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			fsum, n, err := c.file(p, info)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), fsum)
+			size += n
+			return nil
+		})
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	if store != nil {
+		var drop []string
+		for p := range c.cache {
+			if !c.seen[p] {
+				drop = append(drop, p)
+			}
+		}
+		if err := store.UpdateContentHashes(ctx, c.put, drop); err != nil {
+			return "", 0, fmt.Errorf("content hash cache: %w", err)
+		}
+	}
+	return sum, size, nil
+}
+
+// contentHasher hashes the files of one ContentSHA call, answering from the
+// cache snapshot where it can and collecting the entries to write back.
+type contentHasher struct {
+	ctx   context.Context
+	store *experiments.Store // nil: no cache
+	cache experiments.ContentHashes
+	seen  map[string]bool
+	put   []experiments.ContentHash
+	buf   []byte
+}
+
+// file returns the sha256 and size of the regular file at p, whose stat
+// (taken by the caller) is info.
+func (c *contentHasher) file(p string, info fs.FileInfo) (string, int64, error) {
+	if c.store != nil {
+		c.seen[p] = true
+		if stamp, ok := experiments.StampOf(info); ok {
+			if sum, ok := c.cache.Lookup(p, stamp); ok {
+				return sum, stamp.Size, nil
+			}
+		}
+	}
+	// The clock is read before opening, so a write after it that left the
+	// same ctime lies within RacyWindow of HashedAt (experiments.ContentHash.Fresh).
+	at := time.Now()
+	f, err := os.Open(p)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return "", 0, err
 	}
 	h := sha256.New()
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		fsum, n, err := hashFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(path, p)
-		fmt.Fprintf(h, "%s\x00%s\n", filepath.ToSlash(rel), fsum)
-		size += n
-		return nil
-	})
+	n, err := io.CopyBuffer(h, ctxReader{c.ctx, f}, c.buf)
 	if err != nil {
 		return "", 0, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), size, nil
+	sum := hex.EncodeToString(h.Sum(nil))
+	if c.store == nil {
+		return sum, n, nil
+	}
+	// The stamps come from the open file, so they describe the bytes read;
+	// a file that changed while it was read is not cached.
+	after, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	sb, ok1 := experiments.StampOf(before)
+	sa, ok2 := experiments.StampOf(after)
+	if ok1 && ok2 && sb == sa && sb.Size == n {
+		c.put = append(c.put, experiments.ContentHash{Path: p, Stamp: sb, SHA256: sum, HashedAt: at})
+	}
+	return sum, n, nil
+}
+
+// ctxReader stops a long read (a 10 GB input takes ~10 s) when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
 }
 
 func rerunParam(v any) string {

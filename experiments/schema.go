@@ -205,6 +205,20 @@ CREATE TRIGGER metric_series_cascade AFTER DELETE ON metric_series BEGIN
 	DELETE FROM metrics WHERE series_id = old.id;
 END;
 `},
+	// Issue 6: every launch hashed each input (~1 GB/s, so ~10 s for a 10 GB
+	// dataset, paid again by every trial of a study). A file's sha256 is
+	// reused while its stat still matches, as git's index does (hashcache.go).
+	{3, "content hash cache", `
+CREATE TABLE content_hashes (
+	path      TEXT PRIMARY KEY,  -- absolute, cleaned; one row per regular file
+	size      INTEGER NOT NULL,
+	mtime     INTEGER NOT NULL,  -- unix ns
+	ctime     INTEGER NOT NULL,  -- unix ns, the inode change time
+	inode     INTEGER NOT NULL,  -- the uint64 bit pattern, as int64
+	sha256    TEXT NOT NULL CHECK (length(sha256) = 64),
+	hashed_at INTEGER NOT NULL   -- unix ns, read before the file was opened
+) WITHOUT ROWID;
+`},
 }
 
 // SchemaLatest is the schema version this build writes.

@@ -49,7 +49,7 @@ func TestMigrationsApplyOnceAndIdempotent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"artifacts", "datasets", "edges", "logs", "meta", "metric_series", "metrics", "run_inputs", "run_properties", "runs", "schema_migrations", "studies", "trials"}
+		want := []string{"artifacts", "content_hashes", "datasets", "edges", "logs", "meta", "metric_series", "metrics", "run_inputs", "run_properties", "runs", "schema_migrations", "studies", "trials"}
 		if !reflect.DeepEqual(tables, want) {
 			t.Fatalf("tables = %v, want %v", tables, want)
 		}

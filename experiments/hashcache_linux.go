@@ -1,0 +1,14 @@
+package experiments
+
+import (
+	"io/fs"
+	"syscall"
+)
+
+func inodeCtime(fi fs.FileInfo) (ino uint64, ctime int64, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return uint64(st.Ino), st.Ctim.Nano(), true
+}
