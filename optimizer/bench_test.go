@@ -134,11 +134,13 @@ func worstFeasible(p Problem) float64 {
 
 // BenchmarkTuner prints the benchmark table of issue 5. Environment:
 // LATHE_BENCH_SEEDS (default 10), LATHE_BENCH_EVALS (60), LATHE_BENCH_PROBLEMS
-// (comma-separated names; default all).
+// (comma-separated names; default all), LATHE_BENCH_VERBOSE (non-empty: print
+// each seed's scores).
 func BenchmarkTuner(b *testing.B) {
 	seeds := envInt("LATHE_BENCH_SEEDS", 10)
 	evals := envInt("LATHE_BENCH_EVALS", 60)
 	want := os.Getenv("LATHE_BENCH_PROBLEMS")
+	verbose := os.Getenv("LATHE_BENCH_VERBOSE") != ""
 	targets := map[string]string{"Branin": "", "Hartmann6": "<= -3.25", "ConstrainedGramacy": "<= 0.61",
 		"BraninCurrin": ">= 57", "DTLZ2": ">= 0.39", "C2-DTLZ2": ">= 0.37", "ConstrainedBraninCurrin": ">= 580",
 		"Hartmann6Scaled": "<= -3.25"} // Hartmann6's target: the same problem rescaled
@@ -155,6 +157,9 @@ func BenchmarkTuner(b *testing.B) {
 				bo = append(bo, score(p, fs, cs, worstFeasible(p)))
 				fs, cs = runRandom(p, int64(sd), evals)
 				rs = append(rs, score(p, fs, cs, worstFeasible(p)))
+				if verbose {
+					fmt.Printf("%s seed %d: BO %.6g, random %.6g\n", p.Name, sd, bo[sd], rs[sd])
+				}
 			}
 			ref := p.Optimum
 			if p.Objectives > 1 {
