@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -224,11 +223,3 @@ func versionOf(ws *experiments.Workspace, p *explore.Profile) (experiments.Datas
 		Size: fp.Bytes, Rows: fp.Rows, Schema: schema}, nil
 }
 
-// fileSize is the size of path, or -1.
-func fileSize(path string) int64 {
-	st, err := os.Stat(path)
-	if err != nil {
-		return -1
-	}
-	return st.Size()
-}

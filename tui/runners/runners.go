@@ -59,7 +59,6 @@ type Screen struct {
 	sts     []engine.RunnerStatus
 	err     error
 	cursor  int
-	scroll  int
 }
 
 // New returns the Runners screen of the program that owns c.

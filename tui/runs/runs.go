@@ -443,8 +443,7 @@ func (s *Screen) updateInput(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return s.launchLine(val)
 	}
-	var cmd tea.Cmd
-	cmd = s.input.Update(msg)
+	cmd := s.input.Update(msg)
 	if s.mode == inputFilter {
 		s.filter = strings.TrimSpace(s.input.Value())
 		s.cursor = 0
