@@ -111,14 +111,14 @@ func scaledDist2(a, b, ls []float64) float64 {
 // nlp computes the negative log posterior of the hyperparameters θ and its
 // gradient (Rasmussen & Williams 2006, eq. 5.9) for standardized data.
 // It returns +Inf when the kernel matrix is not positive definite.
-func nlp(x [][]float64, y []float64, theta, grad []float64) float64 {
+func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
 	n, d := len(x), len(x[0])
 	// Penalize leaving the box instead of clamping hard, so L-BFGS sees a smooth function.
 	th := make([]float64, len(theta))
 	var pen float64
 	pgrad := make([]float64, len(theta))
 	for i, v := range theta {
-		lo, hi := minLogLS, maxLogLS
+		lo, hi := lsBox(i, capLS)
 		if i == d {
 			lo, hi = minLogSig2, maxLogSig2
 		} else if i == d+1 {
@@ -215,6 +215,22 @@ func nlp(x [][]float64, y []float64, theta, grad []float64) float64 {
 // fitGP fits hyperparameters by MAP with multi-start L-BFGS (gonum/optimize),
 // starting from warm (the previous fit) when given, and builds the posterior.
 func fitGP(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand) *gp {
+	return fitGPCapped(x, yraw, warm, rng, nil)
+}
+
+// lsBox is the log length-scale box of input i; capLS, when given, holds a
+// per-input upper bound.
+func lsBox(i int, capLS []float64) (lo, hi float64) {
+	lo, hi = minLogLS, maxLogLS
+	if i < len(capLS) {
+		hi = math.Min(hi, capLS[i])
+	}
+	return lo, hi
+}
+
+// fitGPCapped is fitGP with per-input upper bounds on the log length scales
+// (nil: the global box).
+func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, capLS []float64) *gp {
 	d := len(x[0])
 	y, m, s := standardize(yraw)
 	var starts [][]float64
@@ -244,8 +260,8 @@ func fitGP(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand) *gp {
 		}
 	}
 	prob := optimize.Problem{
-		Func: func(t []float64) float64 { return nlp(x, y, t, nil) },
-		Grad: func(g, t []float64) { nlp(x, y, t, g) },
+		Func: func(t []float64) float64 { return nlp(x, y, t, nil, capLS) },
+		Grad: func(g, t []float64) { nlp(x, y, t, g, capLS) },
 	}
 	// Func and Grad are evaluated at the same points by L-BFGS; computing both
 	// in Grad doubles the Cholesky work, which the FuncGrad form avoids.
@@ -257,7 +273,7 @@ func fitGP(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand) *gp {
 			return cacheF, cacheG
 		}
 		g := make([]float64, len(t))
-		f := nlp(x, y, t, g)
+		f := nlp(x, y, t, g, capLS)
 		cacheT, cacheF, cacheG = append([]float64{}, t...), f, g
 		return f, g
 	}
@@ -293,7 +309,7 @@ func fitGP(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand) *gp {
 		bestT = defaultHyper(d).vec()
 	}
 	for i := range bestT { // return to the box
-		lo, hi := minLogLS, maxLogLS
+		lo, hi := lsBox(i, capLS)
 		if i == d {
 			lo, hi = minLogSig2, maxLogSig2
 		} else if i == d+1 {

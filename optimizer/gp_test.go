@@ -20,14 +20,14 @@ func TestNLPGradient(t *testing.T) {
 	z, _, _ := standardize(y)
 	theta := []float64{-1.2, 0.3, 0.9, 0.2, -3}
 	g := make([]float64, len(theta))
-	nlp(x, z, theta, g)
+	nlp(x, z, theta, g, nil)
 	for i := range theta {
 		h := 1e-5
 		tp := append([]float64{}, theta...)
 		tm := append([]float64{}, theta...)
 		tp[i] += h
 		tm[i] -= h
-		fd := (nlp(x, z, tp, nil) - nlp(x, z, tm, nil)) / (2 * h)
+		fd := (nlp(x, z, tp, nil, nil) - nlp(x, z, tm, nil, nil)) / (2 * h)
 		if math.Abs(fd-g[i]) > 1e-4*math.Max(1, math.Abs(fd)) {
 			t.Errorf("dθ%d: analytic %.8f, finite difference %.8f", i, g[i], fd)
 		}
