@@ -222,4 +222,3 @@ func versionOf(ws *experiments.Workspace, p *explore.Profile) (experiments.Datas
 	return experiments.Dataset{SHA256: fp.SHA256, Path: ws.Rel(p.Source.Path), Format: string(fp.Format),
 		Size: fp.Bytes, Rows: fp.Rows, Schema: schema}, nil
 }
-
