@@ -399,18 +399,8 @@ func TestLineageScreenInTmux80x24(t *testing.T) {
 // daemon (skipped without one, as the other docker tests).
 func TestDockerRerunPinsTheImageDigest(t *testing.T) {
 	modRoot, _ := filepath.Abs("../..")
-	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() }) // after the image cleanup below (cleanups run last-in first-out)
+	d := dockerOrSkip(t) // closed after the image cleanup below (cleanups run last-in first-out)
 	ctx := context.Background()
-	if _, err := d.Probe(ctx); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("dockerd is required in CI: %v", err)
-		}
-		t.Skipf("no docker daemon: %v", err)
-	}
 	const tag = "lathe-trainer:lineage-test"
 	bin := filepath.Join(t.TempDir(), "trainer")
 	if err := runners.BuildGoBinary(ctx, modRoot, "./examples/trainer", bin); err != nil {

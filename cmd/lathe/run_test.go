@@ -349,23 +349,7 @@ func TestRunIDCompletion(t *testing.T) {
 func TestDockerRunWithTrainerImage(t *testing.T) {
 	// The image is built before isolate: go build needs the real HOME's
 	// module cache and the module root relative to this directory.
-	modRoot, _ := filepath.Abs("../..")
-	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ctx := context.Background()
-	if _, err := d.Probe(ctx); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("dockerd is required in CI: %v", err)
-		}
-		t.Skipf("no docker daemon: %v", err)
-	}
-	const tag = "lathe-trainer:cmdtest"
-	if _, err := d.BuildTrainerImage(ctx, modRoot, tag); err != nil {
-		t.Fatal(err)
-	}
+	tag := trainerImage(t)
 	isolate(t)
 	ws := newWorkspace(t)
 	var rec experiments.RunRecord
@@ -449,4 +433,36 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// dockerOrSkip connects to the local daemon: required in CI, the test is
+// skipped elsewhere when no daemon answers. The client closes with the test.
+func dockerOrSkip(t *testing.T) *runners.Docker {
+	t.Helper()
+	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Probe(context.Background()); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("dockerd is required in CI: %v", err)
+		}
+		t.Skipf("no docker daemon: %v", err)
+	}
+	return d
+}
+
+// trainerImage builds the example trainer into a FROM-scratch image on the
+// local daemon and returns its tag. It runs before isolate: go build needs
+// the real HOME's module cache and the module root relative to this directory.
+func trainerImage(t *testing.T) string {
+	t.Helper()
+	d := dockerOrSkip(t)
+	modRoot, _ := filepath.Abs("../..")
+	const tag = "lathe-trainer:cmdtest"
+	if _, err := d.BuildTrainerImage(context.Background(), modRoot, tag); err != nil {
+		t.Fatal(err)
+	}
+	return tag
 }

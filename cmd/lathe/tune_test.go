@@ -16,7 +16,6 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
-	"github.com/lathe-ml/lathe/runners"
 )
 
 func writeFile(t *testing.T, path, text string) string {
@@ -522,23 +521,7 @@ observation_budget: 8
 // TestTuneRunDocker drives a study of the example trainer in containers on
 // the docker runner (the local daemon), two at a time.
 func TestTuneRunDocker(t *testing.T) {
-	modRoot, _ := filepath.Abs("../..")
-	d, err := runners.NewDocker("docker", runners.Endpoint{}, runners.DockerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	ctx := context.Background()
-	if _, err := d.Probe(ctx); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("dockerd is required in CI: %v", err)
-		}
-		t.Skipf("no docker daemon: %v", err)
-	}
-	const tag = "lathe-trainer:cmdtest"
-	if _, err := d.BuildTrainerImage(ctx, modRoot, tag); err != nil {
-		t.Fatal(err)
-	}
+	tag := trainerImage(t)
 	isolate(t)
 	ws := newWorkspace(t)
 	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), `name: mlp-docker
@@ -573,7 +556,7 @@ seed: 5
 	}
 	defer store.Close()
 	for _, tr := range rep.Trials {
-		r, err := store.GetRun(ctx, tr.RunID)
+		r, err := store.GetRun(context.Background(), tr.RunID)
 		if err != nil || r.Runner != "docker" || r.ContainerID == "" || r.Image != tag {
 			t.Errorf("trial %d: run %+v (%v), want a docker container of %s", tr.Number, r, err, tag)
 		}
