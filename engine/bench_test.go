@@ -8,6 +8,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // BenchmarkIngest pushes metric lines through a run's store sink as a runner
@@ -45,7 +46,7 @@ func BenchmarkIngest(b *testing.B) {
 					}
 					s.Line(runners.LogLine{Stream: "stdout", Seq: int64(n + 1), Text: `{"step":1,"metric_0":0.5}`, Time: now}, samples, nil)
 				}
-				s.Status(runners.StatusUpdate{RunID: r.ID, Status: runners.StatusCompleted, ExitCode: new(int), Time: time.Now()})
+				s.Status(runners.StatusUpdate{RunID: r.ID, Status: runstatus.Completed, ExitCode: new(int), Time: time.Now()})
 				total += time.Since(t0)
 				for _, name := range names {
 					series, err := e.Store().MetricSeriesKey(ctx, r.ID, name, -1)

@@ -13,6 +13,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // newEngine makes a fresh workspace (local runner only, from the template)
@@ -63,7 +64,7 @@ func TestLaunchRecordsEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Status != experiments.StatusCompleted || run.ExitCode == nil || *run.ExitCode != 0 {
+	if run.Status != runstatus.Completed || run.ExitCode == nil || *run.ExitCode != 0 {
 		t.Fatalf("run %+v", run)
 	}
 	if run.Started.IsZero() || run.Ended.Before(run.Started) || run.Host == "" || run.PID == 0 {
@@ -144,7 +145,7 @@ func TestFailedAndStoppedRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, _ := r.Wait(ctx)
-	if run.Status != experiments.StatusFailed || *run.ExitCode != 3 {
+	if run.Status != runstatus.Failed || *run.ExitCode != 3 {
 		t.Errorf("exit 3: %+v", run)
 	}
 	r, err = e.Launch(ctx, LaunchRequest{Command: sh("echo started; sleep 30")})
@@ -159,7 +160,7 @@ func TestFailedAndStoppedRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	run, _ = r.Wait(ctx)
-	if run.Status != experiments.StatusStopped || time.Since(t0) > 5*time.Second {
+	if run.Status != runstatus.Stopped || time.Since(t0) > 5*time.Second {
 		t.Errorf("stop: %+v after %v", run, time.Since(t0))
 	}
 }
@@ -190,7 +191,7 @@ func TestDetachAndReattach(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	run, _ := e2.Store().GetRun(ctx, r.ID)
-	if run.Status != experiments.StatusCompleted {
+	if run.Status != runstatus.Completed {
 		t.Fatalf("status %s", run.Status)
 	}
 	series, _ := e2.Store().MetricSeries(ctx, r.ID)
@@ -219,7 +220,7 @@ func TestFollowDeliversEverythingThenEnds(t *testing.T) {
 	}
 	var lines int
 	var pts []Point
-	var statuses []experiments.Status
+	var statuses []runstatus.Status
 	err = e.Follow(ctx, r.ID, func(ev Event) {
 		switch ev.Kind {
 		case EventLogs:
@@ -233,7 +234,7 @@ func TestFollowDeliversEverythingThenEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines != 6 || len(statuses) == 0 || statuses[len(statuses)-1] != experiments.StatusCompleted {
+	if lines != 6 || len(statuses) == 0 || statuses[len(statuses)-1] != runstatus.Completed {
 		t.Errorf("lines %d statuses %v", lines, statuses)
 	}
 	// The NaN line is not JSON (NaN is no JSON number), so it is a log line only.

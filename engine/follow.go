@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // EventKind says what an Event carries.
@@ -70,7 +71,7 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 		}
 	}
 	var afterRow int64
-	var last experiments.Status
+	var last runstatus.Status
 	var lastErr string
 	tick := time.NewTicker(o.Poll)
 	defer tick.Stop()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // BenchmarkLaunchInputHash measures what Launch costs with a ~200 MB input,
@@ -78,7 +79,7 @@ func BenchmarkLaunchInputHash(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					if run := waitRun(b, r); run.Status != experiments.StatusCompleted {
+					if run := waitRun(b, r); run.Status != runstatus.Completed {
 						b.Fatalf("run %s: %s", run.Status, run.Error)
 					}
 					return d

@@ -17,6 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // LaunchRequest is one run to launch. Only Command is required.
@@ -74,7 +75,7 @@ func (r *Run) WaitStarted(ctx context.Context) (experiments.Run, error) {
 	for {
 		ch := r.e.changes()
 		run, err := r.e.ws.Store.GetRun(ctx, r.ID)
-		if err != nil || run.Status != experiments.StatusQueued {
+		if err != nil || run.Status != runstatus.Queued {
 			return run, err
 		}
 		select {
@@ -192,7 +193,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if req.ShmSize > 0 {
 		res["shm_size"] = strconv.FormatInt(req.ShmSize, 10)
 	}
-	rec := experiments.Run{ID: id, Name: req.Name, Status: experiments.StatusQueued, Runner: rc.Name, Host: host,
+	rec := experiments.Run{ID: id, Name: req.Name, Status: runstatus.Queued, Runner: rc.Name, Host: host,
 		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,
 		Code: code, GPUs: gspec.String(), Priority: req.Priority, RerunOf: req.RerunOf}
 	if rc.Type != config.RunnerDocker {
@@ -209,7 +210,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	sink := e.newSink(id, rc.Name, lock)
 	fail := func(err error) (*Run, error) {
-		sink.Status(runners.StatusUpdate{RunID: id, Status: runners.StatusFailed, Message: err.Error(), Time: time.Now()})
+		sink.Status(runners.StatusUpdate{RunID: id, Status: runstatus.Failed, Message: err.Error(), Time: time.Now()})
 		return nil, err
 	}
 	for _, name := range sortedKeys(inputs) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // BenchmarkProvenance measures what recording a run's provenance costs: the
@@ -93,7 +93,7 @@ func BenchmarkProvenance(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if run := waitRun(b, r); run.Status != experiments.StatusCompleted {
+				if run := waitRun(b, r); run.Status != runstatus.Completed {
 					b.Fatalf("run %s: %s", run.Status, run.Error)
 				}
 			}

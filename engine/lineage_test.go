@@ -14,6 +14,7 @@ import (
 	"github.com/lathe-ml/lathe/examples/trainer/train"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // TestTrainerHelper is the example trainer as a child process: a run's
@@ -82,7 +83,7 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 		t.Fatal(err)
 	}
 	orig := waitRun(t, r)
-	if orig.Status != experiments.StatusCompleted {
+	if orig.Status != runstatus.Completed {
 		t.Fatalf("original run %s: %s", orig.Status, orig.Error)
 	}
 
@@ -101,7 +102,7 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 		t.Fatal(err)
 	}
 	again := waitRun(t, r2)
-	if again.Status != experiments.StatusCompleted || again.RerunOf != orig.ID || again.Params["lr"] != "0.2" ||
+	if again.Status != runstatus.Completed || again.RerunOf != orig.ID || again.Params["lr"] != "0.2" ||
 		!slices.Equal(again.Command, orig.Command) {
 		t.Fatalf("rerun %+v", again)
 	}
@@ -167,7 +168,7 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if changed := waitRun(t, r3); changed.RerunOf != orig.ID || changed.Status == experiments.StatusCompleted {
+	if changed := waitRun(t, r3); changed.RerunOf != orig.ID || changed.Status == runstatus.Completed {
 		t.Errorf("rerun on an empty validation set: %s %s", changed.Status, changed.Error)
 	}
 }
@@ -212,7 +213,7 @@ func TestRerunRefusesCodeChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run := waitRun(t, r2); run.Status != experiments.StatusCompleted || run.Code.Commit == orig.Code.Commit {
+	if run := waitRun(t, r2); run.Status != runstatus.Completed || run.Code.Commit == orig.Code.Commit {
 		t.Errorf("allowed rerun %+v", run)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // ReconcileOptions tune Reconcile.
@@ -44,7 +45,7 @@ type orphan struct {
 // runs untouched and is named in the report.
 func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileReport, error) {
 	rep := ReconcileReport{Unreachable: map[string]string{}}
-	runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Status: []experiments.Status{experiments.StatusQueued, experiments.StatusRunning}})
+	runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Status: []runstatus.Status{runstatus.Queued, runstatus.Running}})
 	if err != nil {
 		return rep, err
 	}
@@ -73,7 +74,7 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		if !ok {
 			rep.Elsewhere = append(rep.Elsewhere, r.ID)
-			if r.Status == experiments.StatusRunning {
+			if r.Status == runstatus.Running {
 				e.holdSlot(ctx, r)
 			}
 			continue
@@ -86,14 +87,14 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
-		case cur.Status == experiments.StatusQueued:
+		case cur.Status == runstatus.Queued:
 			s := e.newSink(cur.ID, cur.Runner, lock)
-			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runners.StatusStopped, Time: time.Now(),
+			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Stopped, Time: time.Now(),
 				Message: "it was queued in a lathe process that ended before it started; launch it again"})
 			rep.Ended = append(rep.Ended, cur.ID)
 		case !known:
 			s := e.newSink(cur.ID, cur.Runner, lock)
-			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runners.StatusLost, Time: time.Now(),
+			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Lost, Time: time.Now(),
 				Message: fmt.Sprintf("runner %q is no longer configured", cur.Runner)})
 			rep.Ended = append(rep.Ended, cur.ID)
 		default:
@@ -308,18 +309,18 @@ func (h *storeHandle) Wait(ctx context.Context) (runners.Result, error) {
 	for {
 		r, err := h.e.ws.Store.GetRun(ctx, h.id)
 		if err != nil {
-			return runners.Result{Status: runners.StatusRunning, ExitCode: -1}, err
+			return runners.Result{Status: runstatus.Running, ExitCode: -1}, err
 		}
 		if r.Status.Terminal() {
 			code := -1
 			if r.ExitCode != nil {
 				code = *r.ExitCode
 			}
-			return runners.Result{Status: runners.Status(r.Status), ExitCode: code, Message: r.Error}, nil
+			return runners.Result{Status: r.Status, ExitCode: code, Message: r.Error}, nil
 		}
 		select {
 		case <-ctx.Done():
-			return runners.Result{Status: runners.StatusRunning, ExitCode: -1}, ctx.Err()
+			return runners.Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 		case <-t.C:
 		}
 	}

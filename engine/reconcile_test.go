@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // Reconcile on runs nobody follows: a queued run whose launcher is gone is
@@ -40,18 +41,18 @@ func TestReconcileOrphans(t *testing.T) {
 	e := engineWith(t, "name: test\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n  - name: gone\n    type: docker\n    host: tcp://127.0.0.1:1\n  - name: blackhole\n    type: docker\n    host: tcp://"+ln.Addr().String()+"\n")
 	e.opts.ConnectTimeout = 2 * time.Second
 	ctx := context.Background()
-	mk := func(status experiments.Status, runner string) string {
+	mk := func(status runstatus.Status, runner string) string {
 		r := experiments.Run{Status: status, Runner: runner, Command: []string{"x"}}
 		if err := e.Store().CreateRun(ctx, &r); err != nil {
 			t.Fatal(err)
 		}
 		return r.ID
 	}
-	queued := mk(experiments.StatusQueued, "local")
-	unconfigured := mk(experiments.StatusRunning, "old-gpu-box")
-	vanished := mk(experiments.StatusRunning, "local")
-	remote := mk(experiments.StatusRunning, "gone")
-	silent := mk(experiments.StatusRunning, "blackhole")
+	queued := mk(runstatus.Queued, "local")
+	unconfigured := mk(runstatus.Running, "old-gpu-box")
+	vanished := mk(runstatus.Running, "local")
+	remote := mk(runstatus.Running, "gone")
+	silent := mk(runstatus.Running, "blackhole")
 
 	start := time.Now()
 	rep, err := e.Reconcile(ctx, ReconcileOptions{Settle: 5 * time.Second})
@@ -67,8 +68,8 @@ func TestReconcileOrphans(t *testing.T) {
 	if why := rep.Unreachable["gone"]; why == "" || !strings.Contains(why, "127.0.0.1:1") {
 		t.Errorf("unreachable runner not reported: %+v", rep)
 	}
-	want := map[string]experiments.Status{queued: experiments.StatusStopped, unconfigured: experiments.StatusLost,
-		vanished: experiments.StatusLost, remote: experiments.StatusRunning, silent: experiments.StatusRunning}
+	want := map[string]runstatus.Status{queued: runstatus.Stopped, unconfigured: runstatus.Lost,
+		vanished: runstatus.Lost, remote: runstatus.Running, silent: runstatus.Running}
 	for id, st := range want {
 		r, _ := e.Store().GetRun(ctx, id)
 		if r.Status != st {

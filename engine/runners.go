@@ -7,6 +7,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // RunnerStatus is one runner's health and load, for `lathe runners ls` and
@@ -60,9 +61,9 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 	}
 	st := RunnerStatus{Name: rc.Name, Type: rc.Type, Host: rc.Host, MaxConcurrent: max, GPUs: []runners.GPU{},
 		Running: []string{}, Queued: []string{}, Origin: e.cfg.Origin("runners." + rc.Name).Source()}
-	if runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Runner: rc.Name, Status: []experiments.Status{experiments.StatusRunning, experiments.StatusQueued}}); err == nil {
+	if runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Runner: rc.Name, Status: []runstatus.Status{runstatus.Running, runstatus.Queued}}); err == nil {
 		for i := len(runs) - 1; i >= 0; i-- { // oldest first
-			if runs[i].Status == experiments.StatusRunning {
+			if runs[i].Status == runstatus.Running {
 				st.Running = append(st.Running, runs[i].ID)
 			} else {
 				st.Queued = append(st.Queued, runs[i].ID)

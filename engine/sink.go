@@ -13,6 +13,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // storeSink writes one run's events into the store in batches. The runner
@@ -152,13 +153,13 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 		if r.Status.Terminal() {
 			return errAlreadyEnded // a stale update must not reopen a finished run
 		}
-		r.Status = experiments.Status(u.Status)
+		r.Status = u.Status
 		t := u.Time
 		if t.IsZero() {
 			t = time.Now()
 		}
 		switch {
-		case u.Status == runners.StatusRunning:
+		case u.Status == runstatus.Running:
 			if r.Started.IsZero() {
 				r.Started = t
 			}
@@ -175,7 +176,7 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			c := *u.ExitCode
 			r.ExitCode = &c
 		}
-		if u.Message != "" && (final || u.Status == runners.StatusFailed) {
+		if u.Message != "" && (final || u.Status == runstatus.Failed) {
 			r.Error = u.Message
 		}
 		if final && s.err != nil && r.Error == "" {

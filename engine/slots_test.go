@@ -9,6 +9,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // engineWith makes a workspace whose lathe.yaml is yaml, and an engine on it.
@@ -60,7 +61,7 @@ func TestGPUAllocationIsRecorded(t *testing.T) {
 	var runs []experiments.Run
 	for _, r := range rs {
 		run, err := r.Wait(ctx)
-		if err != nil || run.Status != experiments.StatusCompleted {
+		if err != nil || run.Status != runstatus.Completed {
 			t.Fatalf("%+v %v", run, err)
 		}
 		runs = append(runs, run)
@@ -107,7 +108,7 @@ func TestSlotsHoldAcrossProcesses(t *testing.T) {
 	}
 	runB, _ := rb.Wait(ctx)
 	runA, _ := a.Store().GetRun(ctx, ra.ID)
-	if runB.Status != experiments.StatusCompleted || runB.Started.Before(runA.Ended) {
+	if runB.Status != runstatus.Completed || runB.Started.Before(runA.Ended) {
 		t.Errorf("b's run started %v, before a's ended %v", runB.Started, runA.Ended)
 	}
 	if d := runB.Started.Sub(runA.Ended); d > 3*time.Second {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // Stop ends a run: a queued run leaves the queue, a running one gets SIGTERM
@@ -42,7 +42,7 @@ func (e *Engine) Stop(ctx context.Context, runID string) error {
 		}
 		return nil
 	}
-	if run.Status == experiments.StatusQueued {
+	if run.Status == runstatus.Queued {
 		return fmt.Errorf("run %s is queued in another lathe process; stop it there, or it ends as stopped when that process does", runID)
 	}
 	if err := en.r.Stop(ctx, runID, e.grace()); err != nil {

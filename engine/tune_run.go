@@ -13,6 +13,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // The study driver launches a study's trials as runs on the spec's runner,
@@ -482,7 +483,7 @@ func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) er
 	if err != nil {
 		return err
 	}
-	if run.Status == experiments.StatusStopped && run.PID == 0 && run.ContainerID == "" && ts.pruning == "" && !ts.relaunched {
+	if run.Status == runstatus.Stopped && run.PID == 0 && run.ContainerID == "" && ts.pruning == "" && !ts.relaunched {
 		// Its run never left the queue (the last driver died first): the
 		// trial was never evaluated, so it gets a new run.
 		return d.relaunch(ctx, ts, run)
@@ -507,7 +508,7 @@ func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) er
 	}
 	status, msg := optimizer.StatusCompleted, ""
 	switch {
-	case ts.pruning != "" && run.Status != experiments.StatusCompleted || ts.pruning != "" && len(missing) > 0:
+	case ts.pruning != "" && run.Status != runstatus.Completed || ts.pruning != "" && len(missing) > 0:
 		status, msg = optimizer.StatusPruned, prunedPrefix+ts.pruning
 		if len(metrics) == 0 {
 			status = optimizer.StatusFailed
@@ -515,7 +516,7 @@ func (d *driver) finish(ctx context.Context, ts *trialState, followErr error) er
 	case ts.pruning != "":
 		// It finished before the stop landed: a complete result.
 		msg = prunedPrefix + ts.pruning + " (the run ended before it was stopped)"
-	case run.Status != experiments.StatusCompleted:
+	case run.Status != runstatus.Completed:
 		status, msg = optimizer.StatusFailed, fmt.Sprintf("run %s", run.Status)
 		if run.Error != "" {
 			msg += ": " + run.Error

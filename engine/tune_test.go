@@ -10,6 +10,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // curveScript is a synthetic trainer: the n-th trial it runs (counted in a
@@ -86,14 +87,14 @@ func TestStudyDriverEarlyStopping(t *testing.T) {
 			if tr.Status != experiments.TrialPruned || tr.Feasible == nil || *tr.Feasible || tr.Metrics["mem"] != 500 {
 				t.Errorf("hog trial: %s feasible=%v metrics=%v error=%q; want pruned, infeasible, mem 500", tr.Status, tr.Feasible, tr.Metrics, tr.Error)
 			}
-			if !strings.Contains(tr.Error, "constraint mem") || run.Status != experiments.StatusStopped || len(series) >= 12 {
+			if !strings.Contains(tr.Error, "constraint mem") || run.Status != runstatus.Stopped || len(series) >= 12 {
 				t.Errorf("hog trial: error %q, run %s after %d steps; want a constraint stop before step 12", tr.Error, run.Status, len(series))
 			}
 		case 6: // median rule
 			if tr.Status != experiments.TrialPruned || tr.Metrics["loss"] != 500 || !strings.Contains(tr.Error, "median") {
 				t.Errorf("bad trial 6: %s metrics=%v error=%q; want pruned by the median rule with loss 500", tr.Status, tr.Metrics, tr.Error)
 			}
-			if run.Status != experiments.StatusStopped || len(series) >= 12 || len(series) < 4 {
+			if run.Status != runstatus.Stopped || len(series) >= 12 || len(series) < 4 {
 				t.Errorf("bad trial 6: run %s after %d steps; want stopped between step 4 and 11", run.Status, len(series))
 			}
 		default: // good, and bad trial 2 without enough company

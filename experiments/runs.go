@@ -11,42 +11,8 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
-
-// Status is a run's lifecycle state.
-type Status string
-
-const (
-	StatusQueued    Status = "queued"
-	StatusRunning   Status = "running"
-	StatusCompleted Status = "completed"
-	StatusFailed    Status = "failed"
-	StatusStopped   Status = "stopped"
-	StatusOOMKilled Status = "oom_killed"
-	StatusLost      Status = "lost"
-)
-
-// Statuses lists every run status, in lifecycle order.
-var Statuses = []Status{StatusQueued, StatusRunning, StatusCompleted, StatusFailed, StatusStopped, StatusOOMKilled, StatusLost}
-
-// Valid reports whether s is one of Statuses.
-func (s Status) Valid() bool {
-	for _, v := range Statuses {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
-
-// Terminal reports whether a run in this status will not change by itself.
-func (s Status) Terminal() bool {
-	switch s {
-	case StatusCompleted, StatusFailed, StatusStopped, StatusOOMKilled, StatusLost:
-		return true
-	}
-	return false
-}
 
 // CodeVersion is the workspace's code when the run started.
 type CodeVersion struct {
@@ -59,7 +25,7 @@ type CodeVersion struct {
 type Run struct {
 	ID          string            `json:"id"`
 	Name        string            `json:"name"`
-	Status      Status            `json:"status"`
+	Status      runstatus.Status  `json:"status"`
 	Runner      string            `json:"runner"`
 	Host        string            `json:"host,omitempty"`
 	Image       string            `json:"image,omitempty"`
@@ -109,10 +75,10 @@ const runColumns = `id, name, status, runner, host, image, image_digest, command
 
 func (r *Run) args() ([]any, error) {
 	if r.Status == "" {
-		r.Status = StatusQueued
+		r.Status = runstatus.Queued
 	}
 	if !r.Status.Valid() {
-		return nil, config.Inputf("run status %q is not one of %v", r.Status, Statuses)
+		return nil, config.Inputf("run status %q is not one of %v", r.Status, runstatus.All())
 	}
 	cmd, err := marshalJSON(r.Command, "[]")
 	if err != nil {
@@ -154,7 +120,7 @@ func scanRun(sc scanner) (Run, error) {
 	if err != nil {
 		return r, err
 	}
-	r.Status = Status(status)
+	r.Status = runstatus.Status(status)
 	if err := unmarshalJSON(cmd, &r.Command); err != nil {
 		return r, fmt.Errorf("run %s command: %w", r.ID, err)
 	}
@@ -363,7 +329,7 @@ func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error)
 
 // RunFilter selects runs for ListRuns; zero fields match everything.
 type RunFilter struct {
-	Status  []Status
+	Status  []runstatus.Status
 	Runner  string
 	StudyID int64
 	Limit   int // 0: no limit

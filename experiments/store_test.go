@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 func openTestStore(t *testing.T) *Store {
@@ -172,7 +173,7 @@ func TestRunCRUD(t *testing.T) {
 	if err := s.CreateRun(ctx, &r); err != nil {
 		t.Fatal(err)
 	}
-	if len(r.ID) != 12 || r.ID[0] != 'r' || r.Status != StatusQueued {
+	if len(r.ID) != 12 || r.ID[0] != 'r' || r.Status != runstatus.Queued {
 		t.Fatalf("id %q status %q; want r + 11 chars, queued", r.ID, r.Status)
 	}
 	if r.Env["WANDB_API_KEY"] != "s3cret" {
@@ -199,22 +200,22 @@ func TestRunCRUD(t *testing.T) {
 
 	started := created.Add(time.Second)
 	up, err := s.UpdateRun(ctx, r.ID, func(r *Run) error {
-		r.Status, r.Started, r.ContainerID = StatusRunning, started, "c0ffee"
+		r.Status, r.Started, r.ContainerID = runstatus.Running, started, "c0ffee"
 		return nil
 	})
-	if err != nil || up.Status != StatusRunning {
+	if err != nil || up.Status != runstatus.Running {
 		t.Fatal(up.Status, err)
 	}
 	_, err = s.UpdateRun(ctx, r.ID, func(r *Run) error {
 		code := 137
-		r.Status, r.ExitCode, r.Ended = StatusOOMKilled, &code, started.Add(time.Minute)
+		r.Status, r.ExitCode, r.Ended = runstatus.OOMKilled, &code, started.Add(time.Minute)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ = s.GetRun(ctx, r.ID)
-	if got.Status != StatusOOMKilled || got.ExitCode == nil || *got.ExitCode != 137 || got.ContainerID != "c0ffee" ||
+	if got.Status != runstatus.OOMKilled || got.ExitCode == nil || *got.ExitCode != 137 || got.ContainerID != "c0ffee" ||
 		!got.Started.Equal(started) || got.Ended.Sub(got.Started) != time.Minute {
 		t.Errorf("after updates: %+v", got)
 	}
@@ -235,7 +236,7 @@ func TestRunCRUD(t *testing.T) {
 	}
 
 	r2 := Run{ID: "rabc000000001", Runner: "local", RerunOf: r.ID, Created: created.Add(time.Hour)}
-	r3 := Run{ID: "rabc000000002", Runner: "local", Status: StatusRunning, Created: created.Add(2 * time.Hour)}
+	r3 := Run{ID: "rabc000000002", Runner: "local", Status: runstatus.Running, Created: created.Add(2 * time.Hour)}
 	for _, x := range []*Run{&r2, &r3} {
 		if err := s.CreateRun(ctx, x); err != nil {
 			t.Fatal(err)
@@ -254,7 +255,7 @@ func TestRunCRUD(t *testing.T) {
 	if want := []string{r3.ID, r2.ID, r.ID}; !reflect.DeepEqual(ids(all), want) {
 		t.Errorf("ListRuns = %v, want newest first %v", ids(all), want)
 	}
-	local, _ := s.ListRuns(ctx, RunFilter{Runner: "local", Status: []Status{StatusQueued}})
+	local, _ := s.ListRuns(ctx, RunFilter{Runner: "local", Status: []runstatus.Status{runstatus.Queued}})
 	if want := []string{r2.ID}; !reflect.DeepEqual(ids(local), want) {
 		t.Errorf("filtered = %v, want %v", ids(local), want)
 	}

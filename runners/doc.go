@@ -28,7 +28,7 @@
 // says so. A daemon that stays away makes Wait return a *DaemonGoneError and
 // no final status, so a later Reconcile settles the run.
 //
-// Statuses: queued, running, completed (exit 0), failed (non-zero exit, or
+// runstatus.All(): queued, running, completed (exit 0), failed (non-zero exit, or
 // start failure), stopped (after Stop or Cancel), oom_killed (Docker's
 // State.OOMKilled, never inferred from exit code 137 alone), lost.
 package runners

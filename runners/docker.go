@@ -28,6 +28,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // Container labels. Every container lathe creates carries them, so a later
@@ -290,12 +291,12 @@ func ContainerName(runID string) string {
 }
 
 // Start implements Runner. When it returns an error the run did not start and
-// sink has been told StatusFailed with the reason.
+// sink has been told runstatus.Failed with the reason.
 func (d *Docker) Start(ctx context.Context, spec Spec, sink Sink) (Handle, error) {
 	ls := &lockedSink{s: sink}
 	h, err := d.start(ctx, spec, ls)
 	if err != nil {
-		ls.Status(StatusUpdate{RunID: spec.ID, Status: StatusFailed, Message: err.Error(), Time: time.Now()})
+		ls.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Failed, Message: err.Error(), Time: time.Now()})
 		return nil, err
 	}
 	return h, nil
@@ -350,7 +351,7 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 		cleanup()
 		return nil, fmt.Errorf("runner %s: start container for %s: %s", d.name, spec.ID, startErrorMessage(err))
 	}
-	sink.Status(StatusUpdate{RunID: spec.ID, Status: StatusRunning, Time: time.Now(),
+	sink.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Running, Time: time.Now(),
 		Info: map[string]string{"container_id": id, "image_digest": digest, "host": d.host}})
 	h := &dockerHandle{id: spec.ID, done: make(chan struct{})}
 	go func() {
@@ -543,7 +544,7 @@ func (h *dockerHandle) Wait(ctx context.Context) (Result, error) {
 	case <-h.done:
 		return h.res, h.err
 	case <-ctx.Done():
-		return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+		return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 	}
 }
 
@@ -590,7 +591,7 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	if err != nil {
 		lcancel()
 		<-logsDone
-		return Result{Status: StatusRunning, ExitCode: -1}, err
+		return Result{Status: runstatus.Running, ExitCode: -1}, err
 	}
 	if code != 0 && !d.accepting(ctx) {
 		// A dockerd shutting down stops its containers after closing its
@@ -609,17 +610,17 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		<-logsDone
 	}
 	if ctx.Err() != nil {
-		return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+		return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 	}
 	if err := d.retryDown(ctx, &gone, func() error {
 		return d.streamLogs(ctx, id, false, out, errE, marks) // a retry reads on from the marks
 	}); err != nil {
 		if ctx.Err() != nil {
-			return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+			return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 		}
 		var dg *DaemonGoneError
 		if errors.As(err, &dg) {
-			return Result{Status: StatusRunning, ExitCode: -1}, err
+			return Result{Status: runstatus.Running, ExitCode: -1}, err
 		}
 		sink.Log(LogLine{Stream: "stderr", Seq: 0, Text: "lathe: could not read the rest of the logs: " + err.Error(), Time: time.Now()})
 	}
@@ -633,14 +634,14 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	if err != nil {
 		var dg *DaemonGoneError
 		if errors.As(err, &dg) {
-			return Result{Status: StatusRunning, ExitCode: -1}, err
+			return Result{Status: runstatus.Running, ExitCode: -1}, err
 		}
 		if cerrdefs.IsNotFound(err) {
-			res := Result{Status: StatusLost, ExitCode: -1, Message: "container vanished before its status was read"}
-			sink.Status(StatusUpdate{RunID: runID, Status: StatusLost, Message: res.Message, Time: time.Now()})
+			res := Result{Status: runstatus.Lost, ExitCode: -1, Message: "container vanished before its status was read"}
+			sink.Status(StatusUpdate{RunID: runID, Status: runstatus.Lost, Message: res.Message, Time: time.Now()})
 			return res, nil
 		}
-		return Result{Status: StatusRunning, ExitCode: -1}, fmt.Errorf("inspect container: %w", err)
+		return Result{Status: runstatus.Running, ExitCode: -1}, fmt.Errorf("inspect container: %w", err)
 	}
 	st := ins.Container.State
 	// The daemon handles the OOM event and the exit event separately, so the
@@ -649,7 +650,7 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		select {
 		case <-time.After(100 * time.Millisecond):
 		case <-ctx.Done():
-			return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+			return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 		}
 		again, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 		if err != nil {
@@ -670,13 +671,13 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 	res := Result{ExitCode: st.ExitCode}
 	switch {
 	case st.OOMKilled: // exit 137 alone means only SIGKILL (nomad PR #12735)
-		res.Status, res.Message = StatusOOMKilled, "killed: over the container's memory limit"
+		res.Status, res.Message = runstatus.OOMKilled, "killed: over the container's memory limit"
 	case st.ExitCode == 0:
-		res.Status = StatusCompleted
+		res.Status = runstatus.Completed
 	case stopped:
-		res.Status, res.Message = StatusStopped, exitMessage(st.ExitCode)
+		res.Status, res.Message = runstatus.Stopped, exitMessage(st.ExitCode)
 	default:
-		res.Status, res.Message = StatusFailed, exitMessage(st.ExitCode)
+		res.Status, res.Message = runstatus.Failed, exitMessage(st.ExitCode)
 		if st.Error != "" {
 			res.Message += ": " + st.Error
 		}
@@ -961,7 +962,7 @@ func (d *Docker) Reconcile(ctx context.Context, runs []Tracked, sinkFor func(str
 		sink := &lockedSink{s: sinkFor(tr.RunID)}
 		c, ok := cs[tr.RunID]
 		if !ok {
-			sink.Status(StatusUpdate{RunID: tr.RunID, Status: StatusLost, Time: time.Now(),
+			sink.Status(StatusUpdate{RunID: tr.RunID, Status: runstatus.Lost, Time: time.Now(),
 				Message: fmt.Sprintf("no container for the run on runner %s (%s)", d.name, d.host)})
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 )
@@ -410,7 +411,7 @@ func runRestart(t *testing.T, p *testDaemon, d *Docker, lines int, impatient *Do
 			t.Fatalf("the impatient follower still waits %v after SIGTERM (ReconnectTimeout %v)", s.impatAfter, impatient.opts.ReconnectTimeout)
 		}
 		s.impatErr = err
-		if res.Status != StatusRunning {
+		if res.Status != runstatus.Running {
 			t.Fatalf("the impatient follower gave up with %+v, want the run still running (its state is unknown)", res)
 		}
 	}
@@ -462,7 +463,7 @@ func TestDockerDaemonRestartKillsRun(t *testing.T) {
 
 	res := waitResult(t, s.fh, 30*time.Second)
 	t.Logf("followed run ended within %v of SIGTERM: %+v", time.Since(s.termAt).Round(time.Millisecond), res)
-	if res.Status != StatusFailed || res.ExitCode <= 0 {
+	if res.Status != runstatus.Failed || res.ExitCode <= 0 {
 		t.Fatalf("result %+v, want failed with the container's exit code", res)
 	}
 	if !strings.Contains(res.Message, "daemon at unix://"+p.sock+" went away") || !strings.Contains(res.Message, "live-restore") {
@@ -481,11 +482,11 @@ func TestDockerDaemonRestartKillsRun(t *testing.T) {
 
 	hs, later := s.reconcile(t, p, map[string]*recordSink{s.dropped: s.dsink})
 	rres := waitResult(t, hs[s.dropped], 30*time.Second)
-	if rres.Status != StatusFailed || rres.ExitCode <= 0 {
+	if rres.Status != runstatus.Failed || rres.ExitCode <= 0 {
 		t.Fatalf("reconciled result %+v", rres)
 	}
 	rsink := later[s.dropped]
-	if last := rsink.last(); last.Status != StatusFailed || last.ExitCode == nil || *last.ExitCode != rres.ExitCode {
+	if last := rsink.last(); last.Status != runstatus.Failed || last.ExitCode == nil || *last.ExitCode != rres.ExitCode {
 		t.Fatalf("reconciled status %+v", last)
 	}
 	wantLines(t, append(s.dsink.lines("stdout"), rsink.lines("stdout")...), daemonLines(t, d, s.dropped, "stdout")...)
@@ -520,7 +521,7 @@ func TestDockerDaemonRestartLiveRestore(t *testing.T) {
 		t.Fatalf("the impatient follower took %v to give up", s.impatAfter)
 	}
 	for _, st := range s.isink.statusList() {
-		if st != StatusRunning {
+		if st != runstatus.Running {
 			t.Fatalf("the impatient follower reported %v; the run's state was unknown", s.isink.statusList())
 		}
 	}
@@ -546,11 +547,11 @@ func TestDockerDaemonRestartLiveRestore(t *testing.T) {
 		{"given up then reconciled", s.impat, hs[s.impat], []*recordSink{s.isink, later[s.impat]}},
 	} {
 		res := waitResult(t, c.h, 30*time.Second)
-		if res != (Result{Status: StatusCompleted, ExitCode: 0}) {
+		if res != (Result{Status: runstatus.Completed, ExitCode: 0}) {
 			t.Fatalf("%s run: %+v", c.name, res)
 		}
 		last := c.sinks[len(c.sinks)-1].last()
-		if last.Status != StatusCompleted || last.ExitCode == nil || *last.ExitCode != 0 {
+		if last.Status != runstatus.Completed || last.ExitCode == nil || *last.ExitCode != 0 {
 			t.Fatalf("%s run's last status %+v", c.name, last)
 		}
 		var out, errs []string

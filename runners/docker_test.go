@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/moby/moby/client"
 )
 
@@ -78,7 +79,7 @@ func TestDockerRunMetricsLogsOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := waitResult(t, h, 60*time.Second)
-	if res != (Result{Status: StatusCompleted, ExitCode: 0}) {
+	if res != (Result{Status: runstatus.Completed, ExitCode: 0}) {
 		t.Fatalf("result %+v", res)
 	}
 	wantLines(t, sink.lines("stdout"),
@@ -94,7 +95,7 @@ func TestDockerRunMetricsLogsOutputs(t *testing.T) {
 		t.Fatalf("props %v", sink.props)
 	}
 	first := sink.statuses[0]
-	if first.Status != StatusRunning || !strings.HasPrefix(first.Info["image_digest"], "sha256:") || first.Info["container_id"] == "" {
+	if first.Status != runstatus.Running || !strings.HasPrefix(first.Info["image_digest"], "sha256:") || first.Info["container_id"] == "" {
 		t.Fatalf("running update %+v", first)
 	}
 	// Harvested containers are removed.
@@ -124,7 +125,7 @@ func TestDockerInputsOutputs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+			if res := waitResult(t, h, 60*time.Second); res.Status != runstatus.Completed {
 				t.Fatalf("result %+v stderr %v", res, sink.lines("stderr"))
 			}
 			wantLines(t, sink.lines("stdout"),
@@ -170,7 +171,7 @@ func TestDockerFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 60*time.Second)
-		if res.Status != StatusFailed || res.ExitCode != 3 {
+		if res.Status != runstatus.Failed || res.ExitCode != 3 {
 			t.Fatalf("result %+v", res)
 		}
 		if c := sink.last().ExitCode; c == nil || *c != 3 {
@@ -183,7 +184,7 @@ func TestDockerFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `image "lathe-no-such-image:v0" not found`) {
 			t.Fatalf("err %v", err)
 		}
-		if sink.last().Status != StatusFailed {
+		if sink.last().Status != runstatus.Failed {
 			t.Fatalf("status %+v", sink.last())
 		}
 	})
@@ -194,7 +195,7 @@ func TestDockerFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "command not found in image") || !strings.Contains(err.Error(), "/no/such/program") {
 			t.Fatalf("err %v", err)
 		}
-		if s := sink.last(); s.Status != StatusFailed || !strings.Contains(s.Message, "/no/such/program") {
+		if s := sink.last(); s.Status != runstatus.Failed || !strings.Contains(s.Message, "/no/such/program") {
 			t.Fatalf("status %+v", s)
 		}
 		if cs, _ := d.findContainers(ctx, id); len(cs) != 0 {
@@ -213,7 +214,7 @@ func TestDockerFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 30*time.Second)
-		if res.Status != StatusFailed || res.ExitCode != 137 || !strings.Contains(res.Message, "killed") {
+		if res.Status != runstatus.Failed || res.ExitCode != 137 || !strings.Contains(res.Message, "killed") {
 			t.Fatalf("result %+v", res)
 		}
 	})
@@ -229,7 +230,7 @@ func TestDockerFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 30*time.Second)
-		if res.Status != StatusStopped || res.ExitCode != 143 {
+		if res.Status != runstatus.Stopped || res.ExitCode != 143 {
 			t.Fatalf("result %+v", res)
 		}
 		if out := sink.lines("stdout"); out[len(out)-1] != "got SIGTERM" {
@@ -247,7 +248,7 @@ func TestDockerFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 60*time.Second)
-		if res.Status != StatusOOMKilled || res.ExitCode != 137 {
+		if res.Status != runstatus.OOMKilled || res.ExitCode != 137 {
 			t.Fatalf("result %+v, stdout %v", res, sink.lines("stdout"))
 		}
 	})
@@ -316,7 +317,7 @@ func testDockerReattach(t *testing.T, byTime bool) {
 	for _, h := range hs {
 		waitResult(t, h, 60*time.Second)
 	}
-	if s := second.last(); s.Status != StatusCompleted || *s.ExitCode != 0 {
+	if s := second.last(); s.Status != runstatus.Completed || *s.ExitCode != 0 {
 		t.Fatalf("reattached run: %+v", s)
 	}
 	for _, l := range second.logs {
@@ -345,13 +346,13 @@ func testDockerReattach(t *testing.T, byTime bool) {
 	if got := len(first.lines("stderr")) + len(second.lines("stderr")); got != 30 {
 		t.Fatalf("%d stderr lines", got)
 	}
-	if s := harvested.last(); s.Status != StatusFailed || s.ExitCode == nil || *s.ExitCode != 4 {
+	if s := harvested.last(); s.Status != runstatus.Failed || s.ExitCode == nil || *s.ExitCode != 4 {
 		t.Fatalf("harvested run: %+v", s)
 	}
 	if len(harvested.lines("stdout")) != 1 {
 		t.Fatalf("harvested logs %v", harvested.lines("stdout"))
 	}
-	if lost.last().Status != StatusLost {
+	if lost.last().Status != runstatus.Lost {
 		t.Fatalf("vanished run: %+v", lost.last())
 	}
 }
@@ -373,7 +374,7 @@ func TestDockerTrainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+	if res := waitResult(t, h, 60*time.Second); res.Status != runstatus.Completed {
 		t.Fatalf("result %+v %v", res, sink.lines("stderr"))
 	}
 	series := map[string][]Sample{}
@@ -426,7 +427,7 @@ func TestDockerStopSeenByAnotherLathe(t *testing.T) {
 	if err != nil || len(hs) != 1 {
 		t.Fatalf("%v %d", err, len(hs))
 	}
-	if res := waitResult(t, hs[0], 30*time.Second); res.Status != StatusStopped || res.ExitCode != 143 {
+	if res := waitResult(t, hs[0], 30*time.Second); res.Status != runstatus.Stopped || res.ExitCode != 143 {
 		t.Fatalf("result %+v", res)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 func TestResolveEndpoint(t *testing.T) {
@@ -265,7 +266,7 @@ func remoteRun(t *testing.T, d *Docker) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+	if res := waitResult(t, h, 60*time.Second); res.Status != runstatus.Completed {
 		t.Fatalf("result %+v %v", res, sink.lines("stderr"))
 	}
 	lines := sink.lines("stdout")
@@ -441,7 +442,7 @@ func TestDockerConnectionCut(t *testing.T) {
 		t.Fatalf("lines after the cut arrived only after the run ended (%v)", err)
 	}
 	p.cut()
-	if res := waitResult(t, h, 60*time.Second); res.Status != StatusCompleted {
+	if res := waitResult(t, h, 60*time.Second); res.Status != runstatus.Completed {
 		t.Fatalf("result %+v", res)
 	}
 	out := sink.lines("stdout")

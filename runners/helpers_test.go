@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // progPath is testdata/prog built statically once per test binary: the program
@@ -113,10 +115,10 @@ func (r *recordSink) last() StatusUpdate {
 	return r.statuses[len(r.statuses)-1]
 }
 
-func (r *recordSink) statusList() []Status {
+func (r *recordSink) statusList() []runstatus.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var s []Status
+	var s []runstatus.Status
 	for _, u := range r.statuses {
 		s = append(s, u.Status)
 	}

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // Local runs commands as plain subprocesses on this machine, with no isolation.
@@ -62,12 +64,12 @@ func (l *Local) Name() string { return l.name }
 func (l *Local) RunDir(runID string) string { return filepath.Join(l.runsDir, runID) }
 
 // Start implements Runner. When it returns an error the run did not start and
-// sink has been told StatusFailed with the reason.
+// sink has been told runstatus.Failed with the reason.
 func (l *Local) Start(ctx context.Context, spec Spec, sink Sink) (Handle, error) {
 	ls := &lockedSink{s: sink}
 	h, err := l.start(ctx, spec, ls)
 	if err != nil {
-		ls.Status(StatusUpdate{RunID: spec.ID, Status: StatusFailed, Message: err.Error(), Time: time.Now()})
+		ls.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Failed, Message: err.Error(), Time: time.Now()})
 		return nil, err
 	}
 	return h, nil
@@ -165,7 +167,7 @@ func (l *Local) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle,
 		}
 		_ = os.WriteFile(exitPath, []byte(strconv.Itoa(code)+"\n"), 0o644)
 	}()
-	sink.Status(StatusUpdate{RunID: spec.ID, Status: StatusRunning, Time: time.Now(),
+	sink.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Running, Time: time.Now(),
 		Info: map[string]string{"pid": strconv.Itoa(pid), "run_dir": dir, "output_dir": outDir}})
 	return l.follow(ctx, spec.ID, spec.Metrics, Cursor{}, sink), nil
 }
@@ -274,7 +276,7 @@ func (l *Local) Reconcile(ctx context.Context, runs []Tracked, sinkFor func(stri
 	for _, tr := range runs {
 		sink := &lockedSink{s: sinkFor(tr.RunID)}
 		if _, err := os.Stat(filepath.Join(l.RunDir(tr.RunID), "pid")); err != nil {
-			sink.Status(StatusUpdate{RunID: tr.RunID, Status: StatusLost, ExitCode: nil, Time: time.Now(),
+			sink.Status(StatusUpdate{RunID: tr.RunID, Status: runstatus.Lost, ExitCode: nil, Time: time.Now(),
 				Message: "no trace of the run on runner " + l.name})
 			continue
 		}
@@ -390,7 +392,7 @@ func (h *localHandle) Wait(ctx context.Context) (Result, error) {
 	case <-h.done:
 		return h.res, h.err
 	case <-ctx.Done():
-		return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+		return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 	}
 }
 
@@ -447,7 +449,7 @@ func (l *Local) tail(ctx context.Context, runID string, opts ParseOptions, cur C
 		}
 		select {
 		case <-ctx.Done():
-			return Result{Status: StatusRunning, ExitCode: -1}, ctx.Err()
+			return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
 		case <-tick.C:
 		}
 	}
@@ -467,15 +469,15 @@ func localResult(dir string, code int, ended bool) Result {
 	stopped := serr == nil
 	switch {
 	case !ended && stopped:
-		return Result{Status: StatusStopped, ExitCode: -1, Message: "stopped; exit status unknown"}
+		return Result{Status: runstatus.Stopped, ExitCode: -1, Message: "stopped; exit status unknown"}
 	case !ended:
-		return Result{Status: StatusLost, ExitCode: -1, Message: "process ended while no lathe was watching it; exit status unknown"}
+		return Result{Status: runstatus.Lost, ExitCode: -1, Message: "process ended while no lathe was watching it; exit status unknown"}
 	case code == 0:
-		return Result{Status: StatusCompleted, ExitCode: 0}
+		return Result{Status: runstatus.Completed, ExitCode: 0}
 	case stopped:
-		return Result{Status: StatusStopped, ExitCode: code, Message: exitMessage(code)}
+		return Result{Status: runstatus.Stopped, ExitCode: code, Message: exitMessage(code)}
 	default:
-		return Result{Status: StatusFailed, ExitCode: code, Message: exitMessage(code)}
+		return Result{Status: runstatus.Failed, ExitCode: code, Message: exitMessage(code)}
 	}
 }
 

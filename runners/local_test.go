@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 func TestLocalMetricsAndLogs(t *testing.T) {
@@ -25,7 +26,7 @@ func TestLocalMetricsAndLogs(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := waitResult(t, h, 20*time.Second)
-	if res != (Result{Status: StatusCompleted, ExitCode: 0}) {
+	if res != (Result{Status: runstatus.Completed, ExitCode: 0}) {
 		t.Fatalf("result %+v", res)
 	}
 	wantLines(t, sink.lines("stdout"),
@@ -48,7 +49,7 @@ func TestLocalMetricsAndLogs(t *testing.T) {
 	if sink.props["phase"] != "train" {
 		t.Fatalf("props %v", sink.props)
 	}
-	if got := sink.statusList(); !reflect.DeepEqual(got, []Status{StatusRunning, StatusCompleted}) {
+	if got := sink.statusList(); !reflect.DeepEqual(got, []runstatus.Status{runstatus.Running, runstatus.Completed}) {
 		t.Fatalf("statuses %v", got)
 	}
 	if c := sink.last().ExitCode; c == nil || *c != 0 {
@@ -77,7 +78,7 @@ func TestLocalEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := waitResult(t, h, 20*time.Second); res.Status != StatusCompleted {
+	if res := waitResult(t, h, 20*time.Second); res.Status != runstatus.Completed {
 		t.Fatalf("result %+v %v", res, sink.lines("stderr"))
 	}
 	wantLines(t, sink.lines("stdout"),
@@ -106,7 +107,7 @@ func TestLocalFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 20*time.Second)
-		if res.Status != StatusFailed || res.ExitCode != 3 || res.Message != "exit status 3" {
+		if res.Status != runstatus.Failed || res.ExitCode != 3 || res.Message != "exit status 3" {
 			t.Fatalf("result %+v", res)
 		}
 	})
@@ -116,7 +117,7 @@ func TestLocalFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), `"no-such-program-xyz" not found`) {
 			t.Fatalf("err %v", err)
 		}
-		if s := sink.last(); s.Status != StatusFailed || !strings.Contains(s.Message, "not found") {
+		if s := sink.last(); s.Status != runstatus.Failed || !strings.Contains(s.Message, "not found") {
 			t.Fatalf("status %+v", s)
 		}
 	})
@@ -149,7 +150,7 @@ func TestLocalStop(t *testing.T) {
 			t.Fatal(err)
 		}
 		res := waitResult(t, h, 10*time.Second)
-		if res.Status != StatusStopped || res.ExitCode != 143 {
+		if res.Status != runstatus.Stopped || res.ExitCode != 143 {
 			t.Fatalf("result %+v", res)
 		}
 		out := sink.lines("stdout")
@@ -176,7 +177,7 @@ func TestLocalStop(t *testing.T) {
 			t.Fatalf("stop took %v: the late child never got SIGTERM and waited for SIGKILL", d)
 		}
 		res := waitResult(t, h, 10*time.Second)
-		if res.Status != StatusStopped {
+		if res.Status != runstatus.Stopped {
 			t.Fatalf("result %+v", res)
 		}
 	})
@@ -195,7 +196,7 @@ func TestLocalStop(t *testing.T) {
 			t.Fatalf("stop took %v", d)
 		}
 		res := waitResult(t, h, 10*time.Second)
-		if res.Status != StatusStopped || res.ExitCode != 137 {
+		if res.Status != runstatus.Stopped || res.ExitCode != 137 {
 			t.Fatalf("result %+v", res)
 		}
 	})
@@ -246,7 +247,7 @@ func TestLocalReattachAfterSIGKILL(t *testing.T) {
 			if id == "ghost" {
 				g := &recordSink{}
 				t.Cleanup(func() {
-					if g.last().Status != StatusLost {
+					if g.last().Status != runstatus.Lost {
 						t.Errorf("ghost run status %+v", g.last())
 					}
 				})
@@ -258,7 +259,7 @@ func TestLocalReattachAfterSIGKILL(t *testing.T) {
 		t.Fatalf("reconcile: %v %d", err, len(hs))
 	}
 	res := waitResult(t, hs[0], 20*time.Second)
-	if res != (Result{Status: StatusCompleted, ExitCode: 0}) {
+	if res != (Result{Status: runstatus.Completed, ExitCode: 0}) {
 		t.Fatalf("result %+v", res)
 	}
 	all := append(first.lines("stdout"), second.lines("stdout")...)

@@ -12,29 +12,8 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
-
-// Status is a run's state, as the store and `--json` print it (DESIGN §5).
-type Status string
-
-const (
-	StatusQueued    Status = "queued"
-	StatusRunning   Status = "running"
-	StatusCompleted Status = "completed"
-	StatusFailed    Status = "failed"
-	StatusStopped   Status = "stopped"
-	StatusOOMKilled Status = "oom_killed"
-	StatusLost      Status = "lost"
-)
-
-// Terminal reports whether no further change can happen.
-func (s Status) Terminal() bool {
-	switch s {
-	case StatusCompleted, StatusFailed, StatusStopped, StatusOOMKilled, StatusLost:
-		return true
-	}
-	return false
-}
 
 // GPURequest asks for GPUs: Count > 0 for any N devices, Count < 0 for all of
 // them, or explicit DeviceIDs (indices or UUIDs). Count and DeviceIDs are
@@ -80,7 +59,7 @@ type LogLine struct {
 // "container_id", "image_digest", "run_dir", "host".
 type StatusUpdate struct {
 	RunID    string            `json:"run_id"`
-	Status   Status            `json:"status"`
+	Status   runstatus.Status  `json:"status"`
 	ExitCode *int              `json:"exit_code"`
 	Message  string            `json:"message,omitempty"`
 	Time     time.Time         `json:"time"`
@@ -161,7 +140,7 @@ func (t tee) Line(l LogLine, samples []Sample, props []Property) {
 
 // Result is how a run ended.
 type Result struct {
-	Status   Status
+	Status   runstatus.Status
 	ExitCode int // -1 when unknown (lost, never started)
 	Message  string
 }
@@ -203,14 +182,14 @@ type Tracked struct {
 // (remaining output, exit code, OOM flag) and reports vanished ones as lost.
 type Runner interface {
 	Name() string
-	// Start launches spec. It reports StatusRunning to sink before returning and
+	// Start launches spec. It reports runstatus.Running to sink before returning and
 	// the final status when the run ends. The returned Handle's output delivery
 	// stops when ctx is cancelled; the run itself keeps going (use Stop).
 	Start(ctx context.Context, spec Spec, sink Sink) (Handle, error)
 	// Stop asks the run to end (SIGTERM), then kills it after grace.
 	Stop(ctx context.Context, runID string, grace time.Duration) error
 	// Reconcile reattaches to or harvests each tracked run. sinkFor returns the
-	// sink for a run id. Runs it cannot find get StatusLost.
+	// sink for a run id. Runs it cannot find get runstatus.Lost.
 	Reconcile(ctx context.Context, runs []Tracked, sinkFor func(runID string) Sink) ([]Handle, error)
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // SchedulerOptions bound what one runner's host runs at once.
@@ -88,7 +89,7 @@ func (s *Scheduler) Submit(spec Spec, sink Sink) error {
 		return int(a.seq - b.seq)
 	})
 	s.mu.Unlock()
-	sink.Status(StatusUpdate{RunID: spec.ID, Status: StatusQueued, Time: time.Now()})
+	sink.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Queued, Time: time.Now()})
 	s.poke()
 	return nil
 }
@@ -137,7 +138,7 @@ func (s *Scheduler) Cancel(ctx context.Context, runID string, grace time.Duratio
 		if q.spec.ID == runID {
 			s.queue = slices.Delete(s.queue, i, i+1)
 			s.mu.Unlock()
-			q.sink.Status(StatusUpdate{RunID: runID, Status: StatusStopped, Message: "cancelled while queued", Time: time.Now()})
+			q.sink.Status(StatusUpdate{RunID: runID, Status: runstatus.Stopped, Message: "cancelled while queued", Time: time.Now()})
 			s.poke()
 			return nil
 		}

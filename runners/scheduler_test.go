@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // observed wraps the real local runner and records the spec each run was
@@ -125,7 +126,7 @@ func TestSchedulerConcurrencyAndCancel(t *testing.T) {
 	if err := s.Cancel(context.Background(), "c", time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if got := sink("c").statusList(); !reflect.DeepEqual(got, []Status{StatusQueued, StatusStopped}) {
+	if got := sink("c").statusList(); !reflect.DeepEqual(got, []runstatus.Status{runstatus.Queued, runstatus.Stopped}) {
 		t.Fatalf("c statuses %v", got)
 	}
 	// Cancel a running run: SIGTERM reaches it, the slot frees up.
@@ -138,7 +139,7 @@ func TestSchedulerConcurrencyAndCancel(t *testing.T) {
 	waitFor(t, 10*time.Second, "d to start", func() bool {
 		return reflect.DeepEqual(slotIDs(s.Snapshot().Running), []string{"b", "d"})
 	})
-	waitFor(t, 10*time.Second, "a stopped", func() bool { return sink("a").last().Status == StatusStopped })
+	waitFor(t, 10*time.Second, "a stopped", func() bool { return sink("a").last().Status == runstatus.Stopped })
 }
 
 func TestSchedulerPriorities(t *testing.T) {
@@ -188,7 +189,7 @@ func TestSchedulerGPUs(t *testing.T) {
 	must(s.Submit(sleeper("w", 0, GPURequest{Count: 1}), sink("w")))                     // must not overtake y
 	must(s.Submit(sleeper("z", 0, GPURequest{}), sink("z")))                             // no GPU: may go ahead
 	must(s.Submit(sleeper("ids", 0, GPURequest{DeviceIDs: []string{"3"}}), sink("ids"))) // GPU run: waits behind y
-	waitFor(t, 10*time.Second, "z running", func() bool { return sink("z").last().Status == StatusRunning })
+	waitFor(t, 10*time.Second, "z running", func() bool { return sink("z").last().Status == runstatus.Running })
 	st := s.Snapshot()
 	if !reflect.DeepEqual(slotIDs(st.Running), []string{"x", "z"}) || !reflect.DeepEqual(slotIDs(st.Queued), []string{"y", "w", "ids"}) {
 		t.Fatalf("running %v queued %v", slotIDs(st.Running), slotIDs(st.Queued))
@@ -201,8 +202,8 @@ func TestSchedulerGPUs(t *testing.T) {
 	}
 	must(s.Cancel(context.Background(), "x", 5*time.Second))
 	waitFor(t, 10*time.Second, "y, w, ids running", func() bool {
-		return sink("y").last().Status == StatusRunning && sink("w").last().Status == StatusRunning &&
-			sink("ids").last().Status == StatusRunning
+		return sink("y").last().Status == runstatus.Running && sink("w").last().Status == runstatus.Running &&
+			sink("ids").last().Status == runstatus.Running
 	})
 	for id, want := range map[string][]string{"y": {"0", "1"}, "w": {"2"}, "ids": {"3"}} {
 		sp, _ := r.spec(id)
@@ -221,7 +222,7 @@ func TestSchedulerCUDAVisibleDevices(t *testing.T) {
 	if err := s.Submit(spec, sink("env")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "env done", func() bool { return sink("env").last().Status == StatusCompleted })
+	waitFor(t, 10*time.Second, "env done", func() bool { return sink("env").last().Status == runstatus.Completed })
 	if got := sink("env").lines("stdout")[0]; got != "CUDA_VISIBLE_DEVICES=0,1" {
 		t.Fatalf("first line %q", got)
 	}
@@ -262,7 +263,7 @@ func TestSchedulerCancelWhileStarting(t *testing.T) {
 	if err := s.Cancel(context.Background(), "quick", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "stopped", func() bool { return sink("quick").last().Status == StatusStopped })
+	waitFor(t, 10*time.Second, "stopped", func() bool { return sink("quick").last().Status == runstatus.Stopped })
 }
 
 // TestSchedulerAdopt: a run reattached after a restart holds its slot and
@@ -282,8 +283,8 @@ func TestSchedulerAdopt(t *testing.T) {
 	if !reflect.DeepEqual(slotIDs(st.Running), []string{"old"}) || len(st.FreeGPUs) != 0 {
 		t.Fatalf("snapshot %+v", st)
 	}
-	waitFor(t, 10*time.Second, "new to start after old ends", func() bool { return sink("new").last().Status == StatusRunning })
-	if old.last().Status != StatusCompleted {
+	waitFor(t, 10*time.Second, "new to start after old ends", func() bool { return sink("new").last().Status == runstatus.Running })
+	if old.last().Status != runstatus.Completed {
 		t.Fatalf("old %+v", old.last())
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/examples/trainer/train"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // openEngine opens the workspace's engine for one command; the caller closes
@@ -71,8 +72,8 @@ func (a *app) resolveRunArg(ctx context.Context, prefix string) (string, error) 
 }
 
 // runExit maps a run's final status to lathe's exit status.
-func runExit(st experiments.Status) int {
-	if st == experiments.StatusCompleted {
+func runExit(st runstatus.Status) int {
+	if st == runstatus.Completed {
 		return exitOK
 	}
 	return exitFailed
@@ -171,7 +172,7 @@ follows it again.`,
 // this process's scheduler) and prints its id as the last word.
 func (a *app) detached(ctx context.Context, e *engine.Engine, r *engine.Run) error {
 	run, err := e.Store().GetRun(ctx, r.ID)
-	if err == nil && run.Status == experiments.StatusQueued {
+	if err == nil && run.Status == runstatus.Queued {
 		a.progressf("lathe: run %s is queued on %s; waiting for it to start\n", r.ID, run.Runner)
 	}
 	if run, err = r.WaitStarted(ctx); err != nil {
@@ -246,9 +247,9 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 
 func statusLine(r experiments.Run) string {
 	switch r.Status {
-	case experiments.StatusQueued:
+	case runstatus.Queued:
 		return "queued on " + r.Runner
-	case experiments.StatusRunning:
+	case runstatus.Running:
 		return "running on " + r.Runner
 	}
 	return describeEnd(r)
@@ -353,7 +354,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			f := experiments.RunFilter{Runner: runner, Limit: limit}
 			for _, s := range statuses {
 				for _, part := range strings.Split(s, ",") {
-					st := experiments.Status(strings.TrimSpace(part))
+					st := runstatus.Status(strings.TrimSpace(part))
 					if !st.Valid() {
 						return &config.InputError{Field: "--status", Msg: fmt.Sprintf("unknown status %q; valid: %s", part, joinStatuses())}
 					}
@@ -403,7 +404,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string
-		for _, s := range experiments.Statuses {
+		for _, s := range runstatus.All() {
 			out = append(out, string(s))
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
@@ -413,7 +414,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 
 func joinStatuses() string {
 	var s []string
-	for _, st := range experiments.Statuses {
+	for _, st := range runstatus.All() {
 		s = append(s, string(st))
 	}
 	return strings.Join(s, ", ")

@@ -15,6 +15,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // lineageGraph mirrors `lathe lineage --json` (DESIGN §5's shape).
@@ -58,7 +59,7 @@ func splitAndTrain(t *testing.T, ws, bin string) (experiments.RunRecord, string,
 	var rec experiments.RunRecord
 	runJSON(t, &rec, "--workspace", ws, "--json", "run", "--runner", "local", "--param", "lr=0.2",
 		"--input", "train="+train, "--input", "val="+val, "--", bin, "trainer", "--lr", "{lr}", "--epochs", "20", "--hidden", "8")
-	if rec.Status != experiments.StatusCompleted || len(rec.Outputs) != 1 || rec.Outputs[0].Path != "model.json" {
+	if rec.Status != runstatus.Completed || len(rec.Outputs) != 1 || rec.Outputs[0].Path != "model.json" {
 		t.Fatalf("training run: %+v", rec)
 	}
 	return rec, train, val
@@ -167,7 +168,7 @@ func TestRunsRerunReproducesThenRefuses(t *testing.T) {
 		Reproducibility engine.Reproducibility `json:"reproducibility"`
 	}
 	runJSON(t, &rep, "--workspace", ws, "--json", "runs", "rerun", rec.ID)
-	if rep.Run.RerunOf != rec.ID || rep.Run.Status != experiments.StatusCompleted || rep.Checks.Code.Changed || len(rep.Checks.Inputs) != 2 {
+	if rep.Run.RerunOf != rec.ID || rep.Run.Status != runstatus.Completed || rep.Checks.Code.Changed || len(rep.Checks.Inputs) != 2 {
 		t.Fatalf("rerun record %+v, checks %+v", rep.Run.Run, rep.Checks)
 	}
 	for _, m := range rep.Reproducibility.Metrics {
@@ -421,7 +422,7 @@ func TestDockerRerunPinsTheImageDigest(t *testing.T) {
 	var orig experiments.RunRecord
 	runJSON(t, &orig, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--param", "lr=0.3",
 		"--", "/trainer", "--lr={lr}", "--epochs", "6")
-	if orig.Status != experiments.StatusCompleted || orig.ImageDigest == "" {
+	if orig.Status != runstatus.Completed || orig.ImageDigest == "" {
 		t.Fatalf("docker run: %+v", orig.Run)
 	}
 	// The same trainer with one more file is another image; the tag moves to it.
@@ -435,7 +436,7 @@ func TestDockerRerunPinsTheImageDigest(t *testing.T) {
 		Reproducibility engine.Reproducibility `json:"reproducibility"`
 	}
 	runJSON(t, &rep, "--workspace", ws, "--json", "runs", "rerun", orig.ID)
-	if rep.Run.Image != orig.ImageDigest || rep.Run.ImageDigest != orig.ImageDigest || rep.Run.Status != experiments.StatusCompleted {
+	if rep.Run.Image != orig.ImageDigest || rep.Run.ImageDigest != orig.ImageDigest || rep.Run.Status != runstatus.Completed {
 		t.Errorf("rerun image %q digest %q, want the original %q", rep.Run.Image, rep.Run.ImageDigest, orig.ImageDigest)
 	}
 	if rep.Reproducibility.Identical < 4 {

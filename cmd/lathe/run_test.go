@@ -15,6 +15,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // lastWord is what scripts take from `lathe run --detach`.
@@ -60,7 +61,7 @@ func TestRunExitCodesAndOutput(t *testing.T) {
 
 	var rec experiments.RunRecord
 	runJSON(t, &rec, append(w, "--json", "run", "--param", "lr=0.1", "--", "sh", "-c", `echo '{"acc":0.9}'`)...)
-	if rec.Status != experiments.StatusCompleted || rec.Params["lr"] != "0.1" || rec.Metrics["acc"] == nil || *rec.Metrics["acc"] != 0.9 || *rec.ExitCode != 0 {
+	if rec.Status != runstatus.Completed || rec.Params["lr"] != "0.1" || rec.Metrics["acc"] == nil || *rec.Metrics["acc"] != 0.9 || *rec.ExitCode != 0 {
 		t.Errorf("run --json record %+v", rec)
 	}
 
@@ -167,7 +168,7 @@ func TestRunsStop(t *testing.T) {
 	}
 	var rec experiments.RunRecord
 	runJSON(t, &rec, append(w, "--json", "runs", "show", id)...)
-	if rec.Status != experiments.StatusStopped || rec.Ended.IsZero() {
+	if rec.Status != runstatus.Stopped || rec.Ended.IsZero() {
 		t.Errorf("after stop: %+v", rec.Run)
 	}
 	// Stopping again is harmless; `runs logs -f` of a stopped run exits 1.
@@ -225,7 +226,7 @@ func TestKill9ThenReconcile(t *testing.T) {
 
 	var rec experiments.RunRecord
 	runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", id)
-	if rec.Status != experiments.StatusCompleted || rec.ExitCode == nil || *rec.ExitCode != 0 {
+	if rec.Status != runstatus.Completed || rec.ExitCode == nil || *rec.ExitCode != 0 {
 		t.Fatalf("after reconcile: %+v", rec.Run)
 	}
 	var series map[string][]experiments.Sample
@@ -355,7 +356,7 @@ func TestDockerRunWithTrainerImage(t *testing.T) {
 	var rec experiments.RunRecord
 	runJSON(t, &rec, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--param", "lr=0.5",
 		"--", "/trainer", "--lr={lr}", "--epochs", "8")
-	if rec.Status != experiments.StatusCompleted || rec.ImageDigest == "" || rec.ContainerID == "" {
+	if rec.Status != runstatus.Completed || rec.ImageDigest == "" || rec.ContainerID == "" {
 		t.Fatalf("docker run: %+v", rec.Run)
 	}
 	if len(rec.Outputs) != 1 || rec.Outputs[0].Path != "model.json" {

@@ -16,6 +16,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 func writeFile(t *testing.T, path, text string) string {
@@ -367,7 +368,7 @@ seed: 7
 		if r.PID != 0 {
 			started++
 		}
-		if _, ok := runsOfTrials[r.ID]; !ok && (r.Status != experiments.StatusStopped || r.PID != 0) {
+		if _, ok := runsOfTrials[r.ID]; !ok && (r.Status != runstatus.Stopped || r.PID != 0) {
 			t.Errorf("run %s (%s, pid %d) belongs to no trial and ran", r.ID, r.Status, r.PID)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
@@ -61,14 +62,14 @@ func newFixture(t *testing.T) *fixture {
 	f.study, err = s.CreateStudy(ctx, experiments.Study{Name: "penguins-mlp", Spec: []byte(`{}`), Created: at(2)})
 	must(err)
 	code := 0
-	f.r1 = experiments.Run{ID: "r1aaaaaaaaaa", Name: "mlp", Status: experiments.StatusCompleted, Runner: "local", Host: "box",
+	f.r1 = experiments.Run{ID: "r1aaaaaaaaaa", Name: "mlp", Status: runstatus.Completed, Runner: "local", Host: "box",
 		Command: []string{"lathe", "trainer", "--lr", "{lr}"}, Params: map[string]any{"lr": "0.2"}, ExitCode: &code,
 		Created: at(3), Started: at(3), Ended: at(4), StudyID: f.study.ID, TrialNumber: 1}
 	must(s.CreateRun(ctx, &f.r1))
 	must(s.AddRunInput(ctx, f.r1.ID, "train", f.train.ID))
 	f.model, err = s.AddArtifact(ctx, experiments.Artifact{RunID: f.r1.ID, Path: "model.json", SHA256: strings.Repeat("c3", 32), Size: 3_500, Created: at(4)})
 	must(err)
-	f.r2 = experiments.Run{ID: "r2bbbbbbbbbb", Status: experiments.StatusCompleted, Runner: "local", Command: f.r1.Command,
+	f.r2 = experiments.Run{ID: "r2bbbbbbbbbb", Status: runstatus.Completed, Runner: "local", Command: f.r1.Command,
 		Params: f.r1.Params, RerunOf: f.r1.ID, Created: at(5)}
 	must(s.CreateRun(ctx, &f.r2))
 	f.srcN, f.r1N, f.r2N, f.modelN = node("dataset", f.src.ID), experiments.Node{Kind: "run", ID: f.r1.ID},

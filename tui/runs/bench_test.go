@@ -7,6 +7,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/styles"
 )
 
@@ -16,7 +17,7 @@ func liveDetail(tb testing.TB) *Screen {
 	s, _ := newScreen(tb, 120, 40)
 	var runs []experiments.Run
 	for r := 0; r < 4; r++ {
-		runs = append(runs, experiments.Run{ID: fmt.Sprintf("r%011d", r), Status: experiments.StatusRunning, Runner: "local"})
+		runs = append(runs, experiments.Run{ID: fmt.Sprintf("r%011d", r), Status: runstatus.Running, Runner: "local"})
 	}
 	d := newDetail(runs)
 	d.feed = &feed{status: map[string]experiments.Run{}}

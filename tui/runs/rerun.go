@@ -10,6 +10,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // A rerun goes through the engine's checks, as `lathe runs rerun` does:
@@ -132,7 +133,7 @@ func (s *Screen) reproduce(run experiments.Run) tea.Cmd {
 // Verdict is the one-line reproducibility verdict of a rerun that ended.
 func Verdict(run experiments.Run, rep engine.Reproducibility) string {
 	s := "rerun of " + rep.Original
-	if run.Status != experiments.StatusCompleted {
+	if run.Status != runstatus.Completed {
 		s += " " + string(run.Status)
 	}
 	switch {

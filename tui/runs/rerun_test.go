@@ -13,6 +13,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 )
 
@@ -26,7 +27,7 @@ func run(t *testing.T, s *Screen, e *engine.Engine, script string, params, input
 		t.Fatal(err)
 	}
 	rec, err := r.Wait(context.Background())
-	if err != nil || rec.Status != experiments.StatusCompleted {
+	if err != nil || rec.Status != runstatus.Completed {
 		t.Fatalf("run %s: %s %s %v", r.ID, rec.Status, rec.Error, err)
 	}
 	drive(t, s, s.load(true))

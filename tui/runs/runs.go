@@ -34,6 +34,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/chart"
 	"github.com/lathe-ml/lathe/tui/components/frame"
@@ -361,7 +362,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 				if s.detail != nil {
 					s.detail.stop()
 				}
-				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: experiments.StatusQueued, RerunOf: p.rerunOf}})
+				s.detail = newDetail([]experiments.Run{{ID: p.id, Status: runstatus.Queued, RerunOf: p.rerunOf}})
 				s.detail.changed = changedNote(p.allowed)
 				s.detail.start(s.c)
 			}
@@ -686,7 +687,7 @@ func (s *Screen) Visible() []Row {
 	case sortOldest:
 		slices.Reverse(out)
 	case sortStatus:
-		sort.SliceStable(out, func(i, j int) bool { return statusRank(out[i].Run.Status) < statusRank(out[j].Run.Status) })
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Run.Status.Rank() < out[j].Run.Status.Rank() })
 	case sortRunner:
 		sort.SliceStable(out, func(i, j int) bool { return out[i].Run.Runner < out[j].Run.Runner })
 	case sortDuration:
@@ -697,10 +698,6 @@ func (s *Screen) Visible() []Row {
 
 func rowText(r Row) string {
 	return r.Run.ID + " " + r.Run.Name + " " + string(r.Run.Status) + " " + r.Run.Runner + " " + params(r.Run.Params) + " " + strings.Join(r.Run.Command, " ")
-}
-
-func statusRank(s experiments.Status) int {
-	return slices.Index(experiments.Statuses, s)
 }
 
 func duration(r experiments.Run, now time.Time) time.Duration {
@@ -875,7 +872,7 @@ func (s *Screen) listView(h int) string {
 		switch {
 		case i == s.cursor:
 			b.WriteString(st.TabActive.UnsetPadding().Render(frame.Line(line, w)))
-		case r.Run.Status == experiments.StatusFailed || r.Run.Status == experiments.StatusOOMKilled || r.Run.Status == experiments.StatusLost:
+		case r.Run.Status == runstatus.Failed || r.Run.Status == runstatus.OOMKilled || r.Run.Status == runstatus.Lost:
 			b.WriteString(st.Error.UnsetBold().Render(line))
 		default:
 			b.WriteString(st.Text.Render(line))

@@ -13,6 +13,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
@@ -226,7 +227,7 @@ func waitStarted(t *testing.T, e *engine.Engine, id string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if r, err := e.Store().GetRun(context.Background(), id); err == nil && r.Status != experiments.StatusQueued {
+		if r, err := e.Store().GetRun(context.Background(), id); err == nil && r.Status != runstatus.Queued {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -257,7 +258,7 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 	if s.err != nil {
 		t.Fatalf("x: %v", s.err)
 	}
-	if r := waitEnded(t, e, sleeper); r.Status != experiments.StatusStopped {
+	if r := waitEnded(t, e, sleeper); r.Status != runstatus.Stopped {
 		t.Errorf("x: status %s", r.Status)
 	}
 	// Filter by text.
