@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/lathe-ml/lathe/optimizer"
+	"github.com/lathe-ml/lathe/engine"
 )
 
 // The shipped studies parse as specs (with the optimizer's own parser), and
@@ -22,7 +22,7 @@ func TestShippedStudiesParse(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"penguins-mlp", "penguins-mlp-docker"} {
-		sp, err := optimizer.ParseSpec(filepath.Join(dir, "studies", name+".yaml"))
+		sp, err := engine.ParseStudySpec(filepath.Join(dir, "studies", name+".yaml"))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}

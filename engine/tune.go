@@ -43,7 +43,7 @@ type StudyReport struct {
 	Reference          []float64          `json:"reference,omitempty"`
 	Importance         map[string]float64 `json:"importance,omitempty"`
 	Budget             int                `json:"observation_budget"`
-	Spec               optimizer.Spec     `json:"-"`
+	Spec               StudySpec     `json:"-"`
 }
 
 // Trial returns the report's trial by store number.
@@ -61,8 +61,8 @@ func (r StudyReport) Trial(number int) (experiments.Trial, bool) {
 
 // CreateStudy records a new study from a parsed spec. A name already taken is
 // an input error.
-func CreateStudy(ctx context.Context, ws *experiments.Workspace, spec optimizer.Spec) (experiments.Study, error) {
-	s, err := optimizer.NewStudy(spec)
+func CreateStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec) (experiments.Study, error) {
+	s, err := optimizer.NewStudy(spec.Spec)
 	if err != nil {
 		return experiments.Study{}, err
 	}
@@ -228,7 +228,7 @@ func (ls *loadedStudy) report() StudyReport {
 	}
 	if ref, ok := s.ReferencePoint(); ok {
 		rep.Reference = ref
-		rep.HypervolumeHistory = hypervolumeHistory(ls.spec, s.Trials(), ref)
+		rep.HypervolumeHistory = hypervolumeHistory(ls.spec.Spec, s.Trials(), ref)
 	}
 	return rep
 }
@@ -269,14 +269,14 @@ func hypervolumeHistory(spec optimizer.Spec, ts []optimizer.Trial, ref []float64
 // with each other.
 type loadedStudy struct {
 	rec    experiments.Study
-	spec   optimizer.Spec
+	spec   StudySpec
 	trials []experiments.Trial
 	opt    *optimizer.Study
 }
 
-// ParseStudySpec reads the spec JSON stored in a study row.
-func ParseStudySpec(st experiments.Study) (optimizer.Spec, error) {
-	return optimizer.ParseSpecBytes(st.Name+".json", st.Spec)
+// storedSpec reads the spec JSON stored in a study row.
+func storedSpec(st experiments.Study) (StudySpec, error) {
+	return ParseStudySpecBytes(st.Name+".json", st.Spec)
 }
 
 func loadStudy(ctx context.Context, ws *experiments.Workspace, name string) (*loadedStudy, error) {
@@ -287,7 +287,7 @@ func loadStudy(ctx context.Context, ws *experiments.Workspace, name string) (*lo
 	if err != nil {
 		return nil, err
 	}
-	spec, err := ParseStudySpec(rec)
+	spec, err := storedSpec(rec)
 	if err != nil {
 		return nil, fmt.Errorf("study %s: stored spec: %w", name, err)
 	}
@@ -314,7 +314,7 @@ func loadStudy(ctx context.Context, ws *experiments.Workspace, name string) (*lo
 		}
 		ots[i] = ot
 	}
-	s, err := optimizer.NewStudy(spec, optimizer.WithTrials(ots))
+	s, err := optimizer.NewStudy(spec.Spec, optimizer.WithTrials(ots))
 	if err != nil {
 		return nil, fmt.Errorf("study %s: rebuild from trials: %w", name, err)
 	}

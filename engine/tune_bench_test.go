@@ -22,7 +22,7 @@ func BenchmarkStudyStatus(b *testing.B) {
 	p, _ := optimizer.ProblemByName("ConstrainedBraninCurrin")
 	spec := p.Spec(1, 200)
 	spec.Name = "cbc"
-	if _, err := CreateStudy(ctx, ws, spec); err != nil {
+	if _, err := CreateStudy(ctx, ws, StudySpec{Spec: spec}); err != nil {
 		b.Fatal(err)
 	}
 	// Tell Sobol-like points directly (a fresh rebuild from trials each

@@ -74,7 +74,7 @@ const prunedPrefix = "pruned: "
 
 // RunStudy creates the study of spec and drives it to its budget. A study
 // of that name already existing is an input error (resume it instead).
-func (e *Engine) RunStudy(ctx context.Context, spec optimizer.Spec, o TuneOptions) (StudyReport, error) {
+func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (StudyReport, error) {
 	if err := e.checkStudyLaunch(spec); err != nil {
 		return StudyReport{}, err
 	}
@@ -87,7 +87,7 @@ func (e *Engine) RunStudy(ctx context.Context, spec optimizer.Spec, o TuneOption
 // checkStudyLaunch refuses, before anything is recorded, a spec whose trials
 // could not be launched: an unknown runner, no command, a placeholder that
 // names no parameter, a docker runner without an image.
-func (e *Engine) checkStudyLaunch(spec optimizer.Spec) error {
+func (e *Engine) checkStudyLaunch(spec StudySpec) error {
 	rc, err := e.runnerConfig(spec.Runner, "runner")
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ type driver struct {
 	e        *Engine
 	name     string
 	studyID  int64
-	spec     optimizer.Spec
+	spec     StudySpec
 	roles    *optimizer.Study // spec-only study for constraint checks and the stopping rule
 	o        TuneOptions
 	trials   map[int]*trialState
@@ -163,14 +163,14 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 		return StudyReport{}, fmt.Errorf("study %s is being driven by another lathe process", name)
 	}
 	defer unlock(lock)
-	spec, err := ParseStudySpec(rec)
+	spec, err := storedSpec(rec)
 	if err != nil {
 		return StudyReport{}, err
 	}
 	if _, err := e.runnerConfig(spec.Runner, "runner"); err != nil {
 		return StudyReport{}, err
 	}
-	roles, err := optimizer.NewStudy(spec)
+	roles, err := optimizer.NewStudy(spec.Spec)
 	if err != nil {
 		return StudyReport{}, err
 	}

@@ -52,10 +52,8 @@ func TestStudyDriverEarlyStopping(t *testing.T) {
 	// stopped. Trial 4 hogs memory. Trial 6 is bad with five ended trials.
 	t.Setenv("KINDS", "2:bad 4:hog 6:bad")
 	thr := 100.0
-	spec := optimizer.Spec{
+	spec := StudySpec{LaunchTemplate: LaunchTemplate{Runner: "local", Command: []string{"/bin/sh", script, counter, "{x}"}}, Spec: optimizer.Spec{
 		Name:       "curves",
-		Runner:     "local",
-		Command:    []string{"/bin/sh", script, counter, "{x}"},
 		Parameters: []optimizer.Parameter{{Name: "x", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}}},
 		Metrics: []optimizer.Metric{
 			{Name: "loss", Objective: optimizer.Minimize},
@@ -65,7 +63,7 @@ func TestStudyDriverEarlyStopping(t *testing.T) {
 		ParallelBandwidth: 1,
 		EarlyStopping:     &optimizer.EarlyStopping{Rule: "median", MinSteps: 3},
 		Seed:              1,
-	}
+	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var events []TuneEvent

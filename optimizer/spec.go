@@ -57,13 +57,11 @@ type EarlyStopping struct {
 	MinSteps int    `json:"min_steps,omitempty" yaml:"min_steps,omitempty"`
 }
 
-// Spec is a study description (DESIGN §3).
+// Spec is a study's search space, objectives, budget and stopping rule
+// (DESIGN §3). What each trial launches (runner, image, command, inputs) is
+// the engine's launch template, parsed from the same file around this.
 type Spec struct {
 	Name              string            `json:"name" yaml:"name"`
-	Runner            string            `json:"runner,omitempty" yaml:"runner,omitempty"`
-	Image             string            `json:"image,omitempty" yaml:"image,omitempty"`
-	Command           []string          `json:"command,omitempty" yaml:"command,omitempty"`
-	Inputs            map[string]string `json:"inputs,omitempty" yaml:"inputs,omitempty"`
 	Parameters        []Parameter       `json:"parameters" yaml:"parameters"`
 	Metrics           []Metric          `json:"metrics" yaml:"metrics"`
 	ObservationBudget int               `json:"observation_budget,omitempty" yaml:"observation_budget,omitempty"`
@@ -75,7 +73,7 @@ type Spec struct {
 // Allowed keys per mapping, so unknown keys are reported with their
 // position. Functions rather than package variables: no shared mutable state.
 func specKeys() []string {
-	return []string{"name", "runner", "image", "command", "inputs", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed"}
+	return []string{"name", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed"}
 }
 func paramKeys() []string {
 	return []string{"name", "type", "bounds", "transformation", "categorical_values"}
@@ -99,17 +97,33 @@ func ParseSpec(path string) (Spec, error) {
 
 // ParseSpecBytes parses spec text; name is used in error messages.
 func ParseSpecBytes(name string, data []byte) (Spec, error) {
+	doc, err := DecodeSpecDoc(name, data)
+	if err != nil {
+		return Spec{}, err
+	}
+	return ParseSpecNode(name, doc)
+}
+
+// DecodeSpecDoc decodes spec text (YAML or JSON) into its document node,
+// which keeps every key's line and column.
+func DecodeSpecDoc(name string, data []byte) (*yaml.Node, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
-		return Spec{}, &config.InputError{File: name, Msg: "not valid YAML or JSON: " + err.Error(), Err: err}
+		return nil, &config.InputError{File: name, Msg: "not valid YAML or JSON: " + err.Error(), Err: err}
 	}
 	if len(root.Content) == 0 {
-		return Spec{}, &config.InputError{File: name, Msg: "empty spec"}
+		return nil, &config.InputError{File: name, Msg: "empty spec"}
 	}
-	doc := root.Content[0]
+	return root.Content[0], nil
+}
+
+// ParseSpecNode validates a decoded spec document. otherKeys are top-level
+// keys a caller owns in the same file (the engine's launch template): they
+// are allowed here and left to that caller.
+func ParseSpecNode(name string, doc *yaml.Node, otherKeys ...string) (Spec, error) {
 	pos := positions{}
-	if err := checkKeys(name, doc, "", pos); err != nil {
+	if err := checkKeys(name, doc, "", pos, otherKeys); err != nil {
 		return Spec{}, err
 	}
 	var s Spec
@@ -149,12 +163,12 @@ func asTypeError(err error, te **yaml.TypeError) bool {
 }
 
 // checkKeys walks the document, rejecting unknown keys and recording positions.
-func checkKeys(file string, n *yaml.Node, path string, pos positions) error {
+func checkKeys(file string, n *yaml.Node, path string, pos positions, otherKeys []string) error {
 	if n.Kind != yaml.MappingNode {
 		return &config.InputError{File: file, Line: n.Line, Column: n.Column, Msg: "a study spec must be a mapping"}
 	}
 	pos[""] = n
-	if err := checkMap(file, n, "", specKeys(), pos); err != nil {
+	if err := checkMap(file, n, "", append(specKeys(), otherKeys...), pos); err != nil {
 		return err
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {

@@ -12,12 +12,21 @@ import (
 
 // The DESIGN §3 example parses into the expected values.
 func TestParseSpecDesignExample(t *testing.T) {
-	s, err := ParseSpec("testdata/penguins.yaml")
+	// runner, image, command and inputs are the engine's launch template
+	// (engine.TestParseStudySpecDesignExample checks them).
+	data, err := os.ReadFile("testdata/penguins.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Name != "penguins-mlp" || s.Runner != "docker" || s.Image != "lathe-trainer:dev" || len(s.Command) != 4 ||
-		s.Inputs["val"] != "data/val.csv" || s.ObservationBudget != 60 || s.ParallelBandwidth != 4 || s.Seed != 7 {
+	doc, err := DecodeSpecDoc("penguins.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := ParseSpecNode("penguins.yaml", doc, "runner", "image", "command", "inputs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "penguins-mlp" || s.ObservationBudget != 60 || s.ParallelBandwidth != 4 || s.Seed != 7 {
 		t.Fatalf("top-level fields: %+v", s)
 	}
 	lr := s.Parameters[0]

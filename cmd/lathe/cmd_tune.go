@@ -147,8 +147,8 @@ external training loop.`,
 }
 
 // parseSpecFile reads a study spec; a missing file is bad input (exit 2).
-func parseSpecFile(path string) (optimizer.Spec, error) {
-	spec, err := optimizer.ParseSpec(path)
+func parseSpecFile(path string) (engine.StudySpec, error) {
+	spec, err := engine.ParseStudySpec(path)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return spec, &config.InputError{File: path, Field: "SPEC", Msg: "cannot read the spec file: " + err.Error(), Err: err}
 	}

@@ -52,7 +52,7 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 		ObservationBudget: 20,
 		Seed:              1,
 	}
-	if _, err := engine.CreateStudy(ctx, ws, spec); err != nil {
+	if _, err := engine.CreateStudy(ctx, ws, engine.StudySpec{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 12; i++ {
@@ -79,7 +79,7 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 	spec2 := spec
 	spec2.Name = "other"
 	spec2.Metrics = spec.Metrics[:1]
-	if _, err := engine.CreateStudy(ctx, ws, spec2); err != nil {
+	if _, err := engine.CreateStudy(ctx, ws, engine.StudySpec{Spec: spec2}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := engine.AskTrials(ctx, ws, "other", 3); err != nil {
