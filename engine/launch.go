@@ -16,6 +16,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/runstatus"
 )
@@ -118,7 +119,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		}
 	}
 	inputs := map[string]string{}
-	for _, name := range sortedKeys(req.Inputs) {
+	for _, name := range format.SortedKeys(req.Inputs) {
 		p := req.Inputs[name]
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(workDir, p)
@@ -213,7 +214,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		sink.Status(runners.StatusUpdate{RunID: id, Status: runstatus.Failed, Message: err.Error(), Time: time.Now()})
 		return nil, err
 	}
-	for _, name := range sortedKeys(inputs) {
+	for _, name := range format.SortedKeys(inputs) {
 		d, err := e.registerInput(ctx, inputs[name])
 		if err != nil {
 			return fail(fmt.Errorf("register input %s: %w", name, err))
@@ -260,15 +261,6 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // ParseParams reads repeated k=v flags (--param). A key given twice, an empty

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // RerunOptions say which differences from the original run a rerun accepts.
@@ -433,7 +434,7 @@ func Reproduce(ctx context.Context, st *experiments.Store, orig, rerun string) (
 	for k := range b {
 		keys[k] = true
 	}
-	for _, k := range sortedKeys(keys) {
+	for _, k := range format.SortedKeys(keys) {
 		sa, okA := a[k]
 		sb, okB := b[k]
 		m := MetricRepro{Key: k, Original: finiteOrNil(sa.Value, okA), Rerun: finiteOrNil(sb.Value, okB)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/runstatus"
@@ -57,10 +58,10 @@ func (ev TuneEvent) String() string {
 	if ev.RunID != "" {
 		fmt.Fprintf(&b, " (run %s)", ev.RunID)
 	}
-	for _, k := range sortedKeys(ev.Params) {
+	for _, k := range format.SortedKeys(ev.Params) {
 		fmt.Fprintf(&b, " %s=%s", k, paramString(ev.Params[k]))
 	}
-	for _, k := range sortedKeys(ev.Metrics) {
+	for _, k := range format.SortedKeys(ev.Metrics) {
 		fmt.Fprintf(&b, " %s=%.5g", k, ev.Metrics[k])
 	}
 	if ev.Message != "" {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -61,13 +60,13 @@ type EarlyStopping struct {
 // (DESIGN §3). What each trial launches (runner, image, command, inputs) is
 // the engine's launch template, parsed from the same file around this.
 type Spec struct {
-	Name              string            `json:"name" yaml:"name"`
-	Parameters        []Parameter       `json:"parameters" yaml:"parameters"`
-	Metrics           []Metric          `json:"metrics" yaml:"metrics"`
-	ObservationBudget int               `json:"observation_budget,omitempty" yaml:"observation_budget,omitempty"`
-	ParallelBandwidth int               `json:"parallel_bandwidth,omitempty" yaml:"parallel_bandwidth,omitempty"`
-	EarlyStopping     *EarlyStopping    `json:"early_stopping,omitempty" yaml:"early_stopping,omitempty"`
-	Seed              int64             `json:"seed,omitempty" yaml:"seed,omitempty"`
+	Name              string         `json:"name" yaml:"name"`
+	Parameters        []Parameter    `json:"parameters" yaml:"parameters"`
+	Metrics           []Metric       `json:"metrics" yaml:"metrics"`
+	ObservationBudget int            `json:"observation_budget,omitempty" yaml:"observation_budget,omitempty"`
+	ParallelBandwidth int            `json:"parallel_bandwidth,omitempty" yaml:"parallel_bandwidth,omitempty"`
+	EarlyStopping     *EarlyStopping `json:"early_stopping,omitempty" yaml:"early_stopping,omitempty"`
+	Seed              int64          `json:"seed,omitempty" yaml:"seed,omitempty"`
 }
 
 // Allowed keys per mapping, so unknown keys are reported with their
@@ -371,14 +370,4 @@ func (m Metric) strategy() string {
 		return StrategyOptimize
 	}
 	return m.Strategy
-}
-
-// sortedKeys is used where map iteration order must not leak into results.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // TrialStatus is where a trial stands.
@@ -260,7 +261,7 @@ func (s *Study) finish(number int, metrics map[string]float64, st TrialStatus) e
 	for _, m := range s.spec.Metrics {
 		known[m.Name] = true
 	}
-	for _, k := range sortedKeys(metrics) {
+	for _, k := range format.SortedKeys(metrics) {
 		v := metrics[k]
 		if !known[k] {
 			return &config.InputError{Field: k, Msg: fmt.Sprintf("unknown metric %q; the spec's metrics are %v", k, s.metricNames())}

@@ -28,6 +28,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -442,7 +443,7 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 		hc.Resources.DeviceRequests = []container.DeviceRequest{req}
 	}
 	if d.sharedFS {
-		for _, name := range sortedKeys(spec.Inputs) {
+		for _, name := range format.SortedKeys(spec.Inputs) {
 			src, err := filepath.Abs(spec.Inputs[name])
 			if err != nil {
 				return nil, nil, err
@@ -479,7 +480,7 @@ func (d *Docker) copyIn(ctx context.Context, id string, spec Spec) error {
 		return err
 	}
 	if !d.sharedFS {
-		for _, name := range sortedKeys(spec.Inputs) {
+		for _, name := range format.SortedKeys(spec.Inputs) {
 			dst := path.Join("lathe/inputs", EnvName(name))
 			if err := tarPath(tw, spec.Inputs[name], path.Join(dst, filepath.Base(spec.Inputs[name]))); err != nil {
 				return fmt.Errorf("input %s: %w", name, err)

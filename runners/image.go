@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lathe-ml/lathe/format"
 	"github.com/moby/moby/client"
 )
 
@@ -47,7 +48,7 @@ func (d *Docker) BuildScratchImage(ctx context.Context, img ScratchImage) (strin
 	tw := tar.NewWriter(&buf)
 	var df strings.Builder
 	df.WriteString("FROM scratch\n")
-	for _, dst := range sortedKeys(img.Files) {
+	for _, dst := range format.SortedKeys(img.Files) {
 		b, err := os.ReadFile(img.Files[dst])
 		if err != nil {
 			return "", err

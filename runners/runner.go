@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -243,19 +244,19 @@ func EnvName(name string) string {
 // container); paramsFile and outputDir are likewise as the program sees them.
 func RunEnv(spec Spec, inputPath func(name string) string, paramsFile, outputDir string) []string {
 	env := []string{"LATHE_RUN_ID=" + spec.ID}
-	for _, k := range sortedKeys(spec.Params) {
+	for _, k := range format.SortedKeys(spec.Params) {
 		env = append(env, "LATHE_PARAM_"+EnvName(k)+"="+spec.Params[k])
 	}
 	if paramsFile != "" {
 		env = append(env, "LATHE_PARAMS_FILE="+paramsFile)
 	}
-	for _, k := range sortedKeys(spec.Inputs) {
+	for _, k := range format.SortedKeys(spec.Inputs) {
 		env = append(env, "LATHE_INPUT_"+EnvName(k)+"="+inputPath(k))
 	}
 	if outputDir != "" {
 		env = append(env, "LATHE_OUTPUT_DIR="+outputDir)
 	}
-	for _, k := range sortedKeys(spec.Env) {
+	for _, k := range format.SortedKeys(spec.Env) {
 		env = append(env, k+"="+spec.Env[k])
 	}
 	return env
@@ -269,15 +270,6 @@ func ParamsJSON(params map[string]string) []byte {
 	}
 	b, _ := json.MarshalIndent(params, "", "  ") // map[string]string cannot fail
 	return append(b, '\n')
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // validateSpec checks what every runner needs.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newArtifactsCmd(a *app) *cobra.Command {
@@ -87,12 +88,12 @@ func (a *app) artifactsLs(ctx context.Context, prefix string) error {
 			stored = "MISSING"
 		}
 		total += ar.Size
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ar.Path, humanBytes(ar.Size), ar.SHA256[:12], stored)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ar.Path, format.Bytes(ar.Size), ar.SHA256[:12], stored)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	a.printf("%d artifact(s), %s\n", len(arts), humanBytes(total))
+	a.printf("%d artifact(s), %s\n", len(arts), format.Bytes(total))
 	return nil
 }
 
@@ -189,6 +190,6 @@ func (a *app) artifactsGet(ctx context.Context, prefix, p, out string) error {
 		total += d.Size
 		a.printf("%s\n", d.To)
 	}
-	a.progressf("lathe: wrote %d file(s), %s, sha256 verified\n", len(done), humanBytes(total))
+	a.progressf("lathe: wrote %d file(s), %s, sha256 verified\n", len(done), format.Bytes(total))
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newDataCmd(a *app) *cobra.Command {
@@ -251,7 +252,7 @@ func (a *app) progress(what string) (func(explore.Progress), func()) {
 			if p.TotalBytes > 0 {
 				pct = 100 * float64(p.Bytes) / float64(p.TotalBytes)
 			}
-			a.progressf("\r%s: %3.0f%%  %s rows  ", what, pct, groupDigits(p.Rows))
+			a.progressf("\r%s: %3.0f%%  %s rows  ", what, pct, format.Digits(p.Rows))
 		}, func() {
 			if shown {
 				a.progressf("\r\033[K")
@@ -286,7 +287,7 @@ func (a *app) dataProfile(ctx context.Context, path, onErr string) error {
 func (a *app) printProfile(p *explore.Profile) {
 	s := p.Source
 	a.printf("%s  %s · %s · %s rows · %d columns · %s duplicate rows · %.2fs\n",
-		s.Path, s.Format, humanBytes(s.Bytes), groupDigits(p.Rows), len(p.Columns), groupDigits(p.DuplicateRows), p.Seconds)
+		s.Path, s.Format, format.Bytes(s.Bytes), format.Digits(p.Rows), len(p.Columns), format.Digits(p.DuplicateRows), p.Seconds)
 	if s.SHA256 != "" {
 		a.printf("sha256 %s\n", s.SHA256)
 	}
@@ -295,21 +296,21 @@ func (a *app) printProfile(p *explore.Profile) {
 	fmt.Fprintln(tw, "COLUMN\tTYPE\tMISSING\tDISTINCT\tMEAN\tSTD\tMIN\tP50\tMAX\tTOP")
 	for i := range p.Columns {
 		c := &p.Columns[i]
-		distinct := groupDigits(c.Distinct)
+		distinct := format.Digits(c.Distinct)
 		if !c.DistinctExact {
 			distinct = "~" + distinct
 		}
 		var p50 string
 		if c.Quantiles != nil {
-			p50 = fmtNum(float64(c.Quantiles.P50))
+			p50 = format.Num(float64(c.Quantiles.P50))
 		}
 		top := ""
 		if len(c.Top) > 0 {
-			top = fmt.Sprintf("%s (%s)", clip(c.Top[0].Value, 24), groupDigits(c.Top[0].Count))
+			top = fmt.Sprintf("%s (%s)", format.Clip(c.Top[0].Value, 24), format.Digits(c.Top[0].Count))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			clip(c.Name, 28), c.Type, missingCell(c), distinct, fmtNumPtr(c.Mean), fmtNumPtr(c.Std),
-			fmtAny(c.Min), p50, fmtAny(c.Max), top)
+			format.Clip(c.Name, 28), c.Type, missingCell(c), distinct, format.Value(c.Mean), format.Value(c.Std),
+			format.Clip(format.Value(c.Min), 20), p50, format.Clip(format.Value(c.Max), 20), top)
 	}
 	_ = tw.Flush()
 
@@ -352,7 +353,7 @@ func missingCell(c *explore.Column) string {
 	if c.Missing == 0 {
 		return "0"
 	}
-	return fmt.Sprintf("%s (%s)", groupDigits(c.Missing), fmtPct(c.MissingShare))
+	return fmt.Sprintf("%s (%s)", format.Digits(c.Missing), format.Pct(c.MissingShare))
 }
 
 // strongCorrelations keeps, for each pair, its strongest method when that
@@ -445,8 +446,8 @@ func writeDriftTable(a *app, rep *explore.DriftReport, indent string) {
 		if c.Sampled {
 			flag = strings.TrimSpace(flag + " (sampled)")
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%.4f\t%.4f\t%s\t%s\t%s\n", indent, clip(c.Column, 28), c.Kind, c.JSD, c.PSI,
-			fmtStat(c.KS), fmtStat(c.LInf), flag)
+		fmt.Fprintf(tw, "%s%s\t%s\t%.4f\t%.4f\t%s\t%s\t%s\n", indent, format.Clip(c.Column, 28), c.Kind, c.JSD, c.PSI,
+			format.Fixed(c.KS), format.Fixed(c.LInf), flag)
 	}
 	_ = tw.Flush()
 }
@@ -504,19 +505,19 @@ func (a *app) printCheck(rep *explore.CheckReport) {
 		}
 		share := ""
 		if r.Total > 0 {
-			share = fmtPct(r.FailingShare)
+			share = format.Pct(r.FailingShare)
 		}
-		fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%s/%s\t%s\t%s\n", mark, filepath.Base(rep.Rules), r.Line, clip(col, 24), r.Check,
-			groupDigits(r.Failing), groupDigits(r.Total), share, r.Message)
+		fmt.Fprintf(tw, "%s\t%s:%d\t%s\t%s\t%s/%s\t%s\t%s\n", mark, filepath.Base(rep.Rules), r.Line, format.Clip(col, 24), r.Check,
+			format.Digits(r.Failing), format.Digits(r.Total), share, r.Message)
 		if !r.Passed && len(r.Examples) > 0 {
-			fmt.Fprintf(tw, "\t\t\t\t\t\te.g. %s\n", clip(strings.Join(uniq(r.Examples), ", "), 60))
+			fmt.Fprintf(tw, "\t\t\t\t\t\te.g. %s\n", format.Clip(strings.Join(uniq(r.Examples), ", "), 60))
 		}
 	}
 	_ = tw.Flush()
 	if rep.Passed {
-		a.printf("\n%s: all %d checks passed (%s rows)\n", rep.Path, len(rep.Results), groupDigits(rep.Rows))
+		a.printf("\n%s: all %d checks passed (%s rows)\n", rep.Path, len(rep.Results), format.Digits(rep.Rows))
 	} else {
-		a.printf("\n%s: %d of %d checks FAILED (%s rows)\n", rep.Path, rep.Failed, len(rep.Results), groupDigits(rep.Rows))
+		a.printf("\n%s: %d of %d checks FAILED (%s rows)\n", rep.Path, rep.Failed, len(rep.Results), format.Digits(rep.Rows))
 	}
 }
 
@@ -609,7 +610,7 @@ func (a *app) dataAdd(ctx context.Context, paths []string, onErr string) error {
 			verb = "already registered"
 		}
 		a.printf("%s %s  version %s  %s rows · %s · %s · %d columns\n", verb, r.Path, r.SHA256[:12],
-			groupDigits(r.Rows), r.Format, humanBytes(r.Size), schemaLen(r.Schema))
+			format.Digits(r.Rows), r.Format, format.Bytes(r.Size), schemaLen(r.Schema))
 	}
 	return nil
 }
@@ -639,10 +640,10 @@ func (a *app) dataLs(ctx context.Context) error {
 	for _, d := range ds {
 		rows := "?"
 		if d.Rows >= 0 {
-			rows = groupDigits(d.Rows)
+			rows = format.Digits(d.Rows)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", d.ID, d.Path, d.SHA256[:12], d.Format, rows,
-			humanBytes(d.Size), schemaLen(d.Schema), d.Created.Local().Format("2006-01-02 15:04"))
+			format.Bytes(d.Size), schemaLen(d.Schema), d.Created.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
 }
@@ -743,7 +744,7 @@ func (a *app) printSplit(out splitOutput) {
 	case rep.Group != "":
 		how = "grouped by " + rep.Group
 	}
-	a.printf("split %s  %s rows · %s · seed %d\n\n", out.Source, groupDigits(rep.Rows), how, rep.Seed)
+	a.printf("split %s  %s rows · %s · seed %d\n\n", out.Source, format.Digits(rep.Rows), how, rep.Seed)
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SPLIT\tROWS\tSHARE\tFILE\tVERSION")
 	for i, s := range rep.Splits {
@@ -754,7 +755,7 @@ func (a *app) printSplit(out splitOutput) {
 		if i < len(out.Datasets) {
 			version = out.Datasets[i].SHA256[:12]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, groupDigits(s.Rows), fmtPct(s.Share), file, version)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, format.Digits(s.Rows), format.Pct(s.Share), file, version)
 	}
 	_ = tw.Flush()
 
@@ -774,11 +775,11 @@ func (a *app) printSplit(out splitOutput) {
 					classes[c.Class] = make([]string, len(rep.Splits))
 					order = append(order, c.Class)
 				}
-				classes[c.Class][si] = fmt.Sprintf("%s (%s)", groupDigits(c.Count), fmtPct(c.Share))
+				classes[c.Class][si] = fmt.Sprintf("%s (%s)", format.Digits(c.Count), format.Pct(c.Share))
 			}
 		}
 		for _, c := range order {
-			fmt.Fprintf(tw, "  %s\t%s\n", clip(c, 28), strings.Join(classes[c], "\t"))
+			fmt.Fprintf(tw, "  %s\t%s\n", format.Clip(c, 28), strings.Join(classes[c], "\t"))
 		}
 		_ = tw.Flush()
 	}
@@ -790,10 +791,10 @@ func (a *app) printSplit(out splitOutput) {
 	if leaks == 0 {
 		a.printf("\nLeakage: no row occurs in two splits.\n")
 	} else {
-		a.printf("\nLeakage: %s rows occur in more than one split\n", groupDigits(leaks))
+		a.printf("\nLeakage: %s rows occur in more than one split\n", format.Digits(leaks))
 		for _, l := range rep.Leakage {
 			if l.Rows > 0 {
-				a.printf("  %s rows of %s also in %s\n", groupDigits(l.Rows), l.B, l.A)
+				a.printf("  %s rows of %s also in %s\n", format.Digits(l.Rows), l.B, l.A)
 			}
 		}
 	}
@@ -827,90 +828,3 @@ func orBackground(ctx context.Context) context.Context {
 	}
 	return ctx
 }
-
-// Number formatting for reports: sensible rounding, digits grouped.
-
-func fmtNumPtr(n *explore.Num) string {
-	if n == nil {
-		return ""
-	}
-	return fmtNum(float64(*n))
-}
-
-func fmtStat(n *explore.Num) string {
-	if n == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%.4f", float64(*n))
-}
-
-// fmtAny prints a Min/Max: numbers rounded, datetimes and strings as given.
-func fmtAny(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case float64:
-		return fmtNum(x)
-	case explore.Num:
-		return fmtNum(float64(x))
-	case int64:
-		return groupDigits(x)
-	case int:
-		return groupDigits(int64(x))
-	case string:
-		return clip(x, 20)
-	}
-	return clip(fmt.Sprint(v), 20)
-}
-
-func fmtPct(share float64) string {
-	p := 100 * share
-	switch {
-	case p == 0:
-		return "0%"
-	case p < 0.1:
-		return "<0.1%"
-	case p < 10:
-		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-	}
-	return strconv.FormatFloat(p, 'f', 0, 64) + "%"
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
-
-// clip shortens s to n runes with an ellipsis, so one long value cannot
-// stretch a whole table; newlines are shown as spaces.
-func clip(s string, n int) string {
-	s = strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, s)
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// fmtNum prints a statistic (explore.FormatNum), NaN as an empty cell.
-func fmtNum(v float64) string {
-	if math.IsNaN(v) {
-		return ""
-	}
-	return explore.FormatNum(v)
-}
-
-func groupDigits(n int64) string { return explore.GroupDigits(n) }

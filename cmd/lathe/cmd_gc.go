@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newGCCmd(a *app) *cobra.Command {
@@ -71,6 +72,6 @@ func (a *app) gc(ctx context.Context, dry bool, grace time.Duration) error {
 			a.printf("%s\n", sha)
 		}
 	}
-	a.printf("lathe gc: %s %d unreferenced object(s), %s; %d kept\n", verb, len(removed), humanBytes(bytes), rep.Kept)
+	a.printf("lathe gc: %s %d unreferenced object(s), %s; %d kept\n", verb, len(removed), format.Bytes(bytes), rep.Kept)
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/examples/trainer/train"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -259,7 +260,7 @@ func statusLine(r experiments.Run) string {
 func describeEnd(r experiments.Run) string {
 	s := string(r.Status)
 	if !r.Started.IsZero() && !r.Ended.IsZero() {
-		s += " in " + fmtDuration(r.Ended.Sub(r.Started))
+		s += " in " + format.Duration(r.Ended.Sub(r.Started))
 	}
 	if r.Error != "" {
 		s += ": " + r.Error
@@ -267,16 +268,6 @@ func describeEnd(r experiments.Run) string {
 		s += fmt.Sprintf(": exit status %d", *r.ExitCode)
 	}
 	return s
-}
-
-func fmtDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }
 
 // completeRunners completes --runner with the configured runner names.
@@ -393,7 +384,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER\tDURATION\tPARAMS\tMETRICS")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), clipText(kvParams(r.Params), 32), clipText(kvMetrics(r.Metrics), 48))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), format.Clip(kvParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
 			}
 			return tw.Flush()
 		},
@@ -425,9 +416,9 @@ func runDuration(r experiments.Run) string {
 	case r.Started.IsZero():
 		return "-"
 	case r.Ended.IsZero():
-		return fmtDuration(time.Since(r.Started)) + "…"
+		return format.Duration(time.Since(r.Started)) + "…"
 	}
-	return fmtDuration(r.Ended.Sub(r.Started))
+	return format.Duration(r.Ended.Sub(r.Started))
 }
 
 func kvParams(p map[string]any) string {
@@ -463,26 +454,11 @@ func kvMetrics(m map[string]*float64) string {
 	for i, k := range keys {
 		v := "NaN"
 		if m[k] != nil {
-			v = fmtMetric(*m[k])
+			v = format.Metric(*m[k])
 		}
 		parts[i] = k + "=" + v
 	}
 	return strings.Join(parts, " ")
-}
-
-func fmtMetric(v float64) string {
-	if math.IsNaN(v) {
-		return "NaN"
-	}
-	return fmt.Sprintf("%.4g", v)
-}
-
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func newRunsShowCmd(a *app) *cobra.Command {
@@ -552,14 +528,14 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 	if r.ExitCode != nil {
 		row("exit code", fmt.Sprint(*r.ExitCode))
 	}
-	for _, k := range sortedKeys(r.Metrics) {
+	for _, k := range format.SortedKeys(r.Metrics) {
 		v := "NaN"
 		if r.Metrics[k] != nil {
-			v = fmtMetric(*r.Metrics[k])
+			v = format.Metric(*r.Metrics[k])
 		}
 		row("metric "+k, v)
 	}
-	for _, k := range sortedKeys(r.Inputs) {
+	for _, k := range format.SortedKeys(r.Inputs) {
 		d := r.Inputs[k]
 		row("input "+k, fmt.Sprintf("%s (sha256 %.12s, %d bytes)", d.Path, d.SHA256, d.Size))
 	}
@@ -567,15 +543,6 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 		row("output", fmt.Sprintf("%s (sha256 %.12s, %d bytes)", o.Path, o.SHA256, o.Size))
 	}
 	tw.Flush()
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func newRunsLogsCmd(a *app) *cobra.Command {
@@ -682,7 +649,7 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "METRIC\tPOINTS\tLAST STEP\tLAST\tMIN\tMAX")
-			for _, k := range sortedKeys(series) {
+			for _, k := range format.SortedKeys(series) {
 				s := series[k]
 				lo, hi := math.Inf(1), math.Inf(-1)
 				for _, p := range s {
@@ -691,7 +658,7 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 					}
 				}
 				last := s[len(s)-1]
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", k, len(s), last.Step, fmtMetric(last.Value), fmtMetric(lo), fmtMetric(hi))
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", k, len(s), last.Step, format.Metric(last.Value), format.Metric(lo), format.Metric(hi))
 			}
 			return tw.Flush()
 		},

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newRunnersCmd(a *app) *cobra.Command {
@@ -148,7 +149,7 @@ func printRunners(a *app, sts []engine.RunnerStatus) {
 			daemon = st.Daemon.Version
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\n", st.Name, st.Type, orDash(st.Host), status, daemon,
-			clipText(gpuSummary(st), 48), len(st.Running), st.MaxConcurrent, len(st.Queued))
+			format.Clip(gpuSummary(st), 48), len(st.Running), st.MaxConcurrent, len(st.Queued))
 	}
 	tw.Flush()
 	for _, st := range sts {

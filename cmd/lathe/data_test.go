@@ -15,6 +15,7 @@ import (
 	"github.com/lathe-ml/lathe/demo"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // demoWorkspace is a fresh workspace holding copies of the shipped demo data
@@ -132,7 +133,7 @@ func TestDataProfileEveryDemoFile(t *testing.T) {
 
 			text := mustRun(t, 0, "--workspace", ws, "data", "profile", path)
 			for _, c := range got.Columns {
-				if !strings.Contains(text, clip(c.Name, 28)) {
+				if !strings.Contains(text, format.Clip(c.Name, 28)) {
 					t.Errorf("report does not name column %q:\n%s", c.Name, text)
 				}
 			}
@@ -141,7 +142,7 @@ func TestDataProfileEveryDemoFile(t *testing.T) {
 					t.Errorf("report does not list alert %q:\n%s", a.Message, text)
 				}
 			}
-			if !strings.Contains(text, groupDigits(got.Rows)+" rows") {
+			if !strings.Contains(text, format.Digits(got.Rows)+" rows") {
 				t.Errorf("report does not give the row count %d:\n%s", got.Rows, text)
 			}
 		})
@@ -290,7 +291,7 @@ func TestDataCheck(t *testing.T) {
 		t.Errorf("in_set result %+v; want Species failing %d/344 at line 2", r, chinstrap)
 	}
 	code, text, _ := run(t, "data", "check", path, "--rules", fail)
-	if code != 1 || !strings.Contains(text, "FAIL") || !strings.Contains(text, "Species") || !strings.Contains(text, fmtPct(float64(chinstrap)/344)) {
+	if code != 1 || !strings.Contains(text, "FAIL") || !strings.Contains(text, "Species") || !strings.Contains(text, format.Pct(float64(chinstrap)/344)) {
 		t.Errorf("exit %d; human report must name the column and failing share:\n%s", code, text)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/components/rowtable"
 	"github.com/lathe-ml/lathe/tui/components/spark"
@@ -69,9 +70,9 @@ func (s *Screen) headerLine() string {
 	title := st.Title.Render(" " + s.rel(s.path))
 	if p := s.prof; p != nil {
 		info := fmt.Sprintf("  %s · %s · %s rows · %d columns · %s",
-			p.Source.Format, humanBytes(p.Source.Bytes), groupDigits(p.Rows), len(p.Columns), plural(len(p.Alerts), "alert"))
+			p.Source.Format, format.Bytes(p.Source.Bytes), format.Digits(p.Rows), len(p.Columns), plural(len(p.Alerts), "alert"))
 		if p.DuplicateRows > 0 {
-			info += fmt.Sprintf(" · %s duplicate rows", groupDigits(p.DuplicateRows))
+			info += fmt.Sprintf(" · %s duplicate rows", format.Digits(p.DuplicateRows))
 		}
 		return title + st.Muted.Render(info)
 	}
@@ -147,7 +148,7 @@ func (s *Screen) progressView() []string {
 		" " + st.Text.Render("Profiling "+s.rel(s.path)+" …"),
 		"",
 		" " + st.Title.Render(bar) + st.Text.Render(fmt.Sprintf(" %3.0f%%", 100*frac)),
-		" " + st.Muted.Render(fmt.Sprintf("%s rows read · %s", groupDigits(rows), elapsed)),
+		" " + st.Muted.Render(fmt.Sprintf("%s rows read · %s", format.Digits(rows), elapsed)),
 		"",
 		" " + st.Muted.Render("esc cancels; the other tabs stay usable meanwhile."),
 	}
@@ -177,7 +178,7 @@ func (s *Screen) filesView(h int) []string {
 	nameW := max(s.w-sizeW-4, 8)
 	for i := s.fileTop; i < len(s.files) && i < s.fileTop+listH; i++ {
 		f := s.files[i]
-		line := fmt.Sprintf("%s %9s", frame.Line(f.Rel, nameW), humanBytes(f.Size))
+		line := fmt.Sprintf("%s %9s", frame.Line(f.Rel, nameW), format.Bytes(f.Size))
 		if i == s.fileCur {
 			out = append(out, s.cursor().Render("▸"+line))
 		} else {
@@ -229,12 +230,12 @@ func (s *Screen) columnList(w, h int) []string {
 	s.colTop = scrollTop(s.colCur, s.colTop, listH, len(p.Columns))
 	for i := s.colTop; i < len(p.Columns) && i < s.colTop+listH; i++ {
 		c := &p.Columns[i]
-		distinct := groupDigits(c.Distinct)
+		distinct := format.Digits(c.Distinct)
 		if !c.DistinctExact {
 			distinct = "~" + distinct
 		}
 		line := fmt.Sprintf("%s %s %*s %*s %s", frame.Line(c.Name, nameW), frame.Line(string(c.Type), typeW),
-			missW, pctCell(c.MissingShare), distW, distinct, columnSpark(c, sparkW))
+			missW, format.Pct(c.MissingShare), distW, distinct, columnSpark(c, sparkW))
 		if i == s.colCur {
 			out = append(out, s.cursor().Render("▸ "+line))
 		} else {
@@ -271,47 +272,47 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		}
 	}
 	out = append(out, st.Title.Render(ansi.Truncate(c.Name, w, "…"))+st.Muted.Render(" · "+string(c.Type)))
-	distinct := groupDigits(c.Distinct)
+	distinct := format.Digits(c.Distinct)
 	if !c.DistinctExact {
 		distinct = "~" + distinct + " (HyperLogLog)"
 	}
 	add(st.Text, fmt.Sprintf("%s of %s present · %s missing (%s) · %s distinct",
-		groupDigits(c.Count), groupDigits(p.Rows), groupDigits(c.Missing), pctCell(c.MissingShare), distinct))
+		format.Digits(c.Count), format.Digits(p.Rows), format.Digits(c.Missing), format.Pct(c.MissingShare), distinct))
 	if len(c.TypeShares) > 1 {
 		var parts []string
 		for _, t := range c.TypeShares {
-			parts = append(parts, fmt.Sprintf("%s %s", t.Type, pctCell(t.Share)))
+			parts = append(parts, fmt.Sprintf("%s %s", t.Type, format.Pct(t.Share)))
 		}
 		add(st.Muted, "mixed: "+strings.Join(parts, ", "))
 	}
 	var stats []string
 	if c.Min != nil {
-		stats = append(stats, "min "+fmtAny(c.Min), "max "+fmtAny(c.Max))
+		stats = append(stats, "min "+format.Value(c.Min), "max "+format.Value(c.Max))
 	}
 	if c.Mean != nil {
-		stats = append(stats, "mean "+fmtNum(float64(*c.Mean)))
+		stats = append(stats, "mean "+format.Num(float64(*c.Mean)))
 	}
 	if c.Std != nil {
-		stats = append(stats, "std "+fmtNum(float64(*c.Std)))
+		stats = append(stats, "std "+format.Num(float64(*c.Std)))
 	}
 	if c.Skewness != nil {
-		stats = append(stats, "skew "+fmtNum(float64(*c.Skewness)))
+		stats = append(stats, "skew "+format.Num(float64(*c.Skewness)))
 	}
 	if c.Type.IsNumeric() {
-		stats = append(stats, "zeros "+groupDigits(c.Zeros), "negatives "+groupDigits(c.Negatives))
+		stats = append(stats, "zeros "+format.Digits(c.Zeros), "negatives "+format.Digits(c.Negatives))
 	}
 	if c.Length != nil {
-		stats = append(stats, fmt.Sprintf("length %d–%d (mean %s)", c.Length.Min, c.Length.Max, fmtNum(c.Length.Mean)))
+		stats = append(stats, fmt.Sprintf("length %d–%d (mean %s)", c.Length.Min, c.Length.Max, format.Num(c.Length.Mean)))
 	}
 	if c.Imbalance != nil {
-		stats = append(stats, "imbalance "+fmtNum(float64(*c.Imbalance)))
+		stats = append(stats, "imbalance "+format.Num(float64(*c.Imbalance)))
 	}
 	if len(stats) > 0 {
 		add(st.Text, strings.Join(stats, "  "))
 	}
 	if q := c.Quantiles; q != nil {
-		add(st.Text, fmt.Sprintf("p05 %s  p25 %s  p50 %s  p75 %s  p95 %s  (%s)", fmtNum(float64(q.P05)), fmtNum(float64(q.P25)),
-			fmtNum(float64(q.P50)), fmtNum(float64(q.P75)), fmtNum(float64(q.P95)), q.Method))
+		add(st.Text, fmt.Sprintf("p05 %s  p25 %s  p50 %s  p75 %s  p95 %s  (%s)", format.Num(float64(q.P05)), format.Num(float64(q.P25)),
+			format.Num(float64(q.P50)), format.Num(float64(q.P75)), format.Num(float64(q.P95)), q.Method))
 	}
 	// The strongest associations of this column with the others.
 	var mine []explore.Correlation
@@ -356,7 +357,7 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		for _, n := range hist.Counts {
 			peak = max(peak, n)
 		}
-		label := fmt.Sprintf("histogram · %d bins · tallest %s", len(hist.Counts), groupDigits(peak))
+		label := fmt.Sprintf("histogram · %d bins · tallest %s", len(hist.Counts), format.Digits(peak))
 		if !hist.Exact {
 			label += " · from a sketch"
 		}
@@ -369,9 +370,9 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		for _, l := range spark.Bars(hist.Counts, barW, 6) {
 			out = append(out, st.Title.Render(l))
 		}
-		lo, hi := fmtNum(float64(hist.Edges[0])), fmtNum(float64(hist.Edges[len(hist.Edges)-1]))
+		lo, hi := format.Num(float64(hist.Edges[0])), format.Num(float64(hist.Edges[len(hist.Edges)-1]))
 		if c.Type == explore.TypeDatetime && c.Min != nil {
-			lo, hi = fmtAny(c.Min), fmtAny(c.Max) // the edges are Unix seconds
+			lo, hi = format.Value(c.Min), format.Value(c.Max) // the edges are Unix seconds
 		}
 		gap := max(barW-len(lo)-len(hi), 1)
 		out = append(out, st.Muted.Render(lo+strings.Repeat(" ", gap)+hi))
@@ -385,7 +386,7 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 		out = append(out, st.Muted.Render(title))
 		valW := 6
 		for _, t := range c.Top {
-			valW = max(valW, ansi.StringWidth(oneLine(t.Value)))
+			valW = max(valW, ansi.StringWidth(format.OneLine(t.Value)))
 		}
 		valW = min(valW, 24, max(w/3, 6))
 		barW := clamp(w-valW-16, 4, 30)
@@ -397,16 +398,16 @@ func (s *Screen) detailLines(c *explore.Column, w int) []string {
 			}
 			share := ""
 			if p.Rows > 0 {
-				share = pctCell(float64(t.Count) / float64(p.Rows))
+				share = format.Pct(float64(t.Count) / float64(p.Rows))
 			}
-			out = append(out, st.Text.Render(fmt.Sprintf("%s %7s %5s ", frame.Line(oneLine(t.Value), valW), groupDigits(t.Count), share))+
+			out = append(out, st.Text.Render(fmt.Sprintf("%s %7s %5s ", frame.Line(format.OneLine(t.Value), valW), format.Digits(t.Count), share))+
 				st.Title.Render(strings.Repeat("▇", n)))
 		}
 	}
 	if len(c.TopTokens) > 0 && c.Type == explore.TypeText {
 		var parts []string
 		for _, t := range c.TopTokens {
-			parts = append(parts, fmt.Sprintf("%s (%s)", t.Value, groupDigits(t.Count)))
+			parts = append(parts, fmt.Sprintf("%s (%s)", t.Value, format.Digits(t.Count)))
 		}
 		out = append(out, "")
 		add(st.Muted, "top tokens: "+strings.Join(parts, " · "))
@@ -491,7 +492,7 @@ func (s *Screen) driftTable(rep *explore.DriftReport, title string) []string {
 	nameW := clamp(s.w-2-8-4*8-10, 8, 28)
 	out = append(out, st.Muted.Render(fmt.Sprintf(" %s %-8s %7s %7s %7s %7s  %s", frame.Line("COLUMN", nameW), "KIND", "JSD", "PSI", "KS", "L∞", "")))
 	for _, c := range rep.Columns {
-		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s  ", frame.Line(c.Column, nameW), shortKind(c.Kind), c.JSD, c.PSI, fmtStat(c.KS), fmtStat(c.LInf))
+		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s  ", frame.Line(c.Column, nameW), shortKind(c.Kind), c.JSD, c.PSI, format.Fixed(c.KS), format.Fixed(c.LInf))
 		if c.Drifted {
 			out = append(out, st.Text.Render(line)+st.Error.Render("DRIFTED"))
 		} else {
@@ -560,7 +561,7 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 		how = "stratified by " + rep.Stratify
 	}
 	out := []string{
-		" " + st.Text.Render(fmt.Sprintf("%s rows · %s · seed %d", groupDigits(rep.Rows), how, rep.Seed)),
+		" " + st.Text.Render(fmt.Sprintf("%s rows · %s · seed %d", format.Digits(rep.Rows), how, rep.Seed)),
 		st.Muted.Render(" SPLIT   ROWS     SHARE  FILE"),
 	}
 	for i, sp := range rep.Splits {
@@ -568,7 +569,7 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 		if i < len(res.Files) {
 			file = s.rel(res.Files[i].Path)
 		}
-		out = append(out, st.Text.Render(fmt.Sprintf(" %-6s %6s %8s  %s", sp.Name, groupDigits(sp.Rows), pctCell(sp.Share), file)))
+		out = append(out, st.Text.Render(fmt.Sprintf(" %-6s %6s %8s  %s", sp.Name, format.Digits(sp.Rows), format.Pct(sp.Share), file)))
 	}
 	if len(rep.Splits) > 0 && len(rep.Splits[0].Classes) > 0 {
 		// Classes in first-seen order; a split may lack a rare class.
@@ -580,7 +581,7 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 					order = append(order, c.Class)
 					shares[c.Class] = make([]string, len(rep.Splits))
 				}
-				shares[c.Class][si] = pctCell(c.Share)
+				shares[c.Class][si] = format.Pct(c.Share)
 			}
 		}
 		head := " " + frame.Line("class ("+rep.Stratify+")", 18)
@@ -611,7 +612,7 @@ func (s *Screen) splitReport(res *explore.SplitResult) []string {
 	if leaks == 0 {
 		out = append(out, " "+st.Text.Render("Leakage: no row occurs in two splits."))
 	} else {
-		out = append(out, " "+st.Error.Render(fmt.Sprintf("Leakage: %s rows occur in more than one split.", groupDigits(leaks))))
+		out = append(out, " "+st.Error.Render(fmt.Sprintf("Leakage: %s rows occur in more than one split.", format.Digits(leaks))))
 	}
 	if len(s.splitReg) > 0 {
 		out = append(out, " "+st.Muted.Render(fmt.Sprintf("Registered the file and its %d splits as dataset versions.", len(s.splitReg))))
@@ -666,62 +667,3 @@ func plural(n int, word string) string {
 	}
 	return strconv.Itoa(n) + " " + word + "s"
 }
-
-func oneLine(s string) string {
-	return strings.NewReplacer("\n", "⏎", "\r", "", "\t", " ").Replace(s)
-}
-
-func pctCell(share float64) string {
-	p := 100 * share
-	switch {
-	case p == 0:
-		return "0%"
-	case p < 0.1:
-		return "<0.1%"
-	case p < 10:
-		return strconv.FormatFloat(p, 'f', 1, 64) + "%"
-	}
-	return strconv.FormatFloat(p, 'f', 0, 64) + "%"
-}
-
-func fmtStat(n *explore.Num) string {
-	if n == nil {
-		return "–"
-	}
-	return fmt.Sprintf("%.4f", float64(*n))
-}
-
-func fmtAny(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "–"
-	case float64:
-		return fmtNum(x)
-	case explore.Num:
-		return fmtNum(float64(x))
-	case int64:
-		return groupDigits(x)
-	case int:
-		return groupDigits(int64(x))
-	}
-	return fmt.Sprint(v)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < 0 {
-		return "?"
-	}
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
-
-func fmtNum(v float64) string    { return explore.FormatNum(v) }
-func groupDigits(n int64) string { return explore.GroupDigits(n) }

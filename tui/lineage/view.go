@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 )
 
@@ -98,14 +99,14 @@ func (s *Screen) row(sec section, i, w int) string {
 		if name == "" {
 			name = strings.Join(r.Command, " ")
 		}
-		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, clip(r.Runner, 8), s.when(r.Created), name)
+		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, format.Clip(r.Runner, 8), s.when(r.Created), name)
 	case secDatasets:
 		d := s.datasets[i]
 		rows := "? rows"
 		if d.Rows >= 0 {
 			rows = strconv.FormatInt(d.Rows, 10) + " rows"
 		}
-		right := fmt.Sprintf("  @%s  %9s  %10s", d.SHA256[:12], humanBytes(d.Size), rows)
+		right := fmt.Sprintf("  @%s  %9s  %10s", d.SHA256[:12], format.Bytes(d.Size), rows)
 		if w >= 110 {
 			right += "  " + s.when(d.Created)
 		}
@@ -118,7 +119,7 @@ func (s *Screen) row(sec section, i, w int) string {
 		return frame.Line(d.Path, pathW) + right
 	}
 	st := s.studies[i]
-	return fmt.Sprintf("%-24s  %-10s  %s", clip(st.Name, 24), st.Status, s.when(st.Created))
+	return fmt.Sprintf("%-24s  %-10s  %s", format.Clip(st.Name, 24), st.Status, s.when(st.Created))
 }
 
 func (s *Screen) cursor(line string) string { return s.c.Styles.TabActive.Padding(0).Render(line) }
@@ -317,7 +318,7 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 	case n.Dataset != nil:
 		d := n.Dataset
 		kv("sha256", d.SHA256)
-		size := humanBytes(d.Size)
+		size := format.Bytes(d.Size)
 		if d.Rows >= 0 {
 			size += " · " + strconv.FormatInt(d.Rows, 10) + " rows"
 		}
@@ -332,7 +333,7 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 	case n.Artifact != nil:
 		a := n.Artifact
 		kv("sha256", a.SHA256)
-		kv("size", humanBytes(a.Size))
+		kv("size", format.Bytes(a.Size))
 		kv("run", a.RunID)
 		kv("stored", s.when(a.Created))
 		kv("get", "lathe artifacts get "+a.RunID+" "+a.Path)
@@ -367,7 +368,7 @@ func codeLabel(c experiments.CodeVersion) string {
 	if c.Commit == "" && !c.Dirty {
 		return ""
 	}
-	s := "commit " + clip(c.Commit, 10)
+	s := "commit " + format.Clip(c.Commit, 10)
 	if c.Commit == "" {
 		s = "no commit"
 	}
@@ -405,24 +406,4 @@ func scrollTop(cur, top, h, n int) int {
 	return max(min(top, n-h), 0)
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:max(n-1, 0)] + "…"
-}
-
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 )
 
@@ -391,7 +392,7 @@ func dataLines(out *[]diffLine, dd engine.DataDiff) {
 			if c.Drifted {
 				mark = "  drifted"
 			}
-			add(lineText, "      %-16s %-11s JSD %.3f  PSI %.3f%s", clip(c.Column, 16), c.Kind, c.JSD, c.PSI, mark)
+			add(lineText, "      %-16s %-11s JSD %.3f  PSI %.3f%s", format.Clip(c.Column, 16), c.Kind, c.JSD, c.PSI, mark)
 		}
 	}
 	for _, n := range dd.Notes {

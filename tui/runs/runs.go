@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -34,6 +33,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/chart"
@@ -864,10 +864,10 @@ func (s *Screen) listView(h int) string {
 		}
 		dur := "-"
 		if d := duration(r.Run, now); d > 0 {
-			dur = fmtDur(d)
+			dur = format.Compact(d)
 		}
-		line := fmt.Sprintf("%s%s%-*s %-*s %-*s %*s %-*s %s", cur, mark, idW, r.Run.ID, stW, r.Run.Status, rnW, clip(r.Run.Runner, rnW), duW, dur,
-			parW, clip(params(r.Run.Params), parW), clip(lastMetrics(r.Last), metW))
+		line := fmt.Sprintf("%s%s%-*s %-*s %-*s %*s %-*s %s", cur, mark, idW, r.Run.ID, stW, r.Run.Status, rnW, format.Clip(r.Run.Runner, rnW), duW, dur,
+			parW, format.Clip(params(r.Run.Params), parW), format.Clip(lastMetrics(r.Last), metW))
 		b.WriteString("\n")
 		switch {
 		case i == s.cursor:
@@ -897,37 +897,9 @@ func lastMetrics(m map[string]experiments.Sample) string {
 	})
 	var parts []string
 	for _, k := range keys {
-		parts = append(parts, k+"="+fmtNum(m[k].Value))
+		parts = append(parts, k+"="+format.Metric(m[k].Value))
 	}
 	return strings.Join(parts, " ")
-}
-
-func fmtNum(v float64) string {
-	if math.IsNaN(v) {
-		return "NaN"
-	}
-	return fmt.Sprintf("%.4g", v)
-}
-
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%.1fs", d.Seconds())
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	if n <= 1 {
-		return string(r[:max(n, 0)])
-	}
-	return string(r[:n-1]) + "…"
 }
 
 // detail is the live view of one or several runs.
@@ -1075,7 +1047,7 @@ func (d *detail) view(c *common.Context, w, h int) string {
 		r := d.runs[0]
 		dur := ""
 		if dd := duration(r, now); dd > 0 {
-			dur = "  " + fmtDur(dd)
+			dur = "  " + format.Compact(dd)
 		}
 		head = fmt.Sprintf("%s  %s on %s%s  %s", r.ID, r.Status, r.Runner, dur, params(r.Params))
 		if r.Error != "" {
@@ -1088,12 +1060,12 @@ func (d *detail) view(c *common.Context, w, h int) string {
 		}
 		head = fmt.Sprintf("%d runs: %s", len(d.runs), strings.Join(parts, ", "))
 	}
-	lines := []string{st.Title.Render(clip(head, w))}
+	lines := []string{st.Title.Render(format.Clip(head, w))}
 	switch {
 	case d.verdict != "":
-		lines = append(lines, st.Text.Bold(true).Render(clip(d.verdict+d.changed, w)))
+		lines = append(lines, st.Text.Bold(true).Render(format.Clip(d.verdict+d.changed, w)))
 	case len(d.runs) == 1 && d.runs[0].RerunOf != "":
-		lines = append(lines, st.Muted.Render(clip("rerun of "+d.runs[0].RerunOf+d.changed+": reproducibility when it ends", w)))
+		lines = append(lines, st.Muted.Render(format.Clip("rerun of "+d.runs[0].RerunOf+d.changed+": reproducibility when it ends", w)))
 	}
 	if d.feed != nil {
 		if err := d.feed.error(); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/components/scatter"
@@ -224,10 +225,10 @@ func (s *Screen) tableView(w, h int) string {
 	const numW, stW, metW, parW = 4, 4, 9, 8
 	head := fmt.Sprintf("%*s %-*s %s", numW, "#", stW, "st", "f")
 	for _, a := range ax {
-		head += " " + fmt.Sprintf("%*s", metW, clip(a.name, metW))
+		head += " " + fmt.Sprintf("%*s", metW, format.Clip(a.name, metW))
 	}
 	for _, p := range params {
-		head += " " + fmt.Sprintf("%*s", parW, clip(p, parW))
+		head += " " + fmt.Sprintf("%*s", parW, format.Clip(p, parW))
 	}
 	lines := []string{st.Muted.Render(frame.Line(head, w))}
 	rows := max(1, h-1)
@@ -250,10 +251,10 @@ func (s *Screen) tableView(w, h int) string {
 			if v, ok := t.Metrics[a.metric]; ok {
 				cell = num(v)
 			}
-			line += " " + fmt.Sprintf("%*s", metW, clip(cell, metW))
+			line += " " + fmt.Sprintf("%*s", metW, format.Clip(cell, metW))
 		}
 		for _, p := range params {
-			line += " " + fmt.Sprintf("%*s", parW, clip(paramText(t.Params[p]), parW))
+			line += " " + fmt.Sprintf("%*s", parW, format.Clip(paramText(t.Params[p]), parW))
 		}
 		line = frame.Line(line, w)
 		switch {
@@ -379,7 +380,7 @@ func importanceLines(imp map[string]float64, w, n int) []string {
 	for _, k := range names {
 		v := imp[k]
 		full := int(math.Round(v * float64(barW)))
-		out = append(out, fmt.Sprintf("%-*s %s %4.2f", nameW, clip(k, nameW), strings.Repeat("█", full)+strings.Repeat("░", barW-full), v))
+		out = append(out, fmt.Sprintf("%-*s %s %4.2f", nameW, format.Clip(k, nameW), strings.Repeat("█", full)+strings.Repeat("░", barW-full), v))
 	}
 	return out
 }
@@ -437,7 +438,7 @@ func shortStatus(s string) string {
 	case experiments.TrialStopped:
 		return "stop"
 	}
-	return clip(s, 4)
+	return format.Clip(s, 4)
 }
 
 func feasibleMark(f *bool) string {
@@ -477,14 +478,6 @@ func num(v float64) string {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
-}
-
-func clip(s string, w int) string {
-	r := []rune(s)
-	if len(r) <= w {
-		return s
-	}
-	return string(r[:w-1]) + "…"
 }
 
 // sparkline draws values (a non-decreasing history) in width cells: each

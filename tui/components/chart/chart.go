@@ -8,11 +8,11 @@ package chart
 import (
 	"image/color"
 	"math"
-	"strconv"
 	"strings"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // Point is one sample: X is the step, Y the value (NaN and ±Inf are skipped).
@@ -139,8 +139,8 @@ func Render(w, h int, series []*Series, o Options) string {
 	for r := 0; r < plotH; r++ {
 		lines = append(lines, padLeft(labels[r], lw)+"┤"+rows[r])
 	}
-	xl := formatNum(minX)
-	xr := formatNum(maxX)
+	xl := format.Short(minX)
+	xr := format.Short(maxX)
 	axis := strings.Repeat(" ", lw) + "└" + xl
 	if gap := plotW - len(xl) - len(xr); gap > 0 {
 		axis += strings.Repeat("─", gap) + xr
@@ -178,7 +178,7 @@ func legend(w int, series []*Series, o Options) string {
 		}
 		item := mark + " " + s.Label
 		if p, ok := s.Last(); ok {
-			item += " " + formatNum(p.Y)
+			item += " " + format.Short(p.Y)
 		}
 		parts = append(parts, item)
 	}
@@ -239,7 +239,7 @@ func yLabels(minY, maxY float64, rows int, logY bool) []string {
 		if logY {
 			v = math.Pow(10, v)
 		}
-		out[r] = formatNum(v)
+		out[r] = format.Short(v)
 	}
 	return out
 }
@@ -249,22 +249,6 @@ func padLeft(s string, n int) string {
 		return s
 	}
 	return strings.Repeat(" ", n-len(s)) + s
-}
-
-// formatNum prints a value in at most 7 characters: 4 significant digits.
-func formatNum(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "NaN"
-	case v == 0:
-		return "0"
-	case math.Abs(v) >= 1e5 || math.Abs(v) < 1e-3:
-		return strconv.FormatFloat(v, 'e', 1, 64)
-	case v == math.Trunc(v):
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	s := strconv.FormatFloat(v, 'g', 4, 64)
-	return s
 }
 
 // canvas is the plot area: braille dots per cell with the series that drew

@@ -13,6 +13,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // Frame is a sample of rows: Cells[r][c] with Null[r][c] marking missing cells.
@@ -331,7 +332,7 @@ func (m *Model) View(w, h int, st Styles) string {
 			if m.f.Null[r][c] {
 				text = "·"
 			}
-			cell := pad(oneLine(text), m.width[c], m.numeric[c])
+			cell := pad(format.OneLine(text), m.width[c], m.numeric[c])
 			switch {
 			case i == m.row && c == m.col:
 				cell = st.CursorCell.Render(cell)
@@ -370,13 +371,6 @@ func pad(s string, w int, right bool) string {
 		return strings.Repeat(" ", w-n) + s
 	}
 	return s + strings.Repeat(" ", w-n)
-}
-
-func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") {
-		return s
-	}
-	return strings.NewReplacer("\n", "⏎", "\r", "", "\t", " ").Replace(s)
 }
 
 func clamp(v, lo, hi int) int {

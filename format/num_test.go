@@ -1,11 +1,11 @@
-package explore
+package format
 
 import (
 	"math"
 	"testing"
 )
 
-func TestFormatNum(t *testing.T) {
+func TestNum(t *testing.T) {
 	cases := []struct {
 		v    float64
 		want string
@@ -14,8 +14,8 @@ func TestFormatNum(t *testing.T) {
 		{1234.56, "1,234.6"}, {2.5e7 + 0.5, "2.5e+07"}, {2.5e7, "25,000,000"}, {0.0001234, "0.0001234"}, {math.NaN(), "–"}, {math.Inf(1), "+Inf"},
 	}
 	for _, c := range cases {
-		if got := FormatNum(c.v); got != c.want {
-			t.Errorf("FormatNum(%v) = %q, want %q", c.v, got, c.want)
+		if got := Num(c.v); got != c.want {
+			t.Errorf("Num(%v) = %q, want %q", c.v, got, c.want)
 		}
 	}
 }
