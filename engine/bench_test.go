@@ -25,7 +25,7 @@ func BenchmarkIngest(b *testing.B) {
 			var total time.Duration
 			for i := 0; i < b.N; i++ {
 				r := experiments.Run{Command: []string{"bench"}}
-				if err := e.Store().CreateRun(ctx, &r); err != nil {
+				if err := e.ws.Store.CreateRun(ctx, &r); err != nil {
 					b.Fatal(err)
 				}
 				lock, _, err := e.lockRun(r.ID)
@@ -49,12 +49,12 @@ func BenchmarkIngest(b *testing.B) {
 				s.Status(runners.StatusUpdate{RunID: r.ID, Status: runstatus.Completed, ExitCode: new(int), Time: time.Now()})
 				total += time.Since(t0)
 				for _, name := range names {
-					series, err := e.Store().MetricSeriesKey(ctx, r.ID, name, -1)
+					series, err := e.ws.Store.MetricSeriesKey(ctx, r.ID, name, -1)
 					if err != nil || len(series) != lines || series[lines-1].Step != lines-1 {
 						b.Fatalf("%s: %d samples stored, want %d (%v)", name, len(series), lines, err)
 					}
 				}
-				if logs, err := e.Store().Logs(ctx, r.ID, lines-1, 0); err != nil || len(logs) != 1 || logs[0].Seq != lines {
+				if logs, err := e.ws.Store.Logs(ctx, r.ID, lines-1, 0); err != nil || len(logs) != 1 || logs[0].Seq != lines {
 					b.Fatalf("last log lines %+v, %v; want seq %d", logs, err, lines)
 				}
 			}

@@ -92,12 +92,6 @@ func New(ws *experiments.Workspace, cfg *config.Config, opts Options) *Engine {
 	return e
 }
 
-// Workspace is the engine's workspace.
-func (e *Engine) Workspace() *experiments.Workspace { return e.ws }
-
-// Store is the workspace's store.
-func (e *Engine) Store() *experiments.Store { return e.ws.Store }
-
 // Config is the merged configuration.
 func (e *Engine) Config() *config.Config { return e.cfg }
 
@@ -125,7 +119,7 @@ func (e *Engine) Close() error {
 			}
 		}
 		e.mu.Unlock()
-		if e.ownWS {
+		if e.ownWS && e.ws != nil {
 			err = e.ws.Close()
 		}
 	})
@@ -190,6 +184,9 @@ func (e *Engine) RunnerNames() []string { return e.cfg.RunnerNames() }
 // A runner whose config allows GPUs gets its inventory first (so the
 // scheduler can allocate devices); that may take a throwaway container.
 func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, error) {
+	if err := e.need(); err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	if en, ok := e.entries[rc.Name]; ok {
 		e.mu.Unlock()
@@ -243,12 +240,18 @@ func (e *Engine) inventory(ctx context.Context, rc config.Runner, r runners.Runn
 
 // ResolveRun expands a unique prefix of a run id.
 func (e *Engine) ResolveRun(ctx context.Context, prefix string) (string, error) {
+	if err := e.need(); err != nil {
+		return "", err
+	}
 	return e.ws.Store.ResolveRun(ctx, prefix)
 }
 
 // CompleteRunIDs lists run ids starting with prefix, newest first, for shell
 // completion.
 func (e *Engine) CompleteRunIDs(ctx context.Context, prefix string, limit int) []string {
+	if e.ws == nil {
+		return nil
+	}
 	runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{})
 	if err != nil {
 		return nil

@@ -73,7 +73,7 @@ func TestLaunchRecordsEverything(t *testing.T) {
 	if run.Env["API_TOKEN"] != experiments.Redacted {
 		t.Errorf("env not redacted: %v", run.Env)
 	}
-	rec, err := e.Store().GetRunRecord(ctx, run.ID)
+	rec, err := e.ws.Store.GetRunRecord(ctx, run.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLaunchRecordsEverything(t *testing.T) {
 	if !ok || in0.Size != 8 || in0.SHA256 != inSHA || rec.Outputs[0].SHA256 != inSHA {
 		t.Errorf("input %+v vs output %+v: the copy must hash the same", in0, rec.Outputs[0])
 	}
-	logs, _ := e.Store().Logs(ctx, run.ID, 0, 0)
+	logs, _ := e.ws.Store.Logs(ctx, run.ID, 0, 0)
 	// Streams interleave in no fixed order; within stdout the order holds.
 	var stdout, stderr []string
 	for _, l := range logs {
@@ -104,7 +104,7 @@ func TestLaunchRecordsEverything(t *testing.T) {
 	if strings.Join(stdout, "|") != strings.Join(want, "|") || strings.Join(stderr, "|") != "oops" {
 		t.Errorf("stdout %q stderr %q", stdout, stderr)
 	}
-	edges, _ := e.Store().EdgesTo(ctx, experiments.Node{Kind: experiments.KindRun, ID: run.ID})
+	edges, _ := e.ws.Store.EdgesTo(ctx, experiments.Node{Kind: experiments.KindRun, ID: run.ID})
 	if len(edges) != 1 || edges[0].Kind != experiments.EdgeUsed {
 		t.Errorf("used edges %+v", edges)
 	}
@@ -131,7 +131,7 @@ func TestLaunchInputErrors(t *testing.T) {
 			t.Errorf("%+v: err %v, want InputError containing %q", c.req, err, c.want)
 		}
 	}
-	runs, _ := e.Store().ListRuns(ctx, experiments.RunFilter{})
+	runs, _ := e.ws.Store.ListRuns(ctx, experiments.RunFilter{})
 	if len(runs) != 0 {
 		t.Errorf("bad input left %d run records", len(runs))
 	}
@@ -190,11 +190,11 @@ func TestDetachAndReattach(t *testing.T) {
 	if len(rep.Ended) != 1 || rep.Ended[0] != r.ID {
 		t.Fatalf("report %+v", rep)
 	}
-	run, _ := e2.Store().GetRun(ctx, r.ID)
+	run, _ := e2.ws.Store.GetRun(ctx, r.ID)
 	if run.Status != runstatus.Completed {
 		t.Fatalf("status %s", run.Status)
 	}
-	series, _ := e2.Store().MetricSeries(ctx, r.ID)
+	series, _ := e2.ws.Store.MetricSeries(ctx, r.ID)
 	xs := series["x"]
 	if len(xs) != 40 {
 		t.Fatalf("%d samples, want 40", len(xs))
@@ -204,7 +204,7 @@ func TestDetachAndReattach(t *testing.T) {
 			t.Fatalf("sample %d: %+v", i, s)
 		}
 	}
-	logs, _ := e2.Store().Logs(ctx, r.ID, 0, 0)
+	logs, _ := e2.ws.Store.Logs(ctx, r.ID, 0, 0)
 	if len(logs) != 80 {
 		t.Errorf("%d log lines, want 80", len(logs))
 	}

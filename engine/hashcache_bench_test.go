@@ -67,7 +67,7 @@ func BenchmarkLaunchInputHash(b *testing.B) {
 			b.Run(name, func(b *testing.B) {
 				e := newEngine(b)
 				ctx := context.Background()
-				db := e.Store().DB()
+				db := e.ws.Store.DB()
 				req := LaunchRequest{Runner: "local", Command: sh("true")}
 				if in.path != "" {
 					req.Inputs = map[string]string{"train": in.path}

@@ -28,7 +28,7 @@ func TestContentSHACached(t *testing.T) {
 	)
 	e := newEngine(t)
 	ctx := context.Background()
-	store := e.Store()
+	store := e.ws.Store
 	tmp := t.TempDir()
 	write := func(p, s string) {
 		t.Helper()

@@ -32,7 +32,7 @@ func BenchmarkProvenance(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			e := newEngine(b)
 			ctx := context.Background()
-			root := e.Workspace().Root
+			root := e.ws.Root
 			gitB := func(args ...string) {
 				cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=b", "-c", "user.email=b@example.com"}, args...)...)
 				if out, err := cmd.CombinedOutput(); err != nil {
@@ -52,7 +52,7 @@ func BenchmarkProvenance(b *testing.B) {
 			}
 			storeBytes := func() int64 {
 				var pages, size int64
-				db := e.Store().DB()
+				db := e.ws.Store.DB()
 				db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages)
 				db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&size)
 				// Free pages are reused, not growth.
@@ -62,7 +62,7 @@ func BenchmarkProvenance(b *testing.B) {
 			}
 			objBytes := func() int64 {
 				var n int64
-				filepath.Walk(e.Workspace().Objects.Dir(), func(_ string, fi os.FileInfo, err error) error {
+				filepath.Walk(e.ws.Objects.Dir(), func(_ string, fi os.FileInfo, err error) error {
 					if err == nil && fi.Mode().IsRegular() {
 						n += fi.Size()
 					}
@@ -82,7 +82,7 @@ func BenchmarkProvenance(b *testing.B) {
 				b.Fatal(err)
 			}
 			waitRun(b, r)
-			e.Store().DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+			e.ws.Store.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 			s0, o0 := storeBytes(), objBytes()
 			var launch time.Duration
 			b.ResetTimer()
@@ -98,13 +98,13 @@ func BenchmarkProvenance(b *testing.B) {
 				}
 			}
 			b.StopTimer()
-			e.Store().DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+			e.ws.Store.DB().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 			b.ReportMetric(float64(launch.Microseconds())/1000/float64(b.N), "launch-ms/run")
 			b.ReportMetric(float64(storeBytes()-s0)/float64(b.N), "store-B/run")
 			b.ReportMetric(float64(objBytes()-o0)/float64(b.N), "object-B/run")
 			cv := time.Now()
 			for range 10 {
-				if _, err := e.Workspace().CodeVersion(ctx); err != nil {
+				if _, err := e.ws.CodeVersion(ctx); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -67,9 +67,12 @@ type TypeChange struct {
 // experiments.Store.DiffRuns) and goes further where the workspace allows:
 // the content of changed datasets (rows, schema, per-column drift from
 // explore) and the code (git diff between the commits, uncommitted patches).
-// It is a function of the workspace, not of an Engine, so the TUI can call it
-// with no runners configured.
-func DiffRuns(ctx context.Context, ws *experiments.Workspace, idA, idB string, opts DiffOptions) (*RunDiff, error) {
+// It needs no runner.
+func (e *Engine) DiffRuns(ctx context.Context, idA, idB string, opts DiffOptions) (*RunDiff, error) {
+	if err := e.need(); err != nil {
+		return nil, err
+	}
+	ws := e.ws
 	base, err := ws.Store.DiffRuns(ctx, idA, idB)
 	if err != nil {
 		return nil, err
@@ -129,7 +132,7 @@ func diffData(ctx context.Context, ws *experiments.Workspace, c experiments.Chan
 		rows := ds.Rows
 		schema := recordedSchema(ds.Schema)
 		if !opts.NoContent {
-			p, note, err := VersionContent(ctx, ws, *ds)
+			p, note, err := versionContent(ctx, ws, *ds)
 			if err != nil {
 				return dd, err
 			}
@@ -188,7 +191,14 @@ func diffData(ctx context.Context, ws *experiments.Workspace, c experiments.Chan
 // store's, else the file at its recorded path if its content still hashes
 // to d's. It returns "" and a note saying why when neither exists (the file
 // changed since, or is gone). Directories have no single readable copy.
-func VersionContent(ctx context.Context, ws *experiments.Workspace, d experiments.Dataset) (path, note string, err error) {
+func (e *Engine) VersionContent(ctx context.Context, d experiments.Dataset) (path, note string, err error) {
+	if err := e.need(); err != nil {
+		return "", "", err
+	}
+	return versionContent(ctx, e.ws, d)
+}
+
+func versionContent(ctx context.Context, ws *experiments.Workspace, d experiments.Dataset) (path, note string, err error) {
 	if ws.Objects.Has(d.SHA256) {
 		return ws.Objects.Path(d.SHA256), "", nil
 	}

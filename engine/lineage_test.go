@@ -70,7 +70,7 @@ func waitRun(t testing.TB, r *Run) experiments.Run {
 func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
-	dataDir := filepath.Join(e.Workspace().Root, "data")
+	dataDir := filepath.Join(e.ws.Root, "data")
 	os.MkdirAll(dataDir, 0o755)
 	trainPath, valPath := penguinSplits(t, dataDir, 7)
 
@@ -106,7 +106,7 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 		!slices.Equal(again.Command, orig.Command) {
 		t.Fatalf("rerun %+v", again)
 	}
-	rep, err := Reproduce(ctx, e.Store(), orig.ID, again.ID)
+	rep, err := e.Reproduce(ctx, orig.ID, again.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestRerunReproducesAndRefusesChangedData(t *testing.T) {
 		t.Errorf("report %d of %d identical", rep.Identical, rep.Total)
 	}
 	arts := func(id string) map[string]string {
-		as, err := e.Store().ListArtifacts(ctx, id)
+		as, err := e.ws.Store.ListArtifacts(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestRerunRefusesCodeChange(t *testing.T) {
 	}
 	e := newEngine(t)
 	ctx := context.Background()
-	root := e.Workspace().Root
+	root := e.ws.Root
 	git := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
@@ -226,7 +226,7 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 	}
 	e := newEngine(t)
 	ctx := context.Background()
-	root := e.Workspace().Root
+	root := e.ws.Root
 	git := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
@@ -276,7 +276,7 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 	git("commit", "-q", "-am", "two")
 	b := launch("0.3", v2)
 
-	d, err := DiffRuns(ctx, e.Workspace(), a.ID, b.ID, DiffOptions{})
+	d, err := e.DiffRuns(ctx, a.ID, b.ID, DiffOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 	// The first version changes in place: its content is gone, and the diff
 	// says so instead of comparing the wrong bytes.
 	os.WriteFile(v1, []byte("species,mass\nAdelie,1\n"), 0o644)
-	d, err = DiffRuns(ctx, e.Workspace(), a.ID, b.ID, DiffOptions{})
+	d, err = e.DiffRuns(ctx, a.ID, b.ID, DiffOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

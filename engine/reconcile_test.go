@@ -43,7 +43,7 @@ func TestReconcileOrphans(t *testing.T) {
 	ctx := context.Background()
 	mk := func(status runstatus.Status, runner string) string {
 		r := experiments.Run{Status: status, Runner: runner, Command: []string{"x"}}
-		if err := e.Store().CreateRun(ctx, &r); err != nil {
+		if err := e.ws.Store.CreateRun(ctx, &r); err != nil {
 			t.Fatal(err)
 		}
 		return r.ID
@@ -71,7 +71,7 @@ func TestReconcileOrphans(t *testing.T) {
 	want := map[string]runstatus.Status{queued: runstatus.Stopped, unconfigured: runstatus.Lost,
 		vanished: runstatus.Lost, remote: runstatus.Running, silent: runstatus.Running}
 	for id, st := range want {
-		r, _ := e.Store().GetRun(ctx, id)
+		r, _ := e.ws.Store.GetRun(ctx, id)
 		if r.Status != st {
 			t.Errorf("run on %s (%s): %s, want %s (%s)", r.Runner, id, r.Status, st, r.Error)
 		}

@@ -417,7 +417,11 @@ type MetricRepro struct {
 }
 
 // Reproduce compares the final metrics of runs orig and rerun.
-func Reproduce(ctx context.Context, st *experiments.Store, orig, rerun string) (Reproducibility, error) {
+func (e *Engine) Reproduce(ctx context.Context, orig, rerun string) (Reproducibility, error) {
+	if err := e.need(); err != nil {
+		return Reproducibility{}, err
+	}
+	st := e.ws.Store
 	rep := Reproducibility{Original: orig, Rerun: rerun, Metrics: []MetricRepro{}}
 	a, err := st.LastMetrics(ctx, orig)
 	if err != nil {

@@ -47,7 +47,7 @@ func TestContentSHAKnownValuesAndLaunchAgree(t *testing.T) {
 	if _, err := r.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ins, err := e.Store().RunInputs(ctx, r.ID)
+	ins, err := e.ws.Store.RunInputs(ctx, r.ID)
 	if err != nil || len(ins) != 1 || ins[0].Dataset.SHA256 != dirSum || ins[0].Dataset.Size != 9 || ins[0].Dataset.Format != "dir" {
 		t.Fatalf("recorded input %+v %v", ins, err)
 	}

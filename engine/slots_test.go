@@ -69,7 +69,7 @@ func TestGPUAllocationIsRecorded(t *testing.T) {
 	if len(runs[0].GPUIDs) != 1 || len(runs[1].GPUIDs) != 1 || runs[0].GPUIDs[0] == runs[1].GPUIDs[0] {
 		t.Errorf("GPU ids %v and %v: want two distinct devices", runs[0].GPUIDs, runs[1].GPUIDs)
 	}
-	logs, _ := e.Store().Logs(ctx, runs[0].ID, 0, 1)
+	logs, _ := e.ws.Store.Logs(ctx, runs[0].ID, 0, 1)
 	if len(logs) != 1 || logs[0].Line != runs[0].GPUIDs[0] {
 		t.Errorf("CUDA_VISIBLE_DEVICES %v, recorded %v", logs, runs[0].GPUIDs)
 	}
@@ -107,7 +107,7 @@ func TestSlotsHoldAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	runB, _ := rb.Wait(ctx)
-	runA, _ := a.Store().GetRun(ctx, ra.ID)
+	runA, _ := a.ws.Store.GetRun(ctx, ra.ID)
 	if runB.Status != runstatus.Completed || runB.Started.Before(runA.Ended) {
 		t.Errorf("b's run started %v, before a's ended %v", runB.Started, runA.Ended)
 	}

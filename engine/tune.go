@@ -43,7 +43,7 @@ type StudyReport struct {
 	Reference          []float64          `json:"reference,omitempty"`
 	Importance         map[string]float64 `json:"importance,omitempty"`
 	Budget             int                `json:"observation_budget"`
-	Spec               StudySpec     `json:"-"`
+	Spec               StudySpec          `json:"-"`
 }
 
 // Trial returns the report's trial by store number.
@@ -61,7 +61,56 @@ func (r StudyReport) Trial(number int) (experiments.Trial, bool) {
 
 // CreateStudy records a new study from a parsed spec. A name already taken is
 // an input error.
-func CreateStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec) (experiments.Study, error) {
+func (e *Engine) CreateStudy(ctx context.Context, spec StudySpec) (experiments.Study, error) {
+	if err := e.need(); err != nil {
+		return experiments.Study{}, err
+	}
+	return createStudy(ctx, e.ws, spec)
+}
+
+// AskTrials asks the study for n new trials and records them as pending;
+// it returns them with their store numbers. A study whose discrete space is
+// exhausted returns what it could suggest and optimizer.ErrExhausted.
+func (e *Engine) AskTrials(ctx context.Context, name string, n int) ([]experiments.Trial, error) {
+	if err := e.need(); err != nil {
+		return nil, err
+	}
+	return askTrials(ctx, e.ws, name, n)
+}
+
+// TellTrial records a trial's final metrics (completed), or, with failed,
+// that it failed. Unknown trials, unknown metrics, non-finite values and a
+// missing objective are input errors.
+func (e *Engine) TellTrial(ctx context.Context, name string, number int, metrics map[string]float64, failed bool) (experiments.Trial, error) {
+	if err := e.need(); err != nil {
+		return experiments.Trial{}, err
+	}
+	status := optimizer.StatusCompleted
+	if failed {
+		status = optimizer.StatusFailed
+	}
+	return tell(ctx, e.ws, name, number, metrics, status, "")
+}
+
+// StudyStatus reports a study: its trials, the feasible Pareto set, the best
+// trial, the hypervolume (with its history) and parameter importance. It
+// reads only, without the lock.
+func (e *Engine) StudyStatus(ctx context.Context, name string) (StudyReport, error) {
+	if err := e.need(); err != nil {
+		return StudyReport{}, err
+	}
+	return studyStatus(ctx, e.ws, name)
+}
+
+// ListStudies lists the workspace's studies, newest first.
+func (e *Engine) ListStudies(ctx context.Context) ([]experiments.Study, error) {
+	if err := e.need(); err != nil {
+		return nil, err
+	}
+	return e.ws.Store.ListStudies(ctx)
+}
+
+func createStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec) (experiments.Study, error) {
 	s, err := optimizer.NewStudy(spec.Spec)
 	if err != nil {
 		return experiments.Study{}, err
@@ -77,10 +126,7 @@ func CreateStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec)
 	return ws.Store.CreateStudy(ctx, experiments.Study{Name: spec.Name, Spec: raw, State: state})
 }
 
-// AskTrials asks the study for n new trials and records them as pending;
-// it returns them with their store numbers. A study whose discrete space is
-// exhausted returns what it could suggest and optimizer.ErrExhausted.
-func AskTrials(ctx context.Context, ws *experiments.Workspace, name string, n int) ([]experiments.Trial, error) {
+func askTrials(ctx context.Context, ws *experiments.Workspace, name string, n int) ([]experiments.Trial, error) {
 	if n < 1 {
 		return nil, &config.InputError{Field: "--count", Msg: fmt.Sprintf("count must be at least 1, got %d", n)}
 	}
@@ -101,17 +147,6 @@ func AskTrials(ctx context.Context, ws *experiments.Workspace, name string, n in
 		return askErr
 	})
 	return out, err
-}
-
-// TellTrial records a trial's final metrics (completed), or, with failed,
-// that it failed. Unknown trials, unknown metrics, non-finite values and a
-// missing objective are input errors.
-func TellTrial(ctx context.Context, ws *experiments.Workspace, name string, number int, metrics map[string]float64, failed bool) (experiments.Trial, error) {
-	status := optimizer.StatusCompleted
-	if failed {
-		status = optimizer.StatusFailed
-	}
-	return tell(ctx, ws, name, number, metrics, status, "")
 }
 
 // tell records a trial's outcome in the optimizer and the store.
@@ -201,10 +236,8 @@ func optStatus(s string) optimizer.TrialStatus {
 	return optimizer.StatusPending
 }
 
-// StudyStatus reports a study: its trials, the feasible Pareto set, the best
-// trial, the hypervolume (with its history) and parameter importance. It
-// reads only, without the lock.
-func StudyStatus(ctx context.Context, ws *experiments.Workspace, name string) (StudyReport, error) {
+// studyStatus reads a study without the lock.
+func studyStatus(ctx context.Context, ws *experiments.Workspace, name string) (StudyReport, error) {
 	ls, err := loadStudy(ctx, ws, name)
 	if err != nil {
 		return StudyReport{}, err

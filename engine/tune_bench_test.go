@@ -22,7 +22,7 @@ func BenchmarkStudyStatus(b *testing.B) {
 	p, _ := optimizer.ProblemByName("ConstrainedBraninCurrin")
 	spec := p.Spec(1, 200)
 	spec.Name = "cbc"
-	if _, err := CreateStudy(ctx, ws, StudySpec{Spec: spec}); err != nil {
+	if _, err := createStudy(ctx, ws, StudySpec{Spec: spec}); err != nil {
 		b.Fatal(err)
 	}
 	// Tell Sobol-like points directly (a fresh rebuild from trials each
@@ -39,7 +39,7 @@ func BenchmarkStudyStatus(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rep, err := StudyStatus(ctx, ws, "cbc")
+		rep, err := studyStatus(ctx, ws, "cbc")
 		if err != nil || len(rep.Trials) != 200 {
 			b.Fatal(err, len(rep.Trials))
 		}

@@ -79,7 +79,7 @@ func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (S
 	if err := e.checkStudyLaunch(spec); err != nil {
 		return StudyReport{}, err
 	}
-	if _, err := CreateStudy(ctx, e.ws, spec); err != nil {
+	if _, err := createStudy(ctx, e.ws, spec); err != nil {
 		return StudyReport{}, err
 	}
 	return e.drive(ctx, spec.Name, o)
@@ -144,6 +144,7 @@ type driver struct {
 	o        TuneOptions
 	trials   map[int]*trialState
 	finished map[int]*trialState // curves of trials that ended, for the median rule
+	progress Progress
 	msgs     chan trialMsg
 	wg       sync.WaitGroup
 }
@@ -179,7 +180,7 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 		o.WorkDir = e.ws.Root
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	d := &driver{e: e, name: name, studyID: rec.ID, spec: spec, roles: roles, o: o,
+	d := &driver{e: e, name: name, studyID: rec.ID, spec: spec, roles: roles, o: o, progress: progressOf(ctx),
 		trials: map[int]*trialState{}, finished: map[int]*trialState{}, msgs: make(chan trialMsg, 64)}
 	defer func() {
 		cancel()
@@ -192,17 +193,23 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 		return StudyReport{}, err
 	}
 	err = d.run(ctx)
-	rep, rerr := StudyStatus(context.WithoutCancel(ctx), e.ws, name)
+	rep, rerr := studyStatus(context.WithoutCancel(ctx), e.ws, name)
 	if err == nil && rerr != nil {
 		err = rerr
 	}
 	return rep, err
 }
 
+// emit tells TuneOptions.Progress what happened, and the context's Progress
+// how far the study has got (trials ended of the budget).
 func (d *driver) emit(ev TuneEvent) {
+	ev.Study = d.name
 	if d.o.Progress != nil {
-		ev.Study = d.name
 		d.o.Progress(ev)
+	}
+	if d.progress != nil {
+		d.progress.Report(ProgressEvent{Op: "tune", Subject: d.name, Done: int64(len(d.finished)), Total: int64(d.budget()),
+			Unit: "trials", Message: ev.String()})
 	}
 }
 
@@ -265,7 +272,7 @@ func (d *driver) run(ctx context.Context) error {
 	exhausted := false
 	for {
 		for !exhausted && len(d.trials) < d.bandwidth() && total < d.budget() {
-			ts, err := AskTrials(ctx, d.e.ws, d.name, 1)
+			ts, err := askTrials(ctx, d.e.ws, d.name, 1)
 			if errors.Is(err, optimizer.ErrExhausted) {
 				exhausted = true
 			} else if err != nil {

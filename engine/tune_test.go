@@ -75,11 +75,11 @@ func TestStudyDriverEarlyStopping(t *testing.T) {
 		t.Fatalf("study %s with %d trials, want completed with 7", rep.Status, len(rep.Trials))
 	}
 	for _, tr := range rep.Trials {
-		run, err := e.Store().GetRun(ctx, tr.RunID)
+		run, err := e.ws.Store.GetRun(ctx, tr.RunID)
 		if err != nil {
 			t.Fatalf("trial %d: run %q: %v", tr.Number, tr.RunID, err)
 		}
-		series, _ := e.Store().MetricSeriesKey(ctx, tr.RunID, "loss", -1)
+		series, _ := e.ws.Store.MetricSeriesKey(ctx, tr.RunID, "loss", -1)
 		switch tr.Number {
 		case 4: // constraint kill
 			if tr.Status != experiments.TrialPruned || tr.Feasible == nil || *tr.Feasible || tr.Metrics["mem"] != 500 {

@@ -91,6 +91,52 @@ func (s *Store) LastMetrics(ctx context.Context, runID string) (map[string]Sampl
 	return out, nil
 }
 
+// LastMetricsOf is LastMetrics for many runs in one query: run id → key →
+// last sample. Runs without metrics are absent.
+func (s *Store) LastMetricsOf(ctx context.Context, runIDs []string) (map[string]map[string]Sample, error) {
+	out := make(map[string]map[string]Sample, len(runIDs))
+	for len(runIDs) > 0 {
+		n := min(len(runIDs), 500) // well under SQLite's bound on variables
+		chunk := runIDs[:n]
+		runIDs = runIDs[n:]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT s.run_id, s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.rowid = (
+				SELECT rowid FROM metrics WHERE series_id = s.id ORDER BY step DESC, rowid DESC LIMIT 1)
+			WHERE s.run_id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+		for rows.Next() {
+			var run, key string
+			var smp Sample
+			var v sql.NullFloat64
+			var t int64
+			if err := rows.Scan(&run, &key, &smp.Step, &v, &t); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			smp.Value = math.NaN()
+			if v.Valid {
+				smp.Value = v.Float64
+			}
+			smp.Time = time.Unix(0, t).UTC()
+			if out[run] == nil {
+				out[run] = map[string]Sample{}
+			}
+			out[run][key] = smp
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) metricQuery(ctx context.Context, q string, args ...any) (map[string][]Sample, error) {
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

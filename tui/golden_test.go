@@ -26,7 +26,9 @@ func TestGoldenFrames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			opts := testOptions()
+			// A fixed path, since the frames show it; re-initialising an
+			// existing workspace only completes its state.
+			opts := testOptionsAt(t, "/tmp/lathe-golden/churn-model")
 			opts.NoColor = true
 			m := sized(t, opts, c.w, c.h)
 			for _, k := range c.keys {

@@ -8,7 +8,7 @@ import (
 
 // A screen's JumpMsg switches the router to the named screen.
 func TestJumpMsgSwitchesScreen(t *testing.T) {
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	m.Update(press("4"))
 	if m.Active() != common.Tuner {
 		t.Fatalf("active %v, want Tuner", m.Active())

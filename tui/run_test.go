@@ -48,8 +48,9 @@ func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *loc
 	out = &lockedBuf{}
 	go func() { _, _ = io.Copy(out, ptmx) }()
 	errc = make(chan error, 1)
+	opts := testOptions(t)
 	go func() {
-		errc <- run(ctx, testOptions(), tea.WithInput(tty), tea.WithOutput(tty),
+		errc <- run(ctx, opts, tea.WithInput(tty), tea.WithOutput(tty),
 			tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithoutSignalHandler())
 	}()
 	return ptmx, tty, out, errc
@@ -109,7 +110,7 @@ func TestRunOnTerminal(t *testing.T) {
 			t.Error("the program did not put the terminal in raw mode")
 		}
 		ptmx.Write([]byte("4"))
-		waitText(t, out, "the Tuner screen", func(s string) bool { return strings.Contains(s, "no workspace is open") })
+		waitText(t, out, "the Tuner screen", func(s string) bool { return strings.Contains(s, "No studies in this workspace yet") })
 		ptmx.Write([]byte(quit))
 		if err := waitRun(t, errc); err != nil {
 			t.Fatalf("quit with %q: %v", quit, err)

@@ -230,7 +230,8 @@ func (m *Model) View() tea.View {
 	var v tea.View
 	v.AltScreen = true
 	v.WindowTitle = "lathe"
-	if n := m.c.Options.WorkspaceName; n != "" {
+	info := m.c.Engine().Info()
+	if n := info.Name; n != "" {
 		v.WindowTitle = "lathe · " + n
 	}
 	if w <= 0 || h <= 0 {
@@ -245,9 +246,8 @@ func (m *Model) View() tea.View {
 	if m.bodyH > 0 {
 		parts = append(parts, frame.Fit(m.screens[m.active].View(), w, m.bodyH))
 	}
-	o := m.c.Options
 	parts = append(parts, statusline.Render(st, statusline.Info{
-		Workspace: o.WorkspaceName, Store: o.StorePath, Runners: o.RunnerCount, Version: o.Version,
+		Workspace: info.Name, Store: info.StorePath, Runners: len(m.c.Engine().RunnerNames()), Version: m.c.Options.Version,
 	}, w))
 	if m.footerH > 0 {
 		parts = append(parts, frame.Fit(m.footerView(), w, m.footerH))

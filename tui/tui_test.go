@@ -4,28 +4,96 @@ import (
 	"context"
 	"errors"
 	"image/color"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui/common"
 )
 
 var tabWords = []string{"Data", "Lineage", "Runs", "Tuner", "Runners"}
 
-func testOptions() Options {
-	return Options{
-		WorkspaceName: "churn-model",
-		WorkspaceRoot: "/home/ada/projects/churn-model",
-		StorePath:     "/home/ada/projects/churn-model/.lathe/lathe.db",
-		RunnerCount:   3,
-		Version:       "v0.1.0",
-	}
+// testOptions opens a real workspace "churn-model" with three runners in a
+// temporary directory, and the engine over it.
+func testOptions(t testing.TB) Options {
+	t.Helper()
+	return testOptionsAt(t, filepath.Join(t.TempDir(), "churn-model"))
 }
+
+// testOptionsAt is testOptions in root (golden frames need a fixed path).
+func testOptionsAt(t testing.TB, root string) Options {
+	t.Helper()
+	if _, err := engine.Init(root, "churn-model"); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "name: churn-model\ndefault_runner: local\nrunners:\n  - {name: local, type: local}\n  - {name: local2, type: local}\n  - {name: local3, type: local}\n"
+	if err := os.WriteFile(filepath.Join(root, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{WorkspaceDir: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(root, cfg, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return Options{Engine: e, Version: "v0.1.0"}
+}
+
+// probe is a stand-in screen for the router's tests (not a fake of anything
+// the product runs): its only work is summary(ctx, id), started through
+// common.Jobs on activation as a real screen's work is, shown when it lands.
+type probe struct {
+	c       *common.Context
+	id      common.ScreenID
+	jobs    *common.Jobs
+	summary func(ctx context.Context, id common.ScreenID) (string, error)
+	pending uint64
+	text    string
+}
+
+func withProbe(m *Model, id common.ScreenID, summary func(ctx context.Context, id common.ScreenID) (string, error)) {
+	m.screens[id] = &probe{c: m.c, id: id, jobs: common.NewJobs(m.c, id), summary: summary}
+}
+
+func (p *probe) ID() common.ScreenID { return p.id }
+func (p *probe) Init() tea.Cmd       { return nil }
+func (p *probe) SetSize(int, int)    {}
+func (p *probe) Activate() tea.Cmd {
+	id, fn := p.id, p.summary
+	seq, cmd := p.jobs.Start(func(ctx context.Context) (any, error) { return fn(ctx, id) })
+	p.pending = seq
+	return cmd
+}
+func (p *probe) Deactivate() { p.jobs.CancelAll(); p.pending = 0 }
+func (p *probe) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
+	if r, ok := msg.(common.ResultMsg); ok && p.jobs.Accept(r) {
+		p.pending = 0
+		if r.Err == nil {
+			p.text, _ = r.Payload.(string)
+		}
+	}
+	return p, nil
+}
+func (p *probe) View() string {
+	if p.pending != 0 {
+		return "Loading…"
+	}
+	return p.text
+}
+func (p *probe) ShortHelp() []key.Binding  { return nil }
+func (p *probe) FullHelp() [][]key.Binding { return nil }
 
 func press(s string) tea.KeyPressMsg {
 	switch s {
@@ -77,7 +145,7 @@ func TestKeyStrings(t *testing.T) {
 
 func TestViewLayout(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}, {100, 30}, {60, 15}, {30, 8}, {12, 3}, {5, 1}} {
-		m := sized(t, testOptions(), sz.w, sz.h)
+		m := sized(t, testOptions(t), sz.w, sz.h)
 		for _, help := range []bool{false, true} {
 			if help != m.footer.ShowAll() {
 				m.Update(press("?"))
@@ -92,7 +160,9 @@ func TestViewLayout(t *testing.T) {
 
 func TestViewContents80x24(t *testing.T) {
 	for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}} {
-		m := sized(t, testOptions(), sz.w, sz.h)
+		opts := testOptions(t)
+		info := opts.Engine.Info()
+		m := sized(t, opts, sz.w, sz.h)
 		v := m.View()
 		if !v.AltScreen {
 			t.Error("view does not ask for the alt screen")
@@ -114,16 +184,16 @@ func TestViewContents80x24(t *testing.T) {
 				status = l
 			}
 		}
-		for _, want := range []string{"churn-model", "3 runners", "lathe.db"} {
+		for _, want := range []string{"churn-model", "3 runners", filepath.Base(info.StorePath)} {
 			if !strings.Contains(status, want) {
 				t.Errorf("%dx%d: status line %q lacks %q", sz.w, sz.h, status, want)
 			}
 		}
-		if sz.w == 200 && !strings.Contains(status, testOptions().StorePath) {
+		if sz.w == 200 && !strings.Contains(status, info.StorePath) {
 			t.Errorf("at 200 columns the whole store path fits, got %q", status)
 		}
 		// The Data screen opens on its file picker over the workspace.
-		if !strings.Contains(plain, "f files") || !strings.Contains(plain, "Looking for data files in "+testOptions().WorkspaceRoot) {
+		if !strings.Contains(plain, "f files") || !strings.Contains(plain, "Looking for data files in "+info.Root) {
 			t.Errorf("Data screen does not open on its file picker:\n%s", plain)
 		}
 		// The footer shows the help of the keys.
@@ -137,7 +207,7 @@ func TestViewContents80x24(t *testing.T) {
 }
 
 func TestTabSwitching(t *testing.T) {
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	if m.Active() != common.Data {
 		t.Fatalf("starts on %v", m.Active())
 	}
@@ -163,7 +233,7 @@ func TestTabSwitching(t *testing.T) {
 
 func TestQuitKeys(t *testing.T) {
 	for _, k := range []string{"q", "ctrl+c"} {
-		m := sized(t, testOptions(), 80, 24)
+		m := sized(t, testOptions(t), 80, 24)
 		_, cmd := m.Update(press(k))
 		if cmd == nil {
 			t.Fatalf("%s: no command", k)
@@ -172,7 +242,7 @@ func TestQuitKeys(t *testing.T) {
 			t.Errorf("%s: command does not quit", k)
 		}
 	}
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	if _, cmd := m.Update(press("x")); cmd != nil {
 		if _, ok := cmd().(tea.QuitMsg); ok {
 			t.Error("x quits")
@@ -181,7 +251,7 @@ func TestQuitKeys(t *testing.T) {
 }
 
 func TestHelpToggle(t *testing.T) {
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	before := ansi.Strip(content(m))
 	if strings.Contains(before, "prev tab") {
 		t.Fatal("short help already lists shift+tab")
@@ -220,7 +290,7 @@ func colourParams(s string) []string {
 }
 
 func TestNoColor(t *testing.T) {
-	coloured := sized(t, testOptions(), 80, 24)
+	coloured := sized(t, testOptions(t), 80, 24)
 	if len(colourParams(content(coloured))) == 0 {
 		t.Fatal("the coloured view has no colour: the check below would prove nothing")
 	}
@@ -239,11 +309,11 @@ func TestNoColor(t *testing.T) {
 			}
 		}
 	}
-	opts := testOptions()
+	opts := testOptions(t)
 	opts.NoColor = true
 	check("Options.NoColor", sized(t, opts, 80, 24))
 
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	m.Update(tea.EnvMsg{"TERM=xterm-256color", "NO_COLOR=1"})
 	check("NO_COLOR in the environment", m)
 	// A background report afterwards must not bring colour back.
@@ -252,7 +322,7 @@ func TestNoColor(t *testing.T) {
 }
 
 func TestBackgroundColorRebuildsStyles(t *testing.T) {
-	m := sized(t, testOptions(), 80, 24)
+	m := sized(t, testOptions(t), 80, 24)
 	if cmd := m.Init(); cmd == nil {
 		t.Fatal("Init returns no command; it must request the background colour")
 	}
@@ -316,8 +386,8 @@ func nextResult(t *testing.T, msgs <-chan tea.Msg) common.ResultMsg {
 
 func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 	subjStarted := make(chan context.Context, 1)
-	opts := testOptions()
-	opts.Summary = func(ctx context.Context, id common.ScreenID) (string, error) {
+	opts := testOptions(t)
+	summary := func(ctx context.Context, id common.ScreenID) (string, error) {
 		if id == common.Lineage {
 			subjStarted <- ctx
 			<-ctx.Done()
@@ -326,10 +396,12 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 		return "summary of " + id.String(), nil
 	}
 	m := sized(t, opts, 80, 24)
+	withProbe(m, common.Lineage, summary)
+	withProbe(m, common.Runs, summary)
 	msgs := make(chan tea.Msg, 16)
 	runCmd(m.Init(), make(chan tea.Msg, 16)) // the Data screen's file listing: not under test here
-	// Lineage is the subject: a placeholder whose work is the Summary seam
-	// (the Data screen, first, has its own work and no Summary).
+	// Lineage is the subject: a probe screen whose work is summary (the Data
+	// screen, first, has its own work).
 	_, cmd := m.Update(press("2"))
 	runCmd(cmd, msgs)
 
@@ -411,8 +483,8 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 
 func TestQuitAndSessionEndCancelWork(t *testing.T) {
 	started := make(chan context.Context, 4)
-	opts := testOptions()
-	opts.Summary = func(ctx context.Context, id common.ScreenID) (string, error) {
+	opts := testOptions(t)
+	summary := func(ctx context.Context, id common.ScreenID) (string, error) {
 		started <- ctx
 		<-ctx.Done()
 		return "", ctx.Err()
@@ -429,9 +501,10 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 
 	// q cancels the visible screen's work.
 	m := newModel(context.Background(), opts)
+	withProbe(m, common.Lineage, summary)
 	msgs := make(chan tea.Msg, 16)
 	runCmd(m.Init(), msgs)
-	_, cmd := m.Update(press("2")) // Lineage uses the Summary seam; Data has its own work
+	_, cmd := m.Update(press("2")) // Lineage is a probe; Data has its own work
 	runCmd(cmd, msgs)
 	c := wait()
 	m.Update(press("q"))
@@ -442,6 +515,7 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 	// The end of the program's context (an SSH session dropping) cancels it.
 	base, cancel := context.WithCancel(context.Background())
 	m = newModel(base, opts)
+	withProbe(m, common.Lineage, summary)
 	runCmd(m.Init(), msgs)
 	_, cmd = m.Update(press("2"))
 	runCmd(cmd, msgs)

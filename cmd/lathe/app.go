@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lathe-ml/lathe/config"
-	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/engine"
 )
 
 // Exit statuses shared by every command (DESIGN §5).
@@ -77,10 +77,11 @@ type app struct {
 	workspaceFlag string
 	jsonOut       bool
 	noColor       bool
+	progressMode  string // --progress: auto, text, json, none
 
 	root string         // resolved workspace root, "" when none
 	cfg  *config.Config // loaded config (with or without a workspace)
-	ws   *experiments.Workspace
+	eng  *engine.Engine // opened on first use; the one door to the workspace
 }
 
 // resolveRoot finds the workspace root: --workspace, then LATHE_WORKSPACE,
@@ -107,8 +108,8 @@ func (a *app) resolveRoot() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	root, err := experiments.Find(cwd)
-	if errors.Is(err, experiments.ErrNoWorkspace) {
+	root, err := engine.Find(cwd)
+	if errors.Is(err, engine.ErrNoWorkspace) {
 		return "", nil
 	}
 	return root, err
@@ -130,26 +131,44 @@ func (a *app) loadConfig(flags map[string]string) error {
 	return nil
 }
 
-// workspace opens the workspace, which must exist.
-func (a *app) workspace() (*experiments.Workspace, error) {
-	if a.ws != nil {
-		return a.ws, nil
+// engine opens the workspace's engine, once per invocation; the workspace
+// must exist.
+func (a *app) engine() (*engine.Engine, error) {
+	if a.eng != nil && a.eng.HasWorkspace() {
+		return a.eng, nil
 	}
 	if a.root == "" {
 		return nil, &config.InputError{Msg: "no workspace here: run `lathe init` to create one, pass --workspace DIR, or try `lathe demo`"}
 	}
-	ws, err := experiments.Open(a.root)
+	e, err := engine.Open(a.root, a.cfg, engine.Options{Version: version})
 	if err != nil {
 		return nil, err
 	}
-	a.ws = ws
-	return ws, nil
+	if a.eng != nil {
+		_ = a.eng.Close()
+	}
+	a.eng = e
+	return e, nil
 }
 
+// dataEngine is the workspace's engine when there is a workspace, else one
+// without (profile, drift, check and split work on any file).
+func (a *app) dataEngine() (*engine.Engine, error) {
+	if a.root != "" {
+		return a.engine()
+	}
+	if a.eng == nil {
+		a.eng = engine.WithoutWorkspace(a.cfg, engine.Options{Version: version})
+	}
+	return a.eng, nil
+}
+
+// close stops following runs (they go on), writes what was read and closes
+// the workspace.
 func (a *app) close() {
-	if a.ws != nil {
-		_ = a.ws.Close()
-		a.ws = nil
+	if a.eng != nil {
+		_ = a.eng.Close()
+		a.eng = nil
 	}
 }
 

@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
 )
@@ -57,23 +50,24 @@ base name in the current directory; "-" writes a single file to stdout.`,
 }
 
 func (a *app) artifactsLs(ctx context.Context, prefix string) error {
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	id, err := ws.Store.ResolveRun(ctx, prefix)
+	id, err := e.ResolveRun(ctx, prefix)
 	if err != nil {
 		return err
 	}
-	arts, err := ws.Store.ListArtifacts(ctx, id)
+	arts, err := e.ListArtifacts(ctx, id)
 	if err != nil {
 		return err
 	}
 	if a.jsonOut {
-		if arts == nil {
-			arts = []experiments.Artifact{}
+		plain := make([]experiments.Artifact, len(arts))
+		for i, ar := range arts {
+			plain[i] = ar.Artifact
 		}
-		return a.printJSON(arts)
+		return a.printJSON(plain)
 	}
 	if len(arts) == 0 {
 		a.printf("Run %s has no artifacts (nothing was written under $LATHE_OUTPUT_DIR, or it has not ended yet).\n", id)
@@ -84,7 +78,7 @@ func (a *app) artifactsLs(ctx context.Context, prefix string) error {
 	var total int64
 	for _, ar := range arts {
 		stored := "yes"
-		if !ws.Objects.Has(ar.SHA256) {
+		if !ar.Stored {
 			stored = "MISSING"
 		}
 		total += ar.Size
@@ -97,90 +91,18 @@ func (a *app) artifactsLs(ctx context.Context, prefix string) error {
 	return nil
 }
 
-// exported is one file `artifacts get --json` wrote.
-type exported struct {
-	Path   string `json:"path"`
-	SHA256 string `json:"sha256"`
-	Size   int64  `json:"size"`
-	To     string `json:"to"`
-}
-
 func (a *app) artifactsGet(ctx context.Context, prefix, p, out string) error {
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	id, err := ws.Store.ResolveRun(ctx, prefix)
+	id, err := e.ResolveRun(ctx, prefix)
 	if err != nil {
 		return err
 	}
-	arts, dir, err := ws.Store.SelectArtifacts(ctx, id, p)
-	if err != nil {
-		return err
-	}
-	clean, _ := experiments.CleanArtifactPath(p)
-	var done []exported
-	if !dir {
-		ar := arts[0]
-		if out == "-" {
-			f, err := ws.Objects.Open(ar.SHA256)
-			if err != nil {
-				return fmt.Errorf("artifact %s: %w", ar.Path, err)
-			}
-			defer f.Close()
-			return experiments.CopyVerified(a.stdout, f, ar.SHA256)
-		}
-		if out == "" {
-			out = path.Base(ar.Path)
-		}
-		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
-			out = filepath.Join(out, path.Base(ar.Path))
-		}
-		root, err := os.OpenRoot(filepath.Dir(out))
-		if err != nil {
-			return &config.InputError{Field: "--out", Msg: fmt.Sprintf("%s: its directory cannot be opened: %v", out, err)}
-		}
-		defer root.Close()
-		if err := ws.Objects.Export(ar, root, filepath.Base(out)); err != nil {
-			return err
-		}
-		done = append(done, exported{ar.Path, ar.SHA256, ar.Size, out})
-	} else {
-		if out == "-" {
-			return &config.InputError{Field: "--out", Msg: fmt.Sprintf("%q is a directory of %d artifacts; give --out DIR", clean, len(arts))}
-		}
-		if out == "" {
-			out = path.Base(clean)
-			if clean == "." {
-				out = "artifacts-" + id
-			}
-		}
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return &config.InputError{Field: "--out", Msg: err.Error(), Err: err}
-		}
-		root, err := os.OpenRoot(out)
-		if err != nil {
-			return &config.InputError{Field: "--out", Msg: err.Error(), Err: err}
-		}
-		defer root.Close()
-		for _, ar := range arts {
-			rel := ar.Path
-			if clean != "." {
-				rel = strings.TrimPrefix(ar.Path, clean+"/")
-			}
-			// The store's paths are checked too: a record edited by hand (or a
-			// future writer with a bug) must not place a file outside DIR.
-			if rel, err = experiments.CleanArtifactPath(rel); err != nil || rel == "." {
-				return fmt.Errorf("artifact %q of run %s: refusing to write it outside %s", ar.Path, id, out)
-			}
-			if err := ws.Objects.Export(ar, root, rel); err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return fmt.Errorf("%w (was it removed by hand? `lathe gc` never removes a referenced object)", err)
-				}
-				return err
-			}
-			done = append(done, exported{ar.Path, ar.SHA256, ar.Size, filepath.Join(out, filepath.FromSlash(rel))})
-		}
+	done, err := e.ExportArtifacts(ctx, id, p, out, a.stdout)
+	if err != nil || out == "-" {
+		return err // with -, the artifact itself was the output
 	}
 	if a.jsonOut {
 		return a.printJSON(done)

@@ -5,18 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/format"
@@ -190,90 +188,21 @@ func onErrorFlag(c *cobra.Command, dst *string) {
 }
 
 // readOptions maps the config and --on-error onto the readers' options.
-func (a *app) readOptions(onErr string) (explore.ReadOptions, error) {
-	ro := explore.ReadOptions{}
-	if a.cfg != nil {
-		ro = explore.ReadOptionsFrom(a.cfg.Explore)
-	}
-	switch onErr {
-	case "", "fail":
-		ro.OnError = explore.OnErrorFail
-	case "skip":
-		ro.OnError = explore.OnErrorSkip
-	default:
-		return ro, &config.InputError{Field: "--on-error", Msg: fmt.Sprintf("%q is not valid; use fail or skip", onErr)}
-	}
-	return ro, nil
-}
-
-// profileOptions are the engine's options with the config's bins, top values
-// and alert thresholds.
-func (a *app) profileOptions(ro explore.ReadOptions) explore.ProfileOptions {
-	if a.cfg == nil {
-		return explore.ProfileOptions{Read: ro}
-	}
-	return explore.ProfileOptionsFrom(a.cfg.Explore, ro)
-}
-
-// needFile turns a missing or unreadable path into an InputError naming it,
-// so a typo exits 2 rather than 1.
-func needFile(path, field string) error {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return &config.InputError{File: path, Field: field, Msg: "no such file"}
-	case err != nil:
-		return &config.InputError{File: path, Field: field, Msg: err.Error(), Err: err}
-	case st.IsDir():
-		return &config.InputError{File: path, Field: field, Msg: "is a directory; give a data file (CSV, TSV, JSON, JSON Lines, Parquet)"}
-	}
-	return nil
-}
-
-// progress returns a callback that reports profiling progress on stderr when
-// stderr is a terminal (a redirected stderr gets no carriage-return noise),
-// and a function that ends the progress line.
-func (a *app) progress(what string) (func(explore.Progress), func()) {
-	f, ok := a.stderr.(*os.File)
-	if !ok {
-		return nil, func() {}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil, func() {}
-	}
-	start := time.Now()
-	shown := false
-	return func(p explore.Progress) {
-			if p.Done || time.Since(start) < 500*time.Millisecond {
-				return
-			}
-			shown = true
-			pct := 0.0
-			if p.TotalBytes > 0 {
-				pct = 100 * float64(p.Bytes) / float64(p.TotalBytes)
-			}
-			a.progressf("\r%s: %3.0f%%  %s rows  ", what, pct, format.Digits(p.Rows))
-		}, func() {
-			if shown {
-				a.progressf("\r\033[K")
-			}
-		}
+func (a *app) readOptions(e *engine.Engine, onErr string) (explore.ReadOptions, error) {
+	return e.ReadOptions(onErr)
 }
 
 func (a *app) dataProfile(ctx context.Context, path, onErr string) error {
 	ctx = orBackground(ctx)
-	if err := needFile(path, ""); err != nil {
-		return err
-	}
-	ro, err := a.readOptions(onErr)
+	e, err := a.dataEngine()
 	if err != nil {
 		return err
 	}
-	po := a.profileOptions(ro)
-	var done func()
-	po.Progress, done = a.progress("profiling " + filepath.Base(path))
-	p, err := explore.ProfileFile(ctx, path, po)
-	done()
+	ro, err := a.readOptions(e, onErr)
+	if err != nil {
+		return err
+	}
+	p, err := e.Profile(a.withProgress(ctx), path, e.ProfileOptions(ro))
 	if err != nil {
 		return err
 	}
@@ -385,29 +314,18 @@ func strongCorrelations(cs []explore.Correlation, min float64) []explore.Correla
 
 func (a *app) dataDrift(ctx context.Context, pa, pb string, f driftFlags) error {
 	ctx = orBackground(ctx)
-	if f.threshold < 0 || math.IsNaN(f.threshold) {
-		return &config.InputError{Field: "--threshold", Msg: fmt.Sprintf("%v must be ≥ 0", f.threshold)}
-	}
-	if err := needFile(pa, "A"); err != nil {
-		return err
-	}
-	if err := needFile(pb, "B"); err != nil {
-		return err
-	}
-	ro, err := a.readOptions(f.onErr)
+	e, err := a.dataEngine()
 	if err != nil {
 		return err
 	}
-	th := f.threshold
-	if th == 0 {
-		// The engine reads 0 as "default"; the user asked for "any difference".
-		th = math.SmallestNonzeroFloat64
-	}
-	rep, err := explore.Drift(ctx, pa, pb, explore.DriftOptions{Read: ro, Threshold: th})
+	ro, err := a.readOptions(e, f.onErr)
 	if err != nil {
 		return err
 	}
-	rep.Threshold = f.threshold
+	rep, err := e.Drift(a.withProgress(ctx), pa, pb, explore.DriftOptions{Read: ro, Threshold: f.threshold})
+	if err != nil {
+		return err
+	}
 	if a.jsonOut {
 		if err := a.printJSON(rep); err != nil {
 			return err
@@ -457,21 +375,15 @@ func (a *app) dataCheck(ctx context.Context, path string, f checkFlags) error {
 	if f.rules == "" {
 		return &exitError{code: exitUsage, err: flagError{errors.New("lathe data check needs --rules FILE (a YAML rules file; see lathe data check --help)")}}
 	}
-	if err := needFile(path, ""); err != nil {
-		return err
-	}
-	if err := needFile(f.rules, "--rules"); err != nil {
-		return err
-	}
-	ro, err := a.readOptions(f.onErr)
+	e, err := a.dataEngine()
 	if err != nil {
 		return err
 	}
-	rules, err := explore.LoadRules(f.rules)
+	ro, err := a.readOptions(e, f.onErr)
 	if err != nil {
 		return err
 	}
-	rep, err := explore.Check(ctx, path, rules, ro)
+	rep, err := e.Check(a.withProgress(ctx), path, f.rules, ro)
 	if err != nil {
 		return err
 	}
@@ -534,65 +446,24 @@ func uniq(xs []string) []string {
 	return out
 }
 
-// registered is a dataset version as add, ls and split print it.
-type registered struct {
-	experiments.Dataset
-	Added bool `json:"added"` // false: this content was registered at this path already
-}
-
-// versionOf profiles path (for the row count and schema) and describes it as
-// a dataset version of the workspace.
-func (a *app) versionOf(ctx context.Context, ws *experiments.Workspace, path string, ro explore.ReadOptions) (experiments.Dataset, error) {
-	po := a.profileOptions(ro)
-	var done func()
-	po.Progress, done = a.progress("reading " + filepath.Base(path))
-	p, err := explore.ProfileFile(ctx, path, po)
-	done()
-	if err != nil {
-		return experiments.Dataset{}, err
-	}
-	fp := explore.FingerprintOf(p)
-	schema, err := json.Marshal(fp.Schema)
-	if err != nil {
-		return experiments.Dataset{}, err
-	}
-	return experiments.Dataset{
-		SHA256: fp.SHA256, Path: ws.Rel(path), Format: string(fp.Format), Size: fp.Bytes, Rows: fp.Rows, Schema: schema,
-	}, nil
-}
-
-// register records path as a dataset version; the same content at the same
-// path stays one version.
-func (a *app) register(ctx context.Context, ws *experiments.Workspace, path string, ro explore.ReadOptions) (registered, error) {
-	d, err := a.versionOf(ctx, ws, path, ro)
-	if err != nil {
-		return registered{}, err
-	}
-	d, added, err := ws.Store.AddDataset(ctx, d)
-	if err != nil {
-		return registered{}, err
-	}
-	return registered{Dataset: d, Added: added}, nil
-}
-
 func (a *app) dataAdd(ctx context.Context, paths []string, onErr string) error {
 	ctx = orBackground(ctx)
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(onErr)
+	ro, err := a.readOptions(e, onErr)
 	if err != nil {
 		return err
 	}
 	for _, p := range paths {
-		if err := needFile(p, ""); err != nil {
+		if err := engine.NeedFile(p, ""); err != nil {
 			return err
 		}
 	}
-	var out []registered
+	var out []engine.Registered
 	for _, p := range paths {
-		r, err := a.register(ctx, ws, p, ro)
+		r, err := e.AddDataset(a.withProgress(ctx), p, ro)
 		if err != nil {
 			return err
 		}
@@ -617,11 +488,11 @@ func (a *app) dataAdd(ctx context.Context, paths []string, onErr string) error {
 
 func (a *app) dataLs(ctx context.Context) error {
 	ctx = orBackground(ctx)
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	ds, err := ws.Store.ListDatasets(ctx)
+	ds, err := e.ListDatasets(ctx)
 	if err != nil {
 		return err
 	}
@@ -654,14 +525,6 @@ func schemaLen(raw json.RawMessage) int {
 	return len(fields)
 }
 
-// splitOutput is `lathe data split --json`: the engine's result plus the
-// dataset versions registered for the parent and each split.
-type splitOutput struct {
-	*explore.SplitResult
-	Parent   *experiments.Dataset  `json:"parent,omitempty"`
-	Datasets []experiments.Dataset `json:"datasets,omitempty"`
-}
-
 func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 	ctx = orBackground(ctx)
 	ratios, err := parseRatios(f.ratios)
@@ -671,33 +534,23 @@ func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 	if f.seed < 0 {
 		return &config.InputError{Field: "--seed", Msg: fmt.Sprintf("%d must be ≥ 0", f.seed)}
 	}
-	if err := needFile(path, ""); err != nil {
-		return err
-	}
-	ro, err := a.readOptions(f.onErr)
+	// Registration needs the workspace; without one the split still runs.
+	e, err := a.dataEngine()
 	if err != nil {
 		return err
 	}
-	// Registration needs the workspace; without one the split still runs.
-	var ws *experiments.Workspace
-	if a.root != "" {
-		if ws, err = a.workspace(); err != nil {
-			return err
-		}
+	ro, err := a.readOptions(e, f.onErr)
+	if err != nil {
+		return err
 	}
-	res, err := explore.Split(ctx, path, explore.SplitOptions{
+	out, err := e.Split(a.withProgress(ctx), engine.SplitRequest{Path: path, Options: explore.SplitOptions{
 		Read: ro, Ratios: ratios, Stratify: f.stratify, Group: f.group, Seed: uint64(f.seed), OutDir: f.out,
 		Drift: explore.DriftOptions{Read: ro},
-	})
+	}})
 	if err != nil {
 		return err
 	}
-	out := splitOutput{SplitResult: res}
-	if ws != nil {
-		if err := a.registerSplit(ctx, ws, path, res, ro, &out); err != nil {
-			return err
-		}
-	} else {
+	if !e.HasWorkspace() {
 		a.progressf("lathe: no workspace here, so the splits are not registered as dataset versions\n")
 	}
 	if a.jsonOut {
@@ -707,35 +560,7 @@ func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 	return nil
 }
 
-// registerSplit records the parent and every split as dataset versions and a
-// derived_from edge from the parent to each, with the split's parameters.
-func (a *app) registerSplit(ctx context.Context, ws *experiments.Workspace, path string, res *explore.SplitResult, ro explore.ReadOptions, out *splitOutput) error {
-	parent, err := a.versionOf(ctx, ws, path, ro)
-	if err != nil {
-		return err
-	}
-	var kids []experiments.Dataset
-	for _, f := range res.Files {
-		d, err := a.versionOf(ctx, ws, f.Path, ro)
-		if err != nil {
-			return fmt.Errorf("register split %s: %w", f.Path, err)
-		}
-		kids = append(kids, d)
-	}
-	parent, kids, err = ws.Store.AddDerived(ctx, parent, kids, "split", splitParams(res.Report))
-	if err != nil {
-		return err
-	}
-	out.Parent, out.Datasets = &parent, kids
-	return nil
-}
-
-// splitParams are the parameters a split's lineage edges record.
-func splitParams(r explore.SplitReport) map[string]any {
-	return map[string]any{"ratios": r.Ratios, "seed": r.Seed, "stratify": r.Stratify, "group": r.Group}
-}
-
-func (a *app) printSplit(out splitOutput) {
+func (a *app) printSplit(out *engine.SplitResult) {
 	rep := out.Report
 	how := "random"
 	switch {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/format"
 )
 
@@ -31,37 +30,16 @@ ending stores its outputs before it records them.`,
 	return cmd
 }
 
-// gcReport is `lathe gc --json`.
-type gcReport struct {
-	DryRun  bool     `json:"dry_run"`
-	Removed []string `json:"removed"` // sha256 of each object (would be) removed
-	Bytes   int64    `json:"bytes"`
-	Kept    int      `json:"kept"` // objects left in the store
-}
-
 func (a *app) gc(ctx context.Context, dry bool, grace time.Duration) error {
-	if grace < 0 {
-		return &config.InputError{Field: "--grace", Msg: "give a duration of 0 or more, e.g. 1h"}
-	}
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	removed, bytes, err := ws.GC(ctx, dry, grace)
+	rep, err := e.GC(ctx, dry, grace)
 	if err != nil {
 		return err
 	}
-	all, err := ws.Objects.List()
-	if err != nil {
-		return err
-	}
-	rep := gcReport{DryRun: dry, Removed: removed, Bytes: bytes, Kept: len(all)}
-	if dry {
-		rep.Kept -= len(removed)
-	}
-	if rep.Removed == nil {
-		rep.Removed = []string{}
-	}
+	removed, bytes := rep.Removed, rep.Bytes
 	if a.jsonOut {
 		return a.printJSON(rep)
 	}

@@ -88,11 +88,11 @@ func (a *app) lineage(ctx context.Context, ref string, f lineageFlags) error {
 	if f.dot && a.jsonOut {
 		return &config.InputError{Field: "--dot", Msg: "choose one of --dot and --json"}
 	}
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	roots, err := ws.ResolveRef(ctx, ref)
+	roots, err := e.ResolveRef(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (a *app) lineage(ctx context.Context, ref string, f lineageFlags) error {
 	case f.down && !f.up:
 		dir = experiments.Down
 	}
-	g, err := ws.Store.Lineage(ctx, roots, dir, f.depth)
+	g, err := e.Lineage(ctx, roots, dir, f.depth)
 	if err != nil {
 		return err
 	}
@@ -218,7 +218,7 @@ func (a *app) completeLineageRef(cmd *cobra.Command, args []string, prefix strin
 			return nil, none
 		}
 	}
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return nil, none
 	}
@@ -231,18 +231,14 @@ func (a *app) completeLineageRef(cmd *cobra.Command, args []string, prefix strin
 			out = append(out, v+"\t"+desc)
 		}
 	}
-	if runs, err := ws.Store.ListRuns(ctx, experiments.RunFilter{Limit: 200}); err == nil {
-		for _, r := range runs {
+	if r, err := e.ListLineageRoots(ctx, 200); err == nil {
+		for _, r := range r.Runs {
 			add(r.ID, "run, "+string(r.Status))
 		}
-	}
-	if sts, err := ws.Store.ListStudies(ctx); err == nil {
-		for _, st := range sts {
+		for _, st := range r.Studies {
 			add(st.Name, "study")
 		}
-	}
-	if ds, err := ws.Store.ListDatasets(ctx); err == nil {
-		for _, d := range ds {
+		for _, d := range r.Datasets {
 			add(d.Path, "dataset")
 		}
 	}

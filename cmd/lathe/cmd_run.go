@@ -29,18 +29,16 @@ import (
 // reconciles first, so runs that ended or were left behind while no lathe
 // watched are up to date before anything is printed.
 func (a *app) openEngine(ctx context.Context, settle time.Duration, runIDs ...string) (*engine.Engine, error) {
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return nil, err
 	}
-	e := engine.New(ws, a.cfg, engine.Options{Version: version})
 	o := engine.ReconcileOptions{Settle: settle}
 	if len(runIDs) > 0 {
 		o.RunIDs = runIDs
 	}
 	rep, err := e.Reconcile(ctx, o)
 	if err != nil {
-		e.Close()
 		return nil, err
 	}
 	for name, why := range rep.Unreachable {
@@ -49,27 +47,29 @@ func (a *app) openEngine(ctx context.Context, settle time.Duration, runIDs ...st
 	return e, nil
 }
 
-// engineFor is the engine the TUI (and every SSH session) shares; the Runs
-// screen reconciles when it opens.
-func (a *app) engineFor(ws *experiments.Workspace) *engine.Engine {
-	e := engine.New(ws, a.cfg, engine.Options{Version: version})
-	// Runs that ended or were left behind while no lathe watched: harvested
-	// or followed again before the first frame (without waiting for them).
+// tuiEngine is the engine the TUI (and every SSH session) shares. Runs that
+// ended or were left behind while no lathe watched are harvested or followed
+// again before the first frame (without waiting for them).
+func (a *app) tuiEngine() (*engine.Engine, error) {
+	e, err := a.engine()
+	if err != nil {
+		return nil, err
+	}
 	if rep, err := e.Reconcile(context.Background(), engine.ReconcileOptions{Settle: -1}); err == nil {
 		for name, why := range rep.Unreachable {
 			a.progressf("lathe: runner %s unreachable, its runs are left as they are: %s\n", name, why)
 		}
 	}
-	return e
+	return e, nil
 }
 
 // resolveRunArg expands a run id prefix (exit 2 when unknown or ambiguous).
 func (a *app) resolveRunArg(ctx context.Context, prefix string) (string, error) {
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return "", err
 	}
-	return ws.Store.ResolveRun(ctx, prefix)
+	return e.ResolveRun(ctx, prefix)
 }
 
 // runExit maps a run's final status to lathe's exit status.
@@ -81,12 +81,7 @@ func runExit(st runstatus.Status) int {
 }
 
 func newRunCmd(a *app) *cobra.Command {
-	var (
-		runner, image, gpus, cpus, memory, shm, name string
-		params, inputs                               []string
-		detach                                       bool
-		priority                                     int
-	)
+	var lf engine.LaunchFlags
 	cmd := &cobra.Command{
 		Use:   "run [flags] -- CMD [ARG...]",
 		Short: "Launch a run on a runner; follow its logs and exit with its status",
@@ -113,27 +108,11 @@ follows it again.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			p, err := engine.ParseParams("--param", params)
-			if err != nil {
-				return err
-			}
-			in, err := engine.ParseInputs("--input", inputs)
-			if err != nil {
-				return err
-			}
-			mem, err := engine.ParseSize("--memory", memory)
-			if err != nil {
-				return err
-			}
-			shmSize, err := engine.ParseSize("--shm-size", shm)
-			if err != nil {
-				return err
-			}
-			c, err := engine.ParseCPUs("--cpus", cpus)
-			if err != nil {
-				return err
-			}
 			cwd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			req, err := lf.Request(args, cwd)
 			if err != nil {
 				return err
 			}
@@ -141,30 +120,20 @@ follows it again.`,
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			r, err := e.Launch(ctx, engine.LaunchRequest{Name: name, Runner: runner, Image: image, Command: args,
-				Params: p, Inputs: in, GPUs: gpus, CPUs: c, Memory: mem, ShmSize: shmSize, WorkDir: cwd, Priority: priority})
+			r, err := e.Launch(a.withProgress(ctx), req)
 			if err != nil {
 				return err
 			}
-			if detach {
+			if lf.Detach {
 				return a.detached(ctx, e, r)
 			}
 			return a.followRun(ctx, e, r.ID, true)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&runner, "runner", "", "runner name (default: default_runner)")
-	f.StringVar(&image, "image", "", "container image (docker runners)")
-	f.StringVar(&gpus, "gpus", "", "GPUs: all, a count, or device ids (0,2)")
-	f.StringArrayVar(&params, "param", nil, "parameter k=v (repeatable)")
-	f.StringArrayVar(&inputs, "input", nil, "input name=PATH, mounted read-only (repeatable)")
-	f.BoolVar(&detach, "detach", false, "print the run id and return once it started")
-	f.StringVar(&cpus, "cpus", "", "CPU limit (docker)")
-	f.StringVar(&memory, "memory", "", "memory limit, e.g. 4g (docker)")
-	f.StringVar(&shm, "shm-size", "", "shared memory size, e.g. 1g (docker)")
-	f.StringVar(&name, "name", "", "a name for the run")
-	f.IntVar(&priority, "priority", 0, "queue priority on its runner (higher first)")
+	// The first word that is not a flag starts the command, as with docker
+	// run: `lathe run python train.py --epochs 3` needs no "--".
+	cmd.Flags().SetInterspersed(false)
+	lf.Register(cmd.Flags())
 	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
 	return cmd
 }
@@ -172,7 +141,7 @@ follows it again.`,
 // detached waits until the run left its runner's queue (a queued run needs
 // this process's scheduler) and prints its id as the last word.
 func (a *app) detached(ctx context.Context, e *engine.Engine, r *engine.Run) error {
-	run, err := e.Store().GetRun(ctx, r.ID)
+	run, err := e.GetRun(ctx, r.ID)
 	if err == nil && run.Status == runstatus.Queued {
 		a.progressf("lathe: run %s is queued on %s; waiting for it to start\n", r.ID, run.Runner)
 	}
@@ -180,7 +149,7 @@ func (a *app) detached(ctx context.Context, e *engine.Engine, r *engine.Run) err
 		return err
 	}
 	if a.jsonOut {
-		rec, err := e.Store().GetRunRecord(ctx, r.ID)
+		rec, err := e.RunRecord(ctx, r.ID)
 		if err != nil {
 			return err
 		}
@@ -232,7 +201,7 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 		return err
 	}
 	if a.jsonOut {
-		rec, err := e.Store().GetRunRecord(ctx, id)
+		rec, err := e.RunRecord(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -297,16 +266,16 @@ func (a *app) completeRunIDs(max int) func(*cobra.Command, []string, string) ([]
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 		}
-		ws, err := a.workspace()
+		e, err := a.engine()
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		runs, err := ws.Store.ListRuns(orBackground(cmd.Context()), experiments.RunFilter{Limit: 200})
+		runs, err := e.ListLineageRoots(orBackground(cmd.Context()), 200)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		var out []string
-		for _, r := range runs {
+		for _, r := range runs.Runs {
 			if strings.HasPrefix(r.ID, prefix) {
 				out = append(out, r.ID+"\t"+string(r.Status)+" on "+r.Runner)
 			}
@@ -361,18 +330,9 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			runs, err := e.Store().ListRuns(ctx, f)
+			recs, err := e.ListRunRecords(ctx, f)
 			if err != nil {
 				return err
-			}
-			recs := make([]experiments.RunRecord, 0, len(runs))
-			for _, r := range runs {
-				rec, err := e.Store().GetRunRecord(ctx, r.ID)
-				if err != nil {
-					return err
-				}
-				recs = append(recs, rec)
 			}
 			if a.jsonOut {
 				return a.printJSON(recs)
@@ -478,8 +438,7 @@ func newRunsShowCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			rec, err := e.Store().GetRunRecord(ctx, id)
+			rec, err := e.RunRecord(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -567,7 +526,6 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 			if err != nil {
 				return err
 			}
-			defer e.Close()
 			if follow && !a.jsonOut {
 				return a.followRun(ctx, e, id, false)
 			}
@@ -591,7 +549,7 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 				if err := e.FollowWith(ctx, id, engine.FollowOptions{NoMetrics: true}, print); err != nil {
 					return err
 				}
-				run, err := e.Store().GetRun(ctx, id)
+				run, err := e.GetRun(ctx, id)
 				if err != nil {
 					return err
 				}
@@ -600,7 +558,7 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 				}
 				return nil
 			}
-			lines, err := e.Store().Logs(ctx, id, 0, 0)
+			lines, err := e.Logs(ctx, id, 0, 0)
 			if err != nil {
 				return err
 			}
@@ -632,8 +590,7 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			series, err := e.Store().MetricSeries(ctx, id)
+			series, err := e.MetricSeries(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -682,8 +639,7 @@ func newRunsStopCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer e.Close()
-			before, err := e.Store().GetRun(ctx, id)
+			before, err := e.GetRun(ctx, id)
 			if err != nil {
 				return err
 			}
@@ -692,12 +648,12 @@ func newRunsStopCmd(a *app) *cobra.Command {
 			} else if err := e.Stop(ctx, id); err != nil {
 				return err
 			}
-			run, err := e.Store().GetRun(ctx, id)
+			run, err := e.GetRun(ctx, id)
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
-				rec, err := e.Store().GetRunRecord(ctx, id)
+				rec, err := e.RunRecord(ctx, id)
 				if err != nil {
 					return err
 				}

@@ -47,17 +47,17 @@ func (a *app) runsDiff(ctx context.Context, pa, pb string, opts engine.DiffOptio
 	if opts.DriftThreshold < 0 || opts.DriftThreshold > 1 {
 		return usageErrorf("--threshold %v: give a divergence between 0 and 1", opts.DriftThreshold)
 	}
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
 	ids := [2]string{}
 	for i, p := range []string{pa, pb} {
-		if ids[i], err = ws.Store.ResolveRun(ctx, p); err != nil {
+		if ids[i], err = e.ResolveRun(ctx, p); err != nil {
 			return err
 		}
 	}
-	d, err := engine.DiffRuns(ctx, ws, ids[0], ids[1], opts)
+	d, err := e.DiffRuns(a.withProgress(ctx), ids[0], ids[1], opts)
 	if err != nil {
 		return err
 	}
@@ -184,8 +184,7 @@ func (a *app) runsRerun(ctx context.Context, prefix string, o engine.RerunOption
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	r, plan, err := e.Rerun(ctx, id, o)
+	r, plan, err := e.Rerun(a.withProgress(ctx), id, o)
 	var ce *engine.ChangedError
 	if errors.As(err, &ce) {
 		if a.jsonOut {
@@ -218,12 +217,12 @@ func (a *app) runsRerun(ctx context.Context, prefix string, o engine.RerunOption
 	if err != nil {
 		return err
 	}
-	rep, err := engine.Reproduce(ctx, e.Store(), id, r.ID)
+	rep, err := e.Reproduce(ctx, id, r.ID)
 	if err != nil {
 		return err
 	}
 	if a.jsonOut {
-		rec, err := e.Store().GetRunRecord(ctx, r.ID)
+		rec, err := e.RunRecord(ctx, r.ID)
 		if err != nil {
 			return err
 		}

@@ -32,7 +32,6 @@ are none, and the runs running and queued on it.`,
 			if err != nil {
 				return err
 			}
-			defer e.Close()
 			sts := e.Runners(ctx)
 			if a.jsonOut {
 				return a.printJSON(sts)
@@ -55,13 +54,11 @@ when a probed runner is unreachable.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			ws, err := a.workspace()
+			// No reconcile: checking must not touch runs.
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			// No reconcile: checking must not touch runs.
-			e := engine.New(ws, a.cfg, engine.Options{Version: version})
-			defer e.Close()
 			var sts []engine.RunnerStatus
 			if len(args) == 1 {
 				st, err := e.CheckRunner(ctx, args[0])

@@ -46,21 +46,20 @@ interface only on purpose.`,
 					return err
 				}
 			}
-			ws, err := a.workspace()
+			opts, err := a.tuiOptions()
 			if err != nil {
 				return err
 			}
+			info := opts.Engine.Info()
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			opts := a.tuiOptions(ws)
-			defer opts.Engine.Close() // stops following runs; they go on
 			// Each session honours its own NO_COLOR; only --no-color applies to all.
 			opts.NoColor = a.noColor
-			a.progressf("lathe: serving %s over SSH on %s (authorized keys: %s); ctrl+c stops\n", opts.WorkspaceName, addr, keys)
+			a.progressf("lathe: serving %s over SSH on %s (authorized keys: %s); ctrl+c stops\n", info.Name, addr, keys)
 			return serve.Serve(ctx, serve.Config{
 				Addr:               addr,
 				AuthorizedKeysPath: keys,
-				HostKeyPath:        filepath.Join(ws.StateDir, "ssh_host_ed25519_key"),
+				HostKeyPath:        filepath.Join(info.StateDir, "ssh_host_ed25519_key"),
 				Options:            func() tui.Options { return opts },
 				Logf:               func(format string, args ...any) { a.progressf("lathe serve: "+format+"\n", args...) },
 			})

@@ -52,11 +52,11 @@ external training loop.`,
 			if err != nil {
 				return err
 			}
-			ws, err := a.workspace()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			st, err := engine.CreateStudy(c.Context(), ws, spec)
+			st, err := e.CreateStudy(c.Context(), spec)
 			if err != nil {
 				return err
 			}
@@ -69,11 +69,11 @@ external training loop.`,
 	ask := &cobra.Command{Use: "ask STUDY", Short: "Ask for the next trial(s) to evaluate", Example: "  lathe tune ask penguins-mlp --count 4 --json", Args: exactArgs(1, "one STUDY name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			n, _ := c.Flags().GetInt("count")
-			ws, err := a.workspace()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			ts, err := engine.AskTrials(c.Context(), ws, args[0], n)
+			ts, err := e.AskTrials(c.Context(), args[0], n)
 			if err != nil && !(errors.Is(err, optimizer.ErrExhausted) && len(ts) > 0) {
 				return err
 			}
@@ -108,11 +108,11 @@ external training loop.`,
 					return err
 				}
 			}
-			ws, err := a.workspace()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			t, err := engine.TellTrial(c.Context(), ws, args[0], number, metrics, isFailed)
+			t, err := e.TellTrial(c.Context(), args[0], number, metrics, isFailed)
 			if err != nil {
 				return err
 			}
@@ -126,11 +126,11 @@ external training loop.`,
 	tell.Flags().Bool("failed", false, "the trial failed")
 	status := &cobra.Command{Use: "status STUDY", Short: "Show a study's trials, Pareto set and best trial", Example: "  lathe tune status penguins-mlp --json", Args: exactArgs(1, "one STUDY name"),
 		RunE: func(c *cobra.Command, args []string) error {
-			ws, err := a.workspace()
+			e, err := a.engine()
 			if err != nil {
 				return err
 			}
-			rep, err := engine.StudyStatus(c.Context(), ws, args[0])
+			rep, err := e.StudyStatus(c.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -189,7 +189,7 @@ func parseMetricsJSON(raw string) (map[string]float64, error) {
 // stderr and the report (text or JSON) at the end. SIGINT/SIGTERM stop the
 // driver; the trials go on and `tune resume` picks them up.
 func (a *app) driveStudy(ctx context.Context, drive func(context.Context, *engine.Engine, engine.TuneOptions) (engine.StudyReport, error)) error {
-	ws, err := a.workspace()
+	e, err := a.engine()
 	if err != nil {
 		return err
 	}
@@ -198,9 +198,12 @@ func (a *app) driveStudy(ctx context.Context, drive func(context.Context, *engin
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	e := engine.New(ws, a.cfg, engine.Options{Version: version})
-	defer e.Close()
 	o := engine.TuneOptions{WorkDir: a.root, Progress: func(ev engine.TuneEvent) { a.progressf("%s\n", ev) }}
+	if a.progressMode == "json" {
+		// One JSON object a line instead of the event lines.
+		o.Progress = nil
+		ctx = a.withProgress(ctx)
+	}
 	rep, err := drive(ctx, e, o)
 	if err != nil && rep.Study == "" {
 		return err

@@ -9,7 +9,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/demo"
-	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui"
 )
 
@@ -36,11 +36,10 @@ existing workspace only makes sure .lathe/ is complete.`,
 			if name == "" {
 				name = filepath.Base(abs)
 			}
-			ws, err := experiments.Init(abs, name)
+			ws, err := engine.Init(abs, name)
 			if err != nil {
 				return err
 			}
-			defer ws.Close()
 			if a.jsonOut {
 				return a.printJSON(map[string]string{"root": ws.Root, "name": name, "state_dir": ws.StateDir, "id": ws.ID})
 			}
@@ -117,30 +116,22 @@ func (a *app) openTUI(ctx context.Context) error {
 			return err
 		}
 	}
-	ws, err := a.workspace()
-	if err != nil {
-		return err
-	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	opts := a.tuiOptions(ws)
-	defer opts.Engine.Close() // stops following runs; they go on
-	return tui.Run(ctx, opts)
+	opts, err := a.tuiOptions()
+	if err != nil {
+		return err
+	}
+	return tui.Run(ctx, opts) // the app's close stops following runs; they go on
 }
 
-func (a *app) tuiOptions(ws *experiments.Workspace) tui.Options {
-	return tui.Options{
-		Workspace:     ws,
-		Config:        a.cfg,
-		Engine:        a.engineFor(ws),
-		WorkspaceName: a.cfg.Name,
-		WorkspaceRoot: ws.Root,
-		StorePath:     ws.Store.Path(),
-		RunnerCount:   len(a.cfg.Runners),
-		Version:       version,
-		NoColor:       a.noColor || os.Getenv("NO_COLOR") != "",
+func (a *app) tuiOptions() (tui.Options, error) {
+	e, err := a.tuiEngine()
+	if err != nil {
+		return tui.Options{}, err
 	}
+	return tui.Options{Engine: e, Version: version, NoColor: a.noColor || os.Getenv("NO_COLOR") != ""}, nil
 }
 
 func newVersionCmd(a *app) *cobra.Command {

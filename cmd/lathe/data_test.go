@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/demo"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/format"
@@ -359,8 +360,8 @@ func TestDataAddTwiceIsOneVersion(t *testing.T) {
 	isolate(t)
 	ws := demoWorkspace(t)
 	path := filepath.Join(ws, "data", "penguins.parquet")
-	first := decode[registered](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "add", path))
-	second := decode[registered](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "add", path))
+	first := decode[engine.Registered](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "add", path))
+	second := decode[engine.Registered](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "add", path))
 	if !first.Added || second.Added || first.ID != second.ID {
 		t.Fatalf("first %+v, second %+v: want one version", first, second)
 	}
@@ -401,7 +402,7 @@ func TestDataSplitRegistersLineage(t *testing.T) {
 	for _, path := range demoFiles(t, ws) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			out := filepath.Join(ws, "splits", filepath.Base(path))
-			res := decode[splitOutput](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "split", path, "--seed", "7", "--out", out))
+			res := decode[engine.SplitResult](t, mustRun(t, 0, "--workspace", ws, "--json", "data", "split", path, "--seed", "7", "--out", out))
 			if len(res.Files) != 3 || len(res.Datasets) != 3 || res.Parent == nil {
 				t.Fatalf("split %+v", res)
 			}

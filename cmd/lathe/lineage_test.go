@@ -339,7 +339,7 @@ func TestArtifactsAndGC(t *testing.T) {
 	os.Chtimes(w.Objects.Path(oldSHA), past, past)
 	w.Close()
 
-	var g gcReport
+	var g engine.GCReport
 	runJSON(t, &g, "--workspace", ws, "--json", "gc", "--dry-run")
 	if !g.DryRun || !slices.Equal(g.Removed, []string{oldSHA}) || g.Bytes != int64(len("orphan from a crashed harvest")) {
 		t.Errorf("dry run %+v", g)

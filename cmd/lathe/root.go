@@ -55,6 +55,9 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 			return nil
 		},
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgressMode(a.progressMode); err != nil {
+				return err
+			}
 			if skipConfig(cmd) {
 				return nil
 			}
@@ -74,6 +77,7 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 	pf.StringVarP(&a.workspaceFlag, "workspace", "w", "", "workspace directory (default: search upward for lathe.yaml; env LATHE_WORKSPACE)")
 	pf.BoolVar(&a.jsonOut, "json", false, "print machine-readable JSON on stdout (progress goes to stderr)")
 	pf.BoolVar(&a.noColor, "no-color", false, "disable colour (also NO_COLOR=1)")
+	pf.StringVar(&a.progressMode, "progress", "auto", "progress of long operations on stderr: auto (a bar on a terminal), text, json (one object a line) or none")
 	root.SetVersionTemplate("lathe {{.Version}}\n")
 
 	root.AddGroup(

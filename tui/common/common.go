@@ -1,6 +1,6 @@
 // Package common holds what the router and every screen share within one TUI
-// program: the Context (size, styles, keys, options, ID issuing), the Screen
-// interface, and the ID-addressed result envelope. One Context exists per
+// program: the Context (size, styles, keys, the engine, ID issuing), the
+// Screen interface, and the ID-addressed result envelope. One Context exists per
 // program, so SSH sessions served from one process never share state.
 package common
 
@@ -11,9 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
-	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
 )
@@ -47,35 +45,20 @@ func (id ScreenID) String() string {
 	return "Screen?"
 }
 
-// Options are what the caller (the CLI or the SSH server) knows about the
-// workspace, and the handles on the domain services the screens call. The
-// handles are shared by every program of one process (SSH sessions), so they
-// must be safe for concurrent use; nil handles mean "not available" and a
-// screen says so rather than failing.
+// Options are what the caller (the CLI or the SSH server) gives a program.
 type Options struct {
-	// Workspace is the open workspace (store and object store); nil in tests
-	// that need no domain data.
-	Workspace *experiments.Workspace
-	// Config is the merged configuration the workspace was opened with.
-	Config *config.Config
-	// Engine launches, follows and stops runs and probes runners; shared by
-	// every program of the process. nil in tests that need no runs.
+	// Engine is the one door to the workspace: data, runs, studies, lineage
+	// and runners all go through it, and no screen holds the store. It is
+	// shared by every program of one process (SSH sessions), so it is safe
+	// for concurrent use. nil means an engine without a workspace, whose
+	// operations say there is none.
 	Engine *engine.Engine
-
-	WorkspaceName string
-	WorkspaceRoot string
-	StorePath     string
-	RunnerCount   int
-	Version       string
+	// Version is lathe's version, for the status line.
+	Version string
 	// NoColor starts the program without colour. The router also turns colour
 	// off when the program's environment (local, or the SSH session's) has a
 	// non-empty NO_COLOR.
 	NoColor bool
-	// Summary, when set, is run in the background each time a screen becomes
-	// active, with a context cancelled when the user leaves the screen; its
-	// text is shown on the screen. It is the seam the domain services plug
-	// into until each screen gets its own.
-	Summary func(ctx context.Context, screen ScreenID) (string, error)
 }
 
 // Context is shared by pointer between the router and the screens of one
@@ -90,13 +73,20 @@ type Context struct {
 	seq  atomic.Uint64
 }
 
-// NewContext returns a Context whose background work is cancelled when base is.
+// NewContext returns a Context whose background work is cancelled when base
+// is. A nil Options.Engine becomes an engine without a workspace.
 func NewContext(base context.Context, opts Options, st *styles.Styles, k keys.Global) *Context {
 	if base == nil {
 		base = context.Background()
 	}
+	if opts.Engine == nil {
+		opts.Engine = engine.WithoutWorkspace(nil, engine.Options{Version: opts.Version})
+	}
 	return &Context{Styles: st, Keys: k, Options: opts, base: base}
 }
+
+// Engine is the program's engine; never nil.
+func (c *Context) Engine() *engine.Engine { return c.Options.Engine }
 
 // Base is the program's context: background work derives from it.
 func (c *Context) Base() context.Context { return c.base }

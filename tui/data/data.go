@@ -18,6 +18,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/explore"
 	"github.com/lathe-ml/lathe/tui/common"
@@ -58,6 +59,7 @@ const tickEvery = 100 * time.Millisecond
 // Screen is the Data tab.
 type Screen struct {
 	c    *common.Context
+	eng  *engine.Engine
 	Keys KeyMap
 	jobs *common.Jobs
 	w, h int
@@ -111,7 +113,7 @@ type Screen struct {
 
 // New returns the Data screen of the program that owns c.
 func New(c *common.Context) *Screen {
-	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Data)}
+	s := &Screen{c: c, eng: c.Options.Engine, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Data)}
 	s.filter.Prompt = "filter: "
 	s.form = newSplitForm()
 	return s
@@ -167,17 +169,23 @@ func (s *Screen) Profile() *explore.Profile { return s.prof }
 // View names the current view ("Files", "Columns", ...).
 func (s *Screen) ViewName() string { return s.view.String() }
 
-func (s *Screen) root() string { return s.c.Options.WorkspaceRoot }
+func (s *Screen) root() string { return s.eng.Info().Root }
+
+// readOptions are the readers' options for the workspace's config.
+func (s *Screen) readOptions() explore.ReadOptions {
+	ro, _ := s.eng.ReadOptions("") // "" is always a valid mode
+	return ro
+}
 
 func (s *Screen) listFiles() tea.Cmd {
-	root := s.root()
-	if root == "" {
+	if !s.eng.HasWorkspace() {
 		s.filesLoaded = true
 		s.filesErr = errors.New("no workspace: open Lathe in a workspace (lathe init) or try `lathe demo`")
 		return nil
 	}
+	e := s.eng
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		files, err := listFiles(ctx, root)
+		files, err := e.DataFiles(ctx)
 		return filesDone{files}, err
 	})
 	s.listing = seq
@@ -198,9 +206,10 @@ func (s *Screen) startProfile(path string) tea.Cmd {
 	box := &progressBox{}
 	s.box = box
 	s.started = time.Now()
-	opts := profileOptions(s.c.Options.Config, box)
+	e := s.eng
+	opts := e.ProfileOptions(s.readOptions())
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		p, err := explore.ProfileFile(ctx, path, opts)
+		p, err := e.Profile(engine.WithProgress(ctx, box), path, opts)
 		return profileDone{path, p}, err
 	})
 	s.profiling = seq
@@ -229,11 +238,11 @@ func tick(seq uint64) tea.Cmd {
 
 func (s *Screen) startSample() tea.Cmd {
 	path := s.path
-	ro := readOptions(s.c.Options.Config)
-	limit := sampleLimit(s.c.Options.Config)
+	e := s.eng
+	ro := s.readOptions()
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		f, err := loadSample(ctx, path, ro, limit)
-		return sampleDone{path, f}, err
+		rs, err := e.SampleRows(ctx, path, ro, e.SampleLimit())
+		return sampleDone{path, frameOf(rs)}, err
 	})
 	s.sampling = seq
 	return cmd
@@ -242,9 +251,10 @@ func (s *Screen) startSample() tea.Cmd {
 func (s *Screen) startDrift(b string) tea.Cmd {
 	a := s.path
 	s.driftB, s.drift, s.driftErr, s.scroll = b, nil, nil, 0
-	ro := readOptions(s.c.Options.Config)
+	e := s.eng
+	ro := s.readOptions()
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		rep, err := explore.Drift(ctx, a, b, explore.DriftOptions{Read: ro})
+		rep, err := e.Drift(ctx, a, b, explore.DriftOptions{Read: ro, Threshold: engine.DefaultDriftThreshold})
 		return driftDone{rep}, err
 	})
 	s.drifting = seq
@@ -762,21 +772,17 @@ func (s *Screen) runSplit() tea.Cmd {
 	}
 	s.form.err = ""
 	path := s.path
-	opts.Read = readOptions(s.c.Options.Config)
+	opts.Read = s.readOptions()
 	opts.Drift = explore.DriftOptions{Read: opts.Read}
 	opts.OutDir = filepath.Join(filepath.Dir(path), "splits")
-	ws := s.c.Options.Workspace
+	e := s.eng
 	parent := s.prof
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		res, err := explore.Split(ctx, path, opts)
+		res, err := e.Split(ctx, engine.SplitRequest{Path: path, Options: opts, Parent: parent})
 		if err != nil {
 			return nil, err
 		}
-		done := splitDone{res: res}
-		if ws != nil {
-			done.registered, err = registerSplit(ctx, ws, parent, res, opts.Read)
-		}
-		return done, err
+		return splitDone{res: res.SplitResult, registered: res.Datasets}, nil
 	})
 	s.splitting = seq
 	s.splitErr = nil

@@ -17,6 +17,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/demo"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui"
 	"github.com/lathe-ml/lathe/tui/common"
@@ -41,14 +42,28 @@ func workspace(t *testing.T) (string, *config.Config) {
 	return dir, cfg
 }
 
+// newScreen is the Data screen over an engine on the workspace at root.
 func newScreen(t *testing.T, root string, cfg *config.Config, w, h int) *data.Screen {
 	t.Helper()
-	return newScreenWS(t, root, cfg, nil, w, h)
+	e, err := engine.Open(root, cfg, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return newScreenEngine(t, e, w, h)
 }
 
+// newScreenWS is the Data screen over an engine on an open workspace.
 func newScreenWS(t *testing.T, root string, cfg *config.Config, ws *experiments.Workspace, w, h int) *data.Screen {
 	t.Helper()
-	c := common.NewContext(t.Context(), common.Options{WorkspaceRoot: root, Config: cfg, Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
+	e := engine.New(ws, cfg, engine.Options{})
+	t.Cleanup(func() { e.Close() })
+	return newScreenEngine(t, e, w, h)
+}
+
+func newScreenEngine(t *testing.T, e *engine.Engine, w, h int) *data.Screen {
+	t.Helper()
+	c := common.NewContext(t.Context(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := data.New(c)
 	s.SetSize(w, h)
 	return s
@@ -510,7 +525,12 @@ func TestSizes(t *testing.T) {
 func TestInRouter(t *testing.T) {
 	root, cfg := workspace(t)
 	for _, sz := range []struct{ w, h int }{{80, 24}, {200, 50}} {
-		m := tui.NewWithContext(t.Context(), tui.Options{WorkspaceName: "demo", WorkspaceRoot: root, Config: cfg, StorePath: filepath.Join(root, ".lathe", "store.db"), NoColor: true})
+		e, err := engine.Open(root, cfg, engine.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		m := tui.NewWithContext(t.Context(), tui.Options{Engine: e, NoColor: true})
 		drive := func(msg tea.Msg) {
 			queue := []tea.Msg{msg}
 			for len(queue) > 0 {

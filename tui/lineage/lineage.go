@@ -5,10 +5,10 @@
 // screens jump here with common.JumpMsg{Screen: Lineage, ID: ref} (any REF
 // `lathe lineage` takes); o on a run opens it on the Runs screen.
 //
-// The graph comes from experiments.Store.Lineage, the same walk as `lathe
-// lineage`; all store reads run in background jobs addressed to this screen
+// The graph comes from engine.Lineage, the same walk as `lathe lineage`;
+// every read runs in a background job addressed to this screen
 // (common.Jobs), cancelled when the tab is left. Without a workspace the
-// screen is the placeholder, which says so.
+// screen shows the engine's error, which says so.
 package lineage
 
 import (
@@ -21,7 +21,6 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
 // maxListed bounds each picker list (newest first).
@@ -85,7 +84,6 @@ type Screen struct {
 	c    *common.Context
 	Keys KeyMap
 	jobs *common.Jobs
-	ph   *placeholder.Model // set when there is no workspace
 	w, h int
 	loc  *time.Location
 	poll time.Duration // 0: no polling
@@ -121,17 +119,6 @@ type Screen struct {
 // New returns the Lineage screen of the program that owns c.
 func New(c *common.Context) *Screen {
 	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Lineage), loc: time.Local, poll: DefaultPoll}
-	if c.Options.Workspace == nil {
-		text := placeholder.Text{
-			Capability: "lineage and provenance: no workspace is open",
-			Issue:      "open Lathe in a workspace (lathe init) or try `lathe demo`",
-			Will: []string{
-				"which dataset, code, image, parameters and runner produced each run",
-				"the artifacts each run produced and the datasets derived from them",
-			},
-		}
-		s.ph = placeholder.New(c, common.Lineage, text, placeholder.KeyMap{Refresh: s.Keys.Refresh})
-	}
 	return s
 }
 
@@ -151,17 +138,11 @@ func (s *Screen) Init() tea.Cmd { return nil }
 // SetSize sets the body size.
 func (s *Screen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	if s.ph != nil {
-		s.ph.SetSize(w, h)
-	}
 }
 
 // Activate reloads the picker's lists, and the graph when one is shown, so
 // runs that ended or data registered elsewhere appear.
 func (s *Screen) Activate() tea.Cmd {
-	if s.ph != nil {
-		return s.ph.Activate()
-	}
 	cmds := []tea.Cmd{s.loadLists(), s.pollCmd()}
 	if s.mode == modeGraph && s.root != (experiments.Node{}) {
 		cmds = append(cmds, s.loadGraph(s.root))
@@ -175,7 +156,7 @@ func (s *Screen) pollCmd() tea.Cmd {
 	if s.poll <= 0 {
 		return nil
 	}
-	ws, every := s.ws(), s.poll
+	e, every := s.c.Engine(), s.poll
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		t := time.NewTimer(every)
 		defer t.Stop()
@@ -184,7 +165,7 @@ func (s *Screen) pollCmd() tea.Cmd {
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		v, err := ws.Store.DataVersion(ctx)
+		v, err := e.DataVersion(ctx)
 		return polled{v}, err
 	})
 	return cmd
@@ -192,19 +173,12 @@ func (s *Screen) pollCmd() tea.Cmd {
 
 // Deactivate cancels the screen's background work.
 func (s *Screen) Deactivate() {
-	if s.ph != nil {
-		s.ph.Deactivate()
-		return
-	}
 	s.jobs.CancelAll()
 	s.listing, s.loading, s.resolving = 0, 0, 0
 }
 
 // Pending is the number of background jobs in flight (tests).
 func (s *Screen) Pending() int {
-	if s.ph != nil {
-		return s.ph.Pending()
-	}
 	return s.jobs.Pending()
 }
 
@@ -231,38 +205,23 @@ func (s *Screen) Open(n experiments.Node) tea.Cmd {
 	return s.jump(n, false)
 }
 
-func (s *Screen) ws() *experiments.Workspace { return s.c.Options.Workspace }
-
 func (s *Screen) loadLists() tea.Cmd {
-	ws := s.ws()
+	e := s.c.Engine()
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		var out listsDone
-		var err error
-		if out.runs, err = ws.Store.ListRuns(ctx, experiments.RunFilter{Limit: maxListed}); err != nil {
-			return nil, err
-		}
-		if out.datasets, err = ws.Store.ListDatasets(ctx); err != nil {
-			return nil, err
-		}
-		if len(out.datasets) > maxListed {
-			out.datasets = out.datasets[:maxListed]
-		}
-		if out.studies, err = ws.Store.ListStudies(ctx); err != nil {
-			return nil, err
-		}
-		return out, nil
+		r, err := e.ListLineageRoots(ctx, maxListed)
+		return listsDone{runs: r.Runs, datasets: r.Datasets, studies: r.Studies}, err
 	})
 	s.listing = seq
 	return cmd
 }
 
 func (s *Screen) loadGraph(root experiments.Node) tea.Cmd {
-	ws := s.ws()
+	e := s.c.Engine()
 	// A load still in flight for an earlier root finishes and is dropped
 	// (its root is no longer s.root); Jobs cancels all or nothing, and the
 	// picker's lists must not be cancelled with it.
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		g, err := ws.Store.Lineage(ctx, []experiments.Node{root}, experiments.Both, 0)
+		g, err := e.Lineage(ctx, []experiments.Node{root}, experiments.Both, 0)
 		return graphDone{root, g}, err
 	})
 	s.loading = seq
@@ -271,18 +230,14 @@ func (s *Screen) loadGraph(root experiments.Node) tea.Cmd {
 
 // resolve finds what a jump from another screen names (a run id or prefix,
 // a dataset version as dataset:ID or a bare ID, a sha256 prefix, a dataset
-// path, a study name: experiments.Workspace.ResolveRef) and shows its trees.
+// path, a study name: engine.ResolveRef) and shows its trees.
 // A hash prefix shared by several nodes of the same content shows the first
 // (datasets before artifacts).
 func (s *Screen) resolve(ref string) tea.Cmd {
-	ws := s.ws()
+	e := s.c.Engine()
 	s.message = ""
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		nodes, err := ws.ResolveRef(ctx, ref)
-		if err != nil && isDigits(ref) {
-			// A bare number is a dataset version's id, as the picker lists them.
-			nodes, err = ws.ResolveRef(ctx, experiments.KindDataset+":"+ref)
-		}
+		nodes, err := e.ResolveRef(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
@@ -293,15 +248,6 @@ func (s *Screen) resolve(ref string) tea.Cmd {
 	})
 	s.resolving = seq
 	return cmd
-}
-
-func isDigits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // runOf is the run a node stands for: a run, or the run that produced an
@@ -338,9 +284,6 @@ func (s *Screen) jump(n experiments.Node, remember bool) tea.Cmd {
 
 // Update handles keys and the screen's own results.
 func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	if s.ph != nil {
-		return s, s.ph.Update(msg)
-	}
 	switch msg := msg.(type) {
 	case common.ResultMsg:
 		return s, s.result(msg)
@@ -635,9 +578,6 @@ func (s *Screen) selectInPicker(n experiments.Node) {
 
 // ShortHelp lists the keys of the current view for the footer.
 func (s *Screen) ShortHelp() []key.Binding {
-	if s.ph != nil {
-		return s.ph.ShortHelp()
-	}
 	k := s.Keys
 	if s.mode == modeGraph {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "jump"), k.Back, k.Pick, k.Run}
@@ -647,9 +587,6 @@ func (s *Screen) ShortHelp() []key.Binding {
 
 // FullHelp lists every key of the screen.
 func (s *Screen) FullHelp() [][]key.Binding {
-	if s.ph != nil {
-		return s.ph.FullHelp()
-	}
 	k := s.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},

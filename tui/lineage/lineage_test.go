@@ -12,6 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
@@ -81,7 +83,9 @@ func node(kind string, id int64) experiments.Node { return experiments.Node{Kind
 
 func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	t.Helper()
-	c := common.NewContext(context.Background(), common.Options{Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
+	e := engine.New(ws, &config.Config{}, engine.Options{})
+	t.Cleanup(func() { e.Close() })
+	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := New(c)
 	s.SetLocation(time.UTC)
 	s.SetPoll(0) // settle runs commands to completion; TestPollReloads polls on its own
@@ -265,9 +269,11 @@ func TestLeavingCancelsWork(t *testing.T) {
 	}
 }
 
-func TestNoWorkspaceIsThePlaceholder(t *testing.T) {
+// Without a workspace the screen says so (the engine's error), on activation.
+func TestNoWorkspaceSaysSo(t *testing.T) {
 	s := newScreen(t, nil, 80, 20)
-	if v := view(s); !strings.Contains(v, "no workspace is open") {
+	settle(t, s, s.Activate())
+	if v := view(s); !strings.Contains(v, "no workspace here") {
 		t.Errorf("view:\n%s", v)
 	}
 }

@@ -21,9 +21,6 @@ const sideBySideWidth = 110
 
 // View renders the body within the size last set.
 func (s *Screen) View() string {
-	if s.ph != nil {
-		return s.ph.View()
-	}
 	if s.w <= 0 || s.h <= 0 {
 		return ""
 	}

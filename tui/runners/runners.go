@@ -18,7 +18,6 @@ import (
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/frame"
-	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
 // Every is how often the visible screen re-probes the runners.
@@ -48,7 +47,6 @@ type Screen struct {
 	c    *common.Context
 	Keys KeyMap
 	jobs *common.Jobs
-	ph   *placeholder.Model // without an engine: the placeholder
 
 	every   time.Duration // probe period
 	w, h    int
@@ -64,16 +62,6 @@ type Screen struct {
 // New returns the Runners screen of the program that owns c.
 func New(c *common.Context) *Screen {
 	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Runners), every: Every}
-	if c.Options.Engine == nil {
-		s.ph = placeholder.New(c, common.Runners, placeholder.Text{
-			Capability: "runner health, GPUs and queues (no workspace engine in this session)",
-			Issue:      "open a workspace with `lathe` or `lathe demo`",
-			Will: []string{
-				"local, Docker and remote GPU runners, and whether each answers",
-				"GPUs, their allocation and each runner's queue",
-			},
-		}, placeholder.KeyMap{Refresh: s.Keys.Refresh})
-	}
 	return s
 }
 
@@ -86,16 +74,10 @@ func (s *Screen) Init() tea.Cmd { return nil }
 // SetSize implements common.Screen.
 func (s *Screen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	if s.ph != nil {
-		s.ph.SetSize(w, h)
-	}
 }
 
 // Activate probes at once and then every Every.
 func (s *Screen) Activate() tea.Cmd {
-	if s.ph != nil {
-		return s.ph.Activate()
-	}
 	s.active = true
 	s.gen++
 	return tea.Batch(s.probe(), s.tick())
@@ -103,10 +85,6 @@ func (s *Screen) Activate() tea.Cmd {
 
 // Deactivate stops probing.
 func (s *Screen) Deactivate() {
-	if s.ph != nil {
-		s.ph.Deactivate()
-		return
-	}
 	s.active = false
 	s.gen++
 	s.jobs.CancelAll()
@@ -125,7 +103,7 @@ func (s *Screen) probe() tea.Cmd {
 		return nil
 	}
 	s.probing = true
-	e := s.c.Options.Engine
+	e := s.c.Engine()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		return statusPayload(e.Runners(ctx)), nil
 	})
@@ -134,9 +112,6 @@ func (s *Screen) probe() tea.Cmd {
 
 // Update handles keys, the probe tick and probe results.
 func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	if s.ph != nil {
-		return s, s.ph.Update(msg)
-	}
 	switch msg := msg.(type) {
 	case common.ResultMsg:
 		if t, ok := msg.Payload.(tickMsg); ok {
@@ -172,30 +147,21 @@ func (s *Screen) Statuses() []engine.RunnerStatus { return s.sts }
 
 // ShortHelp implements common.Screen.
 func (s *Screen) ShortHelp() []key.Binding {
-	if s.ph != nil {
-		return s.ph.ShortHelp()
-	}
 	return []key.Binding{s.Keys.Refresh}
 }
 
 // FullHelp implements common.Screen.
 func (s *Screen) FullHelp() [][]key.Binding {
-	if s.ph != nil {
-		return s.ph.FullHelp()
-	}
 	return [][]key.Binding{{s.Keys.Up, s.Keys.Down, s.Keys.Refresh}}
 }
 
 // View implements common.Screen.
 func (s *Screen) View() string {
-	if s.ph != nil {
-		return s.ph.View()
-	}
 	if s.w <= 0 || s.h <= 0 {
 		return ""
 	}
 	st := s.c.Styles
-	head := fmt.Sprintf("Runners  %d configured", len(s.c.Options.Engine.RunnerNames()))
+	head := fmt.Sprintf("Runners  %d configured", len(s.c.Engine().RunnerNames()))
 	switch {
 	case s.probing && s.at.IsZero():
 		head += "  probing…"

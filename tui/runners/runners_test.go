@@ -39,7 +39,7 @@ func newScreen(t *testing.T, w, h int) *Screen {
 		t.Fatal(err)
 	}
 	e := engine.New(ws, cfg, engine.Options{ConnectTimeout: 2 * time.Second})
-	c := common.NewContext(context.Background(), common.Options{Workspace: ws, Config: cfg, Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
+	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := New(c)
 	s.every = 10 * time.Millisecond // ticks come back at once and are dropped
 	s.SetSize(w, h)

@@ -71,7 +71,7 @@ func (s *Screen) startDiff(a, b string) tea.Cmd {
 	if s.diff != nil && s.diff.cancel != nil {
 		s.diff.cancel()
 	}
-	ws := s.c.Options.Engine.Workspace()
+	e := s.c.Engine()
 	// Jobs cancels all its jobs or none; this context lets esc cancel the
 	// diff alone.
 	dctx, cancel := context.WithCancel(s.c.Base())
@@ -81,15 +81,15 @@ func (s *Screen) startDiff(a, b string) tea.Cmd {
 		defer context.AfterFunc(dctx, stop)()
 		// Errors travel with a diffPayload too, so the screen can tell a
 		// closed diff's late failure from other work's.
-		d, err := engine.DiffRuns(ctx, ws, a, b, engine.DiffOptions{})
+		d, err := e.DiffRuns(ctx, a, b, engine.DiffOptions{})
 		if err != nil {
 			return diffPayload{}, fmt.Errorf("diff %s %s: %w", a, b, err)
 		}
-		ra, err := ws.Store.GetRun(ctx, a)
+		ra, err := e.GetRun(ctx, a)
 		if err != nil {
 			return diffPayload{}, err
 		}
-		rb, err := ws.Store.GetRun(ctx, b)
+		rb, err := e.GetRun(ctx, b)
 		if err != nil {
 			return diffPayload{}, err
 		}

@@ -38,7 +38,7 @@ type confirmState struct {
 // planRerun checks run id before rerunning it; the answer comes back as a
 // plannedPayload.
 func (s *Screen) planRerun(id string) tea.Cmd {
-	e := s.c.Options.Engine
+	e := s.c.Engine()
 	s.note, s.noteAt = "checking inputs and code of "+id+"…", time.Now()
 	s.err = nil
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
@@ -104,7 +104,7 @@ func (s *Screen) updateConfirm(msg tea.KeyPressMsg) tea.Cmd {
 // rerun launches the rerun through the engine, which checks again (the data
 // may have changed since the question) and refuses what opts do not allow.
 func (s *Screen) rerun(id string, opts engine.RerunOptions) tea.Cmd {
-	e := s.c.Options.Engine
+	e := s.c.Engine()
 	s.note, s.noteAt = "relaunching "+id+"…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		// The run outlives this job: the engine, not ctx, owns it.
@@ -119,9 +119,9 @@ func (s *Screen) rerun(id string, opts engine.RerunOptions) tea.Cmd {
 
 // reproduce compares a finished rerun's final metrics with its original's.
 func (s *Screen) reproduce(run experiments.Run) tea.Cmd {
-	st := s.c.Options.Engine.Store()
+	e := s.c.Engine()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		rep, err := engine.Reproduce(ctx, st, run.RerunOf, run.ID)
+		rep, err := e.Reproduce(ctx, run.RerunOf, run.ID)
 		if err != nil {
 			return nil, fmt.Errorf("reproducibility of %s: %w", run.ID, err)
 		}

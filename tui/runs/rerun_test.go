@@ -22,7 +22,7 @@ import (
 func run(t *testing.T, s *Screen, e *engine.Engine, script string, params, inputs map[string]string) experiments.Run {
 	t.Helper()
 	r, err := e.Launch(context.Background(), engine.LaunchRequest{Runner: "local", Command: []string{"sh", "-c", script},
-		Params: params, Inputs: inputs, WorkDir: e.Workspace().Root})
+		Params: params, Inputs: inputs, WorkDir: e.Info().Root})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func run(t *testing.T, s *Screen, e *engine.Engine, script string, params, input
 
 func countRuns(t *testing.T, e *engine.Engine) int {
 	t.Helper()
-	rs, err := e.Store().ListRuns(context.Background(), experiments.RunFilter{})
+	rs, err := e.ListRuns(context.Background(), experiments.RunFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestRerunGivesReproducibilityVerdict(t *testing.T) {
 // engine's message and asks nothing.
 func TestRerunAsksOnChangedDataRefusesMissing(t *testing.T) {
 	s, e := newScreen(t, 80, 24)
-	path := filepath.Join(e.Workspace().Root, "train.csv")
+	path := filepath.Join(e.Info().Root, "train.csv")
 	before, after := "x,y\n1,2\n", "x,y\n1,3\n"
 	if err := os.WriteFile(path, []byte(before), 0o644); err != nil {
 		t.Fatal(err)
@@ -151,8 +151,9 @@ func TestRerunAsksOnChangedDataRefusesMissing(t *testing.T) {
 		t.Fatalf("y: %d runs, detail %v, err %v", countRuns(t, e), s.Detail(), s.err)
 	}
 	re := waitEnded(t, e, s.Detail()[0])
-	ins, err := e.Store().RunInputs(context.Background(), re.ID)
-	if err != nil || len(ins) != 1 || ins[0].Dataset.SHA256 != sha(after) || re.RerunOf != orig.ID {
+	rec, err := e.RunRecord(context.Background(), re.ID)
+	ins := rec.Inputs
+	if err != nil || len(ins) != 1 || firstInput(ins).SHA256 != sha(after) || re.RerunOf != orig.ID {
 		t.Errorf("rerun %+v on %+v %v", re, ins, err)
 	}
 	// wc -l prints no metrics: nothing to compare, and the verdict says the
@@ -186,7 +187,7 @@ func TestRerunAsksOnChangedCode(t *testing.T) {
 		t.Skip("git not installed")
 	}
 	s, e := newScreen(t, 80, 24)
-	root := e.Workspace().Root
+	root := e.Info().Root
 	git := func(args ...string) {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"}, args...)...)
@@ -357,4 +358,12 @@ func TestNewViewsFitSmallSizes(t *testing.T) {
 		s.SetSize(sz[0], sz[1])
 		checkBox(t, s, sz[0], sz[1])
 	}
+}
+
+// firstInput is the only input of a run record.
+func firstInput(ins map[string]experiments.Dataset) experiments.Dataset {
+	for _, d := range ins {
+		return d
+	}
+	return experiments.Dataset{}
 }

@@ -39,7 +39,6 @@ import (
 	"github.com/lathe-ml/lathe/tui/components/chart"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/components/lineinput"
-	"github.com/lathe-ml/lathe/tui/components/placeholder"
 )
 
 // Tick is the redraw period of the live views.
@@ -110,10 +109,7 @@ const (
 )
 
 // Row is one run of the list with its last metric values.
-type Row struct {
-	Run  experiments.Run
-	Last map[string]experiments.Sample
-}
+type Row = engine.RunSummary
 
 // Payloads of the screen's own messages.
 type (
@@ -135,7 +131,6 @@ type Screen struct {
 	c    *common.Context
 	Keys KeyMap
 	jobs *common.Jobs
-	ph   *placeholder.Model // without an engine (tests of the shell): the placeholder
 
 	w, h   int
 	active bool
@@ -167,13 +162,6 @@ type Screen struct {
 // New returns the Runs screen of the program that owns c.
 func New(c *common.Context) *Screen {
 	s := &Screen{c: c, Keys: DefaultKeyMap(), jobs: common.NewJobs(c, common.Runs), marked: map[string]bool{}}
-	if c.Options.Engine == nil {
-		s.ph = placeholder.New(c, common.Runs, placeholder.Text{
-			Capability: "runs (no workspace engine in this session)",
-			Issue:      "open a workspace with `lathe` or `lathe demo`",
-			Will:       []string{"runs with their status, runner, parameters and metrics", "live logs, and validation curves of one or many runs"},
-		}, placeholder.KeyMap{Refresh: s.Keys.Refresh})
-	}
 	s.input = &lineinput.Model{}
 	return s
 }
@@ -187,9 +175,6 @@ func (s *Screen) Init() tea.Cmd { return nil }
 // SetSize implements common.Screen.
 func (s *Screen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	if s.ph != nil {
-		s.ph.SetSize(w, h)
-	}
 }
 
 // CapturingInput reports whether the filter or launch line is being edited,
@@ -198,15 +183,12 @@ func (s *Screen) CapturingInput() bool { return s.mode != inputNone || s.confirm
 
 // Activate starts the tick, reconciles once, and loads the list.
 func (s *Screen) Activate() tea.Cmd {
-	if s.ph != nil {
-		return s.ph.Activate()
-	}
 	s.active = true
 	s.gen++
 	cmds := []tea.Cmd{s.tick(), s.load(true)}
 	if !s.synced {
 		s.synced = true
-		e := s.c.Options.Engine
+		e := s.c.Engine()
 		_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 			rep, err := e.Reconcile(ctx, engine.ReconcileOptions{Settle: -1})
 			if err != nil {
@@ -235,10 +217,6 @@ func (s *Screen) Activate() tea.Cmd {
 
 // Deactivate stops the tick, the follows and the work in flight.
 func (s *Screen) Deactivate() {
-	if s.ph != nil {
-		s.ph.Deactivate()
-		return
-	}
 	s.active = false
 	s.gen++
 	s.jobs.CancelAll()
@@ -263,44 +241,24 @@ func (s *Screen) load(force bool) tea.Cmd {
 	}
 	s.loading = true
 	s.lastLoad = time.Now()
-	st := s.c.Options.Engine.Store()
+	e := s.c.Engine()
 	prev := s.version
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		v, err := st.DataVersion(ctx)
+		v, err := e.DataVersion(ctx)
 		if err != nil {
 			return nil, err
 		}
 		if !force && v == prev {
 			return listPayload{version: v, rows: nil}, nil
 		}
-		rows, err := LoadRows(ctx, st, maxListedRuns)
+		rows, err := e.ListRuns(ctx, experiments.RunFilter{Limit: maxListedRuns})
 		return listPayload{version: v, rows: rows}, err
 	})
 	return cmd
 }
 
-// LoadRows reads the newest runs with their last metric values.
-func LoadRows(ctx context.Context, st *experiments.Store, limit int) ([]Row, error) {
-	runs, err := st.ListRuns(ctx, experiments.RunFilter{Limit: limit})
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]Row, len(runs))
-	for i, r := range runs {
-		last, err := st.LastMetrics(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		rows[i] = Row{Run: r, Last: last}
-	}
-	return rows, nil
-}
-
 // Update handles keys, ticks and results.
 func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
-	if s.ph != nil {
-		return s, s.ph.Update(msg)
-	}
 	switch msg := msg.(type) {
 	case common.ResultMsg:
 		if t, ok := msg.Payload.(tickMsg); ok {
@@ -551,9 +509,9 @@ func (s *Screen) launchLine(line string) tea.Cmd {
 }
 
 func (s *Screen) launch(req engine.LaunchRequest) tea.Cmd {
-	e := s.c.Options.Engine
+	e := s.c.Engine()
 	if req.WorkDir == "" {
-		req.WorkDir = e.Workspace().Root
+		req.WorkDir = e.Info().Root
 	}
 	s.note, s.noteAt = "launching…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
@@ -568,7 +526,7 @@ func (s *Screen) launch(req engine.LaunchRequest) tea.Cmd {
 }
 
 func (s *Screen) stop(id string) tea.Cmd {
-	e := s.c.Options.Engine
+	e := s.c.Engine()
 	s.note, s.noteAt = "stopping "+id+"…", time.Now()
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		if err := e.Stop(context.WithoutCancel(ctx), id); err != nil {
@@ -727,9 +685,6 @@ func (s *Screen) Detail() []string {
 
 // ShortHelp implements common.Screen.
 func (s *Screen) ShortHelp() []key.Binding {
-	if s.ph != nil {
-		return s.ph.ShortHelp()
-	}
 	k := s.Keys
 	if s.diff != nil {
 		return []key.Binding{k.Back, k.Down, k.PageDown, k.Lineage}
@@ -742,9 +697,6 @@ func (s *Screen) ShortHelp() []key.Binding {
 
 // FullHelp implements common.Screen.
 func (s *Screen) FullHelp() [][]key.Binding {
-	if s.ph != nil {
-		return s.ph.FullHelp()
-	}
 	k := s.Keys
 	if s.diff != nil {
 		return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Refresh, k.Lineage}}
@@ -757,9 +709,6 @@ func (s *Screen) FullHelp() [][]key.Binding {
 
 // View implements common.Screen.
 func (s *Screen) View() string {
-	if s.ph != nil {
-		return s.ph.View()
-	}
 	if s.w <= 0 || s.h <= 0 {
 		return ""
 	}

@@ -36,7 +36,7 @@ func newScreen(t testing.TB, w, h int) (*Screen, *engine.Engine) {
 	}
 	e := engine.New(ws, cfg, engine.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
-	c := common.NewContext(ctx, common.Options{Workspace: ws, Config: cfg, Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
+	c := common.NewContext(ctx, common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := New(c)
 	s.SetSize(w, h)
 	t.Cleanup(func() {
@@ -166,7 +166,7 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 		t.Fatalf("%d rows after launch", len(rows))
 	}
 	id := rows[0].Run.ID
-	r, err := e.Store().GetRun(context.Background(), id)
+	r, err := e.GetRun(context.Background(), id)
 	if err != nil || r.Params["who"] != "x" {
 		t.Fatalf("launched run %+v, %v", r, err)
 	}
@@ -213,7 +213,7 @@ func waitEnded(t *testing.T, e *engine.Engine, id string) experiments.Run {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		r, err := e.Store().GetRun(context.Background(), id)
+		r, err := e.GetRun(context.Background(), id)
 		if err == nil && r.Status.Terminal() {
 			return r
 		}
@@ -227,7 +227,7 @@ func waitStarted(t *testing.T, e *engine.Engine, id string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if r, err := e.Store().GetRun(context.Background(), id); err == nil && r.Status != runstatus.Queued {
+		if r, err := e.GetRun(context.Background(), id); err == nil && r.Status != runstatus.Queued {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

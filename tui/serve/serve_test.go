@@ -25,10 +25,13 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui"
 )
 
-const storePath = "/srv/ml/projects/churn-model/with/a/rather/deep/path/.lathe/lathe.db"
+// deepDir is where the served workspace lives: a path long enough that the
+// status line must shorten it at 80 columns but not at 200.
+const deepDir = "srv/ml/projects/churn-model/with/a/rather/deep/path"
 
 var tabWords = []string{"Data", "Lineage", "Runs", "Tuner", "Runners"}
 
@@ -88,14 +91,15 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 }
 
 type server struct {
-	port    int
-	dir     string
-	hostKey string
-	good    string // authorized private key
-	bad     string // a key not in authorized_keys
-	log     *syncBuf
-	cancel  context.CancelFunc
-	done    chan error
+	storePath string
+	port      int
+	dir       string
+	hostKey   string
+	good      string // authorized private key
+	bad       string // a key not in authorized_keys
+	log       *syncBuf
+	cancel    context.CancelFunc
+	done      chan error
 }
 
 func startServer(t *testing.T, dir string) *server {
@@ -109,6 +113,8 @@ func startServer(t *testing.T, dir string) *server {
 	if err := os.WriteFile(ak, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	e := servedEngine(t, dir)
+	s.storePath = e.Info().StorePath
 	ready := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -117,12 +123,10 @@ func startServer(t *testing.T, dir string) *server {
 			Addr:               "127.0.0.1:0",
 			AuthorizedKeysPath: ak,
 			HostKeyPath:        s.hostKey,
-			Options: func() tui.Options {
-				return tui.Options{WorkspaceName: "churn-model", StorePath: storePath, RunnerCount: 2}
-			},
-			Logf:      s.log.logf,
-			Ready:     func(a net.Addr) { ready <- a },
-			KeepAlive: 500 * time.Millisecond, // short, so the silent-client case is quick
+			Options:            func() tui.Options { return tui.Options{Engine: e} },
+			Logf:               s.log.logf,
+			Ready:              func(a net.Addr) { ready <- a },
+			KeepAlive:          500 * time.Millisecond, // short, so the silent-client case is quick
 		})
 	}()
 	select {
@@ -292,7 +296,7 @@ func TestSSH(t *testing.T) {
 			t.Errorf("status line missing:\n%s", scr)
 		}
 		// At 80 columns the deep store path is shortened to fit.
-		if strings.Contains(scr, storePath) {
+		if strings.Contains(scr, s.storePath) {
 			t.Errorf("the full store path fit in 80 columns: the session's size was not used")
 		}
 		if _, err := ps.tty.Write([]byte("q")); err != nil {
@@ -309,7 +313,7 @@ func TestSSH(t *testing.T) {
 	t.Run("session uses its own window size and follows resizes", func(t *testing.T) {
 		ps := s.startPTY(t, 200, 50)
 		waitFor(t, "the full store path at 200 columns", 15*time.Second, func() bool {
-			return strings.Contains(ps.screen(), storePath)
+			return strings.Contains(ps.screen(), s.storePath)
 		})
 		// Shrink the client's terminal: ssh sends window-change, the layout
 		// is recomputed and the path is shortened again.
@@ -537,4 +541,28 @@ func TestAuthorizedKeysReloaded(t *testing.T) {
 	if !auth.allowed(b, nolog) {
 		t.Error("a malformed edit locked everyone out")
 	}
+}
+
+// servedEngine opens a real workspace "churn-model" with two local runners
+// under dir/deepDir.
+func servedEngine(t *testing.T, dir string) *engine.Engine {
+	t.Helper()
+	root := filepath.Join(dir, deepDir)
+	if _, err := engine.Init(root, "churn-model"); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "name: churn-model\ndefault_runner: local\nrunners:\n  - {name: local, type: local}\n  - {name: b, type: local}\n"
+	if err := os.WriteFile(filepath.Join(root, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{WorkspaceDir: root, Environ: []string{"HOME=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(root, cfg, engine.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
 }

@@ -9,7 +9,6 @@ package tuner
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -138,19 +137,14 @@ type fetched struct {
 	rep     *engine.StudyReport
 }
 
-var errNoWorkspace = errors.New("no workspace is open")
-
 func (s *Screen) fetch() tea.Cmd {
-	ws := s.c.Options.Workspace
+	e := s.c.Engine()
 	if s.pending != 0 {
 		return nil // the one in flight will do
 	}
 	name := s.name
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
-		if ws == nil {
-			return nil, errNoWorkspace
-		}
-		studies, err := ws.Store.ListStudies(ctx)
+		studies, err := e.ListStudies(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +158,7 @@ func (s *Screen) fetch() tea.Cmd {
 		if name == "" {
 			return out, nil
 		}
-		rep, err := engine.StudyStatus(ctx, ws, name)
+		rep, err := e.StudyStatus(ctx, name)
 		if err != nil {
 			return out, err
 		}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
@@ -37,6 +38,8 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ws.Close() })
+	e := engine.New(ws, &config.Config{}, engine.Options{})
+	defer e.Close()
 	thr := 0.8
 	spec := optimizer.Spec{
 		Name: "front",
@@ -52,24 +55,24 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 		ObservationBudget: 20,
 		Seed:              1,
 	}
-	if _, err := engine.CreateStudy(ctx, ws, engine.StudySpec{Spec: spec}); err != nil {
+	if _, err := e.CreateStudy(ctx, engine.StudySpec{Spec: spec}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 12; i++ {
-		ts, err := engine.AskTrials(ctx, ws, "front", 1)
+		ts, err := e.AskTrials(ctx, "front", 1)
 		if err != nil {
 			t.Fatal(err)
 		}
 		a, b := ts[0].Params["a"].(float64), ts[0].Params["b"].(float64)
 		m := map[string]float64{"f1": a, "f2": (1 - a) * (1 + b), "c": b}
-		if _, err := engine.TellTrial(ctx, ws, "front", ts[0].Number, m, false); err != nil {
+		if _, err := e.TellTrial(ctx, "front", ts[0].Number, m, false); err != nil {
 			t.Fatal(err)
 		}
 	}
 	st, _ := ws.Store.GetStudy(ctx, "front")
 	run := experiments.Run{Runner: "local", Command: []string{"true"}}
 	// A fresh pending trial gets a run, as the study driver would.
-	ts, err := engine.AskTrials(ctx, ws, "front", 1)
+	ts, err := e.AskTrials(ctx, "front", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,10 +82,10 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 	spec2 := spec
 	spec2.Name = "other"
 	spec2.Metrics = spec.Metrics[:1]
-	if _, err := engine.CreateStudy(ctx, ws, engine.StudySpec{Spec: spec2}); err != nil {
+	if _, err := e.CreateStudy(ctx, engine.StudySpec{Spec: spec2}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.AskTrials(ctx, ws, "other", 3); err != nil {
+	if _, err := e.AskTrials(ctx, "other", 3); err != nil {
 		t.Fatal(err)
 	}
 	return ws
@@ -90,7 +93,9 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 
 func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	t.Helper()
-	c := common.NewContext(context.Background(), common.Options{Workspace: ws}, styles.Plain(true), keys.DefaultGlobal(5))
+	e := engine.New(ws, &config.Config{}, engine.Options{})
+	t.Cleanup(func() { e.Close() })
+	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
 	s := New(c)
 	s.SetSize(w, h)
 	// Activate returns Batch(fetch, tick): run the fetch, leave the tick.
@@ -230,7 +235,7 @@ func TestTunerTick(t *testing.T) {
 	// Live refresh: a trial told by someone else shows on the next fetch.
 	before, _ := s.Report()
 	ctx := context.Background()
-	if _, err := engine.TellTrial(ctx, ws, before.Study, 1, nil, true); err != nil {
+	if _, err := s.c.Engine().TellTrial(ctx, before.Study, 1, nil, true); err != nil {
 		t.Fatal(err)
 	}
 	s.jobs.CancelAll()

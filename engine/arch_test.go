@@ -1,0 +1,173 @@
+package engine
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The architecture rules DESIGN §2 states, checked on the source (also run
+// by `make lint`):
+//
+//   - cmd/ and tui/ reach the domain only through the engine: their
+//     non-test files call no package-level function of experiments,
+//     explore, runners or optimizer and never name the store's handles
+//     (experiments.Workspace, Store, Objects). Types, constants and
+//     methods of values the engine returned are shared.
+//   - Arrows point one way: domain packages import neither engine nor tui
+//     nor cmd; engine imports neither tui nor cmd; tui does not import cmd.
+
+const module = "github.com/lathe-ml/lathe"
+
+func domainPackages() []string { return []string{"experiments", "explore", "runners", "optimizer"} }
+
+// repoRoot is the module root (engine's parent).
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("no go.mod above engine/: %v", err)
+	}
+	return root
+}
+
+// goFiles parses every .go file under dir (recursively), tests included
+// when tests is set.
+func goFiles(t *testing.T, fset *token.FileSet, dir string, tests bool) map[string]*ast.File {
+	t.Helper()
+	out := map[string]*ast.File{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != dir {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || (!tests && strings.HasSuffix(p, "_test.go")) {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		out[p] = f
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// exportedFuncs lists a package's exported package-level functions (not
+// methods), from its non-test files.
+func exportedFuncs(t *testing.T, fset *token.FileSet, dir string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.IsExported() {
+				out[fd.Name.Name] = true
+			}
+		}
+	}
+	return out
+}
+
+// imports maps each import's local name to its path.
+func imports(f *ast.File) map[string]string {
+	out := map[string]string{}
+	for _, im := range f.Imports {
+		p, _ := strconv.Unquote(im.Path.Value)
+		name := p[strings.LastIndex(p, "/")+1:]
+		if im.Name != nil {
+			name = im.Name.Name
+		}
+		out[name] = p
+	}
+	return out
+}
+
+func TestFrontEndsGoThroughTheEngine(t *testing.T) {
+	root := repoRoot(t)
+	fset := token.NewFileSet()
+	funcs := map[string]map[string]bool{}
+	for _, p := range domainPackages() {
+		funcs[module+"/"+p] = exportedFuncs(t, fset, filepath.Join(root, p))
+	}
+	handles := []string{"Workspace", "Store", "Objects"}
+	var bad []string
+	for _, dir := range []string{"cmd", "tui"} {
+		for _, f := range goFiles(t, fset, filepath.Join(root, dir), false) {
+			ims := imports(f)
+			ast.Inspect(f, func(n ast.Node) bool {
+				sel, ok := n.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				x, ok := sel.X.(*ast.Ident)
+				if !ok {
+					return true
+				}
+				pkg := ims[x.Name]
+				if fs, ok := funcs[pkg]; ok && fs[sel.Sel.Name] {
+					bad = append(bad, fset.Position(sel.Pos()).String()+": calls "+x.Name+"."+sel.Sel.Name+" (use an engine method)")
+				}
+				if pkg == module+"/experiments" && slices.Contains(handles, sel.Sel.Name) {
+					bad = append(bad, fset.Position(sel.Pos()).String()+": holds experiments."+sel.Sel.Name+" (front ends hold only *engine.Engine)")
+				}
+				return true
+			})
+		}
+	}
+	slices.Sort(bad)
+	for _, b := range bad {
+		t.Error(strings.TrimPrefix(b, root+string(filepath.Separator)))
+	}
+}
+
+func TestDependenciesPointOneWay(t *testing.T) {
+	root := repoRoot(t)
+	fset := token.NewFileSet()
+	forbidden := map[string][]string{
+		"engine": {"tui", "cmd"},
+		"tui":    {"cmd"},
+	}
+	for _, p := range append(domainPackages(), "config", "format", "runstatus") {
+		forbidden[p] = []string{"engine", "tui", "cmd"}
+	}
+	for dir, not := range forbidden {
+		for path, f := range goFiles(t, fset, filepath.Join(root, dir), true) {
+			for _, im := range f.Imports {
+				p, _ := strconv.Unquote(im.Path.Value)
+				for _, n := range not {
+					if p == module+"/"+n || strings.HasPrefix(p, module+"/"+n+"/") {
+						rel, _ := filepath.Rel(root, path)
+						t.Errorf("%s imports %s: %s must not depend on %s", rel, p, dir, n)
+					}
+				}
+			}
+		}
+	}
+}
