@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lathe-ml/lathe/engine"
 )
 
 // run executes the command tree in process with isolated user config.
@@ -238,7 +240,7 @@ func TestSplitWords(t *testing.T) {
 		{`   `, nil, false},
 	}
 	for _, c := range cases {
-		got, err := splitWords(c.in)
+		got, err := engine.SplitWords(c.in)
 		if (err != nil) != c.err {
 			t.Errorf("%q: err %v", c.in, err)
 			continue

@@ -10,6 +10,7 @@ import (
 
 	prompt "github.com/c-bata/go-prompt"
 	"github.com/c-bata/go-prompt/completer"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/spf13/cobra"
 )
 
@@ -36,7 +37,7 @@ History is kept in the workspace's .lathe/shell_history. 'exit' or ctrl+d quits.
 					return
 				}
 				appendHistory(histPath, line)
-				words, err := splitWords(line)
+				words, err := engine.SplitWords(line)
 				if err != nil {
 					fmt.Fprintf(a.stderr, "lathe: %v\n", err)
 					return
@@ -86,7 +87,7 @@ var pathCompleter = completer.FilePathCompleter{IgnoreCase: true}
 // paths where the command allows them.
 func shellComplete(base []string, d prompt.Document) []prompt.Suggest {
 	before := d.TextBeforeCursor()
-	words, err := splitWords(before)
+	words, err := engine.SplitWords(before)
 	if err != nil {
 		return nil
 	}
@@ -131,50 +132,6 @@ func cobraComplete(base, words []string, toComplete string) ([][2]string, cobra.
 		cands = append(cands, [2]string{text, desc})
 	}
 	return cands, directive
-}
-
-// splitWords splits a line into words the way a POSIX shell would for
-// quoting (single and double quotes, backslash escapes), without any
-// expansion: nothing here ever reaches a shell.
-func splitWords(s string) ([]string, error) {
-	var words []string
-	var cur strings.Builder
-	inWord := false
-	var quote rune
-	escaped := false
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case r == '\\' && quote != '\'':
-			escaped, inWord = true, true
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			} else {
-				cur.WriteRune(r)
-			}
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t':
-			if inWord {
-				words = append(words, cur.String())
-				cur.Reset()
-				inWord = false
-			}
-		default:
-			cur.WriteRune(r)
-			inWord = true
-		}
-	}
-	if quote != 0 {
-		return nil, fmt.Errorf("unterminated %c quote", quote)
-	}
-	if inWord {
-		words = append(words, cur.String())
-	}
-	return words, nil
 }
 
 func readHistory(path string) []string {
