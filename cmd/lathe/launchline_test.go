@@ -69,16 +69,16 @@ func TestEveryRunFlagWorksOnTheLaunchLine(t *testing.T) {
 // Bad values fail the same way on both, naming the flag (exit 2).
 func TestLaunchLineErrorsNameTheFlag(t *testing.T) {
 	for line, flag := range map[string]string{
-		"--memory lots -- x":    "--memory",
-		"--cpus -1 -- x":        "--cpus",
-		"--priority high -- x":  "--priority",
-		"--param nokv -- x":     "--param",
-		"--input 'a b=x' -- x":  "--input",
-		"--bogus 1 -- x":        "--bogus",
-		"--runner":              "--runner",
-		"--shm-size 1q -- x":    "--shm-size",
-		"--gpus 1 --name n --":  "command",
-		"echo 'unterminated":    "command",
+		"--memory lots -- x":   "--memory",
+		"--cpus -1 -- x":       "--cpus",
+		"--priority high -- x": "--priority",
+		"--param nokv -- x":    "--param",
+		"--input 'a b=x' -- x": "--input",
+		"--bogus 1 -- x":       "--bogus",
+		"--runner":             "--runner",
+		"--shm-size 1q -- x":   "--shm-size",
+		"--gpus 1 --name n --": "command",
+		"echo 'unterminated":   "command",
 	} {
 		_, _, err := engine.ParseLaunchLine(line, "")
 		var ie *config.InputError
