@@ -49,7 +49,8 @@ func (a *app) openEngine(ctx context.Context, settle time.Duration, runIDs ...st
 
 // tuiEngine is the engine the TUI (and every SSH session) shares. Runs that
 // ended or were left behind while no lathe watched are harvested or followed
-// again before the first frame (without waiting for them).
+// again before the first frame (without waiting for them), and from then on
+// every run nobody ingests is taken over.
 func (a *app) tuiEngine() (*engine.Engine, error) {
 	e, err := a.engine()
 	if err != nil {
@@ -60,6 +61,8 @@ func (a *app) tuiEngine() (*engine.Engine, error) {
 			a.progressf("lathe: runner %s unreachable, its runs are left as they are: %s\n", name, why)
 		}
 	}
+	// Runs detached from other shells are followed live from here.
+	e.WatchOrphans(0)
 	return e, nil
 }
 
