@@ -37,7 +37,7 @@ type Model struct {
 	f       Frame
 	numeric []bool      // every non-missing cell of the column parses as a number
 	nums    [][]float64 // nums[c][r]: the parsed cell of a numeric column c, so sorting parses nothing
-	width   []int  // natural column widths (capped)
+	width   []int       // natural column widths (capped)
 	hidden  []bool
 	view    []int // row indices after filter and sort
 	filter  *Expr
