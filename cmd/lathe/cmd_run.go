@@ -186,7 +186,7 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 				if l.Stream == experiments.StreamStderr {
 					w = a.stderr
 				}
-				fmt.Fprintln(w, l.Line)
+				fmt.Fprintln(w, format.LogLine(l.Line))
 			}
 		}
 	})

@@ -81,7 +81,7 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER\tDURATION\tPARAMS\tMETRICS")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), format.Clip(kvParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
 			}
 			return tw.Flush()
 		},
@@ -116,19 +116,6 @@ func runDuration(r experiments.Run) string {
 		return format.Duration(time.Since(r.Started)) + "…"
 	}
 	return format.Duration(r.Ended.Sub(r.Started))
-}
-
-func kvParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%v", k, p[k])
-	}
-	return strings.Join(parts, " ")
 }
 
 // kvMetrics lists the last values, validation metrics first (what a list
@@ -192,7 +179,7 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) {
 		if v != "" {
-			fmt.Fprintf(tw, "%s\t%s\n", k, v)
+			fmt.Fprintf(tw, "%s\t%s\n", format.Printable(k), format.OneLine(v))
 		}
 	}
 	row("id", r.ID)
@@ -204,7 +191,7 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 	row("image digest", r.ImageDigest)
 	cmd, _ := json.Marshal(r.Command)
 	row("command", string(cmd))
-	row("params", kvParams(r.Params))
+	row("params", formatParams(r.Params))
 	row("gpus", r.GPUs)
 	if r.Code.Commit != "" {
 		c := r.Code.Commit
@@ -276,9 +263,9 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 					case a.jsonOut:
 						_ = enc.Encode(l)
 					case l.Stream == experiments.StreamStderr:
-						fmt.Fprintln(a.stderr, l.Line)
+						fmt.Fprintln(a.stderr, format.LogLine(l.Line))
 					default:
-						fmt.Fprintln(a.stdout, l.Line)
+						fmt.Fprintln(a.stdout, format.LogLine(l.Line))
 					}
 				}
 			}

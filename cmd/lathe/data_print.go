@@ -52,7 +52,7 @@ func (a *app) printProfile(p *explore.Profile) {
 			if i == show {
 				break
 			}
-			fmt.Fprintf(tw, "  %s ~ %s\t%s\t%+.3f\n", c.A, c.B, c.Method, c.Value)
+			fmt.Fprintf(tw, "  %s ~ %s\t%s\t%+.3f\n", format.Clip(c.A, 40), format.Clip(c.B, 40), c.Method, c.Value)
 		}
 		_ = tw.Flush()
 		if len(strong) > show {
@@ -63,7 +63,7 @@ func (a *app) printProfile(p *explore.Profile) {
 	if p.Skipped.Count > 0 {
 		a.printf("\nSkipped %d malformed record(s):\n", p.Skipped.Count)
 		for _, e := range p.Skipped.Examples {
-			a.printf("  line %d: %s\n", e.Line, e.Msg)
+			a.printf("  line %d: %s\n", e.Line, format.OneLine(e.Msg))
 		}
 	}
 
@@ -74,7 +74,7 @@ func (a *app) printProfile(p *explore.Profile) {
 	a.printf("\nAlerts (%d)\n", len(p.Alerts))
 	tw = tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	for _, al := range p.Alerts {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", al.Kind, strings.Join(al.Columns, ", "), al.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", al.Kind, format.Clip(strings.Join(al.Columns, ", "), 60), format.OneLine(al.Message))
 	}
 	_ = tw.Flush()
 }
@@ -117,10 +117,10 @@ func (a *app) printDrift(rep *explore.DriftReport) {
 	a.printf("drift %s → %s  (%s)\n\n", rep.A, rep.B, rep)
 	writeDriftTable(a, rep, "")
 	if len(rep.Missing) > 0 {
-		a.printf("\nonly in A: %s\n", strings.Join(rep.Missing, ", "))
+		a.printf("\nonly in A: %s\n", format.OneLine(strings.Join(rep.Missing, ", ")))
 	}
 	if len(rep.Added) > 0 {
-		a.printf("only in B: %s\n", strings.Join(rep.Added, ", "))
+		a.printf("only in B: %s\n", format.OneLine(strings.Join(rep.Added, ", ")))
 	}
 }
 
