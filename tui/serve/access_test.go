@@ -529,3 +529,29 @@ func TestSSHUnsupportedOptionsRefused(t *testing.T) {
 		t.Error("the warnings did not come at start-up, before listening")
 	}
 }
+
+// serve.max_sessions caps the sessions served at once; one over it gets a
+// line saying so, and a slot freed is usable again.
+func TestSSHMaxSessions(t *testing.T) {
+	needSSH(t)
+	dir := t.TempDir()
+	e := servedEngine(t, dir)
+	k := newTestKey(t, dir, "id")
+	keys := filepath.Join(dir, "viewer_keys")
+	writeFile(t, keys, k.line(""))
+	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	s.serve(t, Config{AuthorizedKeysPath: keys, MaxSessions: 1}, e)
+	m := s.termSSH(t, k, 100, 30)
+	m.waitFor(15*time.Second, tabWords...)
+	out, err := s.sshCmd(t, k.path, "-T").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "serving its maximum of 1 sessions") {
+		t.Errorf("a second session: %v %q, want refused with the cap", err, out)
+	}
+	m.keys("q")
+	m.exitStatus(10 * time.Second)
+	waitFor(t, "the first session to end", 5*time.Second, func() bool { return strings.Contains(s.log.String(), "session end") })
+	if !s.admitted(t, k) {
+		t.Error("a session after the first ended was refused")
+	}
+}

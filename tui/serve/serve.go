@@ -63,6 +63,10 @@ type Config struct {
 	// Ready, when set, is called with the bound address once Serve accepts
 	// connections (useful with port 0).
 	Ready func(addr net.Addr)
+	// MaxSessions caps the sessions served at once (each is a program with
+	// its own goroutines); a session over it gets one line and ends. 0 means
+	// no cap.
+	MaxSessions int
 	// KeepAlive is how often a session's client must answer a keepalive
 	// request; a client that stays silent for two intervals (network gone,
 	// laptop asleep) has its session ended. Default 30s.
@@ -195,7 +199,7 @@ func Serve(ctx context.Context, cfg Config) error {
 			bm.MiddlewareWithProgramHandler(teaHandler),
 			requirePTY,
 			keepAlive(cfg.KeepAlive, logf),
-			sessionLog(logf, sessions),
+			sessionLog(logf, sessions, cfg.MaxSessions),
 		),
 	)
 	if err != nil {
@@ -334,8 +338,9 @@ func keepAlive(every time.Duration, logf func(string, ...any)) wish.Middleware {
 	}
 }
 
-// sessionLog logs each session and counts it as live until it ends.
-func sessionLog(logf func(string, ...any), t *tracker) wish.Middleware {
+// sessionLog logs each session and counts it as live until it ends; one
+// over maxSessions (when > 0) is refused.
+func sessionLog(logf func(string, ...any), t *tracker, maxSessions int) wish.Middleware {
 	return func(next ssh.Handler) ssh.Handler {
 		return func(sess ssh.Session) {
 			start := time.Now()
@@ -349,8 +354,13 @@ func sessionLog(logf func(string, ...any), t *tracker) wish.Middleware {
 				key = gossh.FingerprintSHA256(k)
 			}
 			ext := sess.Permissions().Extensions
+			if !t.begin(maxSessions) {
+				logf("ssh: refused a session for %q from %s: %d sessions already (max_sessions)", sess.User(), sess.RemoteAddr(), maxSessions)
+				_, _ = fmt.Fprintf(sess.Stderr(), "lathe: this server is serving its maximum of %d sessions; try again later\n", maxSessions)
+				_ = sess.Exit(1)
+				return
+			}
 			logf("ssh: session start user=%q addr=%s term=%s key=%s role=%s line=%s", sess.User(), sess.RemoteAddr(), size, key, ext[extRole], ext[extSource])
-			t.begin()
 			defer func() {
 				t.end(sess)
 				logf("ssh: session end user=%q addr=%s after %s", sess.User(), sess.RemoteAddr(), time.Since(start).Round(time.Millisecond))
@@ -373,10 +383,15 @@ func newTracker() *tracker {
 	return &tracker{programs: map[ssh.Session]*tea.Program{}, idle: make(chan struct{})}
 }
 
-func (t *tracker) begin() {
+// begin counts a new session, unless max (> 0) are live already.
+func (t *tracker) begin(max int) bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if max > 0 && t.live >= max {
+		return false
+	}
 	t.live++
-	t.mu.Unlock()
+	return true
 }
 
 func (t *tracker) add(s ssh.Session, p *tea.Program) {
