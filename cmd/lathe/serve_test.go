@@ -152,5 +152,5 @@ func TestServeRolesEndToEnd(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 255 || !strings.Contains(out, "Permission denied") {
 		t.Errorf("stranger: %v %q, want refused", err, out)
 	}
-	waitLine(`refused key SHA256:\S+ for ada from 127\.0\.0\.1:\d+: not in any authorized keys file`)
+	waitLine(`refused key SHA256:\S+ for "ada" from 127\.0\.0\.1:\d+: not in any authorized keys file`)
 }

@@ -171,7 +171,8 @@ func Serve(ctx context.Context, cfg Config) error {
 		wish.WithPublicKeyAuth(func(sctx ssh.Context, key ssh.PublicKey) bool {
 			g, ok, why := auth.authorize(key, sctx.RemoteAddr())
 			if !ok {
-				logf("ssh: refused key %s for %s from %s: %s", gossh.FingerprintSHA256(key), sctx.User(), sctx.RemoteAddr(), why)
+				// The user name is the client's: quoted, so it cannot forge a log line.
+				logf("ssh: refused key %s for %q from %s: %s", gossh.FingerprintSHA256(key), sctx.User(), sctx.RemoteAddr(), why)
 				return false
 			}
 			perms := sctx.Permissions()
