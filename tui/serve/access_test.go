@@ -176,6 +176,18 @@ func (m *term) keys(keys ...string) { m.tmux(append([]string{"send-keys", "-t", 
 // typed sends text literally.
 func (m *term) typed(text string) { m.tmux("send-keys", "-t", m.name, "-l", "--", text) }
 
+// launchLine opens the Runs screen's launch line (n), replaces what it
+// suggests with line, waits until the screen shows it, and enters it.
+func (m *term) launchLine(line string) {
+	m.t.Helper()
+	m.keys("n")
+	m.waitFor(20*time.Second, " run: ")
+	m.keys("C-u")
+	m.typed(line)
+	m.waitFor(20*time.Second, " run: "+line)
+	m.keys("Enter")
+}
+
 // screen is the visible screen, long lines joined.
 func (m *term) screen() string { return m.tmux("capture-pane", "-p", "-J", "-t", m.name) }
 
@@ -260,38 +272,36 @@ func TestSSHViewerBrowsesAndChangesNothing(t *testing.T) {
 	before := runCount(t, e)
 
 	m := s.termSSH(t, viewer, 200, 50)
-	m.waitFor(15*time.Second, tabWords...)
+	m.waitFor(20*time.Second, tabWords...)
 	m.keys("3")
-	m.waitFor(10*time.Second, running, done)
+	m.waitFor(20*time.Second, running, done)
 	refusal := "is a viewer; ask the server's owner to"
 
 	// The newest run, the running one, is selected: stop it.
 	m.keys("x")
-	m.waitFor(10*time.Second, "stop refused: SSH key "+viewer.fp(), refusal)
+	m.waitFor(20*time.Second, "stop refused: SSH key "+viewer.fp(), refusal)
 	if r, _ := e.GetRun(context.Background(), running); r.Status != runstatus.Running {
 		t.Errorf("the run is %s after a viewer's stop, want running", r.Status)
 	}
 
 	// The finished one below it: rerun it.
 	m.keys("j", "R")
-	m.waitFor(10*time.Second, "rerun refused: SSH key "+viewer.fp(), refusal)
+	m.waitFor(20*time.Second, "rerun refused: SSH key "+viewer.fp(), refusal)
 
 	// A launch line of one's own.
-	m.keys("n", "C-u")
-	m.typed("--runner local sh -c 'cat /etc/shadow'")
-	m.keys("Enter")
-	m.waitFor(10*time.Second, "launch refused: SSH key "+viewer.fp(), refusal)
+	m.launchLine("--runner local sh -c 'cat /etc/shadow'")
+	m.waitFor(20*time.Second, "launch refused: SSH key "+viewer.fp(), refusal)
 	if n := runCount(t, e); n != before {
 		t.Errorf("%d runs after the viewer's launch, want %d", n, before)
 	}
 
 	// Every other screen still shows what it shows an operator.
 	m.keys("4")
-	m.waitFor(10*time.Second, "penguins-mlp")
+	m.waitFor(20*time.Second, "penguins-mlp")
 	m.keys("5")
-	m.waitFor(10*time.Second, "local", "b")
+	m.waitFor(20*time.Second, "local", "b")
 	m.keys("1")
-	m.waitFor(10*time.Second, "f files")
+	m.waitFor(20*time.Second, "f files")
 
 	for _, op := range []string{"stop", "rerun", "launch"} {
 		want := fmt.Sprintf("SSH key %s (viewer): refused %s", viewer.fp(), op)
@@ -316,19 +326,17 @@ func TestSSHOperatorLaunchesAndStops(t *testing.T) {
 	s := startRoles(t, dir, e, viewer.line("")+op.line(""), op.line(""))
 
 	m := s.termSSH(t, op, 200, 50)
-	m.waitFor(15*time.Second, tabWords...)
+	m.waitFor(20*time.Second, tabWords...)
 	m.keys("3")
-	m.waitFor(10*time.Second, running)
+	m.waitFor(20*time.Second, running)
 	m.keys("x")
-	m.waitFor(15*time.Second, "stopped "+running)
+	m.waitFor(20*time.Second, "stopped "+running)
 	if r, _ := e.GetRun(context.Background(), running); r.Status != runstatus.Stopped {
 		t.Errorf("the run is %s after the operator's stop, want stopped", r.Status)
 	}
 
-	m.keys("n", "C-u")
-	m.typed("--runner local sh -c 'echo hi'")
-	m.keys("Enter")
-	scr := m.waitFor(15*time.Second, "launched r")
+	m.launchLine("--runner local sh -c 'echo hi'")
+	scr := m.waitFor(20*time.Second, "launched r")
 	id := scr[strings.Index(scr, "launched r")+len("launched "):]
 	id = strings.Fields(id)[0]
 	var run experiments.Run
@@ -437,7 +445,7 @@ func TestSSHNoPTYKeys(t *testing.T) {
 		// ssh on a terminal asks for one, goes on without it, and shows
 		// the server's line.
 		m := s.termSSH(t, k, 200, 30, "-o", "RequestTTY=auto")
-		scr := m.waitFor(15*time.Second, NoPTYKeyMessage)
+		scr := m.waitFor(20*time.Second, NoPTYKeyMessage)
 		if code := m.exitStatus(10 * time.Second); code != 1 {
 			t.Errorf("%s: ssh exit %d, want 1", opts, code)
 		}
@@ -453,7 +461,7 @@ func TestSSHNoPTYKeys(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "viewer_keys"), k.line("restrict,pty"))
 	m := s.termSSH(t, k, 100, 30)
-	m.waitFor(15*time.Second, tabWords...)
+	m.waitFor(20*time.Second, tabWords...)
 	m.keys("q")
 }
 
@@ -472,7 +480,7 @@ func TestSSHRevocation(t *testing.T) {
 	}
 	// A live session is not cut off by the deletion; the next one is refused.
 	m := s.termSSH(t, k, 100, 30)
-	m.waitFor(15*time.Second, tabWords...)
+	m.waitFor(20*time.Second, tabWords...)
 	if err := os.Remove(keys); err != nil {
 		t.Fatal(err)
 	}
@@ -494,7 +502,7 @@ func TestSSHRevocation(t *testing.T) {
 		t.Errorf("the garbage was not logged with its file and line:\n%s", s.log)
 	}
 	m.keys("3")
-	m.waitFor(10*time.Second, "Runs  0")
+	m.waitFor(20*time.Second, "Runs  0")
 	m.keys("q")
 }
 
@@ -542,7 +550,7 @@ func TestSSHMaxSessions(t *testing.T) {
 	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	s.serve(t, Config{AuthorizedKeysPath: keys, MaxSessions: 1}, e)
 	m := s.termSSH(t, k, 100, 30)
-	m.waitFor(15*time.Second, tabWords...)
+	m.waitFor(20*time.Second, tabWords...)
 	out, err := s.sshCmd(t, k.path, "-T").CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(string(out), "serving its maximum of 1 sessions") {

@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -237,7 +238,9 @@ func (d *sshd) tryAdmit(key testKey, host, src string) (bool, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	cmd := exec.Command("/usr/bin/ssh", "-F", "/dev/null", "-i", key.path,
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/usr/bin/ssh", "-F", "/dev/null", "-i", key.path,
 		"-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "BatchMode=yes",
 		"-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile="+d.known,
 		"-o", "ConnectTimeout=10", "-p", fmt.Sprint(d.port), "-b", src, "-T",
