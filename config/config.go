@@ -136,9 +136,12 @@ type Runs struct {
 type Serve struct {
 	// SSHAddr is the listen address (default 127.0.0.1:2222: loopback only).
 	SSHAddr string `json:"ssh_addr"`
-	// AuthorizedKeys is the public keys allowed in. No default: serving is
-	// an explicit decision.
+	// AuthorizedKeys is the public keys allowed in, as viewers. No default:
+	// serving is an explicit decision.
 	AuthorizedKeys string `json:"authorized_keys,omitempty"`
+	// OperatorKeys is the public keys let in as operators (launch, stop,
+	// rerun, tune); AuthorizedKeys' keys are viewers.
+	OperatorKeys string `json:"operator_keys,omitempty"`
 	// HostKey is the server key path; "" means .lathe/ssh_host_ed25519_key.
 	HostKey string `json:"host_key,omitempty"`
 	// MaxSessions caps concurrent SSH sessions.

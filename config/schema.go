@@ -108,6 +108,8 @@ func leaves() []*leaf {
 			ptr: func(c *Config) any { return &c.Serve.SSHAddr }},
 		{key: "serve.authorized_keys", kind: kPath, min: open, max: open,
 			ptr: func(c *Config) any { return &c.Serve.AuthorizedKeys }},
+		{key: "serve.operator_keys", kind: kPath, min: open, max: open,
+			ptr: func(c *Config) any { return &c.Serve.OperatorKeys }},
 		{key: "serve.host_key", kind: kPath, min: open, max: open,
 			ptr: func(c *Config) any { return &c.Serve.HostKey }},
 		{key: "serve.max_sessions", kind: kInt, min: 1, max: 10000,

@@ -54,6 +54,9 @@ type ExportedArtifact struct {
 // ("" = its base name, or artifacts-<run> for "."). Nothing is written
 // outside the destination, whatever the store's paths say.
 func (e *Engine) ExportArtifacts(ctx context.Context, runID, p, out string, w io.Writer) ([]ExportedArtifact, error) {
+	if err := permit(ctx, "export artifacts", fmt.Sprintf("%q %q to %q", runID, p, out)); err != nil {
+		return nil, err
+	}
 	if err := e.need(); err != nil {
 		return nil, err
 	}
@@ -146,6 +149,9 @@ type GCReport struct {
 // to, keeping those younger than grace (a run that is ending stores its
 // outputs before it records them). With dryRun nothing is removed.
 func (e *Engine) GC(ctx context.Context, dryRun bool, grace time.Duration) (GCReport, error) {
+	if err := permit(ctx, "gc", ""); err != nil {
+		return GCReport{}, err
+	}
 	if err := e.need(); err != nil {
 		return GCReport{}, err
 	}

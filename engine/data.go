@@ -150,6 +150,9 @@ type SplitRequest struct {
 // operation and its parameters, as `lathe data split` and the Data screen
 // both do.
 func (e *Engine) Split(ctx context.Context, req SplitRequest) (*SplitResult, error) {
+	if err := permit(ctx, "split", fmt.Sprintf("%q", req.Path)); err != nil {
+		return nil, err
+	}
 	if err := NeedFile(req.Path, ""); err != nil {
 		return nil, err
 	}
@@ -206,6 +209,9 @@ type Registered struct {
 // AddDataset profiles path (for its row count and schema) and records it as
 // a dataset version; the same content at the same path stays one version.
 func (e *Engine) AddDataset(ctx context.Context, path string, ro explore.ReadOptions) (Registered, error) {
+	if err := permit(ctx, "add dataset", fmt.Sprintf("%q", path)); err != nil {
+		return Registered{}, err
+	}
 	if err := e.need(); err != nil {
 		return Registered{}, err
 	}

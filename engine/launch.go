@@ -94,6 +94,9 @@ func (r *Run) WaitStarted(ctx context.Context) (experiments.Run, error) {
 // on its runner's scheduler. It returns once the run is queued; the engine
 // ingests its output until it ends or the engine closes.
 func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
+	if err := permit(ctx, "launch", req.auditText()); err != nil {
+		return nil, err
+	}
 	rc, err := e.runnerConfig(req.Runner, "--runner")
 	if err != nil {
 		return nil, err

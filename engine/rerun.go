@@ -202,6 +202,9 @@ func (p *RerunPlan) Refusal(opts RerunOptions) error {
 // The new run records rerun_of = id. An input file that is gone refuses the
 // rerun even with AllowChangedData.
 func (e *Engine) Rerun(ctx context.Context, id string, opts RerunOptions) (*Run, *RerunPlan, error) {
+	if err := permit(ctx, "rerun", fmt.Sprintf("%q", id)); err != nil {
+		return nil, nil, err
+	}
 	p, err := e.PlanRerun(ctx, id)
 	if err != nil {
 		return nil, nil, err

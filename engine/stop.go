@@ -14,6 +14,9 @@ import (
 // engine reconciles the run itself). Stopping a run that already ended does
 // nothing.
 func (e *Engine) Stop(ctx context.Context, runID string) error {
+	if err := permit(ctx, "stop", fmt.Sprintf("%q", runID)); err != nil {
+		return err
+	}
 	run, err := e.ws.Store.GetRun(ctx, runID)
 	if err != nil {
 		return err

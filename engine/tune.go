@@ -62,6 +62,9 @@ func (r StudyReport) Trial(number int) (experiments.Trial, bool) {
 // CreateStudy records a new study from a parsed spec. A name already taken is
 // an input error.
 func (e *Engine) CreateStudy(ctx context.Context, spec StudySpec) (experiments.Study, error) {
+	if err := permit(ctx, "create study", fmt.Sprintf("%q", spec.Name)); err != nil {
+		return experiments.Study{}, err
+	}
 	if err := e.need(); err != nil {
 		return experiments.Study{}, err
 	}
@@ -72,6 +75,9 @@ func (e *Engine) CreateStudy(ctx context.Context, spec StudySpec) (experiments.S
 // it returns them with their store numbers. A study whose discrete space is
 // exhausted returns what it could suggest and optimizer.ErrExhausted.
 func (e *Engine) AskTrials(ctx context.Context, name string, n int) ([]experiments.Trial, error) {
+	if err := permit(ctx, "ask trials", fmt.Sprintf("%q n=%d", name, n)); err != nil {
+		return nil, err
+	}
 	if err := e.need(); err != nil {
 		return nil, err
 	}
@@ -82,6 +88,9 @@ func (e *Engine) AskTrials(ctx context.Context, name string, n int) ([]experimen
 // that it failed. Unknown trials, unknown metrics, non-finite values and a
 // missing objective are input errors.
 func (e *Engine) TellTrial(ctx context.Context, name string, number int, metrics map[string]float64, failed bool) (experiments.Trial, error) {
+	if err := permit(ctx, "tell trial", fmt.Sprintf("%q #%d", name, number)); err != nil {
+		return experiments.Trial{}, err
+	}
 	if err := e.need(); err != nil {
 		return experiments.Trial{}, err
 	}

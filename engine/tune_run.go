@@ -76,6 +76,9 @@ const prunedPrefix = "pruned: "
 // RunStudy creates the study of spec and drives it to its budget. A study
 // of that name already existing is an input error (resume it instead).
 func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (StudyReport, error) {
+	if err := permit(ctx, "tune", fmt.Sprintf("%q", spec.Name)); err != nil {
+		return StudyReport{}, err
+	}
 	if err := e.checkStudyLaunch(spec); err != nil {
 		return StudyReport{}, err
 	}
@@ -113,6 +116,9 @@ func (e *Engine) checkStudyLaunch(spec StudySpec) error {
 // reattaches to trials still running, launches trials asked but never
 // launched, and goes on to the budget.
 func (e *Engine) ResumeStudy(ctx context.Context, name string, o TuneOptions) (StudyReport, error) {
+	if err := permit(ctx, "resume study", fmt.Sprintf("%q", name)); err != nil {
+		return StudyReport{}, err
+	}
 	return e.drive(ctx, name, o)
 }
 

@@ -1,11 +1,12 @@
 // Package serve serves the TUI to SSH clients with wish: one Bubble Tea program
-// per session, public-key authentication against an authorized_keys file only,
-// and a host key generated once and then reused.
+// per session, public-key authentication against OpenSSH authorized keys
+// files only (read again on every connection, with sshd's from=,
+// expiry-time=, restrict and no-pty), a viewer or operator role per key
+// carried to the engine in each session's context, and a host key generated
+// once and then reused.
 package serve
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -15,7 +16,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -25,6 +28,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui"
 )
 
@@ -35,19 +39,34 @@ const DefaultAddr = "127.0.0.1:2222"
 // NoPTYMessage is the line a session without a terminal gets before it ends.
 const NoPTYMessage = "lathe: this server shows an interactive terminal UI; connect with a terminal (ssh -t)"
 
+// NoPTYKeyMessage is the line a key marked no-pty (or restrict) gets: its
+// terminal request was refused, and there is nothing else to serve it.
+const NoPTYKeyMessage = "lathe: this key may not open a terminal (no-pty or restrict on its authorized keys line), and this server offers only its terminal UI"
+
 // Config configures Serve.
 type Config struct {
-	Addr               string // host:port; DefaultAddr when empty
-	AuthorizedKeysPath string // OpenSSH authorized_keys: the only keys let in
-	HostKeyPath        string // ed25519 host key, created (0600) when missing
+	Addr string // host:port; DefaultAddr when empty
+	// AuthorizedKeysPath lists keys let in as viewers: they see everything
+	// and change nothing. OpenSSH authorized_keys format.
+	AuthorizedKeysPath string
+	// OperatorKeysPath lists keys let in as operators: they may also
+	// launch, stop, rerun and tune, running commands as the server's user.
+	// At least one of the two files is required.
+	OperatorKeysPath string
+	HostKeyPath      string // ed25519 host key, created (0600) when missing
 	// Options returns the TUI options for a new session; nil means zero Options.
 	Options func() tui.Options
-	// Logf receives one line per listen, session start/end and refused key;
-	// it is called from many sessions' goroutines at once.
+	// Logf receives one line per listen, session start/end, refused key,
+	// authorized keys problem, and launch, stop or other change asked for
+	// over SSH; it is called from many sessions' goroutines at once.
 	Logf func(format string, args ...any)
 	// Ready, when set, is called with the bound address once Serve accepts
 	// connections (useful with port 0).
 	Ready func(addr net.Addr)
+	// MaxSessions caps the sessions served at once (each is a program with
+	// its own goroutines); a session over it gets one line and ends. 0 means
+	// no cap.
+	MaxSessions int
 	// KeepAlive is how often a session's client must answer a keepalive
 	// request; a client that stays silent for two intervals (network gone,
 	// laptop asleep) has its session ended. Default 30s.
@@ -58,10 +77,39 @@ type Config struct {
 // sessions' programs to quit and restore their clients' terminals.
 const shutdownGrace = 3 * time.Second
 
+// Extensions of a connection's ssh.Permissions that carry its key's grant
+// from authentication to the session. They are set in the public key
+// callback, whose Permissions the SSH library keeps per key and hands to the
+// session of the key that actually authenticated.
+const (
+	extRole   = "lathe-role"
+	extNoPTY  = "lathe-no-pty"
+	extSource = "lathe-source"
+)
+
+// CheckAddr says what is wrong with a listen address, or nil: HOST:PORT
+// with a numeric port from 0 (any free port) to 65535; HOST may be empty
+// (every interface), an IP address or a host name.
+func CheckAddr(addr string) error {
+	const want = "want HOST:PORT, e.g. 127.0.0.1:2222 (loopback only), [::1]:2222, or :2222 for every interface"
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not an address: %s", addr, want)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || port == "" || port[0] == '+' || port[0] == '-' {
+		return fmt.Errorf("%q: the port %q is not a number: %s", addr, port, want)
+	}
+	if n > 65535 {
+		return fmt.Errorf("%q: port %d is out of range: use 1-65535 (0 picks a free one)", addr, n)
+	}
+	return nil
+}
+
 // Serve listens and serves until ctx is cancelled, then quits every session's
-// program, closes the server and returns nil. Bad configuration (a missing or
-// malformed authorized_keys file, a malformed host key) is a
-// *config.InputError.
+// program, closes the server and returns nil. Bad configuration (a bad
+// address, a missing, insecure or invalid authorized keys file, a malformed
+// host key) is a *config.InputError.
 func Serve(ctx context.Context, cfg Config) error {
 	logf := cfg.Logf
 	if logf == nil {
@@ -70,19 +118,30 @@ func Serve(ctx context.Context, cfg Config) error {
 	if cfg.Addr == "" {
 		cfg.Addr = DefaultAddr
 	}
+	if err := CheckAddr(cfg.Addr); err != nil {
+		return &config.InputError{Field: "--ssh", Msg: err.Error()}
+	}
 	if cfg.KeepAlive <= 0 {
 		cfg.KeepAlive = 30 * time.Second
 	}
-	if cfg.AuthorizedKeysPath == "" {
-		return &config.InputError{Field: "--authorized-keys", Msg: "an authorized_keys file is required: public-key authentication is the only way in"}
+	var files []*keyFile
+	if cfg.OperatorKeysPath != "" {
+		files = append(files, &keyFile{path: cfg.OperatorKeysPath, flag: "--operator-keys", role: engine.Operator})
+	}
+	if cfg.AuthorizedKeysPath != "" {
+		files = append(files, &keyFile{path: cfg.AuthorizedKeysPath, flag: "--authorized-keys", role: engine.Viewer})
+	}
+	if len(files) == 0 {
+		return &config.InputError{Field: "--authorized-keys", Msg: "an authorized keys file is required (--authorized-keys for viewers, --operator-keys for operators): public-key authentication is the only way in"}
 	}
 	if cfg.HostKeyPath == "" {
 		return &config.InputError{Field: "host key", Msg: "a host key path is required"}
 	}
-	auth, err := newAuthorizer(cfg.AuthorizedKeysPath)
+	auth, err := newAuthorizer(files, logf)
 	if err != nil {
 		return err
 	}
+	hint := grantHint(files)
 	signer, created, err := LoadOrCreateHostKey(cfg.HostKeyPath)
 	if err != nil {
 		return err
@@ -98,7 +157,8 @@ func Serve(ctx context.Context, cfg Config) error {
 		if cfg.Options != nil {
 			opts = cfg.Options()
 		}
-		model := tui.NewWithContext(sess.Context(), opts)
+		ctx := engine.WithAccess(sess.Context(), sessionAccess(sess, hint, logf))
+		model := tui.NewWithContext(ctx, opts)
 		// The server process owns its signals; a session reacts to its own
 		// client only.
 		p := tea.NewProgram(model, append([]tea.ProgramOption{tea.WithoutSignalHandler()}, bm.MakeOptions(sess)...)...)
@@ -109,30 +169,50 @@ func Serve(ctx context.Context, cfg Config) error {
 	srv, err := wish.NewServer(
 		func(s *ssh.Server) error { s.AddHostKey(signer); return nil },
 		wish.WithPublicKeyAuth(func(sctx ssh.Context, key ssh.PublicKey) bool {
-			ok := auth.allowed(key, logf)
+			g, ok, why := auth.authorize(key, sctx.RemoteAddr())
 			if !ok {
-				logf("ssh: refused key %s for %s from %s", gossh.FingerprintSHA256(key), sctx.User(), sctx.RemoteAddr())
+				// The user name is the client's: quoted, so it cannot forge a log line.
+				logf("ssh: refused key %s for %q from %s: %s", gossh.FingerprintSHA256(key), sctx.User(), sctx.RemoteAddr(), why)
+				return false
 			}
-			return ok
+			perms := sctx.Permissions()
+			if perms.Extensions == nil {
+				perms.Extensions = map[string]string{}
+			}
+			perms.Extensions[extRole] = g.role.String()
+			perms.Extensions[extSource] = g.source
+			if g.noPTY {
+				perms.Extensions[extNoPTY] = "yes"
+			}
+			return true
 		}),
+		// A key marked no-pty has its terminal request refused, as sshd
+		// refuses it; requirePTY then says why.
+		func(s *ssh.Server) error {
+			s.PtyCallback = func(sctx ssh.Context, _ ssh.Pty) bool {
+				return sctx.Permissions().Extensions[extNoPTY] == ""
+			}
+			return nil
+		},
 		// Middlewares run last-first: log, then refuse sessions without a
 		// terminal, then the TUI.
 		wish.WithMiddleware(
 			bm.MiddlewareWithProgramHandler(teaHandler),
 			requirePTY,
 			keepAlive(cfg.KeepAlive, logf),
-			sessionLog(logf, sessions),
+			sessionLog(logf, sessions, cfg.MaxSessions),
 		),
 	)
 	if err != nil {
 		return fmt.Errorf("ssh server: %w", err)
 	}
 	// No password or keyboard-interactive handler is set, so the server does
-	// not offer those methods at all.
+	// not offer those methods at all; no forwarding, subsystem or agent
+	// handler either, so those requests are refused.
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("ssh listen: %w", err)
+		return listenError(cfg.Addr, err)
 	}
 	logf("ssh: listening on %s", ln.Addr())
 	if cfg.Ready != nil {
@@ -159,11 +239,52 @@ func Serve(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// listenError says why the address cannot be listened on: an address that
+// is not this machine's or a name that does not resolve is bad input; a port
+// in use or a privileged one is an operational failure.
+func listenError(addr string, err error) error {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns):
+		return &config.InputError{Field: "--ssh", Msg: fmt.Sprintf("%q: the host name does not resolve (%v); give an IP address of this machine, e.g. 127.0.0.1:2222", addr, err), Err: err}
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return &config.InputError{Field: "--ssh", Msg: fmt.Sprintf("%q is not an address of this machine; give one of its addresses, 127.0.0.1, or an empty host for every interface", addr), Err: err}
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("--ssh %s: the address is already in use (another lathe serve or sshd?); pick another port: %w", addr, err)
+	}
+	return fmt.Errorf("--ssh %s: cannot listen: %w", addr, err)
+}
+
+// sessionAccess is the role of the key that authenticated the session, for
+// the engine. A session without a grant (which authentication never lets
+// through) gets no role, and the engine refuses it everything.
+func sessionAccess(sess ssh.Session, hint string, logf func(string, ...any)) engine.Access {
+	ext := sess.Permissions().Extensions
+	fp := "an unknown key"
+	if k := sess.PublicKey(); k != nil {
+		fp = gossh.FingerprintSHA256(k)
+	}
+	a := engine.Access{Who: "SSH key " + fp, Grant: hint}
+	switch ext[extRole] {
+	case engine.Operator.String():
+		a.Role = engine.Operator
+	case engine.Viewer.String():
+		a.Role = engine.Viewer
+	}
+	user, addr, src := sess.User(), sess.RemoteAddr().String(), ext[extSource]
+	a.Audit = func(line string) { logf("ssh: audit: %s user=%q addr=%s key line %s", line, user, addr, src) }
+	return a
+}
+
 // requirePTY ends sessions that have no terminal with one line on stderr.
 func requirePTY(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if _, _, ok := sess.Pty(); !ok {
-			_, _ = fmt.Fprintln(sess.Stderr(), NoPTYMessage)
+			msg := NoPTYMessage
+			if sess.Permissions().Extensions[extNoPTY] != "" {
+				msg = NoPTYKeyMessage
+			}
+			_, _ = fmt.Fprintln(sess.Stderr(), msg)
 			_ = sess.Exit(1)
 			return
 		}
@@ -218,8 +339,9 @@ func keepAlive(every time.Duration, logf func(string, ...any)) wish.Middleware {
 	}
 }
 
-// sessionLog logs each session and counts it as live until it ends.
-func sessionLog(logf func(string, ...any), t *tracker) wish.Middleware {
+// sessionLog logs each session and counts it as live until it ends; one
+// over maxSessions (when > 0) is refused.
+func sessionLog(logf func(string, ...any), t *tracker, maxSessions int) wish.Middleware {
 	return func(next ssh.Handler) ssh.Handler {
 		return func(sess ssh.Session) {
 			start := time.Now()
@@ -228,11 +350,21 @@ func sessionLog(logf func(string, ...any), t *tracker) wish.Middleware {
 			if hasPTY {
 				size = fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height)
 			}
-			logf("ssh: session start user=%s addr=%s term=%s", sess.User(), sess.RemoteAddr(), size)
-			t.begin()
+			key := "none"
+			if k := sess.PublicKey(); k != nil {
+				key = gossh.FingerprintSHA256(k)
+			}
+			ext := sess.Permissions().Extensions
+			if !t.begin(maxSessions) {
+				logf("ssh: refused a session for %q from %s: %d sessions already (max_sessions)", sess.User(), sess.RemoteAddr(), maxSessions)
+				_, _ = fmt.Fprintf(sess.Stderr(), "lathe: this server is serving its maximum of %d sessions; try again later\n", maxSessions)
+				_ = sess.Exit(1)
+				return
+			}
+			logf("ssh: session start user=%q addr=%s term=%s key=%s role=%s line=%s", sess.User(), sess.RemoteAddr(), size, key, ext[extRole], ext[extSource])
 			defer func() {
 				t.end(sess)
-				logf("ssh: session end user=%s addr=%s after %s", sess.User(), sess.RemoteAddr(), time.Since(start).Round(time.Millisecond))
+				logf("ssh: session end user=%q addr=%s after %s", sess.User(), sess.RemoteAddr(), time.Since(start).Round(time.Millisecond))
 			}()
 			next(sess)
 		}
@@ -252,10 +384,15 @@ func newTracker() *tracker {
 	return &tracker{programs: map[ssh.Session]*tea.Program{}, idle: make(chan struct{})}
 }
 
-func (t *tracker) begin() {
+// begin counts a new session, unless max (> 0) are live already.
+func (t *tracker) begin(max int) bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
+	if max > 0 && t.live >= max {
+		return false
+	}
 	t.live++
-	t.mu.Unlock()
+	return true
 }
 
 func (t *tracker) add(s ssh.Session, p *tea.Program) {
@@ -296,84 +433,6 @@ func (t *tracker) wait(d time.Duration) {
 	case <-idle:
 	case <-time.After(d):
 	}
-}
-
-// authorizer checks keys against the authorized_keys file, rereading it when
-// it changes so a key can be added or revoked without a restart. If an edit
-// leaves the file unreadable or malformed, the last good set stays in force.
-type authorizer struct {
-	path string
-
-	mu      sync.Mutex
-	modTime time.Time
-	size    int64
-	keys    []gossh.PublicKey
-}
-
-func newAuthorizer(path string) (*authorizer, error) {
-	a := &authorizer{path: path}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, &config.InputError{File: path, Field: "--authorized-keys", Msg: "cannot read the authorized keys file", Err: err}
-	}
-	keys, err := ParseAuthorizedKeys(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(keys) == 0 {
-		return nil, &config.InputError{File: path, Field: "--authorized-keys", Msg: "no public keys in the file: add one per line, as in ~/.ssh/authorized_keys"}
-	}
-	a.keys, a.modTime, a.size = keys, fi.ModTime(), fi.Size()
-	return a, nil
-}
-
-func (a *authorizer) allowed(key gossh.PublicKey, logf func(string, ...any)) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if fi, err := os.Stat(a.path); err == nil && (!fi.ModTime().Equal(a.modTime) || fi.Size() != a.size) {
-		keys, err := ParseAuthorizedKeys(a.path)
-		if err != nil {
-			logf("ssh: keeping the previous authorized keys: %v", err)
-		} else {
-			a.keys = keys
-		}
-		a.modTime, a.size = fi.ModTime(), fi.Size()
-	}
-	for _, k := range a.keys {
-		if ssh.KeysEqual(k, key) {
-			return true
-		}
-	}
-	return false
-}
-
-// ParseAuthorizedKeys reads an OpenSSH authorized_keys file (sshd(8) format:
-// blank lines and # comments ignored, options allowed before the key). A line
-// that is not a key is a *config.InputError naming the file and line.
-func ParseAuthorizedKeys(path string) ([]gossh.PublicKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, &config.InputError{File: path, Field: "--authorized-keys", Msg: "cannot read the authorized keys file", Err: err}
-	}
-	var keys []gossh.PublicKey
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 || text[0] == '#' {
-			continue
-		}
-		k, _, _, _, err := gossh.ParseAuthorizedKey(text)
-		if err != nil {
-			return nil, &config.InputError{File: path, Line: line, Column: 1,
-				Msg: "not a public key line (want e.g. \"ssh-ed25519 AAAA... user@host\")", Err: err}
-		}
-		keys = append(keys, k)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, &config.InputError{File: path, Msg: "cannot read the authorized keys file", Err: err}
-	}
-	return keys, nil
 }
 
 // LoadOrCreateHostKey loads the OpenSSH private key at path, or creates an

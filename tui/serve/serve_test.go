@@ -91,6 +91,7 @@ func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 }
 
 type server struct {
+	host      string // the listen address's host; 127.0.0.1 unless set
 	storePath string
 	port      int
 	dir       string
@@ -115,20 +116,30 @@ func startServer(t *testing.T, dir string) *server {
 	}
 	e := servedEngine(t, dir)
 	s.storePath = e.Info().StorePath
+	s.serve(t, Config{AuthorizedKeysPath: ak}, e)
+	return s
+}
+
+// serve starts Serve with cfg, filled in with the test's defaults (port 0
+// on 127.0.0.1, the host key under dir, the log, a short keepalive), serving
+// e; it returns once the server accepts connections.
+func (s *server) serve(t *testing.T, cfg Config, e *engine.Engine) {
+	t.Helper()
+	if s.host == "" {
+		s.host = "127.0.0.1"
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = net.JoinHostPort(s.host, "0")
+	}
+	cfg.HostKeyPath = s.hostKey
+	cfg.Options = func() tui.Options { return tui.Options{Engine: e} }
+	cfg.Logf = s.log.logf
 	ready := make(chan net.Addr, 1)
+	cfg.Ready = func(a net.Addr) { ready <- a }
+	cfg.KeepAlive = 500 * time.Millisecond // short, so the silent-client case is quick
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	go func() {
-		s.done <- Serve(ctx, Config{
-			Addr:               "127.0.0.1:0",
-			AuthorizedKeysPath: ak,
-			HostKeyPath:        s.hostKey,
-			Options:            func() tui.Options { return tui.Options{Engine: e} },
-			Logf:               s.log.logf,
-			Ready:              func(a net.Addr) { ready <- a },
-			KeepAlive:          500 * time.Millisecond, // short, so the silent-client case is quick
-		})
-	}()
+	go func() { s.done <- Serve(ctx, cfg) }()
 	select {
 	case a := <-ready:
 		s.port = a.(*net.TCPAddr).Port
@@ -138,7 +149,6 @@ func startServer(t *testing.T, dir string) *server {
 		t.Fatal("server not ready")
 	}
 	t.Cleanup(func() { s.stop(t) })
-	return s
 }
 
 func (s *server) stop(t *testing.T) {
@@ -161,12 +171,18 @@ func (s *server) knownHosts(t *testing.T) string {
 	t.Helper()
 	pub, err := os.ReadFile(s.hostKey + ".pub")
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
 	path := filepath.Join(s.dir, fmt.Sprintf("known_hosts_%d", s.port))
-	line := fmt.Sprintf("[127.0.0.1]:%d %s", s.port, pub)
-	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
-		t.Fatal(err)
+	line := fmt.Sprintf("[%s]:%d %s", s.host, s.port, pub)
+	// Through a rename: clients running at once may be reading it.
+	tmp, err := os.CreateTemp(s.dir, "known_hosts")
+	if err == nil {
+		_, err = tmp.WriteString(line)
+		err = errors.Join(err, tmp.Close(), os.Rename(tmp.Name(), path))
+	}
+	if err != nil {
+		t.Error(err)
 	}
 	return path
 }
@@ -186,7 +202,7 @@ func (s *server) sshCmd(t *testing.T, key string, extra ...string) *exec.Cmd {
 		"-p", fmt.Sprint(s.port),
 	}
 	args = append(args, extra...)
-	args = append(args, "ada@127.0.0.1")
+	args = append(args, "ada@"+s.host)
 	// A bound on every client, so a regression that lets a session in where it
 	// should not fails the test instead of hanging it.
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
@@ -511,6 +527,10 @@ func TestBadAuthorizedKeys(t *testing.T) {
 	}
 }
 
+// TestAuthorizedKeysReloaded follows edits of the file between
+// authentications: a key added or removed counts for the next one, and a
+// file replaced with garbage or deleted lets nobody in (logged once, naming
+// the file and line) until it is good again.
 func TestAuthorizedKeysReloaded(t *testing.T) {
 	dir := t.TempDir()
 	_, a := writeKey(t, dir, "a")
@@ -519,27 +539,60 @@ func TestAuthorizedKeysReloaded(t *testing.T) {
 	if err := os.WriteFile(ak, gossh.MarshalAuthorizedKey(a), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	auth, err := newAuthorizer(ak)
+	log := &syncBuf{}
+	auth, err := newAuthorizer([]*keyFile{{path: ak, flag: "--authorized-keys", role: engine.Viewer}}, log.logf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nolog := func(string, ...any) {}
-	if !auth.allowed(a, nolog) || auth.allowed(b, nolog) {
+	from := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 5000}
+	allowed := func(k gossh.PublicKey) bool { _, ok, _ := auth.authorize(k, from); return ok }
+	if !allowed(a) || allowed(b) {
 		t.Fatal("initial set wrong")
 	}
-	// Replace a by b (with options before the key, as sshd allows).
-	if err := os.WriteFile(ak, []byte(`no-port-forwarding,no-X11-forwarding `+string(gossh.MarshalAuthorizedKey(b))+"\n# revoked a\n"), 0o600); err != nil {
+	// Replace a by b (with options before the key, as sshd allows), with
+	// the same size and a modification time that may not have moved.
+	if err := os.WriteFile(ak, []byte(`no-port-forwarding,no-X11-forwarding `+string(gossh.MarshalAuthorizedKey(b))+"# revoked a\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if auth.allowed(a, nolog) || !auth.allowed(b, nolog) {
+	if allowed(a) || !allowed(b) {
 		t.Error("an edit of authorized_keys was not picked up")
 	}
-	// A broken edit keeps the last good set.
-	if err := os.WriteFile(ak, []byte("ssh-ed25519 ???\n"), 0o600); err != nil {
+	// Garbage: nobody, and the log names the file and line, once.
+	if err := os.WriteFile(ak, []byte("# oops\nssh-ed25519 ???\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if !auth.allowed(b, nolog) {
-		t.Error("a malformed edit locked everyone out")
+	if allowed(b) || allowed(a) || allowed(b) {
+		t.Error("a garbage file still let a key in")
+	}
+	if got := strings.Count(log.String(), ak+":2: not a public key line"); got != 1 {
+		t.Errorf("the bad line was logged %d times, want once:\n%s", got, log)
+	}
+	// Deleted: nobody, logged once.
+	if err := os.Remove(ak); err != nil {
+		t.Fatal(err)
+	}
+	if allowed(b) || allowed(b) {
+		t.Error("a deleted file still let a key in")
+	}
+	if got := strings.Count(log.String(), "no key from it is let in"); got != 1 {
+		t.Errorf("the missing file was logged %d times, want once:\n%s", got, log)
+	}
+	// Back: in again.
+	if err := os.WriteFile(ak, gossh.MarshalAuthorizedKey(b), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !allowed(b) {
+		t.Error("a restored file did not let its key in")
+	}
+	// Writable by others: nobody (sshd's StrictModes).
+	if err := os.Chmod(ak, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if allowed(b) {
+		t.Error("a world-writable file was trusted")
+	}
+	if !strings.Contains(log.String(), "bad modes for file") {
+		t.Errorf("the insecure file was not logged:\n%s", log)
 	}
 }
 
@@ -565,4 +618,41 @@ func servedEngine(t *testing.T, dir string) *engine.Engine {
 	}
 	t.Cleanup(func() { e.Close() })
 	return e
+}
+
+// Issue 11 item 5: a bad --ssh address is an input error that names the
+// flag and says what would be valid.
+func TestBadListenAddress(t *testing.T) {
+	dir := t.TempDir()
+	_, pub := writeKey(t, dir, "id")
+	ak := filepath.Join(dir, "ak")
+	if err := os.WriteFile(ak, gossh.MarshalAuthorizedKey(pub), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ addr, want string }{
+		{"notanaddr", "want HOST:PORT, e.g. 127.0.0.1:2222"},
+		{"127.0.0.1:99999", "port 99999 is out of range: use 1-65535"},
+		{"127.0.0.1:ssh", `the port "ssh" is not a number`},
+		{"127.0.0.1:-1", `the port "-1" is not a number`},
+		{"127.0.0.1:", `the port "" is not a number`},
+		{"192.0.2.1:2222", "is not an address of this machine"}, // TEST-NET-1, never local
+		{"no-such-host.invalid:2222", "the host name does not resolve"},
+	}
+	for _, c := range cases {
+		err := Serve(context.Background(), Config{Addr: c.addr, AuthorizedKeysPath: ak, HostKeyPath: filepath.Join(dir, "hk")})
+		var ie *config.InputError
+		if !errors.As(err, &ie) || ie.Field != "--ssh" || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--ssh %s: %v, want an InputError for --ssh saying %q", c.addr, err, c.want)
+		}
+	}
+	// In use is an operational failure (exit 1), still naming the flag.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	err = Serve(context.Background(), Config{Addr: ln.Addr().String(), AuthorizedKeysPath: ak, HostKeyPath: filepath.Join(dir, "hk")})
+	if err == nil || config.IsInput(err) || !strings.Contains(err.Error(), "--ssh "+ln.Addr().String()+": the address is already in use") {
+		t.Errorf("an address in use: %v", err)
+	}
 }
