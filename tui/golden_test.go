@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
@@ -26,9 +27,7 @@ func TestGoldenFrames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// A fixed path, since the frames show it; re-initialising an
-			// existing workspace only completes its state.
-			opts := testOptionsAt(t, "/tmp/lathe-golden/churn-model")
+			opts := goldenOptions(t)
 			opts.NoColor = true
 			m := sized(t, opts, c.w, c.h)
 			for _, k := range c.keys {
@@ -53,4 +52,28 @@ func TestGoldenFrames(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goldenOptions is testOptions at a fixed path, since the frames show it:
+// /tmp/lathe-golden/churn-model, made afresh under a lock so that test
+// processes of other checkouts (another store schema) cannot meet it.
+func goldenOptions(t *testing.T) Options {
+	t.Helper()
+	const dir = "/tmp/lathe-golden"
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := os.OpenFile(dir+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lock.Close() }) // closing releases the lock, after the engine closes
+	root := filepath.Join(dir, "churn-model")
+	if err := os.RemoveAll(root); err != nil {
+		t.Fatal(err)
+	}
+	return testOptionsAt(t, root)
 }
