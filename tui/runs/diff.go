@@ -17,6 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/styles"
 )
 
 // "diff with…": engine.DiffRuns in a background job (cancelled by esc or by
@@ -107,37 +108,25 @@ func (s *Screen) closeDiff() {
 	s.diff = nil
 }
 
-// diffTargets picks the two runs to compare from the list: the two marked
-// ones (older first), or the one marked and the one under the cursor.
-func (s *Screen) diffTargets() (a, b string, err error) {
-	var marked []Row
-	for _, r := range s.rows {
-		if s.marked[r.Run.ID] {
-			marked = append(marked, r)
-		}
-	}
-	sel, ok := s.selected()
-	switch {
-	case len(marked) == 2:
-		x, y := marked[0].Run, marked[1].Run
-		if y.Created.Before(x.Created) || (y.Created.Equal(x.Created) && y.ID < x.ID) {
-			x, y = y, x
-		}
-		return x.ID, y.ID, nil
-	case len(marked) == 1 && ok && sel.Run.ID != marked[0].Run.ID:
-		return marked[0].Run.ID, sel.Run.ID, nil
-	case len(marked) > 2:
-		return "", "", fmt.Errorf("%d runs marked: D compares two (esc clears the marks)", len(marked))
-	}
-	return "", "", fmt.Errorf("diff with…: mark a run (space), move to another and press D")
-}
-
 func (s *Screen) updateDiff(msg tea.KeyPressMsg) tea.Cmd {
 	k, d := s.Keys, s.diff
-	page := max(s.diffBodyHeight()-1, 1)
 	switch {
 	case key.Matches(msg, k.Back):
 		s.closeDiff()
+	case key.Matches(msg, k.Refresh):
+		return s.startDiff(d.a, d.b)
+	case key.Matches(msg, k.Lineage):
+		return jumpToLineage(d.b)
+	default:
+		body := max(s.h-2, 1) // the page less its title and the bottom line
+		d.update(msg, k, max(body-1, 1))
+	}
+	return nil
+}
+
+// update scrolls the page.
+func (d *diffView) update(msg tea.KeyPressMsg, k KeyMap, page int) {
+	switch {
 	case key.Matches(msg, k.Up):
 		d.top--
 	case key.Matches(msg, k.Down):
@@ -150,20 +139,11 @@ func (s *Screen) updateDiff(msg tea.KeyPressMsg) tea.Cmd {
 		d.top = 0
 	case key.Matches(msg, k.Bottom):
 		d.top = math.MaxInt32
-	case key.Matches(msg, k.Refresh):
-		return s.startDiff(d.a, d.b)
-	case key.Matches(msg, k.Lineage):
-		return jumpToLineage(d.b)
 	}
-	return nil
 }
 
-func (s *Screen) diffBodyHeight() int { return max(s.h-1-1, 1) } // title, bottom line
-
-// diffPage renders the diff view in w x h.
-func (s *Screen) diffPage(w, h int) string {
-	st := s.c.Styles
-	d := s.diff
+// view renders the diff page in w x h.
+func (d *diffView) view(st *styles.Styles, w, h int) string {
 	title := fmt.Sprintf("diff %s → %s", d.a, d.b)
 	var body []diffLine
 	switch {

@@ -97,7 +97,7 @@ func TestRerunGivesReproducibilityVerdict(t *testing.T) {
 
 	counter := filepath.Join(t.TempDir(), "n")
 	moving := run(t, s, e, `n=$(cat `+counter+` 2>/dev/null || echo 1); echo $((n+1)) > `+counter+`; echo "{\"loss\":$n,\"acc\":0.5}"`, nil, nil)
-	s.cursor = 0 // newest first
+	s.list.cursor = 0 // newest first
 	if r, _ := s.selected(); r.Run.ID != moving.ID {
 		t.Fatalf("selected %s", r.Run.ID)
 	}
@@ -166,7 +166,7 @@ func TestRerunAsksOnChangedDataRefusesMissing(t *testing.T) {
 
 	// The file is gone: refused, with the message, and nothing asked.
 	os.Remove(path)
-	s.cursor = 1 // the original, below its rerun
+	s.list.cursor = 1 // the original, below its rerun
 	if r, _ := s.selected(); r.Run.ID != orig.ID {
 		t.Fatalf("selected %s", r.Run.ID)
 	}

@@ -138,7 +138,7 @@ func launch(t *testing.T, s *Screen, line string) {
 	if !s.CapturingInput() {
 		t.Fatal("n did not open the launch line")
 	}
-	s.input.SetValue(line)
+	s.launch.input.SetValue(line)
 	hit(t, s, "enter")
 	if s.err != nil {
 		t.Fatalf("launch %q: %v", line, s.err)
@@ -153,7 +153,7 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 	checkBox(t, s, 80, 24)
 	// The launch line comes pre-filled with the demo trainer.
 	hit(t, s, "n")
-	if v := s.input.Value(); !strings.Contains(v, "lathe trainer") {
+	if v := s.launch.input.Value(); !strings.Contains(v, "lathe trainer") {
 		t.Errorf("launch line pre-filled with %q", v)
 	}
 	if !strings.Contains(plain(s), "run: ") {
@@ -250,7 +250,7 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 
 	// Sort oldest first puts the sleeper second; x stops it.
 	hit(t, s, "s")
-	if s.sortBy != sortOldest || s.Visible()[1].Run.ID != sleeper {
+	if s.list.sortBy != sortOldest || s.Visible()[1].Run.ID != sleeper {
 		t.Fatalf("sort oldest: %v", s.Visible())
 	}
 	hit(t, s, "down")
@@ -284,11 +284,11 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 	// Mark two runs and open both: curves overlaid, one legend entry each.
 	hit(t, s, "esc") // leave the rerun's detail
 	hit(t, s, "esc") // clear filter and marks
-	s.sortBy = sortNewest
+	s.list.sortBy = sortNewest
 	hit(t, s, "space")
 	hit(t, s, "space")
-	if len(s.marked) != 2 {
-		t.Fatalf("marked %v", s.marked)
+	if len(s.list.marked) != 2 {
+		t.Fatalf("marked %v", s.list.marked)
 	}
 	hit(t, s, "enter")
 	if len(s.Detail()) != 2 {
@@ -357,7 +357,7 @@ func TestJumpOpensTheRun(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	drive(t, s, s.load(true))
-	s.filter = "no-such-run"
+	s.list.filter = "no-such-run"
 	_, cmd := s.Update(common.JumpMsg{Screen: common.Runs, ID: ids[0]})
 	drive(t, s, cmd)
 	if s.detail == nil || len(s.detail.runs) != 1 || s.detail.runs[0].ID != ids[0] {
