@@ -34,8 +34,10 @@ func (l *lockedBuf) String() string {
 }
 
 // startOnPTY runs the program on the slave side of a fresh 80x24 pseudo
-// terminal, as Run does on the user's terminal.
-func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *lockedBuf, errc chan error) {
+// terminal, as Run does on the user's terminal; before are the terminal's
+// flags before the program started (read after, the program may already
+// have put it in raw mode).
+func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *lockedBuf, errc chan error, before uint32) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -49,11 +51,12 @@ func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *loc
 	go func() { _, _ = io.Copy(out, ptmx) }()
 	errc = make(chan error, 1)
 	opts := testOptions(t)
+	before = lflag(t, tty)
 	go func() {
 		errc <- run(ctx, opts, tea.WithInput(tty), tea.WithOutput(tty),
 			tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithoutSignalHandler())
 	}()
-	return ptmx, tty, out, errc
+	return ptmx, tty, out, errc, before
 }
 
 func lflag(t *testing.T, f *os.File) uint32 {
@@ -92,8 +95,7 @@ func waitRun(t *testing.T, errc chan error) error {
 func TestRunOnTerminal(t *testing.T) {
 	for _, quit := range []string{"q", "\x03"} { // \x03 is what ctrl+c sends
 		start := time.Now()
-		ptmx, tty, out, errc := startOnPTY(t, context.Background())
-		before := lflag(t, tty)
+		ptmx, tty, out, errc, before := startOnPTY(t, context.Background())
 		if before&unix.ICANON == 0 {
 			t.Fatal("the fresh pty is not in cooked mode")
 		}
@@ -132,8 +134,7 @@ func TestRunOnTerminal(t *testing.T) {
 
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	_, tty, out, errc := startOnPTY(t, ctx)
-	before := lflag(t, tty)
+	_, tty, out, errc, before := startOnPTY(t, ctx)
 	waitText(t, out, "the first frame", func(s string) bool { return strings.Contains(s, "Runners") })
 	cancel()
 	if err := waitRun(t, errc); err != nil {
