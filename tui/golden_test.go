@@ -1,15 +1,12 @@
 package tui
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
+)
 
 // TestGoldenFrames pins whole frames (colourless, ANSI stripped) at fixed
 // sizes; run `go test ./tui -run Golden -update` after an intended change and
@@ -26,31 +23,15 @@ func TestGoldenFrames(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// A fixed path, since the frames show it; re-initialising an
-			// existing workspace only completes its state.
-			opts := testOptionsAt(t, "/tmp/lathe-golden/churn-model")
+			// A path as long in every run, since the frames show it.
+			dir, mask := tuitest.GoldenDir(t, "churn-model")
+			opts := testOptionsAt(t, dir)
 			opts.NoColor = true
 			m := sized(t, opts, c.w, c.h)
 			for _, k := range c.keys {
 				m.Update(press(k))
 			}
-			got := ansi.Strip(content(m)) + "\n"
-			path := filepath.Join("testdata", c.name+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("frame differs from %s:\n--- got\n%s--- want\n%s", path, got, want)
-			}
+			tuitest.Golden(t, c.name, mask(ansi.Strip(content(m)))+"\n")
 		})
 	}
 }

@@ -8,24 +8,16 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
-func press(s string) tea.KeyPressMsg {
-	if s == "enter" {
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+var press = tuitest.Key
 
 // newStudyWorkspace makes a real workspace with two studies: "front" (two
 // objectives and a constraint, 12 told trials, trial 1 linked to a run) and
@@ -95,8 +87,7 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	t.Helper()
 	e := engine.New(ws, &config.Config{}, engine.Options{})
 	t.Cleanup(func() { e.Close() })
-	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := New(c)
+	s := New(tuitest.Context(t, e))
 	s.SetSize(w, h)
 	// Activate returns Batch(fetch, tick): run the fetch, leave the tick.
 	batch, ok := s.Activate()().(tea.BatchMsg)
@@ -109,15 +100,7 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 
 func checkBounds(t *testing.T, view string, w, h int) {
 	t.Helper()
-	lines := strings.Split(view, "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, n, l)
-		}
-	}
+	tuitest.Bounds(t, "tuner", view, w, h)
 }
 
 func TestTunerShowsStudy(t *testing.T) {
