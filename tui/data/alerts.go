@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 )
 
@@ -27,7 +28,7 @@ func alertLines(e *env, p *explore.Profile, path string) []string {
 	out := []string{st.Muted.Render(fmt.Sprintf(" %d alerts (thresholds: lathe config show | grep alerts)", len(p.Alerts)))}
 	for _, a := range p.Alerts {
 		msgW := max(e.w-kindW-4, 10)
-		lines := wrap(a.Message, msgW)
+		lines := wrap(format.OneLine(a.Message), msgW)
 		for i, l := range lines {
 			k := ""
 			if i == 0 {

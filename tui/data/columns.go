@@ -85,7 +85,7 @@ func (c *columns) list(e *env, p *explore.Profile, w, h int) []string {
 		if !col.DistinctExact {
 			distinct = "~" + distinct
 		}
-		line := fmt.Sprintf("%s %s %*s %*s %s", frame.Line(col.Name, nameW), frame.Line(string(col.Type), typeW),
+		line := fmt.Sprintf("%s %s %*s %*s %s", frame.Line(format.OneLine(col.Name), nameW), frame.Line(string(col.Type), typeW),
 			missW, format.Pct(col.MissingShare), distW, distinct, columnSpark(col, sparkW))
 		if i == c.cur {
 			out = append(out, e.cursor().Render("▸ "+line))
@@ -147,7 +147,7 @@ func columnLines(st *styles.Styles, p *explore.Profile, c *explore.Column, w int
 			out = append(out, style.Render(l))
 		}
 	}
-	out = append(out, st.Title.Render(ansi.Truncate(c.Name, w, "…"))+st.Muted.Render(" · "+string(c.Type)))
+	out = append(out, st.Title.Render(ansi.Truncate(format.OneLine(c.Name), w, "…"))+st.Muted.Render(" · "+string(c.Type)))
 	distinct := format.Digits(c.Distinct)
 	if !c.DistinctExact {
 		distinct = "~" + distinct + " (HyperLogLog)"
@@ -207,7 +207,7 @@ func columnLines(st *styles.Styles, p *explore.Profile, c *explore.Column, w int
 		if k.B == c.Name {
 			other = k.A
 		}
-		corr = append(corr, fmt.Sprintf("%s %+.2f (%s)", other, k.Value, k.Method))
+		corr = append(corr, fmt.Sprintf("%s %+.2f (%s)", format.OneLine(other), k.Value, k.Method))
 	}
 	if len(corr) > 0 {
 		add(st.Muted, "correlated with: "+strings.Join(corr, " · "))
@@ -217,7 +217,7 @@ func columnLines(st *styles.Styles, p *explore.Profile, c *explore.Column, w int
 	for _, a := range p.Alerts {
 		for _, col := range a.Columns {
 			if col == c.Name {
-				alerts = append(alerts, "⚠ "+a.Message)
+				alerts = append(alerts, "⚠ "+format.OneLine(a.Message))
 				break
 			}
 		}
@@ -283,7 +283,7 @@ func columnLines(st *styles.Styles, p *explore.Profile, c *explore.Column, w int
 	if len(c.TopTokens) > 0 && c.Type == explore.TypeText {
 		var parts []string
 		for _, t := range c.TopTokens {
-			parts = append(parts, fmt.Sprintf("%s (%s)", t.Value, format.Digits(t.Count)))
+			parts = append(parts, fmt.Sprintf("%s (%s)", format.OneLine(t.Value), format.Digits(t.Count)))
 		}
 		out = append(out, "")
 		add(st.Muted, "top tokens: "+strings.Join(parts, " · "))

@@ -72,13 +72,13 @@ func (d *drift) view(e *env, a string, h int) []string {
 func driftTable(e *env, rep *explore.DriftReport, title string) []string {
 	st := e.st
 	out := []string{
-		" " + st.Text.Render(ansi.Truncate(title, e.w-2, "…")),
-		" " + st.Muted.Render(rep.String()),
+		" " + st.Text.Render(ansi.Truncate(format.OneLine(title), e.w-2, "…")),
+		" " + st.Muted.Render(format.OneLine(rep.String())),
 	}
 	nameW := clamp(e.w-2-8-4*8-10, 8, 28)
 	out = append(out, st.Muted.Render(fmt.Sprintf(" %s %-8s %7s %7s %7s %7s  %s", frame.Line("COLUMN", nameW), "KIND", "JSD", "PSI", "KS", "L∞", "")))
 	for _, c := range rep.Columns {
-		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s  ", frame.Line(c.Column, nameW), shortKind(c.Kind), c.JSD, c.PSI, format.Fixed(c.KS), format.Fixed(c.LInf))
+		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s  ", frame.Line(format.OneLine(c.Column), nameW), shortKind(c.Kind), c.JSD, c.PSI, format.Fixed(c.KS), format.Fixed(c.LInf))
 		if c.Drifted {
 			out = append(out, st.Text.Render(line)+st.Error.Render("DRIFTED"))
 		} else {
@@ -86,10 +86,10 @@ func driftTable(e *env, rep *explore.DriftReport, title string) []string {
 		}
 	}
 	if len(rep.Missing) > 0 {
-		out = append(out, " "+st.Muted.Render("only in A: "+strings.Join(rep.Missing, ", ")))
+		out = append(out, " "+st.Muted.Render("only in A: "+format.OneLine(strings.Join(rep.Missing, ", "))))
 	}
 	if len(rep.Added) > 0 {
-		out = append(out, " "+st.Muted.Render("only in B: "+strings.Join(rep.Added, ", ")))
+		out = append(out, " "+st.Muted.Render("only in B: "+format.OneLine(strings.Join(rep.Added, ", "))))
 	}
 	return out
 }

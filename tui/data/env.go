@@ -12,6 +12,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/styles"
 )
@@ -37,14 +38,15 @@ func (e *env) rootLabel() string {
 	return "no workspace"
 }
 
-// rel shows path relative to the workspace when it is inside it.
+// rel shows path, relative to the workspace when it is inside it, on one
+// line with control characters escaped: a file's name is anyone's to choose.
 func (e *env) rel(path string) string {
 	if r := e.root(); r != "" {
 		if rel, err := filepath.Rel(r, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return filepath.ToSlash(rel)
+			return format.OneLine(filepath.ToSlash(rel))
 		}
 	}
-	return path
+	return format.OneLine(path)
 }
 
 // readOptions are the readers' options for the workspace's config.
@@ -65,7 +67,7 @@ func (e *env) listPage() int { return max(e.h-4, 1) }
 func (e *env) errorLines(what string, err error) []string {
 	st := e.st
 	out := []string{"", " " + st.Error.Render(what+":")}
-	for _, l := range wrap(err.Error(), e.w-4) {
+	for _, l := range wrap(format.OneLine(err.Error()), e.w-4) {
 		out = append(out, "   "+st.Text.Render(l))
 	}
 	return append(out, "", " "+st.Muted.Render("f: pick another file"))

@@ -97,7 +97,7 @@ func (p *picker) view(e *env, h int, current string) []string {
 	nameW := max(e.w-sizeW-4, 8)
 	for i := top; i < len(p.files) && i < top+listH; i++ {
 		f := p.files[i]
-		line := fmt.Sprintf("%s %9s", frame.Line(f.Rel, nameW), format.Bytes(f.Size))
+		line := fmt.Sprintf("%s %9s", frame.Line(format.OneLine(f.Rel), nameW), format.Bytes(f.Size))
 		if i == p.cur {
 			out = append(out, e.cursor().Render("▸"+line))
 		} else {

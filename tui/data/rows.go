@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/explore"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/lineinput"
 	"github.com/lathe-ml/lathe/tui/components/rowtable"
@@ -134,12 +135,12 @@ func (r *rows) view(e *env, path string, h int) []string {
 	if r.editing {
 		top = append(top, " "+r.filter.View(e.w-2, st.Text, st.Muted))
 	} else if f := r.table.Filter(); f != "" {
-		top = append(top, " "+st.Muted.Render("filter: ")+st.Text.Render(f))
+		top = append(top, " "+st.Muted.Render("filter: ")+st.Text.Render(format.OneLine(f)))
 	}
 	if r.filterErr != "" {
-		top = append(top, " "+st.Error.Render(ansi.Truncate(r.filterErr, e.w-2, "…")))
+		top = append(top, " "+st.Error.Render(ansi.Truncate(format.OneLine(r.filterErr), e.w-2, "…")))
 	}
-	status := " " + st.Muted.Render(r.table.Status())
+	status := " " + st.Muted.Render(format.OneLine(r.table.Status()))
 	tableH := max(h-len(top)-1, 2)
 	tv := r.table.View(e.w-1, tableH, rowtable.Styles{
 		Header: st.Muted.Bold(true), Cursor: st.Text.Reverse(false).Bold(true), CursorCell: st.TabActive.Padding(0), Muted: st.Muted,

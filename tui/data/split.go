@@ -130,7 +130,7 @@ func (sp *split) body(e *env, path string) []string {
 	}
 	strat := "none (random)"
 	if c := f.choices[f.stratify]; c != "" {
-		strat = c
+		strat = format.OneLine(c)
 	}
 	out := []string{
 		" " + st.Text.Render("Split "+e.rel(path)+" into train/val/test, written to "+e.rel(filepath.Join(filepath.Dir(path), "splits"))),
@@ -155,7 +155,7 @@ func (sp *split) report(e *env, res *explore.SplitResult) []string {
 	rep := res.Report
 	how := "random"
 	if rep.Stratify != "" {
-		how = "stratified by " + rep.Stratify
+		how = "stratified by " + format.OneLine(rep.Stratify)
 	}
 	out := []string{
 		" " + st.Text.Render(fmt.Sprintf("%s rows · %s · seed %d", format.Digits(rep.Rows), how, rep.Seed)),
@@ -181,7 +181,7 @@ func (sp *split) report(e *env, res *explore.SplitResult) []string {
 				shares[c.Class][si] = format.Pct(c.Share)
 			}
 		}
-		head := " " + frame.Line("class ("+rep.Stratify+")", 18)
+		head := " " + frame.Line("class ("+format.OneLine(rep.Stratify)+")", 18)
 		for _, sp := range rep.Splits {
 			head += fmt.Sprintf(" %7s", sp.Name)
 		}
@@ -191,7 +191,7 @@ func (sp *split) report(e *env, res *explore.SplitResult) []string {
 			if name == "" {
 				name = "(missing)"
 			}
-			line := " " + frame.Line(name, 18)
+			line := " " + frame.Line(format.OneLine(name), 18)
 			for _, v := range shares[c] {
 				if v == "" {
 					v = "–"

@@ -36,9 +36,9 @@ func (s *Screen) View() string {
 func (s *Screen) title(rest string) string {
 	st := s.c.Styles
 	if s.message != "" {
-		return st.Title.Render(" Lineage") + st.Error.Render("  ·  "+s.message)
+		return st.Title.Render(" Lineage") + st.Error.Render("  ·  "+format.OneLine(s.message))
 	}
-	return st.Title.Render(" Lineage") + st.Muted.Render("  ·  "+rest)
+	return st.Title.Render(" Lineage") + st.Muted.Render("  ·  "+format.OneLine(rest))
 }
 
 // listHeight is the number of rows the picker's list shows.
@@ -59,7 +59,7 @@ func (s *Screen) pickView() []string {
 	out = append(out, strings.Join(bar, ""), "")
 	switch {
 	case s.listErr != nil:
-		return append(out, " "+st.Error.Render("Could not read the store: ")+st.Text.Render(s.listErr.Error()))
+		return append(out, " "+st.Error.Render("Could not read the store: ")+st.Text.Render(format.OneLine(s.listErr.Error())))
 	case !s.loaded:
 		return append(out, " "+st.Muted.Render("Loading…"))
 	}
@@ -96,7 +96,7 @@ func (s *Screen) row(sec section, i, w int) string {
 		if name == "" {
 			name = strings.Join(r.Command, " ")
 		}
-		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, format.Clip(r.Runner, 8), s.when(r.Created), name)
+		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, format.Clip(r.Runner, 8), s.when(r.Created), format.OneLine(name))
 	case secDatasets:
 		d := s.datasets[i]
 		rows := "? rows"
@@ -110,10 +110,10 @@ func (s *Screen) row(sec section, i, w int) string {
 		// The path first, in a column as wide as the longest one that fits.
 		pathW := 0
 		for _, o := range s.datasets {
-			pathW = max(pathW, ansi.StringWidth(o.Path))
+			pathW = max(pathW, ansi.StringWidth(format.OneLine(o.Path)))
 		}
 		pathW = max(min(pathW, w-ansi.StringWidth(right)), 8)
-		return frame.Line(d.Path, pathW) + right
+		return frame.Line(format.OneLine(d.Path), pathW) + right
 	}
 	st := s.studies[i]
 	return fmt.Sprintf("%-24s  %-10s  %s", format.Clip(st.Name, 24), st.Status, s.when(st.Created))
@@ -157,7 +157,7 @@ func (s *Screen) graphView() []string {
 	out := []string{s.title(head)}
 	switch {
 	case s.graphErr != nil:
-		return append(out, "", " "+st.Error.Render("Could not read the lineage: ")+st.Text.Render(s.graphErr.Error()))
+		return append(out, "", " "+st.Error.Render("Could not read the lineage: ")+st.Text.Render(format.OneLine(s.graphErr.Error())))
 	case s.graph == nil:
 		return append(out, "", " "+st.Muted.Render("Loading…"))
 	}
@@ -211,7 +211,7 @@ func (s *Screen) treeLine(l gline, selected bool, w int) string {
 		return " " + st.Muted.Render(l.heading)
 	}
 	n := l.tl.Node
-	text := n.Kind + " " + n.Label
+	text := n.Kind + " " + format.OneLine(n.Label)
 	if l.root {
 		text = "● " + text
 	} else {
@@ -287,9 +287,10 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 		if v == "" {
 			return
 		}
+		v = format.OneLine(v) // commands, params and paths are the user's text
 		out = append(out, " "+st.Muted.Render(fmt.Sprintf("%-9s", k))+" "+st.Text.Render(ansi.Truncate(v, max(w-10, 1), "…")))
 	}
-	out = append(out, " "+st.Title.Render(n.Kind+" "+n.Label))
+	out = append(out, " "+st.Title.Render(n.Kind+" "+format.OneLine(n.Label)))
 	switch {
 	case n.Missing:
 		out = append(out, " "+st.Error.Render("no longer in the store (deleted by hand?)"))

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/format"
 )
 
 // status is the screen's last note or error, shown on the bottom line for
@@ -49,6 +51,7 @@ func (s *Screen) bottomLines() []string {
 	if text == "" {
 		return []string{""}
 	}
+	text = format.OneLine(text) // errors and questions quote runs' inputs and commands
 	maxLines := 3
 	if s.h < 12 {
 		maxLines = 1

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -205,7 +204,7 @@ func (d *detail) view(st *styles.Styles, w, h int, now time.Time) string {
 	}
 	if d.feed != nil {
 		if err := d.feed.error(); err != nil {
-			lines = append(lines, st.Error.Render(err.Error()))
+			lines = append(lines, st.Error.Render(format.OneLine(err.Error())))
 		}
 	}
 	rest := h - len(lines)
@@ -235,9 +234,9 @@ func (d *detail) chart(st *styles.Styles, w, h int) string {
 			if src == nil {
 				continue
 			}
-			label := m
+			label := format.OneLine(m) // a metric's name is the run's to choose
 			if len(d.runs) > 1 {
-				label = r.ID[:min(6, len(r.ID))] + "·" + m
+				label = r.ID[:min(6, len(r.ID))] + "·" + label
 			}
 			cp := *src
 			cp.Label = label
@@ -253,6 +252,9 @@ func (d *detail) chart(st *styles.Styles, w, h int) string {
 }
 
 // logTail is a rule and the last h log lines, scrolled back by d.scroll.
+// A line shows on one line with its control characters escaped
+// (format.OneLine), so a run's output cannot move the cursor, recolour or
+// retitle the terminal.
 func (d *detail) logTail(st *styles.Styles, w, h int) []string {
 	lines := []string{st.Muted.Render(frame.Line("── log "+strings.Repeat("─", max(w-7, 0)), w))}
 	end := len(d.logs) - d.scroll
@@ -260,21 +262,10 @@ func (d *detail) logTail(st *styles.Styles, w, h int) []string {
 	start := max(end-h, 0)
 	tail := d.logs[start:end]
 	for _, l := range tail {
-		lines = append(lines, st.Text.Render(frame.Line(strings.Map(printable, l), w)))
+		lines = append(lines, st.Text.Render(frame.Line(format.OneLine(l), w)))
 	}
 	for i := len(tail); i < h; i++ {
 		lines = append(lines, "")
 	}
 	return lines
-}
-
-// printable keeps a log line from moving the cursor or changing colours.
-func printable(r rune) rune {
-	if r == '\t' {
-		return ' '
-	}
-	if unicode.IsControl(r) {
-		return -1
-	}
-	return r
 }

@@ -51,6 +51,15 @@ type diffLine struct {
 	text string
 }
 
+// pageLines are a diff page's lines as they are laid out.
+type pageLines []diffLine
+
+// add appends a line, on one line and with control characters escaped:
+// params, environment values, paths and patches are the runs' text.
+func (l *pageLines) add(k lineKind, layout string, args ...any) {
+	*l = append(*l, diffLine{k, format.OneLine(fmt.Sprintf(layout, args...))})
+}
+
 // diffView is the diff page of two runs.
 type diffView struct {
 	a, b   string
@@ -229,10 +238,8 @@ func wrapLines(in []diffLine, w int) []diffLine {
 // data, code, image, environment, runner and metrics. a and b are the two
 // runs' records, for what they share.
 func DiffLines(d *engine.RunDiff, a, b experiments.Run) []diffLine {
-	var out []diffLine
-	add := func(k lineKind, format string, args ...any) {
-		out = append(out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+	var out pageLines
+	add := out.add
 	by := map[string][]experiments.Change{}
 	for _, c := range d.Changes {
 		by[c.Category] = append(by[c.Category], c)
@@ -339,10 +346,8 @@ func DiffLines(d *engine.RunDiff, a, b experiments.Run) []diffLine {
 	return out
 }
 
-func dataLines(out *[]diffLine, dd engine.DataDiff) {
-	add := func(k lineKind, format string, args ...any) {
-		*out = append(*out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+func dataLines(out *pageLines, dd engine.DataDiff) {
+	add := out.add
 	ver := func(d *experiments.Dataset, rows *int64) string {
 		if d == nil {
 			return "(no such input)"
@@ -380,13 +385,11 @@ func dataLines(out *[]diffLine, dd engine.DataDiff) {
 	}
 }
 
-func codeLines(out *[]diffLine, cd *experiments.CodeDiff) {
+func codeLines(out *pageLines, cd *experiments.CodeDiff) {
 	if cd == nil {
 		return
 	}
-	add := func(k lineKind, format string, args ...any) {
-		*out = append(*out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+	add := out.add
 	if cd.CommitsNote != "" {
 		add(lineMuted, "  %s", cd.CommitsNote)
 	}
@@ -419,17 +422,17 @@ func codeLines(out *[]diffLine, cd *experiments.CodeDiff) {
 	}
 }
 
-func patch(out *[]diffLine, p string) {
+func patch(out *pageLines, p string) {
 	if p == "" {
 		return
 	}
-	lines := strings.Split(strings.TrimRight(p, "\n"), "\n")
-	for i, l := range lines {
+	ls := strings.Split(strings.TrimRight(p, "\n"), "\n")
+	for i, l := range ls {
 		if i == maxPatchLines {
-			*out = append(*out, diffLine{lineMuted, fmt.Sprintf("    … %d more lines (lathe runs diff --json)", len(lines)-i)})
+			*out = append(*out, diffLine{lineMuted, fmt.Sprintf("    … %d more lines (lathe runs diff --json)", len(ls)-i)})
 			break
 		}
-		l = strings.Map(printable, l)
+		l = format.OneLine(l)
 		k := linePatch
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):

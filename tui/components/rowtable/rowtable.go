@@ -57,13 +57,13 @@ func New(f Frame) *Model {
 	m.width = make([]int, len(f.Columns))
 	for c, name := range f.Columns {
 		num, any := true, false
-		w := ansi.StringWidth(name) + 1 // room for the sort arrow
+		w := ansi.StringWidth(format.OneLine(name)) + 1 // room for the sort arrow
 		for r := range f.Cells {
 			if f.Null[r][c] {
 				continue
 			}
 			cell := f.Cells[r][c]
-			w = max(w, ansi.StringWidth(cell))
+			w = max(w, ansi.StringWidth(format.OneLine(cell))) // as drawn
 			if _, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); err != nil {
 				num = false
 			}
@@ -248,7 +248,7 @@ func (m *Model) Status() string {
 		if m.sortDesc {
 			dir = "↓"
 		}
-		parts = append(parts, "sort "+m.f.Columns[m.sortCol]+" "+dir)
+		parts = append(parts, "sort "+format.OneLine(m.f.Columns[m.sortCol])+" "+dir)
 	}
 	hidden := 0
 	for _, h := range m.hidden {
@@ -307,7 +307,7 @@ func (m *Model) View(w, h int, st Styles) string {
 	var b strings.Builder
 	hdr := pad("#", numW-1, true) + " "
 	for _, c := range cols {
-		name := m.f.Columns[c]
+		name := format.OneLine(m.f.Columns[c])
 		if c == m.sortCol {
 			if m.sortDesc {
 				name += "↓"
