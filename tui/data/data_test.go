@@ -561,3 +561,25 @@ func TestProfileResumesOnReturn(t *testing.T) {
 		t.Fatalf("rows after returning:\n%s", plain(s))
 	}
 }
+
+// Space pages down (it was bound as " ", a string no key press has) and
+// cycles the split dialog's stratify column.
+func TestSpaceKey(t *testing.T) {
+	root, cfg := workspace(t)
+	s := newScreen(t, root, cfg, 80, 12)
+	openFile(t, s, "data/penguins.json")
+	key(t, s, "down", "down", "down", "down", "down", "enter") // Body Mass (g)
+	before := plain(s)
+	key(t, s, "space")
+	if after := plain(s); after == before || strings.Contains(after, "342 of 344 present") {
+		t.Errorf("space did not page down the detail:\n%s", after)
+	}
+	key(t, s, "esc", "s", "tab")
+	if !strings.Contains(plain(s), "‹ Species ›") {
+		t.Fatalf("split dialog:\n%s", plain(s))
+	}
+	key(t, s, "space")
+	if strings.Contains(plain(s), "‹ Species ›") {
+		t.Errorf("space did not change the stratify column:\n%s", plain(s))
+	}
+}

@@ -79,24 +79,9 @@ type scroller struct{ top int }
 
 // update scrolls on the movement keys and reports whether msg was one.
 func (s *scroller) update(msg tea.KeyPressMsg, k KeyMap, page int) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		s.top--
-	case key.Matches(msg, k.Down):
-		s.top++
-	case key.Matches(msg, k.PageUp):
-		s.top -= page
-	case key.Matches(msg, k.PageDown):
-		s.top += page
-	case key.Matches(msg, k.Top):
-		s.top = 0
-	case key.Matches(msg, k.Bottom):
-		s.top = 1 << 30 // clamped when drawn
-	default:
-		return false
-	}
-	s.top = max(s.top, 0)
-	return true
+	top, ok := k.Move(msg, s.top, page, 1<<30) // the bottom is clamped when drawn
+	s.top = max(top, 0)
+	return ok
 }
 
 // lines shows h lines of lines from the top, clamping it.
@@ -116,24 +101,9 @@ type listCursor struct{ cur, top int }
 // update moves the cursor on the movement keys and reports whether msg was
 // one; the cursor stays within the n items.
 func (c *listCursor) update(msg tea.KeyPressMsg, k KeyMap, n, page int) bool {
-	switch {
-	case key.Matches(msg, k.Up):
-		c.cur--
-	case key.Matches(msg, k.Down):
-		c.cur++
-	case key.Matches(msg, k.PageUp):
-		c.cur -= page
-	case key.Matches(msg, k.PageDown):
-		c.cur += page
-	case key.Matches(msg, k.Top):
-		c.cur = 0
-	case key.Matches(msg, k.Bottom):
-		c.cur = n - 1
-	default:
-		return false
-	}
-	c.cur = clamp(c.cur, 0, n-1)
-	return true
+	cur, ok := k.Move(msg, c.cur, page, n-1)
+	c.cur = clamp(cur, 0, n-1)
+	return ok
 }
 
 // window keeps the cursor within the h rows shown and returns the first.

@@ -63,7 +63,7 @@ func (sp *split) updateForm(msg tea.KeyPressMsg, e *env, path string, prof *expl
 		switch msg.String() {
 		case "left", "h":
 			f.stratify = (f.stratify + len(f.choices) - 1) % len(f.choices)
-		case "right", "l", " ":
+		case "right", "l", "space":
 			f.stratify = (f.stratify + 1) % len(f.choices)
 		}
 		return false, nil

@@ -19,6 +19,7 @@ import (
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/keys"
 )
 
 // Every is how often the visible screen re-probes the runners.
@@ -26,14 +27,14 @@ const Every = 5 * time.Second
 
 // KeyMap are the Runners screen's bindings.
 type KeyMap struct {
-	Up, Down, Refresh key.Binding
+	keys.Nav // ↑/↓ move between runners
+	Refresh  key.Binding
 }
 
 // DefaultKeyMap returns the Runners screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Nav:     keys.DefaultNav(),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "probe now")),
 	}
 }

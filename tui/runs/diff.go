@@ -133,22 +133,9 @@ func (s *Screen) updateDiff(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// update scrolls the page.
+// update scrolls the page; view clamps it.
 func (d *diffView) update(msg tea.KeyPressMsg, k KeyMap, page int) {
-	switch {
-	case key.Matches(msg, k.Up):
-		d.top--
-	case key.Matches(msg, k.Down):
-		d.top++
-	case key.Matches(msg, k.PageUp):
-		d.top -= page
-	case key.Matches(msg, k.PageDown):
-		d.top += page
-	case key.Matches(msg, k.Top):
-		d.top = 0
-	case key.Matches(msg, k.Bottom):
-		d.top = math.MaxInt32
-	}
+	d.top, _ = k.Move(msg, d.top, page, math.MaxInt32)
 }
 
 // view renders the diff page in w x h.

@@ -1,19 +1,22 @@
 package runs
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/lathe-ml/lathe/tui/keys"
+)
 
 // KeyMap are the Runs screen's bindings.
 type KeyMap struct {
-	Up, Down, Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
-	Diff, Lineage                                                                               key.Binding
-	PageUp, PageDown, Top, Bottom                                                               key.Binding // the diff page
+	keys.Nav                                                                          // the list and the detail use ↑/↓ only; the diff page all
+	Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
+	Diff, Lineage                                                                     key.Binding
 }
 
 // DefaultKeyMap returns the Runs screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Nav:        keys.DefaultNav(),
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "curves+logs")),
 		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Mark:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark to compare")),
@@ -27,9 +30,5 @@ func DefaultKeyMap() KeyMap {
 		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Diff:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "diff with…")),
 		Lineage:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lineage")),
-		PageUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f", "space"), key.WithHelp("pgdn", "page down")),
-		Top:        key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:     key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
 	}
 }
