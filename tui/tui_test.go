@@ -370,12 +370,7 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 	_, cmd := m.Update(press("2"))
 	runCmd(cmd, msgs)
 
-	var subjCtx context.Context
-	select {
-	case subjCtx = <-subjStarted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("activating Lineage did not start its work")
-	}
+	subjCtx := tuitest.Receive(t, subjStarted, 5*time.Second, "activating Lineage did not start its work")
 	if !strings.Contains(content(m), "Loading") {
 		t.Error("Lineage does not show its work in flight")
 	}
@@ -428,12 +423,7 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 	// Back on Lineage, a new fetch starts with a new, live context.
 	_, cmd = m.Update(press("2"))
 	runCmd(cmd, msgs)
-	var again context.Context
-	select {
-	case again = <-subjStarted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("returning to Lineage did not start its work again")
-	}
+	again := tuitest.Receive(t, subjStarted, 5*time.Second, "returning to Lineage did not start its work again")
 	if again == subjCtx || again.Err() != nil {
 		t.Fatal("the new fetch reuses the cancelled context")
 	}
@@ -454,15 +444,7 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 		<-ctx.Done()
 		return "", ctx.Err()
 	}
-	wait := func() context.Context {
-		select {
-		case c := <-started:
-			return c
-		case <-time.After(5 * time.Second):
-			t.Fatal("work did not start")
-		}
-		return nil
-	}
+	wait := func() context.Context { return tuitest.Receive(t, started, 5*time.Second, "work did not start") }
 
 	// q cancels the visible screen's work.
 	m := newModel(context.Background(), opts)

@@ -3,7 +3,6 @@ package lineage
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -232,50 +231,40 @@ func (s *Screen) treeLine(l gline, selected bool, w int) string {
 	return " " + st.Text.Render(text)
 }
 
-// edgeWord names how a tree line's node relates to its parent in the tree:
-// upstream, what the parent was made from; downstream, what was made of it.
+// edgeWords name an edge from the tree line's side: upstream, what the
+// parent was made from; downstream, what was made of it.
+var edgeWords = map[string][2]string{ // kind -> {upstream, downstream}
+	experiments.EdgeUsed:        {"used ←", "used by →"},
+	experiments.EdgeDerivedFrom: {"derived from ←", "derived →"},
+	experiments.EdgeProduced:    {"produced by ←", "produced →"},
+	experiments.EdgeTrialOf:     {"trial of ←", "trial →"},
+	experiments.EdgeRerunOf:     {"rerun of ←", "rerun →"},
+}
+
+// edgeWord names how a tree line's node relates to its parent in the tree;
+// a derivation says its operation ("split of ←").
 func edgeWord(e experiments.Edge, up bool) string {
 	op := e.Operation
-	if op == experiments.SameContent {
-		if up {
-			return "same bytes as ←"
-		}
+	switch {
+	case op == experiments.SameContent && up:
+		return "same bytes as ←"
+	case op == experiments.SameContent:
 		return "same bytes as →"
+	case e.Kind == experiments.EdgeDerivedFrom && op != "" && up:
+		return op + " of ←"
+	case e.Kind == experiments.EdgeDerivedFrom && op != "":
+		return op + " →"
 	}
-	if up {
-		switch e.Kind {
-		case experiments.EdgeUsed:
-			return "used ←"
-		case experiments.EdgeDerivedFrom:
-			if op != "" {
-				return op + " of ←"
-			}
-			return "derived from ←"
-		case experiments.EdgeProduced:
-			return "produced by ←"
-		case experiments.EdgeTrialOf:
-			return "trial of ←"
-		case experiments.EdgeRerunOf:
-			return "rerun of ←"
-		}
+	w, ok := edgeWords[e.Kind]
+	switch {
+	case !ok && up:
 		return e.Kind + " ←"
+	case !ok:
+		return e.Kind + " →"
+	case up:
+		return w[0]
 	}
-	switch e.Kind {
-	case experiments.EdgeUsed:
-		return "used by →"
-	case experiments.EdgeDerivedFrom:
-		if op != "" {
-			return op + " →"
-		}
-		return "derived →"
-	case experiments.EdgeProduced:
-		return "produced →"
-	case experiments.EdgeTrialOf:
-		return "trial →"
-	case experiments.EdgeRerunOf:
-		return "rerun →"
-	}
-	return e.Kind + " →"
+	return w[1]
 }
 
 // detailLines describes a node: what it is, its hashes, sizes, params and
@@ -350,13 +339,8 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 }
 
 func params(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var parts []string
-	for _, k := range keys {
+	parts := make([]string, 0, len(p))
+	for _, k := range format.SortedKeys(p) {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, p[k]))
 	}
 	return strings.Join(parts, " ")

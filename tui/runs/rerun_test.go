@@ -15,6 +15,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // run launches cmd (through sh -c) on the local runner, waits for its end
@@ -303,14 +304,7 @@ func TestLineageJump(t *testing.T) {
 	jump := func() common.JumpMsg {
 		t.Helper()
 		_, cmd := s.Update(press("L"))
-		if cmd == nil {
-			t.Fatal("L gave no command")
-		}
-		j, ok := cmd().(common.JumpMsg)
-		if !ok {
-			t.Fatal("L is not a jump")
-		}
-		return j
+		return tuitest.JumpOf(t, cmd)
 	}
 	want := common.JumpMsg{Screen: common.Lineage, ID: r.ID}
 	if j := jump(); j != want {

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // deepDir is where the served workspace lives: a path long enough that the
@@ -58,26 +58,6 @@ func writeKey(t *testing.T, dir, name string) (string, gossh.PublicKey) {
 	return path, sshPub
 }
 
-// syncBuf is a log sink and output buffer safe for concurrent use.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuf) logf(format string, args ...any) { fmt.Fprintf(s, format+"\n", args...) }
-
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
@@ -97,14 +77,14 @@ type server struct {
 	hostKey   string
 	good      string // authorized private key
 	bad       string // a key not in authorized_keys
-	log       *syncBuf
+	log       *tuitest.Buffer
 	cancel    context.CancelFunc
 	done      chan error
 }
 
 func startServer(t *testing.T, dir string) *server {
 	t.Helper()
-	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	s := &server{dir: dir, log: &tuitest.Buffer{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	var goodPub gossh.PublicKey
 	s.good, goodPub = writeKey(t, dir, "id_good")
 	s.bad, _ = writeKey(t, dir, "id_bad")
@@ -124,7 +104,7 @@ func startServer(t *testing.T, dir string) *server {
 			AuthorizedKeysPath: ak,
 			HostKeyPath:        s.hostKey,
 			Options:            func() tui.Options { return tui.Options{Engine: e} },
-			Logf:               s.log.logf,
+			Logf:               s.log.Logf,
 			Ready:              func(a net.Addr) { ready <- a },
 			KeepAlive:          500 * time.Millisecond, // short, so the silent-client case is quick
 		})
@@ -198,7 +178,7 @@ func (s *server) sshCmd(t *testing.T, key string, extra ...string) *exec.Cmd {
 
 type ptySession struct {
 	cmd  *exec.Cmd
-	out  *syncBuf
+	out  *tuitest.Buffer
 	tty  *os.File
 	done chan error
 	read chan struct{} // closed when all of the client's output has been read
@@ -212,7 +192,7 @@ func (s *server) startPTY(t *testing.T, cols, rows uint16, extra ...string) *pty
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := &ptySession{cmd: cmd, out: &syncBuf{}, tty: f, done: make(chan error, 1), read: make(chan struct{})}
+	ps := &ptySession{cmd: cmd, out: &tuitest.Buffer{}, tty: f, done: make(chan error, 1), read: make(chan struct{})}
 	go func() {
 		defer close(ps.read)
 		_, _ = io.Copy(ps.out, f) // ends with EIO once the client has exited

@@ -29,39 +29,30 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
+// named are the key presses of the keys with names.
+var named = map[string]tea.KeyPressMsg{
+	"enter":     {Code: tea.KeyEnter},
+	"esc":       {Code: tea.KeyEscape},
+	"space":     {Code: tea.KeySpace, Text: " "},
+	"tab":       {Code: tea.KeyTab},
+	"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift},
+	"up":        {Code: tea.KeyUp},
+	"down":      {Code: tea.KeyDown},
+	"left":      {Code: tea.KeyLeft},
+	"right":     {Code: tea.KeyRight},
+	"home":      {Code: tea.KeyHome},
+	"end":       {Code: tea.KeyEnd},
+	"pgup":      {Code: tea.KeyPgUp},
+	"pgdown":    {Code: tea.KeyPgDown},
+	"backspace": {Code: tea.KeyBackspace},
+}
+
 // Key is the key press a terminal sends for k: a key's name ("enter",
 // "esc", "space", "tab", "shift+tab", the arrows, "home", "end", "pgup",
 // "pgdown", "backspace"), "ctrl+" a letter, or one character.
 func Key(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "home":
-		return tea.KeyPressMsg{Code: tea.KeyHome}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	case "pgup":
-		return tea.KeyPressMsg{Code: tea.KeyPgUp}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	if m, ok := named[k]; ok {
+		return m
 	}
 	if c, ok := strings.CutPrefix(k, "ctrl+"); ok && len(c) == 1 {
 		return tea.KeyPressMsg{Code: rune(c[0]), Mod: tea.ModCtrl}
@@ -165,6 +156,34 @@ func SettleResults(t testing.TB, s common.Screen, cmd tea.Cmd, drop func(common.
 		_, next := s.Update(r)
 		return next
 	}, cmd)
+}
+
+// Receive waits up to d for a value on ch; none fails the test, saying
+// what did not happen.
+func Receive[T any](t testing.TB, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s within %v", what, d)
+	}
+	var zero T
+	return zero
+}
+
+// JumpOf runs cmd and returns the jump to another screen it asks the
+// router for; anything else fails the test.
+func JumpOf(t testing.TB, cmd tea.Cmd) common.JumpMsg {
+	t.Helper()
+	if cmd == nil {
+		t.Fatal("no command")
+	}
+	j, ok := cmd().(common.JumpMsg)
+	if !ok {
+		t.Fatal("the command is not a jump")
+	}
+	return j
 }
 
 // Golden compares got with testdata/name.golden; with -update it rewrites
