@@ -374,31 +374,32 @@ func TestSSH(t *testing.T) {
 		}
 	})
 
-	t.Run("client drop ends the session", func(t *testing.T) {
+	// endedBy starts a session, sends its client sig once the tab bar is up
+	// and waits for the server to log the session's end.
+	endedBy := func(t *testing.T, sig syscall.Signal, what string) {
+		t.Helper()
 		before := strings.Count(s.log.String(), "session end")
 		ps := s.startPTY(t, 80, 24)
 		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
-		if err := ps.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := ps.cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the server to end the dropped session", 10*time.Second, func() bool {
+		if sig == syscall.SIGSTOP {
+			t.Cleanup(func() { ps.cmd.Process.Signal(syscall.SIGCONT) })
+		}
+		waitFor(t, "the server to end the "+what+" session", 10*time.Second, func() bool {
 			return strings.Count(s.log.String(), "session end") > before
 		})
+	}
+
+	t.Run("client drop ends the session", func(t *testing.T) {
+		endedBy(t, syscall.SIGKILL, "dropped")
 	})
 
 	t.Run("silent client is timed out", func(t *testing.T) {
-		before := strings.Count(s.log.String(), "session end")
-		ps := s.startPTY(t, 80, 24)
-		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
 		// A stopped client keeps its TCP connection but answers nothing, like
 		// a laptop that went to sleep.
-		if err := ps.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
-		defer ps.cmd.Process.Signal(syscall.SIGCONT)
-		waitFor(t, "the server to end the silent session", 10*time.Second, func() bool {
-			return strings.Count(s.log.String(), "session end") > before
-		})
+		endedBy(t, syscall.SIGSTOP, "silent")
 		if !strings.Contains(s.log.String(), "stopped answering") {
 			t.Error("the session ended for another reason than the keepalive")
 		}
