@@ -28,10 +28,12 @@ bench:
 bench-tuner:
 	$(GO) test ./optimizer -run '^$$' -bench Tuner -benchtime 1x -timeout 120m
 
-## lint: gofmt check, go vet, and staticcheck when it can be installed
+## lint: gofmt check, go vet, the architecture rules (front ends only through the
+## engine, dependencies one way: engine/arch_test.go), staticcheck when installable
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) test ./engine -count=1 -run 'TestFrontEndsGoThroughTheEngine|TestDependenciesPointOneWay' 
 	@if command -v staticcheck >/dev/null 2>&1 || $(GO) install honnef.co/go/tools/cmd/staticcheck@latest >/dev/null 2>&1; then \
 		PATH="$$PATH:$$($(GO) env GOPATH)/bin" staticcheck $(PKGS); \
 	else echo "staticcheck not installable here; skipped"; fi

@@ -73,6 +73,9 @@ type Runner struct {
 	// MaxConcurrent is how many runs may execute at once here (default 1);
 	// the rest queue.
 	MaxConcurrent int `json:"max_concurrent"`
+	// MinFreeMemory (bytes) keeps runs off a GPU with less free memory than
+	// this right now (something else is using it); 0 means no floor.
+	MinFreeMemory int64 `json:"min_free_memory,omitempty"`
 	// TLS holds client certificate paths for a tcp:// host.
 	TLS *TLSPaths `json:"tls,omitempty"`
 	// Image is the default image for runs on a docker runner that name none.

@@ -42,4 +42,6 @@
 // SSH uses the agent and ~/.ssh/config, TLS uses certificate paths, and runs
 // receive secrets from the caller's environment through pass_env. Runner
 // type kubernetes is reserved and refused until Lathe has that runner.
+//
+// Imports: nothing of Lathe's (engine/arch_test.go checks the direction).
 package config

@@ -418,3 +418,20 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func TestMinFreeMemory(t *testing.T) {
+	dir := t.TempDir()
+	body := "name: w\nrunners:\n  - {name: g, type: local, gpus: all, min_free_memory: 8g}\n  - {name: h, type: local, gpus: all, min_free_memory: 1048576}\n"
+	if err := os.WriteFile(filepath.Join(dir, "lathe.yaml"), []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Options{WorkspaceDir: dir, Environ: []string{"HOME=" + t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, _ := cfg.Runner("g")
+	h, _ := cfg.Runner("h")
+	if g.MinFreeMemory != 8<<30 || h.MinFreeMemory != 1<<20 {
+		t.Errorf("min_free_memory %d and %d, want 8 GiB and 1 MiB", g.MinFreeMemory, h.MinFreeMemory)
+	}
+}

@@ -347,7 +347,7 @@ func expandPath(s, base, home string) string {
 }
 
 // runnerKeys are the keys a runner mapping may hold.
-var runnerKeys = []string{"name", "type", "host", "context", "gpus", "max_concurrent", "tls", "image", "env", "pass_env"}
+var runnerKeys = []string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env"}
 
 func (p *parser) runners(v *yaml.Node) error {
 	if isNull(v) {
@@ -449,6 +449,18 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 			}
 			if r.MaxConcurrent < 1 {
 				return p.errAt(v, full, "max_concurrent is %d; valid: an integer of at least 1 (runs beyond it queue)", r.MaxConcurrent)
+			}
+		case "min_free_memory":
+			var sz string
+			if sz, err = p.str(v, full); err != nil {
+				if n, ierr := p.integer(v, full, ""); ierr == nil {
+					sz, err = strconv.Itoa(n), nil
+				} else {
+					return err
+				}
+			}
+			if r.MinFreeMemory, err = ParseSize(full, sz); err != nil || r.MinFreeMemory == 0 {
+				return p.errAt(v, full, "min_free_memory %q is not a size; valid: a size such as 8g or 512m (a GPU with less free memory is not given to runs)", sz)
 			}
 		case "tls":
 			tlsNode = k

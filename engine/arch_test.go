@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -21,8 +22,10 @@ import (
 //     explore, runners or optimizer and never name the store's handles
 //     (experiments.Workspace, Store, Objects). Types, constants and
 //     methods of values the engine returned are shared.
-//   - Arrows point one way: domain packages import neither engine nor tui
-//     nor cmd; engine imports neither tui nor cmd; tui does not import cmd.
+//   - Arrows point one way: domain packages import only config, format and
+//     runstatus of Lathe's (never each other, engine, tui or cmd); config,
+//     format and runstatus import nothing of Lathe's; engine imports neither
+//     tui nor cmd; tui does not import cmd.
 
 const module = "github.com/lathe-ml/lathe"
 
@@ -154,20 +157,45 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		"engine": {"tui", "cmd"},
 		"tui":    {"cmd"},
 	}
-	for _, p := range append(domainPackages(), "config", "format", "runstatus") {
-		forbidden[p] = []string{"engine", "tui", "cmd"}
+	leaves := []string{"config", "format", "runstatus"}
+	// allowed, when set, is the whole list of Lathe packages dir may import.
+	allowed := map[string][]string{}
+	for _, p := range domainPackages() {
+		allowed[p] = leaves
 	}
-	for dir, not := range forbidden {
+	for _, p := range leaves {
+		allowed[p] = []string{}
+	}
+	check := func(dir string, ok func(string) bool, why string) {
 		for path, f := range goFiles(t, fset, filepath.Join(root, dir), true) {
 			for _, im := range f.Imports {
 				p, _ := strconv.Unquote(im.Path.Value)
-				for _, n := range not {
-					if p == module+"/"+n || strings.HasPrefix(p, module+"/"+n+"/") {
-						rel, _ := filepath.Rel(root, path)
-						t.Errorf("%s imports %s: %s must not depend on %s", rel, p, dir, n)
-					}
+				if !strings.HasPrefix(p, module+"/") {
+					continue
+				}
+				pkg := strings.TrimPrefix(p, module+"/")
+				if pkg == dir || strings.HasPrefix(pkg, dir+"/") {
+					continue // itself or its sub-packages
+				}
+				if !ok(pkg) {
+					rel, _ := filepath.Rel(root, path)
+					t.Errorf("%s imports %s: %s %s", rel, p, dir, why)
 				}
 			}
 		}
+	}
+	for dir, not := range forbidden {
+		check(dir, func(pkg string) bool {
+			for _, n := range not {
+				if pkg == n || strings.HasPrefix(pkg, n+"/") {
+					return false
+				}
+			}
+			return true
+		}, "must not depend on "+strings.Join(not, " or "))
+	}
+	for dir, ok := range allowed {
+		check(dir, func(pkg string) bool { return slices.Contains(ok, pkg) },
+			fmt.Sprintf("may import only %v of Lathe's packages", ok))
 	}
 }

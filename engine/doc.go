@@ -8,18 +8,27 @@
 // one), and it owns every goroutine it starts: Close stops following runs
 // (the runs themselves go on) and flushes what was read.
 //
-// Operations, for every front end alike:
+// Operations, for every front end alike (the CLI, the TUI, lathe serve);
+// front ends hold only an *Engine and share the domain's types, and
+// arch_test.go fails the build when one calls a domain function:
 //
-//	Launch(ctx, LaunchRequest) (*Run, error)   validate, record, queue, start
-//	Run.Wait / Run.WaitStarted / Run.Done       the launched run's end or start
-//	Follow(ctx, runID, func(Event)) error       live logs, metrics, status
-//	FollowWith(ctx, runID, FollowOptions, fn)   the same, without logs or metrics
-//	Stop(ctx, runID) error                      SIGTERM, SIGKILL after runs.stop_grace
-//	Reconcile(ctx, ReconcileOptions)            reattach, harvest, mark lost
-//	Runners(ctx) / CheckRunner(ctx, name)       reachability, daemon, GPUs, load
-//	ResolveRun(ctx, prefix)                     unique-prefix run ids
-//	RunnerNames() / CompleteRunIDs(ctx, p, n)   for completion
-//	ParseParams / ParseInputs / ParseSize       flag syntax shared by CLI and TUI
+//	workspace  Init, Find, Open, WithoutWorkspace, Info, HasWorkspace, DataVersion
+//	data       ReadOptions, ProfileOptions, Profile, Split (registers the splits),
+//	           Drift, Check, AddDataset, ListDatasets, DataFiles, SampleRows
+//	runs       Launch (LaunchRequest, LaunchFlags, ParseLaunchLine), Follow,
+//	           FollowWith, Stop, PlanRerun, Rerun, Reproduce, Reconcile,
+//	           WatchOrphans, ListRuns (with last metrics), ListRunRecords, GetRun,
+//	           RunRecord, Logs, MetricSeries, LastMetrics, Curves, ResolveRun
+//	lineage    ResolveRef, Lineage, ListLineageRoots, DiffRuns, VersionContent
+//	studies    ParseStudySpec, CreateStudy, AskTrials, TellTrial, StudyStatus,
+//	           ListStudies, RunStudy, ResumeStudy
+//	runners    Runners, CheckRunner, RunnerNames
+//	artifacts  ListArtifacts, ExportArtifacts, GC
+//
+// Long operations report through the Progress in their context
+// (WithProgress): the CLI prints it as a bar or JSON lines, the TUI as its
+// progress bars. Slot and GPU claims are one transaction in the store
+// (claims.go), so queues hold across processes.
 //
 // On a local runner, a command whose program is "lathe" runs this very
 // binary (os.Executable), so `lathe trainer ...` works in the demo with no

@@ -38,6 +38,7 @@ type Engine struct {
 	cfg     *config.Config
 	opts    Options
 	host    string
+	owner   string          // names this process in slot claims
 	ctx     context.Context // lifetime of everything the engine starts
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -46,8 +47,8 @@ type Engine struct {
 	mu      sync.Mutex
 	entries map[string]*runnerEntry
 	sinks   map[string]*storeSink // runs this process is ingesting
-	held    map[string]bool       // runs of other processes holding a slot here
 	changed chan struct{}         // closed and replaced whenever something is stored
+	tried   map[string]time.Time  // last takeover attempt per run (adopt.go)
 }
 
 type runnerEntry struct {
@@ -85,8 +86,8 @@ func New(ws *experiments.Workspace, cfg *config.Config, opts Options) *Engine {
 	}
 	host, _ := os.Hostname()
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{ws: ws, cfg: cfg, opts: opts, host: host, ctx: ctx, cancel: cancel,
-		entries: map[string]*runnerEntry{}, sinks: map[string]*storeSink{}, held: map[string]bool{}, changed: make(chan struct{})}
+	e := &Engine{ws: ws, cfg: cfg, opts: opts, host: host, owner: processOwner(), ctx: ctx, cancel: cancel,
+		entries: map[string]*runnerEntry{}, sinks: map[string]*storeSink{}, tried: map[string]time.Time{}, changed: make(chan struct{})}
 	e.wg.Add(1)
 	go e.flusher()
 	return e
@@ -205,6 +206,11 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 		}
 	}
 	so := runners.SchedulerOptionsFor(rc, inv)
+	claims := &storeClaims{e: e, rc: rc, gpus: so.GPUs, inv: inv, invAt: time.Now()}
+	if len(so.GPUs) > 0 {
+		claims.probe = func(ctx context.Context) (runners.Inventory, error) { return e.inventory(ctx, rc, r) }
+	}
+	so.Claims = claims
 	en := &runnerEntry{rc: rc, r: r, sched: runners.NewScheduler(r, so), gpus: so.GPUs}
 	e.mu.Lock()
 	defer e.mu.Unlock()

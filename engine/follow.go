@@ -60,6 +60,9 @@ func (e *Engine) Follow(ctx context.Context, runID string, fn func(Event)) error
 
 // FollowWith is Follow with options.
 func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, fn func(Event)) error {
+	if err := e.need(); err != nil {
+		return err
+	}
 	st := e.ws.Store
 	if o.Poll <= 0 {
 		o.Poll = 100 * time.Millisecond
@@ -118,6 +121,8 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 		if run.Status.Terminal() {
 			return nil
 		}
+		// Nobody ingesting it (its lathe exited or died): take it over.
+		e.takeOver(ctx, runID)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -73,10 +73,9 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 			return rep, err
 		}
 		if !ok {
+			// Another process ingests it; its slot and GPUs count in the
+			// store's claims (claims.go).
 			rep.Elsewhere = append(rep.Elsewhere, r.ID)
-			if r.Status == runstatus.Running {
-				e.holdSlot(ctx, r)
-			}
 			continue
 		}
 		// It may have ended between the listing and the lock.
@@ -262,66 +261,4 @@ func (e *Engine) cursor(ctx context.Context, runID string) (runners.Cursor, erro
 		c.NextStep[k] = step + 1
 	}
 	return c, rows.Err()
-}
-
-// holdSlot makes this engine's scheduler count a run another lathe process
-// is running (max_concurrent and GPUs hold across processes) until the
-// store says it ended.
-func (e *Engine) holdSlot(ctx context.Context, r experiments.Run) {
-	rc, ok := e.cfg.Runner(r.Runner)
-	if !ok {
-		return
-	}
-	e.mu.Lock()
-	if e.held[r.ID] {
-		e.mu.Unlock()
-		return
-	}
-	e.held[r.ID] = true
-	e.mu.Unlock()
-	en, err := e.entry(ctx, rc)
-	if err != nil {
-		e.mu.Lock()
-		delete(e.held, r.ID)
-		e.mu.Unlock()
-		return
-	}
-	en.sched.Adopt(e.ctx, runners.Spec{ID: r.ID, GPUs: runners.GPURequest{DeviceIDs: r.GPUIDs}}, &storeHandle{e: e, id: r.ID})
-}
-
-// storeHandle is a run followed through the store only: Wait returns once
-// its record is final.
-type storeHandle struct {
-	e  *Engine
-	id string
-}
-
-func (h *storeHandle) ID() string { return h.id }
-
-func (h *storeHandle) Wait(ctx context.Context) (runners.Result, error) {
-	defer func() {
-		h.e.mu.Lock()
-		delete(h.e.held, h.id)
-		h.e.mu.Unlock()
-	}()
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		r, err := h.e.ws.Store.GetRun(ctx, h.id)
-		if err != nil {
-			return runners.Result{Status: runstatus.Running, ExitCode: -1}, err
-		}
-		if r.Status.Terminal() {
-			code := -1
-			if r.ExitCode != nil {
-				code = *r.ExitCode
-			}
-			return runners.Result{Status: r.Status, ExitCode: code, Message: r.Error}, nil
-		}
-		select {
-		case <-ctx.Done():
-			return runners.Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
-		case <-t.C:
-		}
-	}
 }

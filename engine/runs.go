@@ -2,8 +2,12 @@ package engine
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
+	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // The run records, as every front end reads them. Front ends share the
@@ -105,4 +109,53 @@ func (e *Engine) ListRunRecords(ctx context.Context, f experiments.RunFilter) ([
 		recs = append(recs, rec)
 	}
 	return recs, nil
+}
+
+// Curve is one metric series of one run, for plotting.
+type Curve struct {
+	RunID  string               `json:"run_id"`
+	Name   string               `json:"name,omitempty"` // the run's name
+	Metric string               `json:"metric"`
+	Points []experiments.Sample `json:"points"`
+}
+
+// Curves returns the metric series of each run, in the order asked. A
+// metric no run reports is an input error naming the metrics there are.
+func (e *Engine) Curves(ctx context.Context, runIDs, metrics []string) ([]Curve, error) {
+	if err := e.need(); err != nil {
+		return nil, err
+	}
+	var out []Curve
+	have := map[string]bool{}
+	for _, id := range runIDs {
+		run, err := e.ws.Store.GetRun(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		series, err := e.ws.Store.MetricSeries(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for k := range series {
+			have[k] = true
+		}
+		for _, m := range metrics {
+			if pts, ok := series[m]; ok {
+				out = append(out, Curve{RunID: id, Name: run.Name, Metric: m, Points: pts})
+			}
+		}
+	}
+	for _, m := range metrics {
+		if !have[m] {
+			names := format.SortedKeys(have)
+			msg := "no metric " + strconv.Quote(m) + " in these runs"
+			if len(names) > 0 {
+				msg += "; they report " + strings.Join(names, ", ")
+			} else {
+				msg += "; they report no metrics yet"
+			}
+			return nil, &config.InputError{Field: "--metric", Msg: msg}
+		}
+	}
+	return out, nil
 }

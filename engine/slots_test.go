@@ -115,3 +115,66 @@ func TestSlotsHoldAcrossProcesses(t *testing.T) {
 		t.Errorf("b's run waited %v after the slot freed", d)
 	}
 }
+
+// fakeSMI puts an nvidia-smi script on PATH that prints csv (the GPUs here
+// are fake; nothing else is).
+func fakeSMI(t *testing.T, csv string) {
+	t.Helper()
+	bin := t.TempDir()
+	script := "#!/bin/sh\ncase \"$1\" in -L) exit 0;; esac\ncat <<'EOF'\n" + csv + "EOF\n"
+	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+// --gpus 1 goes to the freest GPU (issue 10 item 3): GPU 0 is 97 % busy
+// with 60 GB used by something else, GPU 1 idle.
+func TestGPUChoiceFollowsLoad(t *testing.T) {
+	fakeSMI(t, "0, NVIDIA H100 80GB HBM3, GPU-aaaaaaaa-0000-0000-0000-000000000000, 81559, 60211, 97\n"+
+		"1, NVIDIA H100 80GB HBM3, GPU-bbbbbbbb-0000-0000-0000-000000000000, 81559, 412, 0\n")
+	e := engineWith(t, "name: test\ndefault_runner: gpu\nrunners:\n  - name: gpu\n    type: local\n    gpus: all\n    max_concurrent: 2\n")
+	ctx := context.Background()
+	r, err := e.Launch(ctx, LaunchRequest{Command: sh(`echo "$CUDA_VISIBLE_DEVICES"`), GPUs: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := r.Wait(ctx)
+	if err != nil || run.Status != runstatus.Completed {
+		t.Fatalf("%+v %v", run, err)
+	}
+	if len(run.GPUIDs) != 1 || run.GPUIDs[0] != "1" {
+		t.Errorf("run got GPUs %v, want the idle GPU 1", run.GPUIDs)
+	}
+}
+
+// min_free_memory keeps runs off a GPU something else fills: with GPU 1
+// taken by a lathe run, a second run waits rather than land on busy GPU 0.
+func TestMinFreeMemoryKeepsRunsOffABusyGPU(t *testing.T) {
+	fakeSMI(t, "0, NVIDIA H100 80GB HBM3, GPU-aaaaaaaa-0000-0000-0000-000000000000, 81559, 60211, 97\n"+
+		"1, NVIDIA H100 80GB HBM3, GPU-bbbbbbbb-0000-0000-0000-000000000000, 81559, 412, 0\n")
+	e := engineWith(t, "name: test\ndefault_runner: gpu\nrunners:\n  - name: gpu\n    type: local\n    gpus: all\n    max_concurrent: 2\n    min_free_memory: 30g\n")
+	ctx := context.Background()
+	first, err := e.Launch(ctx, LaunchRequest{Command: sh("sleep 0.8"), GPUs: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.WaitStarted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := e.Launch(ctx, LaunchRequest{Command: sh("true"), GPUs: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := first.Wait(ctx)
+	b, err := second.Wait(ctx)
+	if err != nil || b.Status != runstatus.Completed {
+		t.Fatalf("%+v %v", b, err)
+	}
+	if len(a.GPUIDs) != 1 || a.GPUIDs[0] != "1" || len(b.GPUIDs) != 1 || b.GPUIDs[0] != "1" {
+		t.Errorf("GPUs %v and %v: both runs belong on GPU 1 (GPU 0 has 21 GB free, under 30g)", a.GPUIDs, b.GPUIDs)
+	}
+	if b.Started.Before(a.Ended) {
+		t.Errorf("the second run started %v before the first ended: it went to busy GPU 0", a.Ended.Sub(b.Started))
+	}
+}

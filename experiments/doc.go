@@ -24,4 +24,6 @@
 //     AddArtifact, CreateRun/CreateTrial/UpdateTrial with a study record theirs
 //     themselves, and AddEdge is idempotent.
 //   - The schema only grows by appending to migrations (schema.go).
+//
+// Imports: config, format and runstatus of Lathe's packages; never engine, tui or cmd (engine/arch_test.go).
 package experiments

@@ -219,6 +219,15 @@ CREATE TABLE content_hashes (
 	hashed_at INTEGER NOT NULL   -- unix ns, read before the file was opened
 ) WITHOUT ROWID;
 `},
+	// Issue 10: max_concurrent and GPUs did not hold across processes (three
+	// waiting lathes started within 6 ms of each other). A slot is claimed in
+	// one write transaction (Store.Claim): a run holds one while it is running,
+	// or while it is queued with a claim its launching process has not yet
+	// turned into a start.
+	{4, "slot claims", `
+ALTER TABLE runs ADD COLUMN claim_owner TEXT NOT NULL DEFAULT '';  -- who claimed the slot, '' = none
+CREATE INDEX runs_by_runner_status ON runs (runner, status);
+`},
 }
 
 // SchemaLatest is the schema version this build writes.

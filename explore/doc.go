@@ -2,7 +2,7 @@
 // gzip), infers column types, profiles them in one streaming pass, raises
 // quality alerts, splits datasets, measures drift and runs data checks.
 //
-// Entry points, all shared by the CLI and the TUI:
+// Entry points, which the engine calls for the CLI, the TUI and lathe serve:
 //
 //	Open(path, ReadOptions) (Reader, error)             // batches of text cells
 //	ProfileFile(ctx, path, ProfileOptions) (*Profile, error)
@@ -26,4 +26,6 @@
 // for the distinct count, its kept values for exact quantiles until
 // ExactValuesBudget, then a KLL sketch. The JSON says which (distinct_exact,
 // quantiles.method, histogram.exact).
+//
+// Imports: config and format of Lathe's packages; never engine, tui or cmd (engine/arch_test.go).
 package explore

@@ -181,6 +181,9 @@ func Value(v any) string {
 	if f, ok := float(v); ok {
 		return Num(f)
 	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return "–"
+	}
 	if f, ok := v.(fmt.Stringer); ok {
 		return OneLine(f.String())
 	}
@@ -264,6 +267,18 @@ func unsafe(r rune, size int) bool {
 		return true
 	}
 	return false
+}
+
+// LogLine is a run's output line as a terminal should show it in a log:
+// what a carriage return overwrote is dropped (a progress bar redrawn with
+// \r shows its last state, as the terminal would), then the rest is
+// Printable, so the program's output can print text but not drive the
+// terminal. JSON output keeps the raw line.
+func LogLine(s string) string {
+	if i := strings.LastIndexByte(strings.TrimRight(s, "\r"), '\r'); i >= 0 {
+		s = s[i+1:]
+	}
+	return Printable(strings.TrimRight(s, "\r"))
 }
 
 // SortedKeys returns m's keys in order, where map iteration order must not

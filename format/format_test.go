@@ -54,6 +54,7 @@ func TestClipAndPrintable(t *testing.T) {
 		{Clip("äöüßx", 4), "äöü…"},
 		{Clip("a\nb\tc\r", 10), "a⏎b c"},
 		{Value(nil), "–"},
+		{Value((*float64)(nil)), "–"},
 		{Value(int64(12345)), "12,345"},
 		{Value(2.5), "2.5"},
 		{Value("2024-01-01\n"), "2024-01-01⏎"},
@@ -69,6 +70,9 @@ func TestClipAndPrintable(t *testing.T) {
 		{Printable("bad\xffutf8"), `bad\xffutf8`},
 		{Printable("ünïcödé ✓"), "ünïcödé ✓"},
 		{Clip("x\x1b]0;title\x07y", 40), `x\x1b]0;title\x07y`},
+		{LogLine(" 10%|#    \r 50%|#####\r100%|##########"), "100%|##########"},
+		{LogLine("done\r"), "done"},
+		{LogLine("\x1b[32mok\x1b[0m\x00"), `\x1b[32mok\x1b[0m\x00`},
 	}
 	for i, c := range cases {
 		if c.got != c.want {

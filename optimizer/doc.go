@@ -46,4 +46,6 @@
 //
 // Not safe for concurrent use: the owner of a Study serializes calls. The
 // package has no mutable package-level state.
+//
+// Imports: config and format of Lathe's packages; never engine, tui or cmd (engine/arch_test.go).
 package optimizer

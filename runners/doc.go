@@ -31,4 +31,6 @@
 // runstatus.All(): queued, running, completed (exit 0), failed (non-zero exit, or
 // start failure), stopped (after Stop or Cancel), oom_killed (Docker's
 // State.OOMKilled, never inferred from exit code 137 alone), lost.
+//
+// Imports: config, format and runstatus of Lathe's packages; never engine, tui or cmd (engine/arch_test.go).
 package runners

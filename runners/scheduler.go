@@ -16,6 +16,12 @@ import (
 type SchedulerOptions struct {
 	MaxConcurrent int      // runs at once; 0 means 1
 	GPUs          []string // device ids of the host's GPUs (from Inventory); empty = no GPUs
+	// Claims, when set, makes slots and GPUs one pool across processes (the
+	// engine's store); the scheduler then asks it before starting a run and
+	// polls every Poll (default 250 ms) while runs wait, since another
+	// process's run ending does not wake this one.
+	Claims Claims
+	Poll   time.Duration
 }
 
 // Scheduler is the queue of one runner: at most MaxConcurrent runs at once,
@@ -31,6 +37,8 @@ type Scheduler struct {
 	runner Runner
 	max    int
 	gpus   []string
+	claims Claims
+	poll   time.Duration
 
 	mu      sync.Mutex
 	seq     int64
@@ -62,7 +70,11 @@ func NewScheduler(r Runner, opts SchedulerOptions) *Scheduler {
 	if max <= 0 {
 		max = 1
 	}
-	return &Scheduler{runner: r, max: max, gpus: slices.Clone(opts.GPUs),
+	poll := opts.Poll
+	if poll <= 0 {
+		poll = 250 * time.Millisecond
+	}
+	return &Scheduler{runner: r, max: max, gpus: slices.Clone(opts.GPUs), claims: opts.Claims, poll: poll,
 		running: map[string]*running{}, wake: make(chan struct{}, 1)}
 }
 
@@ -246,8 +258,14 @@ func allocate(req GPURequest, free, all []string) ([]string, bool) {
 func (s *Scheduler) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	var poll <-chan time.Time
+	if s.claims != nil {
+		t := time.NewTicker(s.poll)
+		defer t.Stop()
+		poll = t.C
+	}
 	for {
-		for _, st := range s.next() {
+		for _, st := range s.next(ctx) {
 			if ctx.Err() != nil {
 				// Shutting down: leave the run queued rather than start it
 				// with nobody to follow it.
@@ -255,6 +273,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				delete(s.running, st.spec.ID)
 				s.queue = append([]*queued{st}, s.queue...)
 				s.mu.Unlock()
+				if s.claims != nil {
+					_ = s.claims.Release(context.WithoutCancel(ctx), st.spec.ID)
+				}
 				continue
 			}
 			h, err := s.runner.Start(ctx, st.spec, st.sink)
@@ -285,6 +306,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.wake:
+		case <-poll:
 		}
 	}
 }
@@ -297,30 +319,86 @@ func (s *Scheduler) release(id string) {
 }
 
 // next removes from the queue the runs that can start now and reserves their
-// slots and GPUs.
-func (s *Scheduler) next() []*queued {
+// slots and GPUs: from this process's own count (Decide), or, with Claims,
+// from the store's, for every process at once.
+func (s *Scheduler) next(ctx context.Context) []*queued {
+	if s.claims != nil {
+		return s.nextClaimed(ctx)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	held := make([][]string, 0, len(s.running))
+	for _, r := range s.running {
+		held = append(held, r.gpus)
+	}
+	waiting := make([]Contender, len(s.queue))
+	for i, q := range s.queue {
+		waiting[i] = Contender{ID: q.spec.ID, GPUs: q.spec.GPUs}
+	}
+	starts := Decide(held, waiting, s.max, s.gpus)
 	var start []*queued
-	headBlocked := false
-	for i := 0; i < len(s.queue) && len(s.running) < s.max; {
-		q := s.queue[i]
-		if headBlocked && !q.spec.GPUs.None() {
-			i++
-			continue
-		}
-		gpus, ok := allocate(q.spec.GPUs, s.freeGPUs(), s.gpus)
+	s.queue = slices.DeleteFunc(s.queue, func(q *queued) bool {
+		gpus, ok := starts[q.spec.ID]
 		if !ok {
-			headBlocked = true
-			i++
+			return false
+		}
+		s.reserve(q, gpus)
+		start = append(start, q)
+		return true
+	})
+	return start
+}
+
+// nextClaimed asks the store for this process's queued runs in order: after
+// a refusal only runs that need no GPU are tried (they may go ahead of a GPU
+// run waiting for devices), so a poll costs a claim or two, not one per
+// queued run.
+func (s *Scheduler) nextClaimed(ctx context.Context) []*queued {
+	s.mu.Lock()
+	cands := slices.Clone(s.queue)
+	room := s.max - len(s.running)
+	s.mu.Unlock()
+	var start []*queued
+	gpuBlocked := false
+	for _, q := range cands {
+		if room <= 0 || ctx.Err() != nil {
+			break
+		}
+		if gpuBlocked && !q.spec.GPUs.None() {
 			continue
 		}
-		s.queue = slices.Delete(s.queue, i, i+1)
-		if gpus != nil {
-			q.spec.GPUs = GPURequest{DeviceIDs: gpus}
+		gpus, ok, err := s.claims.Claim(ctx, q.spec)
+		if err != nil {
+			break // the store is busy or gone: try again at the next poll
 		}
-		s.running[q.spec.ID] = &running{spec: q.spec, gpus: gpus, since: time.Now()}
+		if !ok {
+			if q.spec.GPUs.None() {
+				break
+			}
+			gpuBlocked = true
+			continue
+		}
+		s.mu.Lock()
+		i := slices.Index(s.queue, q)
+		if i >= 0 {
+			s.queue = slices.Delete(s.queue, i, i+1)
+			s.reserve(q, gpus)
+		}
+		s.mu.Unlock()
+		if i < 0 { // cancelled while we claimed
+			_ = s.claims.Release(context.WithoutCancel(ctx), q.spec.ID)
+			continue
+		}
 		start = append(start, q)
+		room--
 	}
 	return start
+}
+
+// reserve records q as running with gpus; s.mu is held.
+func (s *Scheduler) reserve(q *queued, gpus []string) {
+	if gpus != nil {
+		q.spec.GPUs = GPURequest{DeviceIDs: gpus}
+	}
+	s.running[q.spec.ID] = &running{spec: q.spec, gpus: gpus, since: time.Now()}
 }

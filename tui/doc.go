@@ -1,13 +1,15 @@
 // Package tui is the Bubble Tea application: a root router with the tab bar,
 // status line and footer, and one sub-package per screen. It holds no business
-// logic; it calls the same domain packages as the command line.
+// logic: every screen holds only the *engine.Engine (common.Options) and calls
+// the same engine methods as the command line; it shares the domain's types
+// but calls none of its functions (engine/arch_test.go fails otherwise).
 //
 // Layout:
 //   - tui: the router (Model), New/NewWithContext and Run.
-//   - tui/common: the per-program Context (size, styles, keys, options, ID
+//   - tui/common: the per-program Context (size, styles, keys, the engine, ID
 //     issuing), the Screen interface, ResultMsg and Jobs.
 //   - tui/styles, tui/keys: semantic styles from a palette; global keymap.
-//   - tui/components/{tabs,statusline,footer,frame,placeholder}: widgets.
+//   - tui/components/{tabs,statusline,footer,frame,chart,scatter,spark,rowtable,lineinput}: widgets.
 //   - tui/{data,lineage,runs,tuner,runners}: one package per screen.
 //   - tui/serve: the same TUI over SSH (wish), one program per session.
 //
@@ -17,4 +19,7 @@
 // which drops it unless Jobs.Accept says it is still live. Nothing in these
 // packages is package-level mutable state: one process serves many SSH
 // sessions.
+//
+// Imports: engine, format, the domain packages' types, and the charm.land
+// libraries; never cmd.
 package tui

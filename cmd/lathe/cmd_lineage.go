@@ -11,6 +11,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newLineageCmd(a *app) *cobra.Command {
@@ -172,7 +173,7 @@ func (a *app) printLineageTrees(g *experiments.Graph, dir experiments.Direction)
 			a.printf("\n")
 		}
 		rn, _ := g.Node(r)
-		a.printf("%s %s\n", rn.Kind, rn.Label)
+		a.printf("%s %s\n", rn.Kind, format.OneLine(rn.Label))
 		for _, up := range []bool{true, false} {
 			if up && dir == experiments.Down || !up && dir == experiments.Up {
 				continue
@@ -188,7 +189,7 @@ func (a *app) printLineageTrees(g *experiments.Graph, dir experiments.Direction)
 			}
 			a.printf("  %s:\n", title)
 			for _, l := range lines[1:] {
-				a.printf("    %s%s\n", l.Prefix, treeText(l))
+				a.printf("    %s%s\n", l.Prefix, format.OneLine(treeText(l)))
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // newRunsDiffCmd is `lathe runs diff A B`.
@@ -252,7 +253,7 @@ func (a *app) followQuietly(ctx context.Context, e *engine.Engine, id string) (e
 			a.progressf("lathe: run %s %s\n", id, statusLine(ev.Run))
 		case engine.EventLogs:
 			for _, l := range ev.Logs {
-				fmt.Fprintln(a.stderr, l.Line)
+				fmt.Fprintln(a.stderr, format.LogLine(l.Line))
 			}
 		}
 	})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/optimizer"
 )
 
@@ -322,17 +323,14 @@ func feasibleText(f *bool) string {
 	return " (infeasible)"
 }
 
+// formatParams prints params as sorted k=v pairs on one line (run lists,
+// run records, trials).
 func formatParams(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
+	parts := make([]string, 0, len(p))
+	for _, k := range format.SortedKeys(p) {
+		parts = append(parts, k+"="+formatValue(p[k]))
 	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + formatValue(p[k])
-	}
-	return strings.Join(parts, " ")
+	return format.OneLine(strings.Join(parts, " "))
 }
 
 func formatValue(v any) string {

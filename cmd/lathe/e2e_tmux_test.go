@@ -155,3 +155,48 @@ func TestTUIInTmux80x24(t *testing.T) {
 	s.keys("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | sort | tr '\\n' , ; echo", "Enter")
 	s.waitFor(5*time.Second, "echo,icanon,")
 }
+
+// A run detached from another shell is followed live by an open TUI (issue
+// 10 item 5): nobody else ingests it once its launching lathe has exited;
+// the TUI takes it over, its metrics move while it runs, and it ends
+// completed without any other command.
+func TestTUIFollowsARunDetachedElsewhere(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	s.keys(fmt.Sprintf("%s --workspace %s; echo LATHE_EXIT=$?", bin, ws), "Enter")
+	s.waitFor(20*time.Second, "Data", "Runs")
+	s.keys("3")
+	s.waitFor(5*time.Second, "Runs")
+
+	script := `for i in 1 2 3 4 5 6 7 8 9 10; do echo "{\"step\": $i, \"loss\": $((100 - i * 9))}"; sleep 0.4; done`
+	out, err := exec.Command(bin, "--workspace", ws, "run", "--detach", "--", "sh", "-c", script).Output()
+	if err != nil {
+		t.Fatalf("lathe run --detach: %v\n%s", err, out)
+	}
+	fields := strings.Fields(string(out))
+	id := fields[len(fields)-1]
+	// The detaching lathe has exited: only the TUI can ingest the run now.
+	scr := s.waitFor(15*time.Second, id[:8], "running")
+	seen := map[string]bool{}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(scr, "completed") {
+		for _, f := range strings.Fields(scr) {
+			if strings.HasPrefix(f, "loss=") {
+				seen[f] = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		scr = s.screen()
+	}
+	if !strings.Contains(scr, "completed") {
+		t.Fatalf("the run never ended completed on the Runs screen:\n%s", scr)
+	}
+	s.waitFor(5*time.Second, "loss=10")
+	if len(seen) < 2 {
+		t.Errorf("metrics did not move while the run ran (saw %v)", seen)
+	}
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}

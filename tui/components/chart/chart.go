@@ -95,6 +95,9 @@ type Options struct {
 	Title string
 	// LogY plots log10 of positive values.
 	LogY bool
+	// Charset picks the braille canvas ("") or the text fallback
+	// (CharsetBox, CharsetASCII; see RenderText).
+	Charset string
 }
 
 // Render draws the series in exactly h lines of at most w cells: a legend
@@ -103,6 +106,9 @@ type Options struct {
 func Render(w, h int, series []*Series, o Options) string {
 	if w <= 0 || h <= 0 {
 		return ""
+	}
+	if o.Charset != CharsetBraille {
+		return RenderText(w, h, series, o)
 	}
 	lines := make([]string, 0, h)
 	lines = append(lines, legend(w, series, o))

@@ -88,15 +88,19 @@ func (c comparison) match(cell string, null bool) bool {
 	if c.op == "~" {
 		return strings.Contains(strings.ToLower(cell), strings.ToLower(c.text))
 	}
-	var d int
-	if v, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); c.isNum && err == nil {
-		switch {
-		case v < c.num:
-			d = -1
-		case v > c.num:
-			d = 1
+	d, numeric := 0, false
+	if c.isNum { // text comparisons never parse the cell
+		if v, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); err == nil {
+			numeric = true
+			switch {
+			case v < c.num:
+				d = -1
+			case v > c.num:
+				d = 1
+			}
 		}
-	} else {
+	}
+	if !numeric {
 		d = strings.Compare(cell, c.text)
 	}
 	switch c.op {

@@ -35,8 +35,9 @@ type Styles struct {
 // Model is the table's state.
 type Model struct {
 	f       Frame
-	numeric []bool // every non-missing cell of the column parses as a number
-	width   []int  // natural column widths (capped)
+	numeric []bool      // every non-missing cell of the column parses as a number
+	nums    [][]float64 // nums[c][r]: the parsed cell of a numeric column c, so sorting parses nothing
+	width   []int       // natural column widths (capped)
 	hidden  []bool
 	view    []int // row indices after filter and sort
 	filter  *Expr
@@ -54,22 +55,31 @@ const maxColWidth = 24
 func New(f Frame) *Model {
 	m := &Model{f: f, sortCol: -1, hidden: make([]bool, len(f.Columns))}
 	m.numeric = make([]bool, len(f.Columns))
+	m.nums = make([][]float64, len(f.Columns))
 	m.width = make([]int, len(f.Columns))
 	for c, name := range f.Columns {
 		num, any := true, false
-		w := ansi.StringWidth(format.OneLine(name)) + 1 // room for the sort arrow
+		vals := make([]float64, len(f.Cells))
+		w := cellWidth(name) + 1 // room for the sort arrow
 		for r := range f.Cells {
 			if f.Null[r][c] {
 				continue
 			}
 			cell := f.Cells[r][c]
-			w = max(w, ansi.StringWidth(format.OneLine(cell))) // as drawn
-			if _, err := strconv.ParseFloat(strings.TrimSpace(cell), 64); err != nil {
-				num = false
+			if w < maxColWidth {
+				w = max(w, cellWidth(cell))
+			}
+			if num {
+				v, err := strconv.ParseFloat(strings.TrimSpace(cell), 64)
+				num = err == nil
+				vals[r] = v
 			}
 			any = true
 		}
 		m.numeric[c] = num && any
+		if m.numeric[c] {
+			m.nums[c] = vals
+		}
 		m.width[c] = min(max(w, 3), maxColWidth)
 	}
 	m.apply()
@@ -209,9 +219,7 @@ func (m *Model) apply() {
 			}
 			var d int
 			if num {
-				fa, _ := strconv.ParseFloat(strings.TrimSpace(m.f.Cells[a][c]), 64)
-				fb, _ := strconv.ParseFloat(strings.TrimSpace(m.f.Cells[b][c]), 64)
-				d = cmp.Compare(fa, fb)
+				d = cmp.Compare(m.nums[c][a], m.nums[c][b])
 			} else {
 				d = strings.Compare(m.f.Cells[a][c], m.f.Cells[b][c])
 			}
@@ -360,6 +368,18 @@ func (m *Model) fits(from, to, avail int) bool {
 		}
 	}
 	return used <= avail
+}
+
+// cellWidth is the display width of s as drawn (control characters
+// escaped, format.OneLine); printable ASCII (most cells) skips the escaping
+// and the grapheme segmentation ansi.StringWidth does.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x7f || s[i] < 0x20 {
+			return ansi.StringWidth(format.OneLine(s))
+		}
+	}
+	return len(s)
 }
 
 func pad(s string, w int, right bool) string {
