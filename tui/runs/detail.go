@@ -252,9 +252,6 @@ func (d *detail) chart(st *styles.Styles, w, h int) string {
 }
 
 // logTail is a rule and the last h log lines, scrolled back by d.scroll.
-// A line shows on one line with its control characters escaped
-// (format.OneLine), so a run's output cannot move the cursor, recolour or
-// retitle the terminal.
 func (d *detail) logTail(st *styles.Styles, w, h int) []string {
 	lines := []string{st.Muted.Render(frame.Line("── log "+strings.Repeat("─", max(w-7, 0)), w))}
 	end := len(d.logs) - d.scroll
@@ -262,10 +259,16 @@ func (d *detail) logTail(st *styles.Styles, w, h int) []string {
 	start := max(end-h, 0)
 	tail := d.logs[start:end]
 	for _, l := range tail {
-		lines = append(lines, st.Text.Render(frame.Line(format.OneLine(l), w)))
+		lines = append(lines, st.Text.Render(frame.Line(logText(l), w)))
 	}
 	for i := len(tail); i < h; i++ {
 		lines = append(lines, "")
 	}
 	return lines
 }
+
+// logText is a log line as the tail shows it: as the CLI prints it
+// (format.LogLine: a progress bar redrawn with \r shows its last state,
+// control characters escaped, so a run's output cannot move the cursor,
+// recolour or retitle the terminal), tabs as spaces to keep the width.
+func logText(l string) string { return format.LogLine(strings.ReplaceAll(l, "\t", " ")) }
