@@ -23,7 +23,9 @@ func TestControlCharactersInRunsAreEscaped(t *testing.T) {
 	check("list", `who=\x1b]0;title\x07`, `\x1b[31mloss=1`)
 	hit(t, s, "enter")
 	deadline := time.Now().Add(10 * time.Second)
-	for len(s.detail.logs) < 5 && time.Now().Before(deadline) { // four printed lines and the metrics line
+	// Four printed lines and the metrics line, and the metric: they arrive
+	// in separate events.
+	for (len(s.detail.logs) < 5 || len(s.detail.metrics) == 0) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 		tick(t, s)
 	}

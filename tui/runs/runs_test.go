@@ -116,7 +116,8 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 		t.Fatalf("detail of %v", got)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(plain(s), "bye x") && time.Now().Before(deadline) {
+	// The log and the metrics arrive in separate events: wait for both.
+	for !(strings.Contains(plain(s), "bye x") && strings.Contains(plain(s), "val_loss 6")) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 		tick(t, s)
 	}
