@@ -1,41 +1,25 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 	"golang.org/x/sys/unix"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startOnPTY runs the program on the slave side of a fresh 80x24 pseudo
-// terminal, as Run does on the user's terminal.
-func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *lockedBuf, errc chan error) {
+// terminal, as Run does on the user's terminal; before are the terminal's
+// flags before the program started (read after, the program may already
+// have put it in raw mode).
+func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *tuitest.Buffer, errc chan error, before uint32) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -45,15 +29,16 @@ func startOnPTY(t *testing.T, ctx context.Context) (ptmx, tty *os.File, out *loc
 	if err := pty.Setsize(ptmx, &pty.Winsize{Rows: 24, Cols: 80}); err != nil {
 		t.Fatal(err)
 	}
-	out = &lockedBuf{}
+	out = &tuitest.Buffer{}
 	go func() { _, _ = io.Copy(out, ptmx) }()
 	errc = make(chan error, 1)
 	opts := testOptions(t)
+	before = lflag(t, tty)
 	go func() {
 		errc <- run(ctx, opts, tea.WithInput(tty), tea.WithOutput(tty),
 			tea.WithEnvironment([]string{"TERM=xterm-256color"}), tea.WithoutSignalHandler())
 	}()
-	return ptmx, tty, out, errc
+	return ptmx, tty, out, errc, before
 }
 
 func lflag(t *testing.T, f *os.File) uint32 {
@@ -65,7 +50,7 @@ func lflag(t *testing.T, f *os.File) uint32 {
 	return tio.Lflag & (unix.ICANON | unix.ECHO | unix.ISIG)
 }
 
-func waitText(t *testing.T, out *lockedBuf, what string, cond func(string) bool) {
+func waitText(t *testing.T, out *tuitest.Buffer, what string, cond func(string) bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !cond(ansi.Strip(out.String())) {
@@ -78,13 +63,7 @@ func waitText(t *testing.T, out *lockedBuf, what string, cond func(string) bool)
 
 func waitRun(t *testing.T, errc chan error) error {
 	t.Helper()
-	select {
-	case err := <-errc:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatal("the program did not end")
-	}
-	return nil
+	return tuitest.Receive(t, errc, 10*time.Second, "the program did not end")
 }
 
 // End-to-end on a real terminal device: the first frame, tab switching, and q
@@ -92,8 +71,7 @@ func waitRun(t *testing.T, errc chan error) error {
 func TestRunOnTerminal(t *testing.T) {
 	for _, quit := range []string{"q", "\x03"} { // \x03 is what ctrl+c sends
 		start := time.Now()
-		ptmx, tty, out, errc := startOnPTY(t, context.Background())
-		before := lflag(t, tty)
+		ptmx, tty, out, errc, before := startOnPTY(t, context.Background())
 		if before&unix.ICANON == 0 {
 			t.Fatal("the fresh pty is not in cooked mode")
 		}
@@ -132,8 +110,7 @@ func TestRunOnTerminal(t *testing.T) {
 
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	_, tty, out, errc := startOnPTY(t, ctx)
-	before := lflag(t, tty)
+	_, tty, out, errc, before := startOnPTY(t, ctx)
 	waitText(t, out, "the first frame", func(s string) bool { return strings.Contains(s, "Runners") })
 	cancel()
 	if err := waitRun(t, errc); err != nil {

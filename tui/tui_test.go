@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"image/color"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,9 +14,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 var tabWords = []string{"Data", "Lineage", "Runs", "Tuner", "Runners"}
@@ -32,23 +31,8 @@ func testOptions(t testing.TB) Options {
 // testOptionsAt is testOptions in root (golden frames need a fixed path).
 func testOptionsAt(t testing.TB, root string) Options {
 	t.Helper()
-	if _, err := engine.Init(root, "churn-model"); err != nil {
-		t.Fatal(err)
-	}
 	yaml := "name: churn-model\ndefault_runner: local\nrunners:\n  - {name: local, type: local}\n  - {name: local2, type: local}\n  - {name: local3, type: local}\n"
-	if err := os.WriteFile(filepath.Join(root, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{WorkspaceDir: root})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(root, cfg, engine.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return Options{Engine: e, Version: "v0.1.0"}
+	return Options{Engine: tuitest.Engine(t, root, yaml, engine.Options{}), Version: "v0.1.0"}
 }
 
 // probe is a stand-in screen for the router's tests (not a fake of anything
@@ -95,18 +79,7 @@ func (p *probe) View() string {
 func (p *probe) ShortHelp() []key.Binding  { return nil }
 func (p *probe) FullHelp() [][]key.Binding { return nil }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+var press = tuitest.Key
 
 func sized(t *testing.T, opts Options, w, h int) *Model {
 	t.Helper()
@@ -120,15 +93,7 @@ func content(m *Model) string { return m.View().Content }
 // checkBounds asserts the frame is exactly h lines, none wider than w.
 func checkBounds(t *testing.T, view string, w, h int) {
 	t.Helper()
-	lines := strings.Split(view, "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: view has %d lines, want %d", w, h, len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("%dx%d: line %d is %d cells wide: %q", w, h, i+1, n, ansi.Strip(l))
-		}
-	}
+	tuitest.Bounds(t, "frame", view, w, h)
 }
 
 func TestKeyStrings(t *testing.T) {
@@ -405,12 +370,7 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 	_, cmd := m.Update(press("2"))
 	runCmd(cmd, msgs)
 
-	var subjCtx context.Context
-	select {
-	case subjCtx = <-subjStarted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("activating Lineage did not start its work")
-	}
+	subjCtx := tuitest.Receive(t, subjStarted, 5*time.Second, "activating Lineage did not start its work")
 	if !strings.Contains(content(m), "Loading") {
 		t.Error("Lineage does not show its work in flight")
 	}
@@ -463,12 +423,7 @@ func TestBackgroundWorkCancelledOnSwitch(t *testing.T) {
 	// Back on Lineage, a new fetch starts with a new, live context.
 	_, cmd = m.Update(press("2"))
 	runCmd(cmd, msgs)
-	var again context.Context
-	select {
-	case again = <-subjStarted:
-	case <-time.After(5 * time.Second):
-		t.Fatal("returning to Lineage did not start its work again")
-	}
+	again := tuitest.Receive(t, subjStarted, 5*time.Second, "returning to Lineage did not start its work again")
 	if again == subjCtx || again.Err() != nil {
 		t.Fatal("the new fetch reuses the cancelled context")
 	}
@@ -489,15 +444,7 @@ func TestQuitAndSessionEndCancelWork(t *testing.T) {
 		<-ctx.Done()
 		return "", ctx.Err()
 	}
-	wait := func() context.Context {
-		select {
-		case c := <-started:
-			return c
-		case <-time.After(5 * time.Second):
-			t.Fatal("work did not start")
-		}
-		return nil
-	}
+	wait := func() context.Context { return tuitest.Receive(t, started, 5*time.Second, "work did not start") }
 
 	// q cancels the visible screen's work.
 	m := newModel(context.Background(), opts)

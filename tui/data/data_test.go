@@ -22,8 +22,7 @@ import (
 	"github.com/lathe-ml/lathe/tui"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/data"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // workspace is a demo workspace (copies of demo/data, see its SOURCES.md)
@@ -63,61 +62,19 @@ func newScreenWS(t *testing.T, root string, cfg *config.Config, ws *experiments.
 
 func newScreenEngine(t *testing.T, e *engine.Engine, w, h int) *data.Screen {
 	t.Helper()
-	c := common.NewContext(t.Context(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := data.New(c)
+	s := data.New(tuitest.Context(t, e))
 	s.SetSize(w, h)
 	return s
 }
 
-func press(k string) tea.KeyPressMsg {
-	switch k {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	r := []rune(k)[0]
-	return tea.KeyPressMsg{Code: r, Text: k}
-}
+var press = tuitest.Key
 
 // settle runs cmd and every command its messages lead to, feeding each
 // message back to the screen, until nothing is left (ticks included: they
 // stop re-arming when the profile ends).
 func settle(t *testing.T, s *data.Screen, cmd tea.Cmd) {
 	t.Helper()
-	queue := []tea.Cmd{cmd}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(queue) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("background work did not settle in 30s")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		default:
-			_, next := s.Update(msg)
-			queue = append(queue, next)
-		}
-	}
+	tuitest.Settle(t, s, cmd)
 }
 
 func key(t *testing.T, s *data.Screen, keys ...string) {
@@ -130,8 +87,8 @@ func key(t *testing.T, s *data.Screen, keys ...string) {
 
 func typeText(t *testing.T, s *data.Screen, text string) {
 	t.Helper()
-	for _, r := range text {
-		_, cmd := s.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	for _, k := range tuitest.Typed(text) {
+		_, cmd := s.Update(k)
 		settle(t, s, cmd)
 	}
 }
@@ -141,15 +98,7 @@ func plain(s *data.Screen) string { return ansi.Strip(s.View()) }
 // bounds asserts the view is exactly h lines, none wider than w.
 func bounds(t *testing.T, what, view string, w, h int) {
 	t.Helper()
-	lines := strings.Split(view, "\n")
-	if len(lines) != h {
-		t.Errorf("%s at %dx%d: %d lines", what, w, h, len(lines))
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("%s at %dx%d: line %d is %d cells: %q", what, w, h, i+1, n, ansi.Strip(l))
-		}
-	}
+	tuitest.Bounds(t, what, view, w, h)
 }
 
 // openFile moves the picker's cursor to rel and presses enter.
@@ -469,7 +418,7 @@ func TestProfileProgressAndCancel(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no progress within 10s:\n%s", plain(s))
 		}
-		if _, next := s.Update(run(batch[1])[0]); next == nil {
+		if _, next := s.Update(tuitest.Run(batch[1])[0]); next == nil {
 			t.Fatal("the tick stopped re-arming while the profile runs")
 		} else {
 			batch[1] = next
@@ -537,7 +486,7 @@ func TestInRouter(t *testing.T) {
 				var cmd tea.Cmd
 				_, cmd = m.Update(queue[0])
 				queue = queue[1:]
-				for _, r := range run(cmd) {
+				for _, r := range tuitest.Run(cmd) {
 					if _, quit := r.(tea.QuitMsg); quit {
 						t.Fatal("the program quit")
 					}
@@ -548,7 +497,7 @@ func TestInRouter(t *testing.T) {
 			}
 		}
 		drive(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
-		for _, r := range run(m.Init()) {
+		for _, r := range tuitest.Run(m.Init()) {
 			if r != nil {
 				drive(r)
 			}
@@ -578,23 +527,6 @@ func TestInRouter(t *testing.T) {
 			t.Errorf("%dx%d: columns view:\n%s", sz.w, sz.h, ansi.Strip(frame()))
 		}
 	}
-}
-
-// run runs cmd and returns the messages of its leaf commands, one after the
-// other (a batch's profile job before its tick, so the tick finds it done).
-func run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	msg := cmd()
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, run(c)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }
 
 // Leaving the tab cancels a running profile (the router's rule for every
@@ -627,5 +559,27 @@ func TestProfileResumesOnReturn(t *testing.T) {
 	settle(t, s, s.Activate())
 	if s.Table() == nil || s.Table().Len() != 560 {
 		t.Fatalf("rows after returning:\n%s", plain(s))
+	}
+}
+
+// Space pages down (it was bound as " ", a string no key press has) and
+// cycles the split dialog's stratify column.
+func TestSpaceKey(t *testing.T) {
+	root, cfg := workspace(t)
+	s := newScreen(t, root, cfg, 80, 12)
+	openFile(t, s, "data/penguins.json")
+	key(t, s, "down", "down", "down", "down", "down", "enter") // Body Mass (g)
+	before := plain(s)
+	key(t, s, "space")
+	if after := plain(s); after == before || strings.Contains(after, "342 of 344 present") {
+		t.Errorf("space did not page down the detail:\n%s", after)
+	}
+	key(t, s, "esc", "s", "tab")
+	if !strings.Contains(plain(s), "‹ Species ›") {
+		t.Fatalf("split dialog:\n%s", plain(s))
+	}
+	key(t, s, "space")
+	if strings.Contains(plain(s), "‹ Species ›") {
+		t.Errorf("space did not change the stratify column:\n%s", plain(s))
 	}
 }

@@ -1,13 +1,16 @@
 package data
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/lathe-ml/lathe/tui/keys"
+)
 
 // KeyMap are the Data screen's bindings. Views pick the ones that apply to
 // them for the footer (see Screen.ShortHelp).
 type KeyMap struct {
-	Up, Down, Left, Right       key.Binding
-	PageUp, PageDown            key.Binding
-	Top, Bottom                 key.Binding
+	keys.Nav
+	Left, Right                 key.Binding
 	Open, Back                  key.Binding
 	Files, Columns, Alerts      key.Binding
 	Rows, Drift, Split          key.Binding
@@ -18,27 +21,22 @@ type KeyMap struct {
 // DefaultKeyMap returns the Data screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Left:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "column left")),
-		Right:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "column right")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Files:    key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "files")),
-		Columns:  key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "columns")),
-		Alerts:   key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alerts")),
-		Rows:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rows")),
-		Drift:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
-		Split:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "split")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Sort:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort")),
-		Hide:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "hide col")),
-		ShowAll:  key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "show all")),
-		Next:     key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
-		Run:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "split")),
+		Nav:     keys.DefaultNav(),
+		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "column left")),
+		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "column right")),
+		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Files:   key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "files")),
+		Columns: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "columns")),
+		Alerts:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "alerts")),
+		Rows:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rows")),
+		Drift:   key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "drift")),
+		Split:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "split")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Sort:    key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort")),
+		Hide:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "hide col")),
+		ShowAll: key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "show all")),
+		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
+		Run:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "split")),
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // jumpTo delivers what the router hands the screen when another screen asks
@@ -90,17 +91,7 @@ func TestJumpSelectsTheNode(t *testing.T) {
 func TestRunKeyJumpsToRuns(t *testing.T) {
 	f := newFixture(t)
 	s := newScreen(t, f.ws, 80, 20)
-	jumpOf := func(cmd tea.Cmd) common.JumpMsg {
-		t.Helper()
-		if cmd == nil {
-			t.Fatal("no command")
-		}
-		j, ok := cmd().(common.JumpMsg)
-		if !ok {
-			t.Fatalf("not a jump")
-		}
-		return j
-	}
+	jumpOf := func(cmd tea.Cmd) common.JumpMsg { t.Helper(); return tuitest.JumpOf(t, cmd) }
 	settle(t, s, s.Activate())
 	settle(t, s, s.Open(f.r1N))
 	_, cmd := s.Update(tea.KeyPressMsg{Code: 'o', Text: "o"})

@@ -1,27 +1,26 @@
 package lineage
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/lathe-ml/lathe/tui/keys"
+)
 
 // KeyMap are the Lineage screen's bindings.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	PrevList, NextList                      key.Binding // picker: runs, datasets, studies
-	Open                                    key.Binding // picker: open the node; graph: jump to the node under the cursor
-	Back                                    key.Binding // graph: the node before this jump, or the picker
-	Pick                                    key.Binding // graph: back to the picker
-	Refresh                                 key.Binding
-	Run                                     key.Binding // a run (or an artifact's run): its detail on the Runs screen
+	keys.Nav
+	PrevList, NextList key.Binding // picker: runs, datasets, studies
+	Open               key.Binding // picker: open the node; graph: jump to the node under the cursor
+	Back               key.Binding // graph: the node before this jump, or the picker
+	Pick               key.Binding // graph: back to the picker
+	Refresh            key.Binding
+	Run                key.Binding // a run (or an artifact's run): its detail on the Runs screen
 }
 
 // DefaultKeyMap returns the Lineage screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "bottom")),
+		Nav:      keys.DefaultNav(),
 		PrevList: key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev list")),
 		NextList: key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next list")),
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),

@@ -440,19 +440,11 @@ func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 	n := s.count(s.sec)
 	cur := &s.cur[s.sec]
 	page := max(s.listHeight()-1, 1)
+	if pos, ok := k.Move(msg, *cur, page, n-1); ok {
+		*cur = max(min(pos, n-1), 0)
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		*cur = max(*cur-1, 0)
-	case key.Matches(msg, k.Down):
-		*cur = min(*cur+1, max(n-1, 0))
-	case key.Matches(msg, k.PageUp):
-		*cur = max(*cur-page, 0)
-	case key.Matches(msg, k.PageDown):
-		*cur = min(*cur+page, max(n-1, 0))
-	case key.Matches(msg, k.Top):
-		*cur = 0
-	case key.Matches(msg, k.Bottom):
-		*cur = max(n-1, 0)
 	case key.Matches(msg, k.PrevList):
 		s.sec = (s.sec + numSections - 1) % numSections
 	case key.Matches(msg, k.NextList):
@@ -480,21 +472,11 @@ func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 func (s *Screen) graphKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.Keys
 	page := max(s.treeHeight()-1, 1)
+	if pos, ok := k.Move(msg, s.gcur, page, len(s.lines)-1); ok {
+		s.moveCursor(pos - s.gcur) // lands on the nearest node line
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		s.moveCursor(-1)
-	case key.Matches(msg, k.Down):
-		s.moveCursor(1)
-	case key.Matches(msg, k.PageUp):
-		s.moveCursor(-page)
-	case key.Matches(msg, k.PageDown):
-		s.moveCursor(page)
-	case key.Matches(msg, k.Top):
-		s.gcur = -1
-		s.moveCursor(1)
-	case key.Matches(msg, k.Bottom):
-		s.gcur = len(s.lines)
-		s.moveCursor(-1)
 	case key.Matches(msg, k.Refresh):
 		return s.loadGraph(s.root)
 	case key.Matches(msg, k.Pick):

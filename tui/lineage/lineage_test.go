@@ -2,8 +2,6 @@ package lineage
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,12 +14,8 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
-	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture is a real workspace whose lineage was built through the store API
 // (what `lathe data split` and the engine record): penguins.csv -split->
@@ -85,8 +79,7 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	t.Helper()
 	e := engine.New(ws, &config.Config{}, engine.Options{})
 	t.Cleanup(func() { e.Close() })
-	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := New(c)
+	s := New(tuitest.Context(t, e))
 	s.SetLocation(time.UTC)
 	s.SetPoll(0) // settle runs commands to completion; TestPollReloads polls on its own
 	s.SetSize(w, h)
@@ -97,37 +90,13 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 // Bubble Tea runtime would (synchronously, so the test is deterministic).
 func settle(t *testing.T, s *Screen, cmd tea.Cmd) {
 	t.Helper()
-	queue := []tea.Cmd{cmd}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch msg := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case nil:
-		default:
-			_, next := s.Update(msg)
-			queue = append(queue, next)
-		}
-	}
+	tuitest.Settle(t, s, cmd)
 }
 
 func press(t *testing.T, s *Screen, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
-		var msg tea.KeyPressMsg
-		switch k {
-		case "enter":
-			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-		case "esc":
-			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
-		default:
-			msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-		}
-		_, cmd := s.Update(msg)
+		_, cmd := s.Update(tuitest.Key(k))
 		settle(t, s, cmd)
 	}
 }
@@ -238,15 +207,7 @@ func TestViewFitsEverySize(t *testing.T) {
 
 func checkBounds(t *testing.T, v string, w, h int) {
 	t.Helper()
-	lines := strings.Split(v, "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, n, ansi.Strip(l))
-		}
-	}
+	tuitest.Bounds(t, "lineage", v, w, h)
 }
 
 // A result that arrives after the tab was left is dropped; coming back
@@ -288,21 +249,7 @@ func TestGoldenGraph80x20(t *testing.T) {
 	}{{"graph_80x20", 80, 20}, {"graph_140x20", 140, 20}} {
 		s := newScreen(t, f.ws, c.w, c.h)
 		settle(t, s, s.Open(f.r1N))
-		got := view(s) + "\n"
-		path := filepath.Join("testdata", c.name+".golden")
-		if *update {
-			os.MkdirAll("testdata", 0o755)
-			if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create it)", err)
-		}
-		if got != string(want) {
-			t.Errorf("%s differs:\n--- got\n%s--- want\n%s", path, got, want)
-		}
+		tuitest.Golden(t, c.name, view(s)+"\n")
 	}
 }
 

@@ -3,7 +3,6 @@ package lineage
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,9 +35,9 @@ func (s *Screen) View() string {
 func (s *Screen) title(rest string) string {
 	st := s.c.Styles
 	if s.message != "" {
-		return st.Title.Render(" Lineage") + st.Error.Render("  ·  "+s.message)
+		return st.Title.Render(" Lineage") + st.Error.Render("  ·  "+format.OneLine(s.message))
 	}
-	return st.Title.Render(" Lineage") + st.Muted.Render("  ·  "+rest)
+	return st.Title.Render(" Lineage") + st.Muted.Render("  ·  "+format.OneLine(rest))
 }
 
 // listHeight is the number of rows the picker's list shows.
@@ -59,7 +58,7 @@ func (s *Screen) pickView() []string {
 	out = append(out, strings.Join(bar, ""), "")
 	switch {
 	case s.listErr != nil:
-		return append(out, " "+st.Error.Render("Could not read the store: ")+st.Text.Render(s.listErr.Error()))
+		return append(out, " "+st.Error.Render("Could not read the store: ")+st.Text.Render(format.OneLine(s.listErr.Error())))
 	case !s.loaded:
 		return append(out, " "+st.Muted.Render("Loading…"))
 	}
@@ -96,7 +95,7 @@ func (s *Screen) row(sec section, i, w int) string {
 		if name == "" {
 			name = strings.Join(r.Command, " ")
 		}
-		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, format.Clip(r.Runner, 8), s.when(r.Created), name)
+		return fmt.Sprintf("%-12s  %-10s  %-8s  %s  %s", r.ID, r.Status, format.Clip(r.Runner, 8), s.when(r.Created), format.OneLine(name))
 	case secDatasets:
 		d := s.datasets[i]
 		rows := "? rows"
@@ -110,10 +109,10 @@ func (s *Screen) row(sec section, i, w int) string {
 		// The path first, in a column as wide as the longest one that fits.
 		pathW := 0
 		for _, o := range s.datasets {
-			pathW = max(pathW, ansi.StringWidth(o.Path))
+			pathW = max(pathW, ansi.StringWidth(format.OneLine(o.Path)))
 		}
 		pathW = max(min(pathW, w-ansi.StringWidth(right)), 8)
-		return frame.Line(d.Path, pathW) + right
+		return frame.Line(format.OneLine(d.Path), pathW) + right
 	}
 	st := s.studies[i]
 	return fmt.Sprintf("%-24s  %-10s  %s", format.Clip(st.Name, 24), st.Status, s.when(st.Created))
@@ -157,7 +156,7 @@ func (s *Screen) graphView() []string {
 	out := []string{s.title(head)}
 	switch {
 	case s.graphErr != nil:
-		return append(out, "", " "+st.Error.Render("Could not read the lineage: ")+st.Text.Render(s.graphErr.Error()))
+		return append(out, "", " "+st.Error.Render("Could not read the lineage: ")+st.Text.Render(format.OneLine(s.graphErr.Error())))
 	case s.graph == nil:
 		return append(out, "", " "+st.Muted.Render("Loading…"))
 	}
@@ -211,7 +210,7 @@ func (s *Screen) treeLine(l gline, selected bool, w int) string {
 		return " " + st.Muted.Render(l.heading)
 	}
 	n := l.tl.Node
-	text := n.Kind + " " + n.Label
+	text := n.Kind + " " + format.OneLine(n.Label)
 	if l.root {
 		text = "● " + text
 	} else {
@@ -232,50 +231,40 @@ func (s *Screen) treeLine(l gline, selected bool, w int) string {
 	return " " + st.Text.Render(text)
 }
 
-// edgeWord names how a tree line's node relates to its parent in the tree:
-// upstream, what the parent was made from; downstream, what was made of it.
+// edgeWords name an edge from the tree line's side: upstream, what the
+// parent was made from; downstream, what was made of it.
+var edgeWords = map[string][2]string{ // kind -> {upstream, downstream}
+	experiments.EdgeUsed:        {"used ←", "used by →"},
+	experiments.EdgeDerivedFrom: {"derived from ←", "derived →"},
+	experiments.EdgeProduced:    {"produced by ←", "produced →"},
+	experiments.EdgeTrialOf:     {"trial of ←", "trial →"},
+	experiments.EdgeRerunOf:     {"rerun of ←", "rerun →"},
+}
+
+// edgeWord names how a tree line's node relates to its parent in the tree;
+// a derivation says its operation ("split of ←").
 func edgeWord(e experiments.Edge, up bool) string {
 	op := e.Operation
-	if op == experiments.SameContent {
-		if up {
-			return "same bytes as ←"
-		}
+	switch {
+	case op == experiments.SameContent && up:
+		return "same bytes as ←"
+	case op == experiments.SameContent:
 		return "same bytes as →"
+	case e.Kind == experiments.EdgeDerivedFrom && op != "" && up:
+		return op + " of ←"
+	case e.Kind == experiments.EdgeDerivedFrom && op != "":
+		return op + " →"
 	}
-	if up {
-		switch e.Kind {
-		case experiments.EdgeUsed:
-			return "used ←"
-		case experiments.EdgeDerivedFrom:
-			if op != "" {
-				return op + " of ←"
-			}
-			return "derived from ←"
-		case experiments.EdgeProduced:
-			return "produced by ←"
-		case experiments.EdgeTrialOf:
-			return "trial of ←"
-		case experiments.EdgeRerunOf:
-			return "rerun of ←"
-		}
+	w, ok := edgeWords[e.Kind]
+	switch {
+	case !ok && up:
 		return e.Kind + " ←"
+	case !ok:
+		return e.Kind + " →"
+	case up:
+		return w[0]
 	}
-	switch e.Kind {
-	case experiments.EdgeUsed:
-		return "used by →"
-	case experiments.EdgeDerivedFrom:
-		if op != "" {
-			return op + " →"
-		}
-		return "derived →"
-	case experiments.EdgeProduced:
-		return "produced →"
-	case experiments.EdgeTrialOf:
-		return "trial →"
-	case experiments.EdgeRerunOf:
-		return "rerun →"
-	}
-	return e.Kind + " →"
+	return w[1]
 }
 
 // detailLines describes a node: what it is, its hashes, sizes, params and
@@ -287,9 +276,10 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 		if v == "" {
 			return
 		}
+		v = format.OneLine(v) // commands, params and paths are the user's text
 		out = append(out, " "+st.Muted.Render(fmt.Sprintf("%-9s", k))+" "+st.Text.Render(ansi.Truncate(v, max(w-10, 1), "…")))
 	}
-	out = append(out, " "+st.Title.Render(n.Kind+" "+n.Label))
+	out = append(out, " "+st.Title.Render(n.Kind+" "+format.OneLine(n.Label)))
 	switch {
 	case n.Missing:
 		out = append(out, " "+st.Error.Render("no longer in the store (deleted by hand?)"))
@@ -349,13 +339,8 @@ func (s *Screen) detailLines(n experiments.GraphNode, via *experiments.Edge, up 
 }
 
 func params(p map[string]any) string {
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var parts []string
-	for _, k := range keys {
+	parts := make([]string, 0, len(p))
+	for _, k := range format.SortedKeys(p) {
 		parts = append(parts, fmt.Sprintf("%s=%v", k, p[k]))
 	}
 	return strings.Join(parts, " ")

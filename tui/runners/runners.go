@@ -15,9 +15,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/lathe-ml/lathe/engine"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/keys"
 )
 
 // Every is how often the visible screen re-probes the runners.
@@ -25,14 +27,14 @@ const Every = 5 * time.Second
 
 // KeyMap are the Runners screen's bindings.
 type KeyMap struct {
-	Up, Down, Refresh key.Binding
+	keys.Nav // ↑/↓ move between runners
+	Refresh  key.Binding
 }
 
 // DefaultKeyMap returns the Runners screen's bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Nav:     keys.DefaultNav(),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "probe now")),
 	}
 }
@@ -170,7 +172,7 @@ func (s *Screen) View() string {
 	}
 	lines := []string{st.Title.Render(head)}
 	if s.err != nil {
-		lines = append(lines, st.Error.Render(s.err.Error()))
+		lines = append(lines, st.Error.Render(format.OneLine(s.err.Error())))
 	}
 	// Each runner is a block; the selected one is kept in view.
 	var blocks [][]string
@@ -206,9 +208,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	if !r.Reachable {
 		health = "UNREACHABLE"
 	}
-	where := r.Host
+	where := format.OneLine(r.Host) // a probe's answers are the remote's text
 	if r.Daemon != nil {
-		where += "  docker " + r.Daemon.Version
+		where += "  docker " + format.OneLine(r.Daemon.Version)
 	}
 	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
 	var out []string
@@ -221,7 +223,7 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 		out = append(out, st.Text.Bold(true).Render(frame.Line(title, w)))
 	}
 	if r.Error != "" {
-		out = append(out, st.Error.UnsetBold().Render("    "+r.Error))
+		out = append(out, st.Error.UnsetBold().Render("    "+format.OneLine(r.Error)))
 	}
 	load := fmt.Sprintf("    runs %d/%d running", len(r.Running), r.MaxConcurrent)
 	if len(r.Running) > 0 {
@@ -238,7 +240,7 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 			if why == "" {
 				why = "no GPU"
 			}
-			out = append(out, st.Muted.Render("    "+why))
+			out = append(out, st.Muted.Render("    "+format.OneLine(why)))
 		}
 	}
 	for _, g := range r.GPUs {
@@ -249,10 +251,7 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 
 // gpuLine is one GPU: index, name, a memory bar and a utilization bar.
 func gpuLine(g runners.GPU, w int) string {
-	name := g.Name
-	if len(name) > 22 {
-		name = name[:21] + "…"
-	}
+	name := format.Clip(g.Name, 22)
 	barW := max(min((w-40)/2-12, 20), 4)
 	mem := "mem n/a"
 	if g.MemoryTotalMiB != nil && g.MemoryUsedMiB != nil && *g.MemoryTotalMiB > 0 {

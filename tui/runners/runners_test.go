@@ -1,8 +1,6 @@
 package runners
 
 import (
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,79 +9,29 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
-	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 func newScreen(t *testing.T, w, h int) *Screen {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	dir := filepath.Join(t.TempDir(), "ws")
-	ws, err := experiments.Init(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A docker runner nobody listens for: unreachable, quickly.
 	yaml := "name: test\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n  - name: gone\n    type: docker\n    host: tcp://127.0.0.1:1\n"
-	if err := os.WriteFile(filepath.Join(dir, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := engine.New(ws, cfg, engine.Options{ConnectTimeout: 2 * time.Second})
-	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := New(c)
+	e := tuitest.Engine(t, filepath.Join(t.TempDir(), "ws"), yaml, engine.Options{ConnectTimeout: 2 * time.Second})
+	s := New(tuitest.Context(t, e))
 	s.every = 10 * time.Millisecond // ticks come back at once and are dropped
 	s.SetSize(w, h)
-	t.Cleanup(func() {
-		s.Deactivate()
-		e.Close()
-		ws.Close()
-	})
+	t.Cleanup(s.Deactivate)
 	return s
 }
 
-// drive runs cmd and feeds results back, dropping ticks.
+// drive runs cmd and feeds results back, dropping ticks (tests send their
+// own).
 func drive(t *testing.T, s *Screen, cmd tea.Cmd) {
 	t.Helper()
-	if cmd == nil {
-		return
-	}
-	switch m := cmd().(type) {
-	case tea.BatchMsg:
-		for _, c := range m {
-			// Ticks sleep Every: skip them, tests send their own.
-			if c != nil {
-				done := make(chan tea.Msg, 1)
-				go func() { done <- c() }()
-				select {
-				case msg := <-done:
-					if r, ok := msg.(common.ResultMsg); ok {
-						if _, tick := r.Payload.(tickMsg); !tick {
-							_, next := s.Update(r)
-							drive(t, s, next)
-						}
-					}
-				case <-time.After(10 * time.Second):
-					t.Fatal("command did not finish")
-				}
-			}
-		}
-	case common.ResultMsg:
-		if _, tick := m.Payload.(tickMsg); tick {
-			return
-		}
-		_, next := s.Update(m)
-		drive(t, s, next)
-	}
+	tuitest.SettleResults(t, s, cmd, func(r common.ResultMsg) bool { _, tick := r.Payload.(tickMsg); return tick })
 }
 
 func TestProbesEveryRunner(t *testing.T) {
@@ -110,15 +58,7 @@ func TestProbesEveryRunner(t *testing.T) {
 
 func checkBox(t *testing.T, s *Screen, w, h int) {
 	t.Helper()
-	lines := strings.Split(s.View(), "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for _, l := range lines {
-		if ansi.StringWidth(l) > w {
-			t.Errorf("%dx%d: %q too wide", w, h, ansi.Strip(l))
-		}
-	}
+	tuitest.Bounds(t, "runners", s.View(), w, h)
 }
 
 // GPUs here are fake (recorded nvidia-smi values), since this machine has none.

@@ -20,7 +20,7 @@ func liveDetail(tb testing.TB) *Screen {
 		runs = append(runs, experiments.Run{ID: fmt.Sprintf("r%011d", r), Status: runstatus.Running, Runner: "local"})
 	}
 	d := newDetail(runs)
-	d.feed = &feed{status: map[string]experiments.Run{}}
+	d.feed = newFeed()
 	names := []string{"train_loss", "val_loss", "val_loss_ema", "test_loss", "aux_loss"}
 	for _, r := range runs {
 		var pts []engine.Point

@@ -17,6 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/styles"
 )
 
 // "diff with…": engine.DiffRuns in a background job (cancelled by esc or by
@@ -48,6 +49,15 @@ const (
 type diffLine struct {
 	kind lineKind
 	text string
+}
+
+// pageLines are a diff page's lines as they are laid out.
+type pageLines []diffLine
+
+// add appends a line, on one line and with control characters escaped:
+// params, environment values, paths and patches are the runs' text.
+func (l *pageLines) add(k lineKind, layout string, args ...any) {
+	*l = append(*l, diffLine{k, format.OneLine(fmt.Sprintf(layout, args...))})
 }
 
 // diffView is the diff page of two runs.
@@ -107,63 +117,29 @@ func (s *Screen) closeDiff() {
 	s.diff = nil
 }
 
-// diffTargets picks the two runs to compare from the list: the two marked
-// ones (older first), or the one marked and the one under the cursor.
-func (s *Screen) diffTargets() (a, b string, err error) {
-	var marked []Row
-	for _, r := range s.rows {
-		if s.marked[r.Run.ID] {
-			marked = append(marked, r)
-		}
-	}
-	sel, ok := s.selected()
-	switch {
-	case len(marked) == 2:
-		x, y := marked[0].Run, marked[1].Run
-		if y.Created.Before(x.Created) || (y.Created.Equal(x.Created) && y.ID < x.ID) {
-			x, y = y, x
-		}
-		return x.ID, y.ID, nil
-	case len(marked) == 1 && ok && sel.Run.ID != marked[0].Run.ID:
-		return marked[0].Run.ID, sel.Run.ID, nil
-	case len(marked) > 2:
-		return "", "", fmt.Errorf("%d runs marked: D compares two (esc clears the marks)", len(marked))
-	}
-	return "", "", fmt.Errorf("diff with…: mark a run (space), move to another and press D")
-}
-
 func (s *Screen) updateDiff(msg tea.KeyPressMsg) tea.Cmd {
 	k, d := s.Keys, s.diff
-	page := max(s.diffBodyHeight()-1, 1)
 	switch {
 	case key.Matches(msg, k.Back):
 		s.closeDiff()
-	case key.Matches(msg, k.Up):
-		d.top--
-	case key.Matches(msg, k.Down):
-		d.top++
-	case key.Matches(msg, k.PageUp):
-		d.top -= page
-	case key.Matches(msg, k.PageDown):
-		d.top += page
-	case key.Matches(msg, k.Top):
-		d.top = 0
-	case key.Matches(msg, k.Bottom):
-		d.top = math.MaxInt32
 	case key.Matches(msg, k.Refresh):
 		return s.startDiff(d.a, d.b)
 	case key.Matches(msg, k.Lineage):
 		return jumpToLineage(d.b)
+	default:
+		body := max(s.h-2, 1) // the page less its title and the bottom line
+		d.update(msg, k, max(body-1, 1))
 	}
 	return nil
 }
 
-func (s *Screen) diffBodyHeight() int { return max(s.h-1-1, 1) } // title, bottom line
+// update scrolls the page; view clamps it.
+func (d *diffView) update(msg tea.KeyPressMsg, k KeyMap, page int) {
+	d.top, _ = k.Move(msg, d.top, page, math.MaxInt32)
+}
 
-// diffPage renders the diff view in w x h.
-func (s *Screen) diffPage(w, h int) string {
-	st := s.c.Styles
-	d := s.diff
+// view renders the diff page in w x h.
+func (d *diffView) view(st *styles.Styles, w, h int) string {
 	title := fmt.Sprintf("diff %s → %s", d.a, d.b)
 	var body []diffLine
 	switch {
@@ -249,10 +225,8 @@ func wrapLines(in []diffLine, w int) []diffLine {
 // data, code, image, environment, runner and metrics. a and b are the two
 // runs' records, for what they share.
 func DiffLines(d *engine.RunDiff, a, b experiments.Run) []diffLine {
-	var out []diffLine
-	add := func(k lineKind, format string, args ...any) {
-		out = append(out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+	var out pageLines
+	add := out.add
 	by := map[string][]experiments.Change{}
 	for _, c := range d.Changes {
 		by[c.Category] = append(by[c.Category], c)
@@ -359,10 +333,8 @@ func DiffLines(d *engine.RunDiff, a, b experiments.Run) []diffLine {
 	return out
 }
 
-func dataLines(out *[]diffLine, dd engine.DataDiff) {
-	add := func(k lineKind, format string, args ...any) {
-		*out = append(*out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+func dataLines(out *pageLines, dd engine.DataDiff) {
+	add := out.add
 	ver := func(d *experiments.Dataset, rows *int64) string {
 		if d == nil {
 			return "(no such input)"
@@ -400,13 +372,11 @@ func dataLines(out *[]diffLine, dd engine.DataDiff) {
 	}
 }
 
-func codeLines(out *[]diffLine, cd *experiments.CodeDiff) {
+func codeLines(out *pageLines, cd *experiments.CodeDiff) {
 	if cd == nil {
 		return
 	}
-	add := func(k lineKind, format string, args ...any) {
-		*out = append(*out, diffLine{k, fmt.Sprintf(format, args...)})
-	}
+	add := out.add
 	if cd.CommitsNote != "" {
 		add(lineMuted, "  %s", cd.CommitsNote)
 	}
@@ -439,17 +409,17 @@ func codeLines(out *[]diffLine, cd *experiments.CodeDiff) {
 	}
 }
 
-func patch(out *[]diffLine, p string) {
+func patch(out *pageLines, p string) {
 	if p == "" {
 		return
 	}
-	lines := strings.Split(strings.TrimRight(p, "\n"), "\n")
-	for i, l := range lines {
+	ls := strings.Split(strings.TrimRight(p, "\n"), "\n")
+	for i, l := range ls {
 		if i == maxPatchLines {
-			*out = append(*out, diffLine{lineMuted, fmt.Sprintf("    … %d more lines (lathe runs diff --json)", len(lines)-i)})
+			*out = append(*out, diffLine{lineMuted, fmt.Sprintf("    … %d more lines (lathe runs diff --json)", len(ls)-i)})
 			break
 		}
-		l = strings.Map(printable, l)
+		l = format.OneLine(l)
 		k := linePatch
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -39,7 +38,7 @@ type confirmState struct {
 // plannedPayload.
 func (s *Screen) planRerun(id string) tea.Cmd {
 	e := s.c.Engine()
-	s.note, s.noteAt = "checking inputs and code of "+id+"…", time.Now()
+	s.setNote("checking inputs and code of " + id + "…")
 	s.err = nil
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		p, err := e.PlanRerun(ctx, id)
@@ -96,7 +95,7 @@ func (s *Screen) updateConfirm(msg tea.KeyPressMsg) tea.Cmd {
 		return s.rerun(c.id, c.opts)
 	case "n", "N", "esc":
 		s.confirm = nil
-		s.note, s.noteAt = "rerun of "+c.id+" cancelled: nothing launched", time.Now()
+		s.setNote("rerun of " + c.id + " cancelled: nothing launched")
 	}
 	return nil
 }
@@ -105,7 +104,7 @@ func (s *Screen) updateConfirm(msg tea.KeyPressMsg) tea.Cmd {
 // may have changed since the question) and refuses what opts do not allow.
 func (s *Screen) rerun(id string, opts engine.RerunOptions) tea.Cmd {
 	e := s.c.Engine()
-	s.note, s.noteAt = "relaunching "+id+"…", time.Now()
+	s.setNote("relaunching " + id + "…")
 	_, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		// The run outlives this job: the engine, not ctx, owns it.
 		r, _, err := e.Rerun(context.WithoutCancel(ctx), id, opts)

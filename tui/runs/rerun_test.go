@@ -15,6 +15,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // run launches cmd (through sh -c) on the local runner, waits for its end
@@ -97,7 +98,7 @@ func TestRerunGivesReproducibilityVerdict(t *testing.T) {
 
 	counter := filepath.Join(t.TempDir(), "n")
 	moving := run(t, s, e, `n=$(cat `+counter+` 2>/dev/null || echo 1); echo $((n+1)) > `+counter+`; echo "{\"loss\":$n,\"acc\":0.5}"`, nil, nil)
-	s.cursor = 0 // newest first
+	s.list.cursor = 0 // newest first
 	if r, _ := s.selected(); r.Run.ID != moving.ID {
 		t.Fatalf("selected %s", r.Run.ID)
 	}
@@ -166,7 +167,7 @@ func TestRerunAsksOnChangedDataRefusesMissing(t *testing.T) {
 
 	// The file is gone: refused, with the message, and nothing asked.
 	os.Remove(path)
-	s.cursor = 1 // the original, below its rerun
+	s.list.cursor = 1 // the original, below its rerun
 	if r, _ := s.selected(); r.Run.ID != orig.ID {
 		t.Fatalf("selected %s", r.Run.ID)
 	}
@@ -303,14 +304,7 @@ func TestLineageJump(t *testing.T) {
 	jump := func() common.JumpMsg {
 		t.Helper()
 		_, cmd := s.Update(press("L"))
-		if cmd == nil {
-			t.Fatal("L gave no command")
-		}
-		j, ok := cmd().(common.JumpMsg)
-		if !ok {
-			t.Fatal("L is not a jump")
-		}
-		return j
+		return tuitest.JumpOf(t, cmd)
 	}
 	want := common.JumpMsg{Screen: common.Lineage, ID: r.ID}
 	if j := jump(); j != want {

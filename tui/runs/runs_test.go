@@ -15,92 +15,34 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // newScreen returns the Runs screen on a fresh workspace with a real engine
 // (local runner), sized w x h and activated.
 func newScreen(t testing.TB, w, h int) (*Screen, *engine.Engine) {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	dir := filepath.Join(t.TempDir(), "ws")
-	ws, err := experiments.Init(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := engine.New(ws, cfg, engine.Options{})
-	ctx, cancel := context.WithCancel(context.Background())
-	c := common.NewContext(ctx, common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := New(c)
+	e := tuitest.Engine(t, filepath.Join(t.TempDir(), "ws"), "", engine.Options{})
+	s := New(tuitest.Context(t, e))
 	s.SetSize(w, h)
-	t.Cleanup(func() {
-		s.Deactivate()
-		cancel()
-		e.Close()
-		ws.Close()
-	})
+	t.Cleanup(s.Deactivate)
 	drive(t, s, s.Activate())
 	return s, e
 }
 
-// drive runs cmd and feeds its messages back to the screen, recursively,
-// dropping ticks (tests send them by hand).
+// drive runs cmd and feeds its results back to the screen, dropping ticks
+// (tests send them by hand).
 func drive(t testing.TB, s *Screen, cmd tea.Cmd) {
 	t.Helper()
-	if cmd == nil {
-		return
-	}
-	done := make(chan tea.Msg, 1)
-	go func() { done <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("command did not finish")
-	}
-	switch m := msg.(type) {
-	case tea.BatchMsg:
-		for _, c := range m {
-			drive(t, s, c)
-		}
-	case common.ResultMsg:
-		if _, tick := m.Payload.(tickMsg); tick {
-			return
-		}
-		_, next := s.Update(m)
-		drive(t, s, next)
-	}
+	tuitest.SettleResults(t, s, cmd, func(r common.ResultMsg) bool { _, tick := r.Payload.(tickMsg); return tick })
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
+var press = tuitest.Key
 
 func typeText(t *testing.T, s *Screen, text string) {
-	for _, r := range text {
-		k := string(r)
-		if r == ' ' {
-			k = "space"
-		}
-		drive(t, s, func() tea.Cmd { _, c := s.Update(press(k)); return c }())
+	for _, k := range tuitest.Typed(text) {
+		_, cmd := s.Update(k)
+		drive(t, s, cmd)
 	}
 }
 
@@ -121,15 +63,7 @@ func plain(s *Screen) string { return ansi.Strip(s.View()) }
 
 func checkBox(t testing.TB, s *Screen, w, h int) {
 	t.Helper()
-	lines := strings.Split(s.View(), "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: view has %d lines", w, h, len(lines))
-	}
-	for _, l := range lines {
-		if ansi.StringWidth(l) > w {
-			t.Errorf("%dx%d: line %q is %d wide", w, h, ansi.Strip(l), ansi.StringWidth(l))
-		}
-	}
+	tuitest.Bounds(t, "runs", s.View(), w, h)
 }
 
 func launch(t *testing.T, s *Screen, line string) {
@@ -138,7 +72,7 @@ func launch(t *testing.T, s *Screen, line string) {
 	if !s.CapturingInput() {
 		t.Fatal("n did not open the launch line")
 	}
-	s.input.SetValue(line)
+	s.launch.input.SetValue(line)
 	hit(t, s, "enter")
 	if s.err != nil {
 		t.Fatalf("launch %q: %v", line, s.err)
@@ -153,7 +87,7 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 	checkBox(t, s, 80, 24)
 	// The launch line comes pre-filled with the demo trainer.
 	hit(t, s, "n")
-	if v := s.input.Value(); !strings.Contains(v, "lathe trainer") {
+	if v := s.launch.input.Value(); !strings.Contains(v, "lathe trainer") {
 		t.Errorf("launch line pre-filled with %q", v)
 	}
 	if !strings.Contains(plain(s), "run: ") {
@@ -182,7 +116,8 @@ func TestEmptyThenLaunchFromTheScreen(t *testing.T) {
 		t.Fatalf("detail of %v", got)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(plain(s), "bye x") && time.Now().Before(deadline) {
+	// The log and the metrics arrive in separate events: wait for both.
+	for !(strings.Contains(plain(s), "bye x") && strings.Contains(plain(s), "val_loss 6")) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 		tick(t, s)
 	}
@@ -250,7 +185,7 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 
 	// Sort oldest first puts the sleeper second; x stops it.
 	hit(t, s, "s")
-	if s.sortBy != sortOldest || s.Visible()[1].Run.ID != sleeper {
+	if s.list.sortBy != sortOldest || s.Visible()[1].Run.ID != sleeper {
 		t.Fatalf("sort oldest: %v", s.Visible())
 	}
 	hit(t, s, "down")
@@ -284,11 +219,11 @@ func TestStopRerunFilterSortMark(t *testing.T) {
 	// Mark two runs and open both: curves overlaid, one legend entry each.
 	hit(t, s, "esc") // leave the rerun's detail
 	hit(t, s, "esc") // clear filter and marks
-	s.sortBy = sortNewest
+	s.list.sortBy = sortNewest
 	hit(t, s, "space")
 	hit(t, s, "space")
-	if len(s.marked) != 2 {
-		t.Fatalf("marked %v", s.marked)
+	if len(s.list.marked) != 2 {
+		t.Fatalf("marked %v", s.list.marked)
 	}
 	hit(t, s, "enter")
 	if len(s.Detail()) != 2 {
@@ -357,7 +292,7 @@ func TestJumpOpensTheRun(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	drive(t, s, s.load(true))
-	s.filter = "no-such-run"
+	s.list.filter = "no-such-run"
 	_, cmd := s.Update(common.JumpMsg{Screen: common.Runs, ID: ids[0]})
 	drive(t, s, cmd)
 	if s.detail == nil || len(s.detail.runs) != 1 || s.detail.runs[0].ID != ids[0] {

@@ -17,6 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/runstatus"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // The access tests drive the real OpenSSH client against Serve serving a
@@ -61,7 +62,7 @@ func needSSH(t *testing.T) {
 // given content; "" leaves that file out.
 func startRoles(t *testing.T, dir string, e *engine.Engine, viewers, operators string) *server {
 	t.Helper()
-	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	s := &server{dir: dir, log: &tuitest.Buffer{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	var cfg Config
 	if viewers != "" {
 		cfg.AuthorizedKeysPath = filepath.Join(dir, "viewer_keys")
@@ -547,7 +548,7 @@ func TestSSHMaxSessions(t *testing.T) {
 	k := newTestKey(t, dir, "id")
 	keys := filepath.Join(dir, "viewer_keys")
 	writeFile(t, keys, k.line(""))
-	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	s := &server{dir: dir, log: &tuitest.Buffer{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	s.serve(t, Config{AuthorizedKeysPath: keys, MaxSessions: 1}, e)
 	m := s.termSSH(t, k, 100, 30)
 	m.waitFor(20*time.Second, tabWords...)

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/tui"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // deepDir is where the served workspace lives: a path long enough that the
@@ -58,26 +58,6 @@ func writeKey(t *testing.T, dir, name string) (string, gossh.PublicKey) {
 	return path, sshPub
 }
 
-// syncBuf is a log sink and output buffer safe for concurrent use.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func (s *syncBuf) logf(format string, args ...any) { fmt.Fprintf(s, format+"\n", args...) }
-
 // waitFor polls cond until it holds or the deadline passes.
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
@@ -98,14 +78,14 @@ type server struct {
 	hostKey   string
 	good      string // authorized private key
 	bad       string // a key not in authorized_keys
-	log       *syncBuf
+	log       *tuitest.Buffer
 	cancel    context.CancelFunc
 	done      chan error
 }
 
 func startServer(t *testing.T, dir string) *server {
 	t.Helper()
-	s := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	s := &server{dir: dir, log: &tuitest.Buffer{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	var goodPub gossh.PublicKey
 	s.good, goodPub = writeKey(t, dir, "id_good")
 	s.bad, _ = writeKey(t, dir, "id_bad")
@@ -133,7 +113,7 @@ func (s *server) serve(t *testing.T, cfg Config, e *engine.Engine) {
 	}
 	cfg.HostKeyPath = s.hostKey
 	cfg.Options = func() tui.Options { return tui.Options{Engine: e} }
-	cfg.Logf = s.log.logf
+	cfg.Logf = s.log.Logf
 	ready := make(chan net.Addr, 1)
 	cfg.Ready = func(a net.Addr) { ready <- a }
 	cfg.KeepAlive = 500 * time.Millisecond // short, so the silent-client case is quick
@@ -214,7 +194,7 @@ func (s *server) sshCmd(t *testing.T, key string, extra ...string) *exec.Cmd {
 
 type ptySession struct {
 	cmd  *exec.Cmd
-	out  *syncBuf
+	out  *tuitest.Buffer
 	tty  *os.File
 	done chan error
 	read chan struct{} // closed when all of the client's output has been read
@@ -228,7 +208,7 @@ func (s *server) startPTY(t *testing.T, cols, rows uint16, extra ...string) *pty
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps := &ptySession{cmd: cmd, out: &syncBuf{}, tty: f, done: make(chan error, 1), read: make(chan struct{})}
+	ps := &ptySession{cmd: cmd, out: &tuitest.Buffer{}, tty: f, done: make(chan error, 1), read: make(chan struct{})}
 	go func() {
 		defer close(ps.read)
 		_, _ = io.Copy(ps.out, f) // ends with EIO once the client has exited
@@ -410,31 +390,32 @@ func TestSSH(t *testing.T) {
 		}
 	})
 
-	t.Run("client drop ends the session", func(t *testing.T) {
+	// endedBy starts a session, sends its client sig once the tab bar is up
+	// and waits for the server to log the session's end.
+	endedBy := func(t *testing.T, sig syscall.Signal, what string) {
+		t.Helper()
 		before := strings.Count(s.log.String(), "session end")
 		ps := s.startPTY(t, 80, 24)
 		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
-		if err := ps.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := ps.cmd.Process.Signal(sig); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the server to end the dropped session", 10*time.Second, func() bool {
+		if sig == syscall.SIGSTOP {
+			t.Cleanup(func() { ps.cmd.Process.Signal(syscall.SIGCONT) })
+		}
+		waitFor(t, "the server to end the "+what+" session", 10*time.Second, func() bool {
 			return strings.Count(s.log.String(), "session end") > before
 		})
+	}
+
+	t.Run("client drop ends the session", func(t *testing.T) {
+		endedBy(t, syscall.SIGKILL, "dropped")
 	})
 
 	t.Run("silent client is timed out", func(t *testing.T) {
-		before := strings.Count(s.log.String(), "session end")
-		ps := s.startPTY(t, 80, 24)
-		waitFor(t, "the tab bar", 15*time.Second, func() bool { return hasTabBar(ps.screen()) })
 		// A stopped client keeps its TCP connection but answers nothing, like
 		// a laptop that went to sleep.
-		if err := ps.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
-			t.Fatal(err)
-		}
-		defer ps.cmd.Process.Signal(syscall.SIGCONT)
-		waitFor(t, "the server to end the silent session", 10*time.Second, func() bool {
-			return strings.Count(s.log.String(), "session end") > before
-		})
+		endedBy(t, syscall.SIGSTOP, "silent")
 		if !strings.Contains(s.log.String(), "stopped answering") {
 			t.Error("the session ended for another reason than the keepalive")
 		}
@@ -539,8 +520,8 @@ func TestAuthorizedKeysReloaded(t *testing.T) {
 	if err := os.WriteFile(ak, gossh.MarshalAuthorizedKey(a), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuf{}
-	auth, err := newAuthorizer([]*keyFile{{path: ak, flag: "--authorized-keys", role: engine.Viewer}}, log.logf)
+	log := &tuitest.Buffer{}
+	auth, err := newAuthorizer([]*keyFile{{path: ak, flag: "--authorized-keys", role: engine.Viewer}}, log.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}

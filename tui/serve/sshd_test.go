@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
 // TestOptionsAgreeWithOpenSSH is a differential test: the same
@@ -40,7 +42,7 @@ func TestOptionsAgreeWithOpenSSH(t *testing.T) {
 	k := newTestKey(t, dir, "id")
 	keys := filepath.Join(dir, "viewer_keys")
 	writeFile(t, keys, k.line(""))
-	v4 := &server{dir: dir, log: &syncBuf{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
+	v4 := &server{dir: dir, log: &tuitest.Buffer{}, done: make(chan error, 1), hostKey: filepath.Join(dir, ".lathe", "ssh_host_ed25519_key")}
 	v4.serve(t, Config{AuthorizedKeysPath: keys}, e)
 	sources := map[*server][]string{v4: {"127.0.0.1", "127.0.0.2"}}
 	var v6 *server
@@ -166,7 +168,7 @@ func TestOptionsAgreeWithOpenSSH(t *testing.T) {
 type sshd struct {
 	port       int
 	dir, known string
-	log        *syncBuf
+	log        *tuitest.Buffer
 }
 
 // startSSHD runs sshd on a free port of 127.0.0.1 (and ::1) reading keys.
@@ -206,7 +208,7 @@ LogLevel VERBOSE
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // privilege separation directory
 		t.Fatal(err)
 	}
-	d := &sshd{port: port, dir: dir, log: &syncBuf{}}
+	d := &sshd{port: port, dir: dir, log: &tuitest.Buffer{}}
 	// -r: no re-exec per connection, which costs more than the rest here.
 	cmd := exec.Command(bin, "-D", "-e", "-r", "-f", confPath)
 	cmd.Stderr = d.log

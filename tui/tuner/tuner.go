@@ -17,6 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/keys"
 )
 
 // RefreshEvery is how often a visible Tuner re-reads the store.
@@ -24,28 +25,26 @@ const RefreshEvery = time.Second
 
 // KeyMap are the Tuner screen's bindings.
 type KeyMap struct {
-	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
-	Open, Back, Studies                     key.Binding
-	XAxis, YAxis, View                      key.Binding
-	Refresh                                 key.Binding
+	keys.Nav
+	Open, Back, Studies key.Binding
+	XAxis, YAxis, View  key.Binding
+	Refresh             key.Binding
 }
 
 // DefaultKeyMap returns the Tuner screen's bindings.
 func DefaultKeyMap() KeyMap {
+	nav := keys.DefaultNav()
+	nav.Top.SetHelp("g", "first")
+	nav.Bottom.SetHelp("G", "last")
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "first")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "last")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Studies:  key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "studies")),
-		XAxis:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "x-axis")),
-		YAxis:    key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "y-axis")),
-		View:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
-		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Nav:     nav,
+		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Studies: key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "studies")),
+		XAxis:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "x-axis")),
+		YAxis:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "y-axis")),
+		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
+		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 	}
 }
 
@@ -242,6 +241,10 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 		n = len(s.rep.Trials)
 	}
 	page := max(1, s.tableRows()-1)
+	if sel, ok := k.Move(msg, s.sel, page, n-1); ok {
+		s.sel = max(0, min(n-1, sel))
+		return nil
+	}
 	switch {
 	case key.Matches(msg, k.Refresh):
 		return s.fetch()
@@ -253,18 +256,6 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 				s.pickIdx = i
 			}
 		}
-	case key.Matches(msg, k.Up):
-		s.sel = max(0, s.sel-1)
-	case key.Matches(msg, k.Down):
-		s.sel = max(0, min(n-1, s.sel+1))
-	case key.Matches(msg, k.PageUp):
-		s.sel = max(0, s.sel-page)
-	case key.Matches(msg, k.PageDown):
-		s.sel = max(0, min(n-1, s.sel+page))
-	case key.Matches(msg, k.Top):
-		s.sel = 0
-	case key.Matches(msg, k.Bottom):
-		s.sel = max(0, n-1)
 	case key.Matches(msg, k.XAxis), key.Matches(msg, k.YAxis):
 		if s.rep != nil {
 			ax := axes(s.rep)

@@ -8,24 +8,16 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/optimizer"
 	"github.com/lathe-ml/lathe/tui/common"
-	"github.com/lathe-ml/lathe/tui/keys"
-	"github.com/lathe-ml/lathe/tui/styles"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
-func press(s string) tea.KeyPressMsg {
-	if s == "enter" {
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+var press = tuitest.Key
 
 // newStudyWorkspace makes a real workspace with two studies: "front" (two
 // objectives and a constraint, 12 told trials, trial 1 linked to a run) and
@@ -40,35 +32,7 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 	t.Cleanup(func() { ws.Close() })
 	e := engine.New(ws, &config.Config{}, engine.Options{})
 	defer e.Close()
-	thr := 0.8
-	spec := optimizer.Spec{
-		Name: "front",
-		Parameters: []optimizer.Parameter{
-			{Name: "a", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}},
-			{Name: "b", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}},
-		},
-		Metrics: []optimizer.Metric{
-			{Name: "f1", Objective: optimizer.Minimize},
-			{Name: "f2", Objective: optimizer.Minimize},
-			{Name: "c", Objective: optimizer.Minimize, Strategy: optimizer.StrategyConstraint, Threshold: &thr},
-		},
-		ObservationBudget: 20,
-		Seed:              1,
-	}
-	if _, err := e.CreateStudy(ctx, engine.StudySpec{Spec: spec}); err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 12; i++ {
-		ts, err := e.AskTrials(ctx, "front", 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, b := ts[0].Params["a"].(float64), ts[0].Params["b"].(float64)
-		m := map[string]float64{"f1": a, "f2": (1 - a) * (1 + b), "c": b}
-		if _, err := e.TellTrial(ctx, "front", ts[0].Number, m, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	spec := tellFront(t, e, 12)
 	st, _ := ws.Store.GetStudy(ctx, "front")
 	run := experiments.Run{Runner: "local", Command: []string{"true"}}
 	// A fresh pending trial gets a run, as the study driver would.
@@ -91,12 +55,55 @@ func newStudyWorkspace(t *testing.T) *experiments.Workspace {
 	return ws
 }
 
+// tellFront creates the study "front" (two objectives, f1 = a and f2 =
+// (1-a)(1+b), and a constraint c = b <= 0.8) through the engine, and asks
+// and tells n trials, as `lathe tune ask`/`tell` would.
+func tellFront(t *testing.T, e *engine.Engine, n int) optimizer.Spec {
+	t.Helper()
+	ctx := context.Background()
+	thr := 0.8
+	spec := optimizer.Spec{
+		Name: "front",
+		Parameters: []optimizer.Parameter{
+			{Name: "a", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}},
+			{Name: "b", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}},
+		},
+		Metrics: []optimizer.Metric{
+			{Name: "f1", Objective: optimizer.Minimize},
+			{Name: "f2", Objective: optimizer.Minimize},
+			{Name: "c", Objective: optimizer.Minimize, Strategy: optimizer.StrategyConstraint, Threshold: &thr},
+		},
+		ObservationBudget: 20,
+		Seed:              1,
+	}
+	if _, err := e.CreateStudy(ctx, engine.StudySpec{Spec: spec}); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		ts, err := e.AskTrials(ctx, "front", 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := ts[0].Params["a"].(float64), ts[0].Params["b"].(float64)
+		m := map[string]float64{"f1": a, "f2": (1 - a) * (1 + b), "c": b}
+		if _, err := e.TellTrial(ctx, "front", ts[0].Number, m, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return spec
+}
+
 func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 	t.Helper()
 	e := engine.New(ws, &config.Config{}, engine.Options{})
 	t.Cleanup(func() { e.Close() })
-	c := common.NewContext(context.Background(), common.Options{Engine: e}, styles.Plain(true), keys.DefaultGlobal(5))
-	s := New(c)
+	return newScreenEngine(t, e, w, h)
+}
+
+// newScreenEngine is the Tuner over e, sized and with its first fetch done.
+func newScreenEngine(t *testing.T, e *engine.Engine, w, h int) *Screen {
+	t.Helper()
+	s := New(tuitest.Context(t, e))
 	s.SetSize(w, h)
 	// Activate returns Batch(fetch, tick): run the fetch, leave the tick.
 	batch, ok := s.Activate()().(tea.BatchMsg)
@@ -109,15 +116,7 @@ func newScreen(t *testing.T, ws *experiments.Workspace, w, h int) *Screen {
 
 func checkBounds(t *testing.T, view string, w, h int) {
 	t.Helper()
-	lines := strings.Split(view, "\n")
-	if len(lines) != h {
-		t.Errorf("%dx%d: %d lines", w, h, len(lines))
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n > w {
-			t.Errorf("%dx%d: line %d is %d wide: %q", w, h, i, n, l)
-		}
-	}
+	tuitest.Bounds(t, "tuner", view, w, h)
 }
 
 func TestTunerShowsStudy(t *testing.T) {

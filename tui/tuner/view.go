@@ -35,9 +35,9 @@ func axes(rep *engine.StudyReport) []axis {
 	for _, m := range rep.Spec.Metrics {
 		switch m.Strategy {
 		case "", optimizer.StrategyOptimize:
-			out = append(out, axis{name: m.Name, metric: m.Name, threshold: m.Threshold, objective: true})
+			out = append(out, axis{name: format.OneLine(m.Name), metric: m.Name, threshold: m.Threshold, objective: true})
 		case optimizer.StrategyConstraint:
-			out = append(out, axis{name: m.Name, metric: m.Name, threshold: m.Threshold})
+			out = append(out, axis{name: format.OneLine(m.Name), metric: m.Name, threshold: m.Threshold})
 		}
 	}
 	return out
@@ -89,7 +89,7 @@ func (s *Screen) render() string {
 	case s.picking:
 		return frame.Fit(s.pickerView(), s.w, s.h)
 	case s.rep == nil && s.err != nil:
-		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Error.Render("Error: "+s.err.Error()), s.w, s.h)
+		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Error.Render("Error: "+format.OneLine(s.err.Error())), s.w, s.h)
 	case s.rep == nil && s.studies != nil && len(s.studies) == 0:
 		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Text.Render("No studies in this workspace yet.")+"\n"+
 			st.Muted.Render("Start one with `lathe tune run SPEC`, or `lathe tune create SPEC` for ask/tell;\nthe demo workspace ships studies/penguins-mlp.yaml."), s.w, s.h)
@@ -117,7 +117,7 @@ func (s *Screen) render() string {
 	lines = append(lines, pane...)
 	lines = append(lines, s.detailLines(rep)...)
 	if s.err != nil {
-		lines[len(lines)-1] = st.Error.Render("refresh: " + s.err.Error())
+		lines[len(lines)-1] = st.Error.Render("refresh: " + format.OneLine(s.err.Error()))
 	}
 	return frame.Fit(strings.Join(lines, "\n"), s.w, s.h)
 }
@@ -133,7 +133,7 @@ func (s *Screen) pickerView() string {
 	top := max(0, s.pickIdx-rows+1)
 	for i := top; i < len(s.studies) && i < top+rows; i++ {
 		stu := s.studies[i]
-		line := fmt.Sprintf("%-28s %-10s updated %s", stu.Name, stu.Status, stu.Updated.Local().Format("2006-01-02 15:04"))
+		line := fmt.Sprintf("%-28s %-10s updated %s", format.OneLine(stu.Name), stu.Status, stu.Updated.Local().Format("2006-01-02 15:04"))
 		if i == s.pickIdx {
 			line = lipgloss.NewStyle().Reverse(true).Render(frame.Line("> "+line, s.w))
 		} else {
@@ -160,7 +160,7 @@ func (s *Screen) headerLine() string {
 	if rep.Best != nil {
 		parts = append(parts, fmt.Sprintf("best #%d", *rep.Best))
 	}
-	return st.Title.Render(rep.Study) + st.Muted.Render(" · "+strings.Join(parts, " · "))
+	return st.Title.Render(format.OneLine(rep.Study)) + st.Muted.Render(" · "+strings.Join(parts, " · "))
 }
 
 // summaryLine is the hypervolume with its sparkline, and the best feasible
@@ -420,7 +420,8 @@ func (s *Screen) detailLines(rep *engine.StudyReport) []string {
 		}
 		b += t.Error
 	}
-	return []string{st.Text.Render(frame.Line(a, s.w)), st.Muted.Render(frame.Line(b, s.w))}
+	// Params, metric names and a trial's error are the study's and its runs' text.
+	return []string{st.Text.Render(frame.Line(format.OneLine(a), s.w)), st.Muted.Render(frame.Line(format.OneLine(b), s.w))}
 }
 
 func shortStatus(s string) string {
@@ -461,7 +462,7 @@ func paramText(v any) string {
 		}
 		return num(x)
 	}
-	return fmt.Sprint(v)
+	return format.OneLine(fmt.Sprint(v))
 }
 
 // num formats a metric value in a few characters.

@@ -1,16 +1,12 @@
 package chart
 
 import (
-	"flag"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // goldenSeries are two training curves with different step grids (every
 // step, every third step from 4), as two runs of the trainer report them.
@@ -54,22 +50,7 @@ func TestGoldenCharts(t *testing.T) {
 					}
 				}
 			}
-			path := filepath.Join("testdata", c.name+".golden")
-			if *update {
-				if err := os.MkdirAll("testdata", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if got+"\n" != string(want) {
-				t.Errorf("chart differs from %s:\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			tuitest.Golden(t, c.name, got+"\n")
 		})
 	}
 }

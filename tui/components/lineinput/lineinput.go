@@ -5,11 +5,14 @@
 package lineinput
 
 import (
+	"strings"
 	"unicode"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/format"
 )
 
 // Model is the field's state. The zero value is an empty, blurred field.
@@ -70,6 +73,16 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// show is how a value is drawn: typed text is printable, but SetValue may
+// bring a run's command with line breaks or control characters, which are
+// shown (⏎, \x1b) rather than acted on; the value itself keeps them.
+func show(s string) string {
+	if strings.ContainsAny(s, "\t\n") {
+		s = strings.NewReplacer("\t", " ", "\n", "⏎").Replace(s)
+	}
+	return format.Printable(s)
+}
+
 func (m *Model) insert(add []rune) {
 	if len(add) == 0 {
 		return
@@ -88,10 +101,10 @@ func (m *Model) View(w int, text, muted lipgloss.Style) string {
 	if len(m.value) == 0 && !m.focus {
 		return ansi.Truncate(out+muted.Render(m.Placeholder), w, "…")
 	}
-	before, after := string(m.value[:m.pos]), string(m.value[m.pos:])
+	before, after := show(string(m.value[:m.pos])), string(m.value[m.pos:])
 	cur := " "
 	if r := []rune(after); len(r) > 0 {
-		cur, after = string(r[0]), string(r[1:])
+		cur, after = show(string(r[0])), show(string(r[1:]))
 	}
 	// Leave a cell for the cursor; the "…" takes the place of what scrolled off.
 	if n := ansi.StringWidth(before); n > body-1 {

@@ -3,28 +3,12 @@ package lineinput
 import (
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/lathe-ml/lathe/tui/internal/tuitest"
 )
 
-func key(s string) tea.KeyPressMsg {
-	switch s {
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "home":
-		return tea.KeyPressMsg{Code: tea.KeyHome}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "ctrl+k":
-		return tea.KeyPressMsg{Code: 'k', Mod: tea.ModCtrl}
-	case "ctrl+u":
-		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
+var key = tuitest.Key
 
 func TestEditing(t *testing.T) {
 	var m Model

@@ -122,16 +122,9 @@ func (c comparison) match(cell string, null bool) bool {
 
 func parseCmp(s string, columns []string) (comparison, error) {
 	at, op := -1, ""
-	inQuote := rune(0)
+	var q quotes
 	for i, r := range s {
-		if inQuote != 0 {
-			if r == inQuote {
-				inQuote = 0
-			}
-			continue
-		}
-		if r == '"' || r == '\'' || r == '`' {
-			inQuote = r
+		if q.skip(r) {
 			continue
 		}
 		for _, o := range ops {
@@ -199,22 +192,33 @@ func unquote(s string) string {
 	return s
 }
 
+// quotes follows a scan in and out of quoted text ("…", '…' or `…`).
+type quotes struct{ in rune }
+
+// skip reports whether r is quoted text or a quote, which the scan passes
+// over.
+func (q *quotes) skip(r rune) bool {
+	switch {
+	case q.in != 0:
+		if r == q.in {
+			q.in = 0
+		}
+		return true
+	case r == '"' || r == '\'' || r == '`':
+		q.in = r
+		return true
+	}
+	return false
+}
+
 // splitOutside splits s on any of seps (case-insensitive) outside quotes.
 func splitOutside(s string, seps []string) []string {
 	var out []string
 	lower := strings.ToLower(s)
 	start := 0
-	inQuote := byte(0)
+	var q quotes
 	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if inQuote != 0 {
-			if ch == inQuote {
-				inQuote = 0
-			}
-			continue
-		}
-		if ch == '"' || ch == '\'' || ch == '`' {
-			inQuote = ch
+		if q.skip(rune(s[i])) { // a byte of a multi-byte rune is never a quote
 			continue
 		}
 		for _, sep := range seps {

@@ -256,7 +256,7 @@ func (m *Model) Status() string {
 		if m.sortDesc {
 			dir = "↓"
 		}
-		parts = append(parts, "sort "+m.f.Columns[m.sortCol]+" "+dir)
+		parts = append(parts, "sort "+format.OneLine(m.f.Columns[m.sortCol])+" "+dir)
 	}
 	hidden := 0
 	for _, h := range m.hidden {
@@ -315,7 +315,7 @@ func (m *Model) View(w, h int, st Styles) string {
 	var b strings.Builder
 	hdr := pad("#", numW-1, true) + " "
 	for _, c := range cols {
-		name := m.f.Columns[c]
+		name := format.OneLine(m.f.Columns[c])
 		if c == m.sortCol {
 			if m.sortDesc {
 				name += "↓"
@@ -370,12 +370,13 @@ func (m *Model) fits(from, to, avail int) bool {
 	return used <= avail
 }
 
-// cellWidth is the display width of s; ASCII text (most cells) skips the
-// grapheme segmentation ansi.StringWidth does.
+// cellWidth is the display width of s as drawn (control characters
+// escaped, format.OneLine); printable ASCII (most cells) skips the escaping
+// and the grapheme segmentation ansi.StringWidth does.
 func cellWidth(s string) int {
 	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 || s[i] < 0x20 {
-			return ansi.StringWidth(s)
+		if s[i] >= 0x7f || s[i] < 0x20 {
+			return ansi.StringWidth(format.OneLine(s))
 		}
 	}
 	return len(s)

@@ -10,7 +10,8 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lathe-ml/lathe/tui/components/frame"
 )
 
 // Class says how a point is drawn. When points of several classes share a
@@ -52,11 +53,11 @@ func Render(p Plot, w, h int, st Styles) string {
 		return ""
 	}
 	if h < 4 || w < 16 {
-		return fit(strings.Repeat("\n", h-1), w, h)
+		return frame.Fit(strings.Repeat("\n", h-1), w, h)
 	}
 	xmin, xmax, ymin, ymax, ok := bounds(p)
 	if !ok {
-		return fit("(no points yet)"+strings.Repeat("\n", h-1), w, h)
+		return frame.Fit("(no points yet)"+strings.Repeat("\n", h-1), w, h)
 	}
 	ytop, ybot := num(ymax), num(ymin)
 	gw := max(len(ytop), len(ybot)) + 1 // gutter: labels and a space
@@ -129,7 +130,7 @@ func Render(p Plot, w, h int, st Styles) string {
 	b.WriteString(strings.Repeat(" ", gw) + xl + strings.Repeat(" ", pad) + xr + "\n")
 	names := "x: " + p.XLabel + "  y: " + p.YLabel
 	b.WriteString(strings.Repeat(" ", gw) + names)
-	return fit(b.String(), w, h)
+	return frame.Fit(b.String(), w, h)
 }
 
 // bounds is the data range (points and lines), padded so no point sits on
@@ -169,7 +170,9 @@ func bounds(p Plot) (xmin, xmax, ymin, ymax float64, ok bool) {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// num formats an axis value in at most about 7 characters.
+// num formats an axis value in at most about 7 characters: three
+// significant digits, where format.Short keeps four, so the gutter stays
+// narrow beside a small plot.
 func num(v float64) string {
 	a := math.Abs(v)
 	switch {
@@ -181,21 +184,4 @@ func num(v float64) string {
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
-}
-
-// fit cuts or pads s to h lines of at most w cells.
-func fit(s string, w, h int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	for i, l := range lines {
-		if ansi.StringWidth(l) > w {
-			lines[i] = ansi.Truncate(l, w, "")
-		}
-	}
-	for len(lines) < h {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
 }

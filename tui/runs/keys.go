@@ -1,0 +1,34 @@
+package runs
+
+import (
+	"charm.land/bubbles/v2/key"
+
+	"github.com/lathe-ml/lathe/tui/keys"
+)
+
+// KeyMap are the Runs screen's bindings.
+type KeyMap struct {
+	keys.Nav                                                                          // the list and the detail use ↑/↓ only; the diff page all
+	Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
+	Diff, Lineage                                                                     key.Binding
+}
+
+// DefaultKeyMap returns the Runs screen's bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Nav:        keys.DefaultNav(),
+		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "curves+logs")),
+		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
+		Mark:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark to compare")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new run")),
+		Stop:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
+		Rerun:      key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rerun")),
+		NextMetric: key.NewBinding(key.WithKeys("m", "right", "l"), key.WithHelp("m/→", "next metric")),
+		PrevMetric: key.NewBinding(key.WithKeys("M", "left", "h"), key.WithHelp("M/←", "prev metric")),
+		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Diff:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "diff with…")),
+		Lineage:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lineage")),
+	}
+}
