@@ -17,7 +17,7 @@ import (
 // by `make lint`):
 //
 //   - cmd/ and tui/ reach the domain only through the engine: their
-//     non-test files call no package-level function of experiments,
+//     non-test files call no package-level function of experiments, report,
 //     explore, runners or optimizer and never name the store's handles
 //     (experiments.Workspace, Store, Objects). Types, constants and
 //     methods of values the engine returned are shared.
@@ -26,7 +26,9 @@ import (
 
 const module = "github.com/lathe-ml/lathe"
 
-func domainPackages() []string { return []string{"experiments", "explore", "runners", "optimizer"} }
+func domainPackages() []string {
+	return []string{"experiments", "explore", "runners", "optimizer", "report"}
+}
 
 // repoRoot is the module root (engine's parent).
 func repoRoot(t *testing.T) string {
