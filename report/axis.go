@@ -158,32 +158,25 @@ func dateTicks(lo, hi float64, n int) ([]float64, []string) {
 	t0 := time.Unix(int64(math.Floor(lo)), 0).UTC()
 	span := time.Duration((hi - lo) * float64(time.Second))
 	type unit struct {
-		years, months, days int
-		hours               int
-		layout              string
+		years, months, days, hours int
+		layout                     string
 	}
-	var units []unit
+	units := []unit{{hours: 1, layout: "01-02 15:04"}, {hours: 3, layout: "01-02 15:04"}, {hours: 6, layout: "01-02 15:04"}, {hours: 12, layout: "01-02 15:04"},
+		{days: 1, layout: "2006-01-02"}, {days: 2, layout: "2006-01-02"}, {days: 7, layout: "2006-01-02"}, {days: 14, layout: "2006-01-02"},
+		{months: 1, layout: "2006-01"}, {months: 2, layout: "2006-01"}, {months: 3, layout: "2006-01"}, {months: 6, layout: "2006-01"}}
 	for _, y := range []int{1, 2, 5, 10, 20, 50, 100} {
 		units = append(units, unit{years: y, layout: "2006"})
 	}
-	var pick *unit
-	cands := []unit{{hours: 1, layout: "01-02 15:04"}, {hours: 3, layout: "01-02 15:04"}, {hours: 6, layout: "01-02 15:04"}, {hours: 12, layout: "01-02 15:04"},
-		{days: 1, layout: "2006-01-02"}, {days: 2, layout: "2006-01-02"}, {days: 7, layout: "2006-01-02"}, {days: 14, layout: "2006-01-02"},
-		{months: 1, layout: "2006-01"}, {months: 2, layout: "2006-01"}, {months: 3, layout: "2006-01"}, {months: 6, layout: "2006-01"}}
-	cands = append(cands, units...)
-	for i := range cands {
-		u := cands[i]
+	pick := len(units) - 1
+	for i, u := range units {
 		approx := time.Duration(u.hours)*time.Hour + time.Duration(u.days)*24*time.Hour +
 			time.Duration(u.months)*30*24*time.Hour + time.Duration(u.years)*365*24*time.Hour
 		if span/approx <= time.Duration(n) {
-			pick = &cands[i]
+			pick = i
 			break
 		}
 	}
-	if pick == nil {
-		pick = &cands[len(cands)-1]
-	}
-	u := *pick
+	u := units[pick]
 	// The first whole unit at or after lo.
 	var t time.Time
 	switch {

@@ -314,6 +314,29 @@ func TestReportCommand(t *testing.T) {
 	if code, out, errs := run(t, "report", csv); code != 0 || strings.TrimSpace(out) != "x.csv.html" {
 		t.Errorf("report of a file without a workspace: exit %d %q %s", code, out, errs)
 	}
+	// A registered version is reported while its file is unchanged; after
+	// a change the version is refused, naming both hashes, and the path
+	// reports the file as it is.
+	data := writeFile(t, filepath.Join(ws, "v.csv"), "a,b\n1,2\n3,4\n")
+	code, out, errs = run(t, "-w", ws, "--json", "data", "add", data)
+	var reg struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.Unmarshal([]byte(out), &reg); code != 0 || err != nil || reg.ID == 0 {
+		t.Fatalf("data add: exit %d %v %s", code, err, errs)
+	}
+	ref := "dataset:" + strconv.FormatInt(reg.ID, 10)
+	code, out, errs = run(t, "-w", ws, "report", ref, "--out", "-")
+	if code != 0 || !strings.Contains(out, "Registered as dataset version "+strconv.FormatInt(reg.ID, 10)) {
+		t.Errorf("report %s: exit %d %s", ref, code, errs)
+	}
+	writeFile(t, data, "a,b\n9,9\n")
+	if code, _, errs := run(t, "-w", ws, "report", ref, "--out", "-"); code != 2 || !strings.Contains(errs, "has changed since dataset version") {
+		t.Errorf("report of a changed version: exit %d %q, want 2", code, errs)
+	}
+	if code, out, _ := run(t, "-w", ws, "report", data, "--out", "-"); code != 0 || strings.Contains(out, "Registered as") {
+		t.Errorf("report of the changed file by path: exit %d", code)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
