@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"golang.org/x/net/html"
 
 	"github.com/lathe-ml/lathe/optimizer"
 )
@@ -541,5 +543,87 @@ func TestRunsExportRoundTrip(t *testing.T) {
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d %q, want 2 naming %s", c.args, code, errs, c.want)
 		}
+	}
+}
+
+// countElems counts the elements named tag carrying every class, inside
+// the elements carrying within (all of the page when "").
+func countElems(t *testing.T, page, within, tag string, classes ...string) int {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(n *html.Node, cls ...string) bool {
+		var have []string
+		for _, a := range n.Attr {
+			if a.Key == "class" {
+				have = strings.Fields(a.Val)
+			}
+		}
+		for _, c := range cls {
+			if !slices.Contains(have, c) {
+				return false
+			}
+		}
+		return true
+	}
+	count := 0
+	var walk func(n *html.Node, in bool)
+	walk = func(n *html.Node, in bool) {
+		if n.Type == html.ElementNode {
+			if within == "" || has(n, strings.Fields(within)...) {
+				in = true
+			}
+			if in && n.Data == tag && has(n, classes...) {
+				count++
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, in)
+		}
+	}
+	walk(doc, within == "")
+	return count
+}
+
+// A study tuned on the local runner: its report overlays each trial's
+// learning curve of each objective, beside the Pareto front of its trials.
+func TestReportOfTunedStudyHasTrialCurves(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	script := writeFile(t, filepath.Join(t.TempDir(), "train.sh"),
+		`x=$1; s=1; while [ $s -le 5 ]; do echo "{\"step\": $s, \"a\": $((x * s / 5)), \"b\": $(((1000 - x) * s / 5))}"; s=$((s+1)); done`+"\n")
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), fmt.Sprintf(`name: tradeoff
+runner: local
+command: ["/bin/sh", %q, "{x}"]
+parameters:
+  - {name: x, type: int, bounds: {min: 0, max: 1000}}
+metrics:
+  - {name: a, objective: minimize}
+  - {name: b, objective: minimize}
+observation_budget: 4
+parallel_bandwidth: 2
+seed: 5
+`, script))
+	if code, _, errs := run(t, "-w", ws, "tune", "run", spec); code != 0 {
+		t.Fatalf("tune run: exit %d: %s", code, errs)
+	}
+	code, page, errs := run(t, "-w", ws, "report", "tradeoff", "--out", "-")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, errs)
+	}
+	if n := countElems(t, page, "chart pareto", "circle", "point"); n != 4 {
+		t.Errorf("%d Pareto points, want 4", n)
+	}
+	// Final a = x and b = 1000-x: every trial is on the front.
+	if n := countElems(t, page, "chart pareto", "circle", "pareto"); n != 4 {
+		t.Errorf("%d Pareto-set points, want all 4", n)
+	}
+	if n := countElems(t, page, "trial-curves", "svg", "chart"); n != 2 {
+		t.Errorf("%d trial-curve charts, want one per objective", n)
+	}
+	if n := countElems(t, page, "trial-curves", "path", "curve"); n != 8 {
+		t.Errorf("%d trial curves, want 4 trials × 2 objectives", n)
 	}
 }
