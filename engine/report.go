@@ -226,12 +226,18 @@ func (e *Engine) WriteReport(ctx context.Context, ref, out string) (ReportInfo, 
 	return info, err
 }
 
-// DefaultOutName is the file a report or plot of ref is written to when
-// no --out is given: ref's base name made safe, with ext.
+// DefaultOutName is the file a report of ref is written to when no --out
+// is given: ref's base name (a dataset path's file name) made safe, with
+// ext.
 func DefaultOutName(ref, ext string) string {
-	base := filepath.Base(filepath.Clean(ref))
+	return safeFileName(filepath.Base(filepath.Clean(ref)), ext)
+}
+
+// safeFileName keeps letters, digits, '.', '-' and '_' of s, writing '_'
+// for anything else (a '/' of sys/cpu, a ':' of study:NAME), and adds ext.
+func safeFileName(s, ext string) string {
 	var b strings.Builder
-	for _, r := range base {
+	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 			b.WriteRune(r)
@@ -239,11 +245,11 @@ func DefaultOutName(ref, ext string) string {
 			b.WriteByte('_')
 		}
 	}
-	s := strings.TrimLeft(b.String(), ".")
-	if s == "" {
-		s = "report"
+	out := strings.TrimLeft(b.String(), ".")
+	if out == "" {
+		out = "report"
 	}
-	return s + ext
+	return out + ext
 }
 
 // writeFileAtomic writes what fill writes to path through a temporary file
@@ -330,7 +336,7 @@ func (e *Engine) Plot(ctx context.Context, req PlotRequest, w io.Writer) (PlotIn
 		return PlotInfo{}, &config.InputError{Field: "--metric", Msg: "required: the metric to plot, e.g. --metric val_loss (lathe runs metrics RUN lists them)"}
 	}
 	if req.Out == "" {
-		req.Out = DefaultOutName(strings.Join(req.Metrics, "_"), ".svg")
+		req.Out = safeFileName(strings.Join(req.Metrics, "_"), ".svg")
 	}
 	fmtName, err := PlotFormat(req.Out)
 	if err != nil {

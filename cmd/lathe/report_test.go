@@ -119,6 +119,10 @@ func newBrowser(t *testing.T, w, h int) *browser {
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(w, h))
 	ctx, cancelC := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelC(); cancelA() })
+	// The first action starts the browser and must not carry a timeout (it
+	// would end the browser with it); this watchdog ends a start that hangs.
+	watchdog := time.AfterFunc(90*time.Second, cancelA)
+	defer watchdog.Stop()
 	b := &browser{ctx: ctx}
 	add := func(s string) { b.mu.Lock(); b.problems = append(b.problems, s); b.mu.Unlock() }
 	if err := chromedp.Listen(ctx, func(ev any) {
@@ -423,6 +427,10 @@ func TestPlotWritesSVGAndPNG(t *testing.T) {
 	}
 	if _, err := os.Stat("curve.jpg"); err == nil {
 		t.Error("a rejected --out was written")
+	}
+	// No --out: METRIC.svg here.
+	if code, out, errs := run(t, "-w", ws, "plot", ids[0], "--metric", "loss"); code != 0 || strings.TrimSpace(out) != "loss.svg" {
+		t.Errorf("plot without --out: exit %d %q %s", code, out, errs)
 	}
 }
 
