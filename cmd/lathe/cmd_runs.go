@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
@@ -30,7 +29,7 @@ func newRunsCmd(a *app) *cobra.Command {
   lathe runs metrics r3k9... --json
   lathe runs diff A B`,
 	})
-	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsStopCmd(a))
+	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a))
 	// Diff and rerun are lineage's (cmd_rundiff.go).
 	diff, rerun := newRunsDiffCmd(a), newRunsRerunCmd(a)
 	cmd.AddCommand(diff, rerun)
@@ -48,20 +47,9 @@ func newRunsLsCmd(a *app) *cobra.Command {
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			f := experiments.RunFilter{Runner: runner, Limit: limit}
-			for _, s := range statuses {
-				for _, part := range strings.Split(s, ",") {
-					st := runstatus.Status(strings.TrimSpace(part))
-					if !st.Valid() {
-						return &config.InputError{Field: "--status", Msg: fmt.Sprintf("unknown status %q; valid: %s", part, joinStatuses())}
-					}
-					f.Status = append(f.Status, st)
-				}
-			}
-			if runner != "" {
-				if _, ok := a.cfg.Runner(runner); !ok {
-					return &config.InputError{Field: "--runner", Msg: fmt.Sprintf("unknown runner %q; valid runners: %s", runner, strings.Join(a.cfg.RunnerNames(), ", "))}
-				}
+			f, err := a.runFilter(statuses, runner, limit)
+			if err != nil {
+				return err
 			}
 			e, err := a.openEngine(ctx, 500*time.Millisecond)
 			if err != nil {

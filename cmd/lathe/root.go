@@ -89,7 +89,7 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 		c.GroupID = "work"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newDataCmd(a), newRunCmd(a), newRunsCmd(a), newTuneCmd(a), newLineageCmd(a), newArtifactsCmd(a), newGCCmd(a), newRunnersCmd(a)} {
+	for _, c := range []*cobra.Command{newDataCmd(a), newRunCmd(a), newRunsCmd(a), newTuneCmd(a), newLineageCmd(a), newReportCmd(a), newPlotCmd(a), newArtifactsCmd(a), newGCCmd(a), newRunnersCmd(a)} {
 		c.GroupID = "data"
 		root.AddCommand(c)
 	}
