@@ -39,6 +39,7 @@ type Model struct {
 
 	isDark  bool
 	noColor bool
+	charset string // chart charset (Charset)
 	bodyH   int
 	footerH int
 }
@@ -53,7 +54,7 @@ func NewWithContext(ctx context.Context, opts Options) tea.Model {
 }
 
 func newModel(ctx context.Context, opts Options) *Model {
-	m := &Model{isDark: true, noColor: opts.NoColor}
+	m := &Model{isDark: true, noColor: opts.NoColor, charset: opts.Charset}
 	st := m.buildStyles()
 	// Five screens; the keymap numbers them.
 	m.c = common.NewContext(ctx, opts, st, keys.DefaultGlobal(5))
@@ -69,6 +70,9 @@ func newModel(ctx context.Context, opts Options) *Model {
 func Run(ctx context.Context, opts Options) error {
 	if os.Getenv("NO_COLOR") != "" {
 		opts.NoColor = true
+	}
+	if opts.Charset == "" {
+		opts.Charset = Charset(os.Getenv)
 	}
 	return run(ctx, opts)
 }
@@ -96,10 +100,36 @@ func run(ctx context.Context, opts Options, popts ...tea.ProgramOption) error {
 }
 
 func (m *Model) buildStyles() *styles.Styles {
+	st := styles.New(m.isDark)
 	if m.noColor {
-		return styles.Plain(m.isDark)
+		st = styles.Plain(m.isDark)
 	}
-	return styles.New(m.isDark)
+	st.Charset = m.charset
+	return st
+}
+
+// Charset is the chart charset a program's environment asks for:
+// LATHE_CHARSET (braille, box or ascii) when set, else ascii when the locale
+// (LC_ALL, then LC_CTYPE, then LANG) is set and is not UTF-8, else braille.
+func Charset(getenv func(string) string) string {
+	switch strings.ToLower(strings.TrimSpace(getenv("LATHE_CHARSET"))) {
+	case "ascii":
+		return "ascii"
+	case "box":
+		return "box"
+	case "braille", "utf-8", "utf8":
+		return ""
+	}
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := getenv(k); v != "" {
+			l := strings.ToLower(v)
+			if strings.Contains(l, "utf-8") || strings.Contains(l, "utf8") {
+				return ""
+			}
+			return "ascii"
+		}
+	}
+	return ""
 }
 
 func (m *Model) restyle() {
@@ -134,8 +164,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.EnvMsg:
 		// The program's environment: the local one, or the SSH session's.
+		restyle := false
 		if msg.Getenv("NO_COLOR") != "" && !m.noColor {
-			m.noColor = true
+			m.noColor, restyle = true, true
+		}
+		if cs := Charset(msg.Getenv); cs != m.charset {
+			m.charset, restyle = cs, true
+		}
+		if restyle {
 			m.restyle()
 		}
 		return m, nil

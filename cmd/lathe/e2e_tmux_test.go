@@ -200,3 +200,36 @@ func TestTUIFollowsARunDetachedElsewhere(t *testing.T) {
 	s.keys("q")
 	s.waitFor(10*time.Second, "LATHE_EXIT=0")
 }
+
+// With LATHE_CHARSET=ascii the Runs detail draws its curves with asciigraph
+// in 7-bit characters instead of braille (issue 18), at 80x24.
+func TestTUIASCIIChartsInTmux(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	script := `i=1; while [ $i -le 20 ]; do echo "{\"step\": $i, \"val_loss\": $((200 / i))}"; i=$((i+1)); done`
+	if out, err := exec.Command(bin, "--workspace", ws, "run", "--name", "curve", "--", "sh", "-c", script).CombinedOutput(); err != nil {
+		t.Fatalf("lathe run: %v\n%s", err, out)
+	}
+	s := newTmux(t, 80, 24, "NO_COLOR=1", "LATHE_CHARSET=ascii", "XDG_CONFIG_HOME="+os.Getenv("XDG_CONFIG_HOME"), "TERM=xterm-256color")
+	s.keys(fmt.Sprintf("%s --workspace %s; echo LATHE_EXIT=$?", bin, ws), "Enter")
+	s.waitFor(20*time.Second, "Data", "Runs")
+	s.keys("3")
+	s.waitFor(10*time.Second, "curve", "completed")
+	s.keys("Enter")
+	scr := s.waitFor(10*time.Second, "val_loss", "10")
+	for _, r := range scr {
+		if r >= 0x2800 && r <= 0x28ff {
+			t.Fatalf("braille on the screen with LATHE_CHARSET=ascii:\n%s", scr)
+		}
+	}
+	// asciigraph's axis, in ASCII: "200 +" at the top, "|" down the side,
+	// "+--" along the bottom.
+	for _, want := range []string{"200 +", "|", "+--"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("the chart lacks %q:\n%s", want, scr)
+		}
+	}
+	s.keys("q")
+	s.waitFor(10*time.Second, "LATHE_EXIT=0")
+}

@@ -55,6 +55,9 @@ type Options struct {
 	Engine *engine.Engine
 	// Version is lathe's version, for the status line.
 	Version string
+	// Charset starts the program's charts in a charset ("" braille, "box",
+	// "ascii"; see tui.Charset); the session's environment may change it.
+	Charset string
 	// NoColor starts the program without colour. The router also turns colour
 	// off when the program's environment (local, or the SSH session's) has a
 	// non-empty NO_COLOR.

@@ -86,7 +86,7 @@ func (c *columns) list(e *env, p *explore.Profile, w, h int) []string {
 			distinct = "~" + distinct
 		}
 		line := fmt.Sprintf("%s %s %*s %*s %s", frame.Line(format.OneLine(col.Name), nameW), frame.Line(string(col.Type), typeW),
-			missW, format.Pct(col.MissingShare), distW, distinct, columnSpark(col, sparkW))
+			missW, format.Pct(col.MissingShare), distW, distinct, columnSpark(col, sparkW, st.Charset))
 		if i == c.cur {
 			out = append(out, e.cursor().Render("▸ "+line))
 		} else {
@@ -125,16 +125,20 @@ func (d *columnDetail) view(e *env, p *explore.Profile, c *explore.Column, h int
 
 // columnSpark is the one-line distribution: the histogram for numbers, the
 // top-value counts for categories.
-func columnSpark(c *explore.Column, w int) string {
+func columnSpark(c *explore.Column, w int, charset string) string {
+	line := spark.Line
+	if charset == "ascii" {
+		line = spark.LineASCII
+	}
 	switch {
 	case c.Histogram != nil && len(c.Histogram.Counts) > 0:
-		return spark.Line(c.Histogram.Counts, w)
+		return line(c.Histogram.Counts, w)
 	case len(c.Top) > 0 && c.Type != explore.TypeIdentifier && c.Type != explore.TypeText:
 		counts := make([]int64, 0, len(c.Top))
 		for _, t := range c.Top {
 			counts = append(counts, t.Count)
 		}
-		return spark.Line(counts, w)
+		return line(counts, w)
 	}
 	return strings.Repeat(" ", w)
 }

@@ -248,7 +248,7 @@ func (d *detail) chart(st *styles.Styles, w, h int) string {
 	if v := d.views(); len(v) > 1 {
 		title = fmt.Sprintf("[%d/%d]", ((d.sel%len(v))+len(v))%len(v)+1, len(v))
 	}
-	return chart.Render(w, h, ss, chart.Options{NoColor: st.NoColor, Title: title})
+	return chart.Render(w, h, ss, chart.Options{NoColor: st.NoColor, Title: title, Charset: st.Charset})
 }
 
 // logTail is a rule and the last h log lines, scrolled back by d.scroll.

@@ -35,6 +35,10 @@ func DefaultPalette(isDark bool) Palette {
 type Styles struct {
 	IsDark  bool
 	NoColor bool
+	// Charset says how charts draw: "" braille (the default), "box"
+	// (asciigraph's box-drawing lines) or "ascii" (7-bit), for terminals
+	// that cannot show braille (LATHE_CHARSET, a locale without UTF-8).
+	Charset string
 
 	TabActive   lipgloss.Style // the selected tab; stays visible without colour (bold + reverse)
 	TabInactive lipgloss.Style

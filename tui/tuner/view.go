@@ -328,6 +328,7 @@ func (s *Screen) plotView(w, h int) string {
 		scatter.Highlight: st.Title,
 		scatter.Selected:  st.Error,
 	}
+	p.Text = st.Charset != ""
 	out := scatter.Render(p, w, ph, styles)
 	if len(imp) > 0 {
 		out += "\n" + st.Muted.Render("importance") + "\n" + strings.Join(imp, "\n")

@@ -37,6 +37,15 @@ type Plot struct {
 	Points         []Point
 	XLine, YLine   *float64 // vertical line at x = *XLine, horizontal at y = *YLine
 	XLabel, YLabel string
+	// Text draws one character a cell, by class (ClassMarks), instead of
+	// braille dots, for terminals that cannot show braille; the axis is then
+	// 7-bit ASCII too.
+	Text bool
+}
+
+// ClassMarks are the characters of each class when Plot.Text is set.
+func ClassMarks() map[Class]byte {
+	return map[Class]byte{Line: '.', Dim: 'o', Normal: '*', Highlight: '#', Selected: '@'}
 }
 
 // Styles colour each class; nil styles draw plain text.
@@ -103,6 +112,10 @@ func Render(p Plot, w, h int, st Styles) string {
 		}
 	}
 	var b strings.Builder
+	axis, marks := "│", ClassMarks()
+	if p.Text {
+		axis = "|"
+	}
 	for r := 0; r < ch; r++ {
 		label := ""
 		switch r {
@@ -111,13 +124,16 @@ func Render(p Plot, w, h int, st Styles) string {
 		case ch - 1:
 			label = ybot
 		}
-		b.WriteString(strings.Repeat(" ", gw-1-len(label)) + label + "│")
+		b.WriteString(strings.Repeat(" ", gw-1-len(label)) + label + axis)
 		for c := 0; c < cw; c++ {
 			if !used[r][c] {
 				b.WriteByte(' ')
 				continue
 			}
 			s := string(0x2800 + cells[r][c])
+			if p.Text {
+				s = string(marks[class[r][c]])
+			}
 			if style, ok := st[class[r][c]]; ok {
 				s = style.Render(s)
 			}

@@ -82,3 +82,20 @@ func TestRenderClassesStyledAndEmpty(t *testing.T) {
 		t.Errorf("tiny plot: %q", got)
 	}
 }
+
+// Text mode draws one 7-bit character a cell by class, never braille.
+func TestRenderText(t *testing.T) {
+	thr := 0.5
+	p := Plot{Points: []Point{{0, 0, Normal}, {1, 1, Highlight}, {0.5, 0.2, Dim}, {0.9, 0.1, Selected}}, XLine: &thr, XLabel: "f1", YLabel: "f2", Text: true}
+	out := Render(p, 40, 12, nil)
+	for _, r := range out {
+		if r > 0x7e && r != '\n' {
+			t.Fatalf("text mode drew %q:\n%s", r, out)
+		}
+	}
+	for _, want := range []string{"*", "#", "o", "@", "|", "x: f1  y: f2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text plot lacks %q:\n%s", want, out)
+		}
+	}
+}

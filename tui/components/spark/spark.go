@@ -10,6 +10,21 @@ import (
 // levels are the eighth-block characters, lowest first (U+2581..U+2588).
 var levels = []rune{' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'}
 
+// asciiLevels stand for levels on a terminal without UTF-8.
+var asciiLevels = []rune{' ', '.', ',', ':', '-', '=', '+', '*', '#'}
+
+// LineASCII is Line in 7-bit characters.
+func LineASCII(counts []int64, width int) string {
+	return strings.Map(func(r rune) rune {
+		for i, l := range levels {
+			if r == l {
+				return asciiLevels[i]
+			}
+		}
+		return r
+	}, Line(counts, width))
+}
+
 // Line renders counts as one line of exactly width cells. Bins are merged
 // (summed) or stretched to fit; a non-zero bin never renders blank, so a
 // rare value stays visible.

@@ -65,3 +65,17 @@ func TestResampleKeepsTotal(t *testing.T) {
 		}
 	}
 }
+
+func TestLineASCII(t *testing.T) {
+	got := LineASCII([]int64{0, 1, 4, 8}, 4)
+	if got != " ,=#" && got != " .=#" {
+		for _, r := range got {
+			if r > 0x7e {
+				t.Fatalf("LineASCII drew %q", got)
+			}
+		}
+	}
+	if len(got) != 4 || got[3] != '#' || got[0] != ' ' {
+		t.Errorf("LineASCII = %q", got)
+	}
+}
