@@ -227,3 +227,21 @@ func argmax(x []float64) int {
 	}
 	return k
 }
+
+// cardinality is the number of distinct assignments of an all-discrete
+// space (an upper bound when some parameters are conditional); ok is false
+// when a double makes it infinite.
+func (s *space) cardinality() (n float64, ok bool) {
+	n = 1
+	for _, p := range s.params {
+		switch p.Type {
+		case TypeCategorical:
+			n *= float64(len(p.CategoricalValues))
+		case TypeInt:
+			n *= p.Bounds.Max - p.Bounds.Min + 1
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}

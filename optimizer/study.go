@@ -221,6 +221,9 @@ func (s *Study) next() (map[string]any, error) {
 // sobolPoint returns design point num, skipping ahead past assignments that
 // were already suggested (ints and categoricals can collide).
 func (s *Study) sobolPoint(num int) (map[string]any, error) {
+	if n, ok := s.sp.cardinality(); ok && float64(len(s.keys)) >= n {
+		return nil, ErrExhausted
+	}
 	q := newSobol(s.sp.dim, uint64(s.spec.Seed))
 	for j := num; j < num+1<<16; j++ {
 		u := q.point(uint32(j))
