@@ -37,10 +37,11 @@ var ErrExhausted = errors.New("optimizer: search space exhausted; every distinct
 type Option func(*options)
 
 type options struct {
-	initial    int
-	candidates int
-	restarts   int
-	trials     []Trial
+	initial     int
+	candidates  int
+	restarts    int
+	localStarts int
+	trials      []Trial
 }
 
 // WithInitialDesign sets the number of scrambled-Sobol trials before the
@@ -90,6 +91,7 @@ type Study struct {
 	trials []Trial
 	keys   map[string]bool
 	models map[string]hyper // last fit per model, warm start for the next
+	gps    map[string]*gp   // last posterior per model (its Cholesky factor is extended between refits)
 }
 
 // NewStudy validates spec and returns a study, optionally rebuilt from trials.
@@ -97,7 +99,7 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Study{spec: spec, sp: newSpace(spec.Parameters), keys: map[string]bool{}, models: map[string]hyper{}}
+	s := &Study{spec: spec, sp: newSpace(spec.Parameters), keys: map[string]bool{}, models: map[string]hyper{}, gps: map[string]*gp{}}
 	for _, o := range opts {
 		o(&s.opt)
 	}
@@ -112,6 +114,9 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 	}
 	if s.opt.restarts <= 0 {
 		s.opt.restarts = 5
+	}
+	if s.opt.localStarts <= 0 {
+		s.opt.localStarts = 5
 	}
 	for i, m := range spec.Metrics {
 		r := metricRole{name: m.Name, index: i, maximize: m.Objective == Maximize, threshold: m.Threshold}
@@ -190,8 +195,9 @@ func copyParams(p map[string]any) map[string]any {
 // No assignment is ever suggested twice.
 func (s *Study) Ask(n int) ([]Trial, error) {
 	var out []Trial
+	fit := &askFit{}
 	for i := 0; i < n; i++ {
-		params, err := s.next()
+		params, err := s.next(fit)
 		if err != nil {
 			return out, err
 		}
@@ -204,7 +210,7 @@ func (s *Study) Ask(n int) ([]Trial, error) {
 	return out, nil
 }
 
-func (s *Study) next() (map[string]any, error) {
+func (s *Study) next(fit *askFit) (map[string]any, error) {
 	num := len(s.trials)
 	completed := 0
 	for _, t := range s.trials {
@@ -215,7 +221,7 @@ func (s *Study) next() (map[string]any, error) {
 	if num < s.opt.initial || completed < 2 {
 		return s.sobolPoint(num)
 	}
-	return s.suggest()
+	return s.suggest(fit)
 }
 
 // sobolPoint returns design point num, skipping ahead past assignments that
@@ -353,7 +359,9 @@ func (s *Study) Pareto() []int {
 	return out
 }
 
-// Best returns the best feasible trial: for one objective the best value; for
+// Best returns the best feasible trial: for one objective the best value (in
+// a noisy study, the trial whose posterior mean is best, the point most
+// likely best rather than the luckiest observation); for
 // several, the Pareto trial closest to the ideal point after scaling each
 // objective to [0,1] from the front's ideal to the reference point (a knee
 // point). ok is false when no
@@ -362,6 +370,11 @@ func (s *Study) Best() (number int, ok bool) {
 	front := s.Pareto()
 	if len(front) == 0 {
 		return 0, false
+	}
+	if len(s.objs) == 1 {
+		if n, ok := s.bestByMean(); ok {
+			return n, true
+		}
 	}
 	if len(s.objs) == 1 || len(front) == 1 {
 		return front[0], true
@@ -486,38 +499,6 @@ func (s *Study) Hypervolume() float64 {
 	return hypervolume(ys, ref)
 }
 
-// Importance estimates each parameter's relevance from the inverse length
-// scales of the objectives' fitted GPs (averaged over objectives, normalized
-// to sum to 1). It is empty until a model has been fitted.
-func (s *Study) Importance() map[string]float64 {
-	out := map[string]float64{}
-	var total float64
-	for _, o := range s.objs {
-		h, ok := s.models[o.name]
-		if !ok || len(h.LogLS) != s.sp.dim {
-			continue
-		}
-		for i, p := range s.sp.params {
-			o := s.sp.offset[i]
-			w := 1 / math.Exp(h.LogLS[o])
-			if p.Type == TypeCategorical {
-				for k := range p.CategoricalValues {
-					w = math.Max(w, 1/math.Exp(h.LogLS[o+k]))
-				}
-			}
-			out[p.Name] += w
-			total += w
-		}
-	}
-	if total == 0 {
-		return map[string]float64{}
-	}
-	for k := range out {
-		out[k] /= total
-	}
-	return out
-}
-
 // ViolatesConstraint reports whether value of metric already breaks its
 // constraint threshold (<= when minimizing, >= when maximizing). It is false
 // for metrics that are not constraints. A driver uses it on streamed values to
@@ -609,20 +590,86 @@ func RestoreStudy(data []byte, opts ...Option) (*Study, error) {
 }
 
 // ShouldStop applies the spec's early-stopping rule to a trial's curve of
-// metric (an optimize metric): false when the spec has no rule.
+// metric (an optimize metric): false when the spec has no rule. For
+// hyperband, whose brackets need trial numbers, use ShouldStopCurve; here
+// every trial counts as bracket 0.
 func (s *Study) ShouldStop(metric string, curves [][]float64, trialCurve []float64, step int) bool {
+	others := make([]Curve, len(curves))
+	for i, c := range curves {
+		others[i] = Curve{Number: -1 - i, Values: c}
+	}
+	return s.ShouldStopCurve(metric, others, Curve{Number: 0, Values: trialCurve}, step)
+}
+
+// ShouldStopCurve is ShouldStop with trial numbers on the curves (Hyperband
+// compares a trial only with the others of its bracket).
+func (s *Study) ShouldStopCurve(metric string, others []Curve, trial Curve, step int) bool {
 	es := s.spec.EarlyStopping
-	if es == nil || es.Rule != "median" {
+	if es == nil {
 		return false
 	}
 	for _, o := range s.objs {
-		if o.name == metric {
-			obj := Minimize
-			if o.maximize {
-				obj = Maximize
+		if o.name != metric {
+			continue
+		}
+		obj := Minimize
+		if o.maximize {
+			obj = Maximize
+		}
+		if a, ok := ASHAFor(es); ok {
+			if trial.Number < 0 {
+				trial.Number = 0
 			}
-			return ShouldStopMedian(curves, trialCurve, step, es.MinSteps, obj)
+			return a.ShouldStop(others, trial, step, obj)
+		}
+		if es.Rule == "median" {
+			curves := make([][]float64, len(others))
+			for i, c := range others {
+				curves[i] = c.Values
+			}
+			return ShouldStopMedian(curves, trial.Values, step, es.MinSteps, obj)
 		}
 	}
 	return false
+}
+
+// ShouldStopTrial applies the spec's rule to every objective at once: for
+// asha and hyperband by non-dominated ranking at the rung (MO-ASHA); for
+// median, the trial stops when it is worse than the median on every
+// objective. trial and others map objective names to curves.
+func (s *Study) ShouldStopTrial(others []map[string]Curve, trial map[string]Curve, step int) bool {
+	es := s.spec.EarlyStopping
+	if es == nil {
+		return false
+	}
+	if len(s.objs) > 1 {
+		if a, ok := ASHAFor(es); ok {
+			objs := map[string]string{}
+			for _, o := range s.objs {
+				objs[o.name] = Minimize
+				if o.maximize {
+					objs[o.name] = Maximize
+				}
+			}
+			return a.ShouldStopMulti(others, trial, step, objs)
+		}
+	}
+	checked := 0
+	for _, o := range s.objs {
+		c, ok := trial[o.name]
+		if !ok {
+			continue
+		}
+		var oc []Curve
+		for _, m := range others {
+			if v, ok := m[o.name]; ok {
+				oc = append(oc, v)
+			}
+		}
+		checked++
+		if !s.ShouldStopCurve(o.name, oc, c, step) {
+			return false
+		}
+	}
+	return checked > 0
 }
