@@ -60,7 +60,7 @@ func (s *Study) localStep(ds dataset, global *gp, conModels []*model, front [][]
 		// deterministic objective's last digits would be written off as noise
 		caps = fixedNoise(caps, d, math.Log(1e-9))
 	}
-	g := fitGPCapped(lx, ly, nil, rand.New(rand.NewPCG(rng.Uint64(), 11)), caps)
+	g := fitGPCapped(lx, ly, nil, rand.New(rand.NewPCG(rng.Uint64(), 11)), caps, s.sp.catGroups()...)
 	gps := []*gp{g}
 	for _, m := range conModels {
 		if m == nil {

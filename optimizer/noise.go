@@ -28,9 +28,16 @@ func (s *Study) fitNoiseAware(ds dataset, warm *hyper, rng *rand.Rand, capLS []f
 	// A noisy model's noise prior is BoTorch's LogNormal(−4, 1): the −8 of
 	// deterministic-looking fits would explain an outlier by bending the
 	// mean to it.
-	noisyCaps := fitCaps(capLS, d, math.NaN(), noisyNoiseMu)
+	// Constraint and failure models keep −8: their thin feasible regions
+	// (TensionSpring) vanished under the wider prior, 1 of 10 seeds then
+	// never found a feasible design.
+	mu := noisyNoiseMu
+	if !s.isObjective(ds.name) {
+		mu = noiseMu
+	}
+	noisyCaps := fitCaps(capLS, d, math.NaN(), mu)
 	if noisy {
-		g := fitGPCapped(ds.x, ds.y, warm, rng, noisyCaps)
+		g := fitGPCapped(ds.x, ds.y, warm, rng, noisyCaps, s.sp.catGroups()...)
 		g.h.Noisy = true
 		return g
 	}
@@ -40,7 +47,7 @@ func (s *Study) fitNoiseAware(ds dataset, warm *hyper, rng *rand.Rand, capLS []f
 		c.LogNoise = minLogNoise
 		w = &c
 	}
-	g := fitGPCapped(ds.x, ds.y, w, rng, fixedNoise(capLS, d, minLogNoise))
+	g := fitGPCapped(ds.x, ds.y, w, rng, fixedNoise(capLS, d, minLogNoise), s.sp.catGroups()...)
 	if hint != nil { // noisy: false
 		return g
 	}
@@ -61,8 +68,8 @@ func (s *Study) fitNoiseAware(ds dataset, warm *hyper, rng *rand.Rand, capLS []f
 		return g
 	}
 	h := g.h
-	h.LogNoise = noisyNoiseMu
-	n := fitGPCapped(ds.x, ds.y, &h, rng, noisyCaps)
+	h.LogNoise = mu
+	n := fitGPCapped(ds.x, ds.y, &h, rng, noisyCaps, s.sp.catGroups()...)
 	n.h.Noisy = true
 	return n
 }
@@ -147,4 +154,13 @@ func (s *Study) bestByMean() (int, bool) {
 		}
 	}
 	return nums[bi], true
+}
+
+func (s *Study) isObjective(name string) bool {
+	for _, o := range s.objs {
+		if o.name == name {
+			return true
+		}
+	}
+	return false
 }

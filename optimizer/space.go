@@ -376,3 +376,20 @@ func (s *space) activeMask(u []float64) []bool {
 	}
 	return m
 }
+
+// catGroups lists the one-hot dimensions of each categorical parameter with
+// two or more values: the fits tie their length scales (tiedNLP).
+func (s *space) catGroups() [][]int {
+	var out [][]int
+	for i, p := range s.params {
+		if p.Type != TypeCategorical || len(p.CategoricalValues) < 2 {
+			continue
+		}
+		g := make([]int, len(p.CategoricalValues))
+		for k := range g {
+			g[k] = s.offset[i] + k
+		}
+		out = append(out, g)
+	}
+	return out
+}

@@ -164,8 +164,7 @@ func (s *Study) suggest(fit *askFit) (map[string]any, error) {
 	rng := rand.New(rand.NewPCG(uint64(s.spec.Seed), uint64(num)*0x9e37+1))
 	sets, pending, feasY, _ := s.datasets()
 	nObj := len(s.objs)
-	if nObj == 1 && len(sets[0].y) > 2 {
-		tr := fitYeoJohnson(sets[0].y)
+	if tr, ok := chooseTransform(sets[0].y); nObj == 1 && ok {
 		y := make([]float64, len(sets[0].y))
 		for i, v := range sets[0].y {
 			y[i] = tr.apply(v)
@@ -338,13 +337,15 @@ func (s *Study) discreteNeighbours(u []float64) [][]float64 {
 }
 
 // intLogLSCap bounds the log length scale of a (linear-scale) int
-// parameter: ln 3 in the unit cube. Measured on MixedBranin, seeds 0..19:
+// parameter: ln 2 in the unit cube. Measured on MixedBranin, seeds 0..19:
 // with the global cap (100) its fits made the int dimension nearly linear
 // (length scale ≈ 5) and 7 of 20 runs only ever tried the int's bounds,
-// settling at k = 15 (median 0.90); cap 3: none at a bound, 8 of 20 at the
-// optimum, median 0.53; caps 2 and 1.5 explored the int too much (median
-// 0.68, 0.78); capping the one-hot length scales too did not help.
-const intLogLSCap = 1.0986122886681098 // ln 3
+// settling at k = 15 (median 0.90); cap 3: none at a bound, median 0.53.
+// With the tied categorical length scales and the Optuna-style prior (tuner
+// v2), cap 3 sent seed 7 to the other bound (k = 0, 2.52); cap 2: seeds 7
+// and 8 end at 0.52 and 0.40, median over 0..9 0.524 (IQR 0.40–0.90
+// against 0.40–1.37 with cap 3).
+const intLogLSCap = 0.6931471805599453 // ln 2
 
 // lengthScaleCaps returns per-dimension upper bounds on the GP's log length
 // scales, or nil when the space has no linear-scale int parameter (so fits of
