@@ -201,6 +201,11 @@ func (s *Study) incumbents(k int) [][]float64 {
 		y []float64
 	}
 	var cs []cand
+	for _, pt := range s.priors {
+		if s.feasible(pt.t) {
+			cs = append(cs, cand{pt.x, s.objVec(pt.t)})
+		}
+	}
 	for _, t := range s.trials {
 		if !s.feasible(t) {
 			continue

@@ -42,6 +42,7 @@ type options struct {
 	restarts    int
 	localStarts int
 	trials      []Trial
+	priors      []priorSet
 }
 
 // WithInitialDesign sets the number of scrambled-Sobol trials before the
@@ -92,6 +93,7 @@ type Study struct {
 	keys   map[string]bool
 	models map[string]hyper // last fit per model, warm start for the next
 	gps    map[string]*gp   // last posterior per model (its Cholesky factor is extended between refits)
+	priors []priorTrial     // observations of prior studies (WithPriorTrials)
 }
 
 // NewStudy validates spec and returns a study, optionally rebuilt from trials.
@@ -127,6 +129,9 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 		case StrategyConstraint:
 			s.cons = append(s.cons, r)
 		}
+	}
+	if err := s.loadPriors(); err != nil {
+		return nil, err
 	}
 	for _, t := range s.opt.trials {
 		if err := s.add(t); err != nil {
@@ -218,7 +223,7 @@ func (s *Study) next(fit *askFit) (map[string]any, error) {
 			completed++
 		}
 	}
-	if num < s.opt.initial || completed < 2 {
+	if num < s.opt.initial-len(s.priors) || completed+len(s.priors) < 2 {
 		return s.sobolPoint(num)
 	}
 	return s.suggest(fit)

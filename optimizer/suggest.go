@@ -29,6 +29,17 @@ func (s *Study) datasets() (sets []dataset, pending [][]float64, feasY [][]float
 		sets[i].name = r.name
 	}
 	fail := dataset{name: "\x00failure"}
+	for _, pt := range s.priors {
+		for i, r := range roles {
+			if v, ok := pt.t.Metrics[r.name]; ok {
+				sets[i].x = append(sets[i].x, pt.x)
+				sets[i].y = append(sets[i].y, r.internal(v))
+			}
+		}
+		if s.feasible(pt.t) {
+			feasY = append(feasY, s.objVec(pt.t))
+		}
+	}
 	for _, t := range s.trials {
 		x, err := s.sp.encode(t.Params)
 		if err != nil {
