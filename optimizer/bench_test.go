@@ -300,19 +300,6 @@ func BenchmarkTuner(b *testing.B) {
 	}
 }
 
-// met checks a median against a target such as ">= 57".
-func met(v float64, target string) string {
-	var op string
-	var x float64
-	if _, err := fmt.Sscan(target, &op, &x); err != nil {
-		return ""
-	}
-	if (op == ">=" && v >= x) || (op == "<=" && v <= x) {
-		return "yes"
-	}
-	return "no"
-}
-
 func quantile(xs []float64, q float64) float64 {
 	s := append([]float64{}, xs...)
 	sort.Float64s(s)
