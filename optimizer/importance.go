@@ -19,12 +19,14 @@ import (
 // pending trials are left out. Densities are Gaussian kernel estimates in
 // the unit-cube encoding (Scott's bandwidth, at least 0.02) on a 128-point
 // grid; a categorical's are smoothed frequencies. A conditional parameter is
-// measured over the trials where it is active. Empty with fewer than 10
-// evaluated trials.
+// measured over the trials where it is active. With fewer than 10
+// evaluated trials the top 10 % is too few to compare, and the importance is
+// read off the fitted objective models instead (lengthScaleImportance);
+// empty when there is none yet.
 func (s *Study) Importance() map[string]float64 {
 	order := s.rankedTrials()
 	if len(order) < 10 {
-		return map[string]float64{}
+		return s.lengthScaleImportance()
 	}
 	out := map[string]float64{}
 	var total float64
@@ -226,4 +228,36 @@ func pearsonDiscrete(top, all []float64, k int) float64 {
 		d += r * r * a
 	}
 	return d
+}
+
+// lengthScaleImportance is each parameter's inverse length scale in the
+// objectives' last fitted GPs (averaged over objectives, normalized to sum to
+// 1); empty before a model has been fitted.
+func (s *Study) lengthScaleImportance() map[string]float64 {
+	out := map[string]float64{}
+	var total float64
+	for _, o := range s.objs {
+		h, ok := s.models[o.name]
+		if !ok || len(h.LogLS) != s.sp.dim {
+			continue
+		}
+		for i, p := range s.sp.params {
+			off := s.sp.offset[i]
+			w := 1 / math.Exp(h.LogLS[off])
+			if p.Type == TypeCategorical {
+				for k := range p.CategoricalValues {
+					w = math.Max(w, 1/math.Exp(h.LogLS[off+k]))
+				}
+			}
+			out[p.Name] += w
+			total += w
+		}
+	}
+	if total == 0 {
+		return map[string]float64{}
+	}
+	for k := range out {
+		out[k] /= total
+	}
+	return out
 }

@@ -40,9 +40,16 @@ func TestImportancePEDANOVA(t *testing.T) {
 	if !(imp["lr"] > 3*imp["noise1"] && imp["lr"] > 3*imp["noise2"] && imp["act"] > imp["noise1"] && imp["act"] > imp["noise2"]) {
 		t.Fatalf("importances %v: want lr ≫ noise1, noise2 and act above both", imp)
 	}
-	// fewer than 10 evaluated trials: nothing to say yet
-	small, _ := NewStudy(spec, WithTrials(ts[:5]))
+	// fewer than 10 evaluated trials and no fitted model: nothing to say yet;
+	// once a model is fitted, its length scales speak
+	small, _ := NewStudy(spec, WithTrials(ts[:5]), WithInitialDesign(2))
 	if len(small.Importance()) != 0 {
 		t.Fatalf("5 trials: %v", small.Importance())
+	}
+	if _, err := small.Ask(1); err != nil {
+		t.Fatal(err)
+	}
+	if imp := small.Importance(); len(imp) != 4 {
+		t.Fatalf("5 trials and a fitted model: %v", imp)
 	}
 }
