@@ -212,6 +212,21 @@ func hvi(front [][]float64, y, ref []float64) float64 {
 		}
 		vol *= ref[j] - y[j]
 	}
+	// A point some front member weakly dominates adds nothing; most Monte
+	// Carlo samples are such points, and the check is O(front) against the
+	// hypervolume's recursion.
+	for _, p := range front {
+		dom := true
+		for j := range y {
+			if p[j] > y[j] {
+				dom = false
+				break
+			}
+		}
+		if dom {
+			return 0
+		}
+	}
 	cl := make([][]float64, 0, len(front))
 	for _, p := range front {
 		q := make([]float64, len(p))

@@ -3,6 +3,7 @@ package optimizer
 import (
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -15,6 +16,15 @@ type hyper struct {
 	LogLS    []float64 `json:"log_ls"`
 	LogSig2  float64   `json:"log_sig2"`
 	LogNoise float64   `json:"log_noise"`
+	// FitN is the number of observations of the last full fit (the refit
+	// schedule counts from it); 0 for hyperparameters not fitted yet.
+	FitN int `json:"fit_n,omitempty"`
+	// Noisy marks a model whose data showed noise (see fitNoiseAware).
+	Noisy bool `json:"noisy,omitempty"`
+}
+
+func (h hyper) equal(o hyper) bool {
+	return equal(h.LogLS, o.LogLS) && len(h.LogLS) == len(o.LogLS) && h.LogSig2 == o.LogSig2 && h.LogNoise == o.LogNoise
 }
 
 func (h hyper) vec() []float64 {
@@ -26,16 +36,14 @@ func hyperFrom(v []float64) hyper {
 	return hyper{LogLS: append([]float64{}, v[:d]...), LogSig2: v[d], LogNoise: v[d+1]}
 }
 
-// Hyperparameter box (log scale) and priors. Length scales: LogNormal(√2 +
-// ½ln d, √3), the dimension-scaled prior of Hvarfner et al. 2024 ("Vanilla
-// Bayesian optimization performs great in high dimensions"), with BoTorch's
-// floor of 0.025. Signal variance: LogNormal(0, 1) around the standardized
-// scale. Noise variance: LogNormal(−8, 1), floored at 1e−6. BoTorch uses
-// LogNormal(−4, 1); with it (and with Optuna's Gamma(1.1, 30)) the fits
-// explained DTLZ2's even, bowl-shaped dimensions as noise and the search
-// drifted to corners (median HV 0.03–0.08 against 0.38 with −8 over 6
-// seeds). Noise is still inferred: a few dozen noisy observations outweigh
-// the prior.
+// Hyperparameter box (log scale) and priors. Length scales: see lsPrior.
+// Signal variance: LogNormal(0, 1) around the standardized scale. Noise
+// variance: LogNormal(−8, 1), floored at 1e−6. BoTorch uses LogNormal(−4, 1);
+// with it (and with Optuna's Gamma(1.1, 30)) the fits explained DTLZ2's even,
+// bowl-shaped dimensions as noise and the search drifted to corners (median
+// HV 0.03–0.08 against 0.38 with −8 over 6 seeds). Noise is still inferred:
+// a few dozen noisy observations outweigh the prior; a model whose inferred
+// noise is negligible is treated as deterministic (see noiseFloor).
 const (
 	minLogLS, maxLogLS       = -3.6888794541139363, 4.605170185988092 // ln 0.025, ln 100
 	minLogSig2, maxLogSig2   = -4.605170185988092, 4.605170185988092  // ln 0.01, ln 100
@@ -44,7 +52,29 @@ const (
 	noiseMu                  = -8.0
 )
 
+// lsPriorMean is where the fits' default starting points are placed: the
+// median of Hvarfner et al.'s LogNormal(√2 + ½ln d, √3), less 1.5 or 2.5.
 func lsPriorMean(d int) float64 { return math.Sqrt2 + 0.5*math.Log(float64(d)) }
+
+// lsPriorMode is the mode of the length-scale prior: 1 in the unit cube up
+// to 6 inputs, growing as √(d/6) beyond (the dimension scaling of Hvarfner et
+// al. 2024, who put the median at e^√2·√d; that long a prior let Hartmann6
+// fits write off whole inputs, ℓ ≈ 10–19 on x0 and x3 in seed 8, which then
+// never left the flat region: best −1.34).
+func lsPriorMode(d int) float64 { return math.Max(0, 0.5*math.Log(float64(d)/6)) }
+
+// lsPrior is −log p(θ) for a log length scale θ, up to a constant: Optuna's
+// GPSampler prior 0.1/κ + 0.1κ on κ = (ℓ/ℓ₀)⁻² (optuna/_gp/prior.py), which
+// penalizes both very short and very long length scales, centred at ℓ₀.
+func lsPrior(th float64, d int) float64 {
+	c := 2 * lsPriorMode(d)
+	return 0.1*math.Exp(2*th-c) + 0.1*math.Exp(c-2*th)
+}
+
+func lsPriorGrad(th float64, d int) float64 {
+	c := 2 * lsPriorMode(d)
+	return 0.2*math.Exp(2*th-c) - 0.2*math.Exp(c-2*th)
+}
 
 func defaultHyper(d int) hyper {
 	h := hyper{LogLS: make([]float64, d), LogSig2: 0, LogNoise: noiseMu}
@@ -66,7 +96,10 @@ type gp struct {
 	h          hyper
 	ls         []float64 // exp(LogLS)
 	sig2, nois float64
-	l          []float64 // Cholesky factor, row-major lower, n×n
+	l          []float64   // Cholesky factor, row-major lower, n×n
+	jit        float64     // jitter the factor needed
+	fitX       [][]float64 // the observations the hyperparameters were fitted on
+	fitY       []float64
 	alpha      []float64 // K⁻¹y
 }
 
@@ -118,12 +151,7 @@ func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
 	var pen float64
 	pgrad := make([]float64, len(theta))
 	for i, v := range theta {
-		lo, hi := lsBox(i, capLS)
-		if i == d {
-			lo, hi = minLogSig2, maxLogSig2
-		} else if i == d+1 {
-			lo, hi = minLogNoise, maxLogNoise
-		}
+		lo, hi := paramBox(i, d, capLS)
 		c := math.Max(lo, math.Min(hi, v))
 		th[i] = c
 		pen += 100 * (v - c) * (v - c)
@@ -160,12 +188,12 @@ func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
 	alpha := av.RawVector().Data
 	f := 0.5*mat.Dot(yv, &av) + 0.5*ch.LogDet() + 0.5*float64(n)*math.Log(2*math.Pi)
 	// priors
-	mu, s2 := lsPriorMean(d), 3.0
 	for kk := 0; kk < d; kk++ {
-		f += (th[kk] - mu) * (th[kk] - mu) / (2 * s2)
+		f += lsPrior(th[kk], d)
 	}
 	f += th[d] * th[d] / 2
-	f += (th[d+1] - noiseMu) * (th[d+1] - noiseMu) / 2
+	nm := noisePriorMean(capLS, d)
+	f += (th[d+1] - nm) * (th[d+1] - nm) / 2
 	f += pen
 	if grad == nil {
 		return f
@@ -199,10 +227,10 @@ func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
 		}
 	}
 	for kk := 0; kk < d; kk++ {
-		grad[kk] = -0.5*grad[kk] + (th[kk]-mu)/s2
+		grad[kk] = -0.5*grad[kk] + lsPriorGrad(th[kk], d)
 	}
 	grad[d] = -0.5*gSig + th[d]
-	grad[d+1] = -0.5*gNoise + (th[d+1] - noiseMu)
+	grad[d+1] = -0.5*gNoise + (th[d+1] - nm)
 	for i := range grad {
 		if theta[i] != th[i] {
 			grad[i] = 0 // flat in the clamped direction, apart from the penalty
@@ -228,9 +256,53 @@ func lsBox(i int, capLS []float64) (lo, hi float64) {
 	return lo, hi
 }
 
+// capLS, as the fits take it, holds per-input upper bounds on the log
+// length scales and, optionally, three more entries: an upper bound on the
+// log signal variance, a value that pins the log noise variance (NaN: free;
+// a deterministic objective, or one whose noise is known) and the mean of
+// the log noise prior (NaN: noiseMu). fitCaps builds the long form.
+func fitCaps(caps []float64, d int, pinNoise, noisePrior float64) []float64 {
+	out := make([]float64, d+3)
+	for i := range out[:d] {
+		out[i] = maxLogLS
+		if i < len(caps) {
+			out[i] = caps[i]
+		}
+	}
+	out[d], out[d+1], out[d+2] = maxLogSig2, pinNoise, noisePrior
+	return out
+}
+
+// fixedNoise pins the log noise variance at logNoise.
+func fixedNoise(caps []float64, d int, logNoise float64) []float64 {
+	return fitCaps(caps, d, logNoise, math.NaN())
+}
+
+func noisePriorMean(capLS []float64, d int) float64 {
+	if len(capLS) == d+3 && !math.IsNaN(capLS[d+2]) {
+		return capLS[d+2]
+	}
+	return noiseMu
+}
+
+// paramBox is the box of hyperparameter i (d length scales, the signal
+// variance, the noise variance).
+func paramBox(i, d int, capLS []float64) (lo, hi float64) {
+	switch {
+	case i < d:
+		return lsBox(i, capLS)
+	case i == d:
+		return minLogSig2, maxLogSig2
+	}
+	if len(capLS) == d+3 && !math.IsNaN(capLS[d+1]) {
+		return capLS[d+1], capLS[d+1]
+	}
+	return minLogNoise, maxLogNoise
+}
+
 // fitGPCapped is fitGP with per-input upper bounds on the log length scales
 // (nil: the global box).
-func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, capLS []float64) *gp {
+func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, capLS []float64, groups ...[]int) *gp {
 	d := len(x[0])
 	y, m, s := standardize(yraw)
 	var starts [][]float64
@@ -259,26 +331,13 @@ func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, cap
 			starts = append(starts, h.vec())
 		}
 	}
-	prob := optimize.Problem{
-		Func: func(t []float64) float64 { return nlp(x, y, t, nil, capLS) },
-		Grad: func(g, t []float64) { nlp(x, y, t, g, capLS) },
-	}
-	// Func and Grad are evaluated at the same points by L-BFGS; computing both
-	// in Grad doubles the Cholesky work, which the FuncGrad form avoids.
-	var cacheT []float64
-	var cacheF float64
-	var cacheG []float64
-	fg := func(t []float64) (float64, []float64) {
-		if cacheT != nil && equal(cacheT, t) {
-			return cacheF, cacheG
+	for _, s0 := range starts { // into the box (a pinned noise, a capped scale), ties tied
+		for i := range s0 {
+			lo, hi := paramBox(i, d, capLS)
+			s0[i] = math.Max(lo, math.Min(hi, s0[i]))
 		}
-		g := make([]float64, len(t))
-		f := nlp(x, y, t, g, capLS)
-		cacheT, cacheF, cacheG = append([]float64{}, t...), f, g
-		return f, g
+		tieMean(s0, groups)
 	}
-	prob.Func = func(t []float64) float64 { f, _ := fg(t); return f }
-	prob.Grad = func(g, t []float64) { _, gg := fg(t); copy(g, gg) }
 	settings := &optimize.Settings{
 		GradientThreshold: 1e-3,
 		MajorIterations:   60,
@@ -289,6 +348,123 @@ func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, cap
 		// a suggestion under a second at a few hundred observations.
 		settings.FuncEvaluations = 40
 	}
+	fx, fy := x, y
+	var bestT []float64
+	if len(x) <= fitMax {
+		bestT = mapFit(x, y, starts, settings, capLS, groups)
+	} else {
+		// Hyperparameters from a random subset: the likelihood's O(n³) per
+		// evaluation is what made a cold ask at 500 observations take 10 s.
+		// The starts race on fitStartMax points, the winner is polished on
+		// fitMax; the posterior then conditions on every observation.
+		perm := rng.Perm(len(x))
+		fx, fy = subset(x, y, perm[:fitMax])
+		if warm == nil {
+			sx, sy := subset(x, y, perm[:fitStartMax])
+			coarse := *settings
+			coarse.FuncEvaluations = 40
+			starts = [][]float64{mapFit(sx, sy, starts, &coarse, capLS, groups)}
+		}
+		polish := *settings
+		polish.FuncEvaluations = 25
+		bestT = mapFit(fx, fy, starts, &polish, capLS, groups)
+	}
+	tieMean(bestT, groups)
+	for i := range bestT { // return to the box
+		lo, hi := paramBox(i, d, capLS)
+		bestT[i] = math.Max(lo, math.Min(hi, bestT[i]))
+	}
+	g := &gp{d: d, x: x, y: y, mean: m, std: s, fitX: fx, fitY: fy}
+	g.setHyper(hyperFrom(bestT))
+	return g
+}
+
+// tieMean sets the length scales of each group (the one-hot dimensions of
+// a categorical parameter) to their mean.
+func tieMean(t []float64, groups [][]int) {
+	for _, g := range groups {
+		var m float64
+		for _, k := range g {
+			m += t[k]
+		}
+		m /= float64(len(g))
+		for _, k := range g {
+			t[k] = m
+		}
+	}
+}
+
+// tiedNLP is nlp with the length scales of each group tied: a categorical
+// parameter gets one length scale for all its one-hot dimensions, so two
+// trials that differ in it are 2/ℓ² apart in r² whatever the two values are
+// (the exchangeable, Hamming-distance kernel Optuna's GPSampler uses, CoCaBO's
+// overlap kernel in Matérn form). With one length scale per value the fits
+// had 2–3 free scales per categorical and, on MixedBranin, chose the category
+// by chance. The function is evaluated at the tied point (so it is flat along
+// differences within a group) with one prior term per group.
+func tiedNLP(x [][]float64, y []float64, t, grad, capLS []float64, groups [][]int) float64 {
+	if len(groups) == 0 {
+		return nlp(x, y, t, grad, capLS)
+	}
+	d := len(x[0])
+	tt := append([]float64{}, t...)
+	tieMean(tt, groups)
+	f := nlp(x, y, tt, grad, capLS)
+	for _, g := range groups {
+		m := tt[g[0]]
+		extra := float64(len(g) - 1)
+		f -= extra * lsPrior(m, d)
+		if grad != nil {
+			var gs float64
+			for _, k := range g {
+				gs += grad[k]
+			}
+			gs -= extra * lsPriorGrad(m, d)
+			for _, k := range g {
+				grad[k] = gs / float64(len(g))
+			}
+		}
+	}
+	return f
+}
+
+// Hyperparameter fits use at most fitMax observations, and a cold fit's
+// starts race on fitStartMax of them.
+const fitMax, fitStartMax = 200, 100
+
+// subset returns the points and values at the given indices, in index order.
+func subset(x [][]float64, y []float64, idx []int) ([][]float64, []float64) {
+	s := append([]int{}, idx...)
+	sort.Ints(s)
+	sx, sy := make([][]float64, len(s)), make([]float64, len(s))
+	for i, k := range s {
+		sx[i], sy[i] = x[k], y[k]
+	}
+	return sx, sy
+}
+
+// mapFit minimizes the negative log posterior from each start by L-BFGS and
+// returns the best hyperparameters found.
+func mapFit(x [][]float64, y []float64, starts [][]float64, settings *optimize.Settings, capLS []float64, groups [][]int) []float64 {
+	d := len(x[0])
+	// Func and Grad are evaluated at the same points by L-BFGS; computing both
+	// in Grad doubles the Cholesky work, which the FuncGrad form avoids.
+	var cacheT []float64
+	var cacheF float64
+	var cacheG []float64
+	fg := func(t []float64) (float64, []float64) {
+		if cacheT != nil && equal(cacheT, t) {
+			return cacheF, cacheG
+		}
+		g := make([]float64, len(t))
+		f := tiedNLP(x, y, t, g, capLS, groups)
+		cacheT, cacheF, cacheG = append([]float64{}, t...), f, g
+		return f, g
+	}
+	prob := optimize.Problem{
+		Func: func(t []float64) float64 { f, _ := fg(t); return f },
+		Grad: func(g, t []float64) { _, gg := fg(t); copy(g, gg) },
+	}
 	best := math.Inf(1)
 	var bestT []float64
 	for _, s0 := range starts {
@@ -296,9 +472,8 @@ func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, cap
 		if f0 < best {
 			best, bestT = f0, append([]float64{}, s0...)
 		}
-		res, err := optimize.Minimize(prob, s0, settings, &optimize.LBFGS{})
+		res, _ := optimize.Minimize(prob, s0, settings, &optimize.LBFGS{})
 		if res == nil {
-			_ = err
 			continue
 		}
 		if res.F < best && !math.IsNaN(res.F) {
@@ -308,18 +483,7 @@ func fitGPCapped(x [][]float64, yraw []float64, warm *hyper, rng *rand.Rand, cap
 	if bestT == nil {
 		bestT = defaultHyper(d).vec()
 	}
-	for i := range bestT { // return to the box
-		lo, hi := lsBox(i, capLS)
-		if i == d {
-			lo, hi = minLogSig2, maxLogSig2
-		} else if i == d+1 {
-			lo, hi = minLogNoise, maxLogNoise
-		}
-		bestT[i] = math.Max(lo, math.Min(hi, bestT[i]))
-	}
-	g := &gp{d: d, x: x, y: y, mean: m, std: s}
-	g.setHyper(hyperFrom(bestT))
-	return g
+	return bestT
 }
 
 func equal(a, b []float64) bool {
@@ -329,90 +493,4 @@ func equal(a, b []float64) bool {
 		}
 	}
 	return true
-}
-
-// setHyper factorizes K for fixed hyperparameters, adding jitter until the
-// Cholesky succeeds.
-func (g *gp) setHyper(h hyper) {
-	g.h = h
-	g.ls = make([]float64, g.d)
-	for k := range g.ls {
-		g.ls[k] = math.Exp(h.LogLS[k])
-	}
-	g.sig2, g.nois = math.Exp(h.LogSig2), math.Exp(h.LogNoise)
-	g.factor()
-}
-
-func (g *gp) factor() {
-	n := len(g.x)
-	for jit := jitter; ; jit *= 10 {
-		k := mat.NewSymDense(n, nil)
-		for i := 0; i < n; i++ {
-			k.SetSym(i, i, g.sig2+g.nois+jit)
-			for j := 0; j < i; j++ {
-				k.SetSym(i, j, g.sig2*matern52(math.Sqrt(scaledDist2(g.x[i], g.x[j], g.ls))))
-			}
-		}
-		var ch mat.Cholesky
-		if !ch.Factorize(k) && jit < 1 {
-			continue
-		}
-		var lt mat.TriDense
-		ch.LTo(&lt)
-		g.l = make([]float64, n*n)
-		for i := 0; i < n; i++ {
-			for j := 0; j <= i; j++ {
-				g.l[i*n+j] = lt.At(i, j)
-			}
-		}
-		var av mat.VecDense
-		_ = ch.SolveVecTo(&av, mat.NewVecDense(n, g.y))
-		g.alpha = append([]float64{}, av.RawVector().Data...)
-		return
-	}
-}
-
-// condition returns a GP with the same hyperparameters conditioned on extra
-// (fantasized) observations in raw units; used for pending trials.
-func (g *gp) condition(xs [][]float64, ys []float64) *gp {
-	c := &gp{d: g.d, mean: g.mean, std: g.std}
-	c.x = append(append([][]float64{}, g.x...), xs...)
-	c.y = append([]float64{}, g.y...)
-	for _, v := range ys {
-		c.y = append(c.y, (v-g.mean)/g.std)
-	}
-	c.setHyper(g.h)
-	return c
-}
-
-// predict returns the posterior mean and variance of the latent function at
-// each point, in raw units.
-func (g *gp) predict(pts [][]float64) (mu, v []float64) {
-	n := len(g.x)
-	mu = make([]float64, len(pts))
-	v = make([]float64, len(pts))
-	ks := make([]float64, n)
-	w := make([]float64, n)
-	for p, x := range pts {
-		var m float64
-		for i := 0; i < n; i++ {
-			ks[i] = g.sig2 * matern52(math.Sqrt(scaledDist2(x, g.x[i], g.ls)))
-			m += ks[i] * g.alpha[i]
-		}
-		// w = L⁻¹k* by forward substitution
-		var q float64
-		for i := 0; i < n; i++ {
-			s := ks[i]
-			row := g.l[i*n : i*n+i]
-			for j, lij := range row {
-				s -= lij * w[j]
-			}
-			w[i] = s / g.l[i*n+i]
-			q += w[i] * w[i]
-		}
-		va := math.Max(g.sig2-q, 1e-12*g.sig2)
-		mu[p] = g.mean + g.std*m
-		v[p] = va * g.std * g.std
-	}
-	return mu, v
 }

@@ -84,7 +84,7 @@ func TestLengthScaleCaps(t *testing.T) {
 		t.Fatalf("continuous space capped: %v", c)
 	}
 	c := mixedBraninSpace().lengthScaleCaps()
-	want := []float64{maxLogLS, math.Log(3), maxLogLS, maxLogLS, maxLogLS}
+	want := []float64{maxLogLS, math.Log(2), maxLogLS, maxLogLS, maxLogLS}
 	if len(c) != len(want) {
 		t.Fatalf("caps %v, want %v", c, want)
 	}

@@ -29,6 +29,12 @@ type Problem struct {
 	// Unseen marks a problem added after the tuner's defaults were chosen, so
 	// its row measures generalization (issue 5: "problems it was never tuned on").
 	Unseen bool
+	// NoiseSD, when > 0, is the standard deviation of Gaussian noise added to
+	// each observed objective; such a problem is scored by the true value at
+	// the trial the method recommends (Study.Best).
+	NoiseSD float64
+	// Class names the issue-13 problem class a v2 problem stands for.
+	Class string
 }
 
 // Dim is the number of inputs.
@@ -208,7 +214,8 @@ func Problems() []Problem {
 			return []float64{branin(u0, u1), currin(x[0], x[1])}, []float64{50 - (u0-2.5)*(u0-2.5) - (u1-7.5)*(u1-7.5)}
 		},
 		Ref: []float64{80, 12}, MaxHV: 608.4004237022673})
-	return append(ps, unseenProblems()...)
+	ps = append(ps, unseenProblems()...)
+	return append(ps, v2Problems()...)
 }
 
 // ProblemByName returns the named benchmark problem.

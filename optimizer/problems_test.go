@@ -80,3 +80,88 @@ func TestUnseenProblemsAtOptimum(t *testing.T) {
 		t.Errorf("Hartmann6Scaled spec parameters %+v", s.Parameters)
 	}
 }
+
+// The v2 problems match their known optima (issue 13: "sources and optima
+// cited and their definitions tested at the known optima").
+func TestV2ProblemsAtOptimum(t *testing.T) {
+	get := func(n string) Problem {
+		p, ok := ProblemByName(n)
+		if !ok || p.Class == "" {
+			t.Fatalf("%s missing or without a class", n)
+		}
+		return p
+	}
+	if f, _ := get("Ackley10").Eval(make([]float64, 10)); math.Abs(f[0]) > 1e-12 {
+		t.Errorf("Ackley10 at 0 = %g", f[0])
+	}
+	if f, _ := get("Ackley10").Eval([]float64{1, 0, 0, 0, 0, 0, 0, 0, 0, 0}); f[0] < 0.5 {
+		t.Errorf("Ackley10 away from 0 = %g", f[0])
+	}
+	hn := get("Hartmann6Noisy")
+	if f, _ := hn.Eval([]float64{0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573}); math.Abs(f[0]+3.32237) > 1e-5 || hn.NoiseSD != 0.1 {
+		t.Errorf("Hartmann6Noisy at optimum %g (noise %g)", f[0], hn.NoiseSD)
+	}
+	ls := get("LogScaled4")
+	opt := []float64{math.Pow(10, -3+math.Log10(0.05)), math.Pow(10, -6.7), 0.95, 0.1}
+	if f, _ := ls.Eval(opt); math.Abs(f[0]) > 1e-12 || math.Abs(opt[0]-5e-5) > 1e-12 {
+		t.Errorf("LogScaled4 at %v = %g", opt, f[0])
+	}
+	// the valley: a larger rate with less momentum costs only the momentum term
+	if f, _ := ls.Eval([]float64{math.Pow(10, -3+math.Log10(0.5)), math.Pow(10, -6.7), 0.5, 0.1}); math.Abs(f[0]-0.5*0.45*0.45) > 1e-12 {
+		t.Errorf("LogScaled4 along the valley = %g", f[0])
+	}
+	if s := ls.Spec(0, 10); s.Parameters[0].Transformation != "log" || s.Parameters[1].Transformation != "log" {
+		t.Errorf("LogScaled4 spec %+v", s.Parameters)
+	}
+	d3 := get("DTLZ2-3obj")
+	// points on the front (g = 0) are on the unit sphere; HV of a dense front
+	// approaches the closed form from below
+	var front [][]float64
+	for i := 0; i <= 60; i++ {
+		for j := 0; j <= 60; j++ {
+			f, _ := d3.Eval([]float64{float64(i) / 60, float64(j) / 60, 0.5, 0.5, 0.5, 0.5})
+			front = append(front, f)
+		}
+	}
+	if hv := hypervolume(front, d3.Ref); hv > d3.MaxHV || d3.MaxHV-hv > 0.015 || math.Abs(d3.MaxHV-0.807401) > 1e-6 {
+		t.Errorf("DTLZ2-3obj dense-front HV %.5f, max %.6f", hv, d3.MaxHV)
+	}
+	wb := get("WeldedBeam")
+	xs := []float64{0.205729631527588, 3.47048892954990, 9.03662399165770, 0.205729643343445}
+	f, c := wb.Eval(xs)
+	if math.Abs(f[0]-1.7248524) > 1e-6 || len(c) != 7 {
+		t.Errorf("WeldedBeam at best known = %.7f (%d constraints)", f[0], len(c))
+	}
+	for i, v := range c {
+		if v < -1e-6 {
+			t.Errorf("WeldedBeam constraint %d violated at the best known point: slack %g", i+1, v)
+		}
+	}
+	// shear, bending and buckling are active there
+	for _, i := range []int{0, 1, 6} {
+		if c[i] > 1e-4 {
+			t.Errorf("WeldedBeam constraint %d not active at the optimum: slack %g", i+1, c[i])
+		}
+	}
+	// no feasible point near it is better by more than rounding
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20000; i++ {
+		x := make([]float64, 4)
+		for j := range x {
+			x[j] = xs[j] * (1 + 0.04*(rng.Float64()-0.5))
+		}
+		if f, c := wb.Eval(x); feasibleSlack(c) && f[0] < 1.7248524-1e-6 {
+			t.Fatalf("WeldedBeam feasible %v with %.7f below the best known value", x, f[0])
+		}
+	}
+	cb := get("CatBranin3")
+	for _, x := range [][2]float64{{-math.Pi + 1.5, 12.275 - 2}, {math.Pi + 1.5, 2.275 - 2}} {
+		m := cb.Metrics(map[string]any{"x0": x[0], "x1": x[1], "c1": "b", "c2": "c", "c3": "b"})
+		if math.Abs(m["f0"]-0.397887) > 1e-5 {
+			t.Errorf("CatBranin3 optimum at %v = %.6f", x, m["f0"])
+		}
+	}
+	if m := cb.Metrics(map[string]any{"x0": math.Pi, "x1": 2.275, "c1": "a", "c2": "a", "c3": "a"}); math.Abs(m["f0"]-(0.397887+1.5)) > 1e-5 {
+		t.Errorf("CatBranin3 at a, a, a = %.6f, want 1.897887", m["f0"])
+	}
+}

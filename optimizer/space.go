@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/format"
 )
 
 // space maps parameter values to and from the unit cube [0,1]^d the models
@@ -17,16 +18,50 @@ type space struct {
 	params []Parameter
 	offset []int // first encoded dimension of each parameter
 	dim    int
+	// conditional parameters: cond[i] lists (parent index, allowed values)
+	cond [][]condition
 }
 
+// condition: parameter parent must take one of the values (their indices
+// into its categorical_values) for the parameter holding it to be active.
+type condition struct {
+	parent int
+	allow  map[int]bool
+}
+
+// inactiveValue is where an inactive conditional parameter sits in the unit
+// cube: a constant, so the models see every inactive trial alike in that
+// dimension (imputation, as in Levesque et al. 2017), at the centre so it is
+// on average no nearer one active value than another.
+const inactiveValue = 0.5
+
 func newSpace(ps []Parameter) *space {
-	s := &space{params: ps, offset: make([]int, len(ps))}
+	s := &space{params: ps, offset: make([]int, len(ps)), cond: make([][]condition, len(ps))}
+	index := map[string]int{}
 	for i, p := range ps {
+		index[p.Name] = i
 		s.offset[i] = s.dim
 		if p.Type == TypeCategorical {
 			s.dim += len(p.CategoricalValues)
 		} else {
 			s.dim++
+		}
+	}
+	for i, p := range ps {
+		for _, parent := range format.SortedKeys(p.Conditions) {
+			j, ok := index[parent]
+			if !ok {
+				continue // Validate reports it
+			}
+			c := condition{parent: j, allow: map[int]bool{}}
+			for _, v := range p.Conditions[parent] {
+				for k, cv := range ps[j].CategoricalValues {
+					if cv == v {
+						c.allow[k] = true
+					}
+				}
+			}
+			s.cond[i] = append(s.cond[i], c)
 		}
 	}
 	return s
@@ -52,11 +87,19 @@ func lohi(p Parameter) (lo, hi float64) {
 func (s *space) encode(vals map[string]any) ([]float64, error) {
 	u := make([]float64, s.dim)
 	for i, p := range s.params {
+		o := s.offset[i]
+		if len(s.cond[i]) > 0 && !s.activeIn(i, vals) {
+			if p.Type == TypeCategorical {
+				u[o] = 1
+			} else {
+				u[o] = inactiveValue
+			}
+			continue
+		}
 		v, ok := vals[p.Name]
 		if !ok {
 			return nil, &config.InputError{Field: p.Name, Msg: "missing parameter value"}
 		}
-		o := s.offset[i]
 		if p.Type == TypeCategorical {
 			str := fmt.Sprint(v)
 			k := -1
@@ -113,6 +156,9 @@ func (s *space) decode(u []float64) map[string]any {
 	out := make(map[string]any, len(s.params))
 	for i, p := range s.params {
 		o := s.offset[i]
+		if !s.active(i, u) {
+			continue
+		}
 		switch p.Type {
 		case TypeCategorical:
 			k := argmax(u[o : o+len(p.CategoricalValues)])
@@ -138,6 +184,17 @@ func (s *space) decode(u []float64) map[string]any {
 func (s *space) project(u []float64) {
 	for i, p := range s.params {
 		o := s.offset[i]
+		if !s.active(i, u) {
+			if p.Type == TypeCategorical {
+				for j := range p.CategoricalValues {
+					u[o+j] = 0
+				}
+				u[o] = 1
+			} else {
+				u[o] = inactiveValue
+			}
+			continue
+		}
 		switch p.Type {
 		case TypeCategorical:
 			n := len(p.CategoricalValues)
@@ -176,7 +233,11 @@ func (s *space) encode1(p Parameter, x float64) (float64, error) {
 // key is a canonical text form of a parameter assignment, for duplicate checks.
 func (s *space) key(vals map[string]any) string {
 	var b strings.Builder
-	for _, p := range s.params {
+	for i, p := range s.params {
+		if len(s.cond[i]) > 0 && !s.activeIn(i, vals) {
+			b.WriteString("-\x00")
+			continue
+		}
 		switch v := vals[p.Name].(type) {
 		case float64:
 			b.WriteString(strconv.FormatFloat(v, 'g', 12, 64))
@@ -226,4 +287,110 @@ func argmax(x []float64) int {
 		}
 	}
 	return k
+}
+
+// cardinality is the number of distinct assignments of an all-discrete
+// space (an upper bound when some parameters are conditional); ok is false
+// when a double makes it infinite.
+func (s *space) cardinality() (n float64, ok bool) {
+	n = 1
+	for _, p := range s.params {
+		switch p.Type {
+		case TypeCategorical:
+			n *= float64(len(p.CategoricalValues))
+		case TypeInt:
+			n *= p.Bounds.Max - p.Bounds.Min + 1
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+// hasContinuous reports whether the space has double parameters.
+func (s *space) hasContinuous() bool {
+	for _, p := range s.params {
+		if p.Type == TypeDouble {
+			return true
+		}
+	}
+	return false
+}
+
+// continuousMask marks the encoded dimensions of double parameters.
+func (s *space) continuousMask() []bool {
+	m := make([]bool, s.dim)
+	for i, p := range s.params {
+		if p.Type == TypeDouble {
+			m[s.offset[i]] = true
+		}
+	}
+	return m
+}
+
+// active reports whether parameter i is active at the unit-cube point u
+// (its parents' categories, decoded from u, are among the allowed ones).
+// Parents are unconditional (Validate), so no recursion is needed.
+func (s *space) active(i int, u []float64) bool {
+	for _, c := range s.cond[i] {
+		p := s.params[c.parent]
+		o := s.offset[c.parent]
+		if !c.allow[argmax(u[o:o+len(p.CategoricalValues)])] {
+			return false
+		}
+	}
+	return true
+}
+
+// activeIn reports whether parameter i is active for the assignment vals.
+func (s *space) activeIn(i int, vals map[string]any) bool {
+	for _, c := range s.cond[i] {
+		p := s.params[c.parent]
+		v := fmt.Sprint(vals[p.Name])
+		ok := false
+		for k := range c.allow {
+			if p.CategoricalValues[k] == v {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// activeMask marks the encoded dimensions of the parameters active at u.
+func (s *space) activeMask(u []float64) []bool {
+	m := make([]bool, s.dim)
+	for i, p := range s.params {
+		if !s.active(i, u) {
+			continue
+		}
+		n := 1
+		if p.Type == TypeCategorical {
+			n = len(p.CategoricalValues)
+		}
+		for k := 0; k < n; k++ {
+			m[s.offset[i]+k] = true
+		}
+	}
+	return m
+}
+
+// catGroups lists the one-hot dimensions of each categorical parameter with
+// two or more values: the fits tie their length scales (tiedNLP).
+func (s *space) catGroups() [][]int {
+	var out [][]int
+	for i, p := range s.params {
+		if p.Type != TypeCategorical || len(p.CategoricalValues) < 2 {
+			continue
+		}
+		g := make([]int, len(p.CategoricalValues))
+		for k := range g {
+			g[k] = s.offset[i] + k
+		}
+		out = append(out, g)
+	}
+	return out
 }

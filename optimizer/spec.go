@@ -39,7 +39,16 @@ type Parameter struct {
 	Bounds            *Bounds  `json:"bounds,omitempty" yaml:"bounds,omitempty"`
 	Transformation    string   `json:"transformation,omitempty" yaml:"transformation,omitempty"` // "" or "log"
 	CategoricalValues []string `json:"categorical_values,omitempty" yaml:"categorical_values,omitempty"`
+	// Conditions make the parameter active only when each named categorical
+	// parameter takes one of the listed values (SigOpt's conditionals),
+	// e.g. conditions: {optimizer: sgd}. An inactive parameter is absent
+	// from the trial's params.
+	Conditions map[string]Values `json:"conditions,omitempty" yaml:"conditions,omitempty"`
 }
+
+// Values is a list of categorical values, written as a list or, for one
+// value, as a plain scalar.
+type Values []string
 
 // Metric is something a trial reports. Optimize metrics are objectives,
 // constraint metrics must satisfy Threshold, store metrics are only recorded.
@@ -50,10 +59,16 @@ type Metric struct {
 	Threshold *float64 `json:"threshold,omitempty" yaml:"threshold,omitempty"`
 }
 
-// EarlyStopping configures the median stopping rule.
+// EarlyStopping configures the stopping rule: "median" (Golovin et al.
+// 2017), "asha" (asynchronous successive halving, Li et al. 2020) or
+// "hyperband" (ASHA brackets, Li et al. 2018). MaxSteps and
+// ReductionFactor (η, default 3) apply to asha and hyperband: rungs sit at
+// MinSteps·η^k steps (MinSteps at least 1).
 type EarlyStopping struct {
-	Rule     string `json:"rule" yaml:"rule"` // "median"
-	MinSteps int    `json:"min_steps,omitempty" yaml:"min_steps,omitempty"`
+	Rule            string `json:"rule" yaml:"rule"`
+	MinSteps        int    `json:"min_steps,omitempty" yaml:"min_steps,omitempty"`
+	MaxSteps        int    `json:"max_steps,omitempty" yaml:"max_steps,omitempty"`
+	ReductionFactor int    `json:"reduction_factor,omitempty" yaml:"reduction_factor,omitempty"`
 }
 
 // Spec is a study's search space, objectives, budget and stopping rule
@@ -67,19 +82,27 @@ type Spec struct {
 	ParallelBandwidth int            `json:"parallel_bandwidth,omitempty" yaml:"parallel_bandwidth,omitempty"`
 	EarlyStopping     *EarlyStopping `json:"early_stopping,omitempty" yaml:"early_stopping,omitempty"`
 	Seed              int64          `json:"seed,omitempty" yaml:"seed,omitempty"`
+	// Noisy says whether the optimize metrics are noisy (nil: inferred from
+	// the fitted noise; see Study.Noisy).
+	Noisy *bool `json:"noisy,omitempty" yaml:"noisy,omitempty"`
+	// PriorStudies names finished studies whose trials warm-start this one
+	// (the engine loads them and passes them with WithPriorTrials).
+	PriorStudies []string `json:"prior_studies,omitempty" yaml:"prior_studies,omitempty"`
 }
 
 // Allowed keys per mapping, so unknown keys are reported with their
 // position. Functions rather than package variables: no shared mutable state.
 func specKeys() []string {
-	return []string{"name", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed"}
+	return []string{"name", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed", "noisy", "prior_studies"}
 }
 func paramKeys() []string {
-	return []string{"name", "type", "bounds", "transformation", "categorical_values"}
+	return []string{"name", "type", "bounds", "transformation", "categorical_values", "conditions"}
 }
-func boundsKeys() []string    { return []string{"min", "max"} }
-func metricKeys() []string    { return []string{"name", "objective", "strategy", "threshold"} }
-func earlyStopKeys() []string { return []string{"rule", "min_steps"} }
+func boundsKeys() []string { return []string{"min", "max"} }
+func metricKeys() []string { return []string{"name", "objective", "strategy", "threshold"} }
+func earlyStopKeys() []string {
+	return []string{"rule", "min_steps", "max_steps", "reduction_factor"}
+}
 
 // positions maps a field path such as "parameters[1].bounds.min" to its node.
 type positions map[string]*yaml.Node
@@ -123,6 +146,9 @@ func DecodeSpecDoc(name string, data []byte) (*yaml.Node, error) {
 func ParseSpecNode(name string, doc *yaml.Node, otherKeys ...string) (Spec, error) {
 	pos := positions{}
 	if err := checkKeys(name, doc, "", pos, otherKeys); err != nil {
+		return Spec{}, err
+	}
+	if err := checkNumbers(name, pos); err != nil {
 		return Spec{}, err
 	}
 	var s Spec
@@ -190,6 +216,9 @@ func checkKeys(file string, n *yaml.Node, path string, pos positions, otherKeys 
 				if err := checkMap(file, item, p, keys, pos); err != nil {
 					return err
 				}
+				if c := pos[p+".conditions"]; c != nil && c.Kind != yaml.MappingNode {
+					return &config.InputError{File: file, Line: c.Line, Column: c.Column, Field: p + ".conditions", Msg: "must be a mapping {parameter: value or [values]}"}
+				}
 				if b := pos[p+".bounds"]; b != nil {
 					if b.Kind != yaml.MappingNode {
 						return &config.InputError{File: file, Line: b.Line, Column: b.Column, Field: p + ".bounds", Msg: "must be a mapping {min, max}"}
@@ -245,6 +274,9 @@ func (s Spec) validate() error {
 	if strings.TrimSpace(s.Name) == "" {
 		return inErr("name", "a study needs a name")
 	}
+	if err := s.checkNames(); err != nil {
+		return err
+	}
 	if len(s.Parameters) == 0 {
 		return inErr("parameters", "at least one parameter is required")
 	}
@@ -269,6 +301,9 @@ func (s Spec) validate() error {
 			}
 			if b.Min >= b.Max {
 				return inErr(f+".bounds.min", "min (%g) must be less than max (%g)", b.Min, b.Max)
+			}
+			if err := checkBounds(f, b); err != nil {
+				return err
 			}
 			if p.Type == TypeInt && (b.Min != math.Trunc(b.Min) || b.Max != math.Trunc(b.Max)) {
 				return inErr(f+".bounds", "int bounds must be whole numbers")
@@ -354,12 +389,20 @@ func (s Spec) validate() error {
 	if s.ParallelBandwidth < 0 {
 		return inErr("parallel_bandwidth", "must be >= 0, got %d", s.ParallelBandwidth)
 	}
+	if s.ParallelBandwidth > maxParallelBandwidth {
+		return inErr("parallel_bandwidth", "must be at most %d simultaneous trials, got %d", maxParallelBandwidth, s.ParallelBandwidth)
+	}
 	if es := s.EarlyStopping; es != nil {
-		if es.Rule != "median" {
-			return inErr("early_stopping.rule", "unknown rule %q; valid: median", es.Rule)
+		if err := es.validate(); err != nil {
+			return err
 		}
-		if es.MinSteps < 0 {
-			return inErr("early_stopping.min_steps", "must be >= 0")
+	}
+	if err := s.checkConditions(); err != nil {
+		return err
+	}
+	for i, n := range s.PriorStudies {
+		if !validName(n, false) {
+			return inErr(fmt.Sprintf("prior_studies[%d]", i), "%q is not a study name", n)
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/format"
@@ -38,10 +37,12 @@ var ErrExhausted = errors.New("optimizer: search space exhausted; every distinct
 type Option func(*options)
 
 type options struct {
-	initial    int
-	candidates int
-	restarts   int
-	trials     []Trial
+	initial     int
+	candidates  int
+	restarts    int
+	localStarts int
+	trials      []Trial
+	priors      []priorSet
 }
 
 // WithInitialDesign sets the number of scrambled-Sobol trials before the
@@ -91,6 +92,8 @@ type Study struct {
 	trials []Trial
 	keys   map[string]bool
 	models map[string]hyper // last fit per model, warm start for the next
+	gps    map[string]*gp   // last posterior per model (its Cholesky factor is extended between refits)
+	priors []priorTrial     // observations of prior studies (WithPriorTrials)
 }
 
 // NewStudy validates spec and returns a study, optionally rebuilt from trials.
@@ -98,7 +101,7 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Study{spec: spec, sp: newSpace(spec.Parameters), keys: map[string]bool{}, models: map[string]hyper{}}
+	s := &Study{spec: spec, sp: newSpace(spec.Parameters), keys: map[string]bool{}, models: map[string]hyper{}, gps: map[string]*gp{}}
 	for _, o := range opts {
 		o(&s.opt)
 	}
@@ -114,6 +117,9 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 	if s.opt.restarts <= 0 {
 		s.opt.restarts = 5
 	}
+	if s.opt.localStarts <= 0 {
+		s.opt.localStarts = 5
+	}
 	for i, m := range spec.Metrics {
 		r := metricRole{name: m.Name, index: i, maximize: m.Objective == Maximize, threshold: m.Threshold}
 		switch m.strategy() {
@@ -123,6 +129,9 @@ func NewStudy(spec Spec, opts ...Option) (*Study, error) {
 		case StrategyConstraint:
 			s.cons = append(s.cons, r)
 		}
+	}
+	if err := s.loadPriors(); err != nil {
+		return nil, err
 	}
 	for _, t := range s.opt.trials {
 		if err := s.add(t); err != nil {
@@ -191,8 +200,9 @@ func copyParams(p map[string]any) map[string]any {
 // No assignment is ever suggested twice.
 func (s *Study) Ask(n int) ([]Trial, error) {
 	var out []Trial
+	fit := &askFit{}
 	for i := 0; i < n; i++ {
-		params, err := s.next()
+		params, err := s.next(fit)
 		if err != nil {
 			return out, err
 		}
@@ -205,7 +215,7 @@ func (s *Study) Ask(n int) ([]Trial, error) {
 	return out, nil
 }
 
-func (s *Study) next() (map[string]any, error) {
+func (s *Study) next(fit *askFit) (map[string]any, error) {
 	num := len(s.trials)
 	completed := 0
 	for _, t := range s.trials {
@@ -213,15 +223,18 @@ func (s *Study) next() (map[string]any, error) {
 			completed++
 		}
 	}
-	if num < s.opt.initial || completed < 2 {
+	if num < s.opt.initial-len(s.priors) || completed+len(s.priors) < 2 {
 		return s.sobolPoint(num)
 	}
-	return s.suggest()
+	return s.suggest(fit)
 }
 
 // sobolPoint returns design point num, skipping ahead past assignments that
 // were already suggested (ints and categoricals can collide).
 func (s *Study) sobolPoint(num int) (map[string]any, error) {
+	if n, ok := s.sp.cardinality(); ok && float64(len(s.keys)) >= n {
+		return nil, ErrExhausted
+	}
 	q := newSobol(s.sp.dim, uint64(s.spec.Seed))
 	for j := num; j < num+1<<16; j++ {
 		u := q.point(uint32(j))
@@ -351,7 +364,9 @@ func (s *Study) Pareto() []int {
 	return out
 }
 
-// Best returns the best feasible trial: for one objective the best value; for
+// Best returns the best feasible trial: for one objective the best value (in
+// a noisy study, the trial whose posterior mean is best, the point most
+// likely best rather than the luckiest observation); for
 // several, the Pareto trial closest to the ideal point after scaling each
 // objective to [0,1] from the front's ideal to the reference point (a knee
 // point). ok is false when no
@@ -360,6 +375,11 @@ func (s *Study) Best() (number int, ok bool) {
 	front := s.Pareto()
 	if len(front) == 0 {
 		return 0, false
+	}
+	if len(s.objs) == 1 {
+		if n, ok := s.bestByMean(); ok {
+			return n, true
+		}
 	}
 	if len(s.objs) == 1 || len(front) == 1 {
 		return front[0], true
@@ -484,38 +504,6 @@ func (s *Study) Hypervolume() float64 {
 	return hypervolume(ys, ref)
 }
 
-// Importance estimates each parameter's relevance from the inverse length
-// scales of the objectives' fitted GPs (averaged over objectives, normalized
-// to sum to 1). It is empty until a model has been fitted.
-func (s *Study) Importance() map[string]float64 {
-	out := map[string]float64{}
-	var total float64
-	for _, o := range s.objs {
-		h, ok := s.models[o.name]
-		if !ok || len(h.LogLS) != s.sp.dim {
-			continue
-		}
-		for i, p := range s.sp.params {
-			o := s.sp.offset[i]
-			w := 1 / math.Exp(h.LogLS[o])
-			if p.Type == TypeCategorical {
-				for k := range p.CategoricalValues {
-					w = math.Max(w, 1/math.Exp(h.LogLS[o+k]))
-				}
-			}
-			out[p.Name] += w
-			total += w
-		}
-	}
-	if total == 0 {
-		return map[string]float64{}
-	}
-	for k := range out {
-		out[k] /= total
-	}
-	return out
-}
-
 // ViolatesConstraint reports whether value of metric already breaks its
 // constraint threshold (<= when minimizing, >= when maximizing). It is false
 // for metrics that are not constraints. A driver uses it on streamed values to
@@ -527,47 +515,6 @@ func (s *Study) ViolatesConstraint(metric string, value float64) bool {
 		}
 	}
 	return false
-}
-
-// ShouldStopMedian is the median stopping rule (Golovin et al. 2017, Google
-// Vizier): stop a trial at step (0-based index into its curve) when its best
-// value so far is worse than the median of the other trials' running averages
-// up to the same step. curves are the other trials' curves; trials too short
-// to reach step are ignored, and at least three must reach it. No decision
-// before minSteps steps.
-func ShouldStopMedian(curves [][]float64, trialCurve []float64, step, minSteps int, objective string) bool {
-	if step < minSteps || step >= len(trialCurve) || step < 0 {
-		return false
-	}
-	sign := 1.0 // internal: lower is better
-	if objective == Maximize {
-		sign = -1
-	}
-	best := math.Inf(1)
-	for _, v := range trialCurve[:step+1] {
-		best = math.Min(best, sign*v)
-	}
-	var avgs []float64
-	for _, c := range curves {
-		if len(c) <= step {
-			continue
-		}
-		var sum float64
-		for _, v := range c[:step+1] {
-			sum += sign * v
-		}
-		avgs = append(avgs, sum/float64(step+1))
-	}
-	if len(avgs) < 3 {
-		return false
-	}
-	sort.Float64s(avgs)
-	n := len(avgs)
-	med := avgs[n/2]
-	if n%2 == 0 {
-		med = 0.5 * (avgs[n/2-1] + avgs[n/2])
-	}
-	return best > med
 }
 
 // state is the JSON form of a study.
@@ -604,23 +551,4 @@ func RestoreStudy(data []byte, opts ...Option) (*Study, error) {
 		s.models[k] = v
 	}
 	return s, nil
-}
-
-// ShouldStop applies the spec's early-stopping rule to a trial's curve of
-// metric (an optimize metric): false when the spec has no rule.
-func (s *Study) ShouldStop(metric string, curves [][]float64, trialCurve []float64, step int) bool {
-	es := s.spec.EarlyStopping
-	if es == nil || es.Rule != "median" {
-		return false
-	}
-	for _, o := range s.objs {
-		if o.name == metric {
-			obj := Minimize
-			if o.maximize {
-				obj = Maximize
-			}
-			return ShouldStopMedian(curves, trialCurve, step, es.MinSteps, obj)
-		}
-	}
-	return false
 }

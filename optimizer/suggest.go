@@ -3,7 +3,6 @@ package optimizer
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
 	"sync"
 )
 
@@ -30,6 +29,17 @@ func (s *Study) datasets() (sets []dataset, pending [][]float64, feasY [][]float
 		sets[i].name = r.name
 	}
 	fail := dataset{name: "\x00failure"}
+	for _, pt := range s.priors {
+		for i, r := range roles {
+			if v, ok := pt.t.Metrics[r.name]; ok {
+				sets[i].x = append(sets[i].x, pt.x)
+				sets[i].y = append(sets[i].y, r.internal(v))
+			}
+		}
+		if s.feasible(pt.t) {
+			feasY = append(feasY, s.objVec(pt.t))
+		}
+	}
 	for _, t := range s.trials {
 		x, err := s.sp.encode(t.Params)
 		if err != nil {
@@ -94,14 +104,25 @@ func (s *Study) datasets() (sets []dataset, pending [][]float64, feasY [][]float
 	return sets, pending, feasY, hasFail
 }
 
-// suggest fits the models and maximizes the acquisition.
-func (s *Study) suggest() (map[string]any, error) {
-	num := len(s.trials)
-	rng := rand.New(rand.NewPCG(uint64(s.spec.Seed), uint64(num)*0x9e37+1))
-	sets, pending, feasY, _ := s.datasets()
-	nObj := len(s.objs)
+// refitAlways is the number of observations up to which every ask refits
+// the hyperparameters; beyond it a model is refitted when its data has grown
+// by 5 % since the last fit, and in between the last hyperparameters are
+// kept and the Cholesky factor is extended by the new rows (O(n²) instead of
+// the fit's many O(n³) factorizations).
+const refitAlways = 100
 
-	// Fit every model; the fits are independent, so they run side by side.
+func needRefit(warm *hyper, n, d int) bool {
+	return warm == nil || len(warm.LogLS) != d || n <= refitAlways || n-warm.FitN >= max(1, warm.FitN/20)
+}
+
+// askFit holds the models fitted for one Ask call: they are fitted once and
+// each further point of the batch only adds fantasies.
+type askFit struct {
+	models []*model // unconditioned, per dataset; nil where a dataset has < 2 points
+}
+
+// fitModels fits (or, between refits, updates) one GP per dataset.
+func (s *Study) fitModels(sets []dataset, rng *rand.Rand) []*model {
 	models := make([]*model, len(sets))
 	seeds := make([]uint64, len(sets))
 	for i := range seeds {
@@ -120,7 +141,19 @@ func (s *Study) suggest() (map[string]any, error) {
 		wg.Add(1)
 		go func(i int, ds dataset, warm *hyper) {
 			defer wg.Done()
-			g := fitGPCapped(ds.x, ds.y, warm, rand.New(rand.NewPCG(seeds[i], 7)), capLS)
+			var g *gp
+			if needRefit(warm, len(ds.x), s.sp.dim) {
+				g = s.fitNoiseAware(ds, warm, rand.New(rand.NewPCG(seeds[i], 7)), capLS)
+				g.h.FitN = len(ds.x)
+			} else {
+				z, m, sd := standardize(ds.y)
+				if old := s.gps[ds.name]; old != nil && old.h.equal(*warm) {
+					g = old.withData(ds.x, z, m, sd)
+				} else {
+					g = &gp{d: s.sp.dim, x: ds.x, y: z, mean: m, std: sd}
+					g.setHyper(*warm)
+				}
+			}
 			models[i] = &model{name: ds.name, gp: g}
 		}(i, ds, warm)
 	}
@@ -128,6 +161,41 @@ func (s *Study) suggest() (map[string]any, error) {
 	for _, m := range models {
 		if m != nil {
 			s.models[m.name] = m.gp.h
+			s.gps[m.name] = m.gp
+		}
+	}
+	return models
+}
+
+// suggest maximizes the acquisition; the models are fitted on the first
+// call of an Ask and reused (with the batch's new pending points as
+// fantasies) by the later ones.
+func (s *Study) suggest(fit *askFit) (map[string]any, error) {
+	num := len(s.trials)
+	rng := rand.New(rand.NewPCG(uint64(s.spec.Seed), uint64(num)*0x9e37+1))
+	sets, pending, feasY, _ := s.datasets()
+	nObj := len(s.objs)
+	if tr, ok := chooseTransform(sets[0].y); nObj == 1 && ok {
+		y := make([]float64, len(sets[0].y))
+		for i, v := range sets[0].y {
+			y[i] = tr.apply(v)
+		}
+		sets[0].y = y
+		for i := range feasY {
+			feasY[i] = []float64{tr.apply(feasY[i][0])}
+		}
+	}
+	if fit.models == nil || len(fit.models) != len(sets) {
+		fit.models = s.fitModels(sets, rng)
+	} else {
+		for range sets { // keep the random stream as a fit would leave it
+			rng.Uint64()
+		}
+	}
+	models := make([]*model, len(fit.models))
+	for i, m := range fit.models {
+		if m != nil {
+			models[i] = &model{name: m.name, gp: m.gp}
 		}
 	}
 	// Kriging believer: pending trials are fantasized at their posterior mean.
@@ -155,8 +223,8 @@ func (s *Study) suggest() (map[string]any, error) {
 	front := append([][]float64{}, feasY...)
 	for p := range pending {
 		ok := true
-		for _, cm := range conModels {
-			if cm != nil && pendY[nObj+indexOf(conModels, cm)][p] < 0 {
+		for c, cm := range conModels {
+			if cm != nil && pendY[nObj+c][p] < 0 {
 				ok = false
 			}
 		}
@@ -171,402 +239,17 @@ func (s *Study) suggest() (map[string]any, error) {
 		}
 	}
 
-	acq := s.acquisition(objModels, conModels, front, feasY, rng)
-	u, err := s.maximize(acq, feasY, rng)
+	if nObj == 1 && s.exploitPhase() && len(feasY) > 0 {
+		if u, ok := s.localStep(sets[0], objModels[0].gp, conModels, front, rng); ok {
+			return s.sp.decode(u), nil
+		}
+	}
+	acq := s.acquisitionFor(objModels, conModels, front, feasY, rng)
+	u, err := s.maximize(acq, rng)
 	if err != nil {
 		return nil, err
 	}
 	return s.sp.decode(u), nil
-}
-
-func indexOf(ms []*model, m *model) int {
-	for i := range ms {
-		if ms[i] == m {
-			return i
-		}
-	}
-	return -1
-}
-
-// acqFunc scores a batch of unit-cube points; higher is better.
-type acqFunc func(pts [][]float64) []float64
-
-func (s *Study) acquisition(objModels, conModels []*model, front, feasY [][]float64, rng *rand.Rand) acqFunc {
-	nObj := len(objModels)
-	logPF := func(pts [][]float64, out []float64) {
-		for _, cm := range conModels {
-			if cm == nil {
-				continue
-			}
-			mu, v := cm.gp.predict(pts)
-			for i := range pts {
-				out[i] += logNormCDF(mu[i] / math.Sqrt(v[i]))
-			}
-		}
-	}
-	// No feasible point yet: find one (maximize the probability of feasibility).
-	if len(feasY) == 0 && len(s.cons) > 0 {
-		return func(pts [][]float64) []float64 {
-			out := make([]float64, len(pts))
-			logPF(pts, out)
-			return out
-		}
-	}
-	if nObj == 1 {
-		best := math.Inf(1)
-		for _, y := range front {
-			best = math.Min(best, y[0])
-		}
-		if math.IsInf(best, 1) { // all pending, none feasible yet: exploit the mean
-			for _, y := range objModels[0].gp.y {
-				best = math.Min(best, objModels[0].gp.mean+objModels[0].gp.std*y)
-			}
-		}
-		return func(pts [][]float64) []float64 {
-			out := make([]float64, len(pts))
-			mu, v := objModels[0].gp.predict(pts)
-			for i := range pts {
-				out[i] = logEI(mu[i], math.Sqrt(v[i]), best)
-			}
-			logPF(pts, out)
-			return out
-		}
-	}
-	ref, _ := s.refPoint(front)
-	if ref == nil {
-		// Nothing completed yet (only pruned trials): infer the reference
-		// from everything the objective models have seen.
-		var seen [][]float64
-		for i := range objModels[0].gp.y {
-			y := make([]float64, nObj)
-			for j, m := range objModels {
-				if i >= len(m.gp.y) {
-					y = nil
-					break
-				}
-				y[j] = m.gp.mean + m.gp.std*m.gp.y[i]
-			}
-			if y != nil {
-				seen = append(seen, y)
-			}
-		}
-		ref, _ = s.refPoint(seen)
-	}
-	if ref == nil {
-		return func(pts [][]float64) []float64 { // no reference at all: explore
-			out := make([]float64, len(pts))
-			for _, m := range objModels {
-				_, v := m.gp.predict(pts)
-				for i := range v {
-					out[i] += 0.5 * math.Log(v[i])
-				}
-			}
-			return out
-		}
-	}
-	if nObj == 2 {
-		boxes := boxes2D(front, ref)
-		return func(pts [][]float64) []float64 {
-			out := make([]float64, len(pts))
-			mus := make([][]float64, 2)
-			sds := make([][]float64, 2)
-			for j := 0; j < 2; j++ {
-				mu, v := objModels[j].gp.predict(pts)
-				mus[j] = mu
-				sds[j] = make([]float64, len(v))
-				for i := range v {
-					sds[j][i] = math.Sqrt(v[i])
-				}
-			}
-			for i := range pts {
-				e := ehvi2D(boxes, []float64{mus[0][i], mus[1][i]}, []float64{sds[0][i], sds[1][i]})
-				out[i] = math.Log(math.Max(e, 1e-300))
-			}
-			logPF(pts, out)
-			return out
-		}
-	}
-	// Three or more objectives: Monte Carlo EHVI with fixed base samples
-	// (common random numbers keep the surface smooth for the local search).
-	const nmc = 64
-	base := make([][]float64, nmc)
-	for k := range base {
-		base[k] = make([]float64, nObj)
-		for j := range base[k] {
-			base[k][j] = rng.NormFloat64()
-		}
-	}
-	pf := nondominated(front, ref)
-	return func(pts [][]float64) []float64 {
-		out := make([]float64, len(pts))
-		mus := make([][]float64, nObj)
-		sds := make([][]float64, nObj)
-		for j := 0; j < nObj; j++ {
-			mu, v := objModels[j].gp.predict(pts)
-			mus[j] = mu
-			sds[j] = make([]float64, len(v))
-			for i := range v {
-				sds[j][i] = math.Sqrt(v[i])
-			}
-		}
-		y := make([]float64, nObj)
-		for i := range pts {
-			var sum float64
-			for _, z := range base {
-				for j := range y {
-					y[j] = mus[j][i] + sds[j][i]*z[j]
-				}
-				sum += hvi(pf, y, ref)
-			}
-			out[i] = math.Log(math.Max(sum/nmc, 1e-300))
-		}
-		logPF(pts, out)
-		return out
-	}
-}
-
-// maximize scores scrambled-Sobol candidates plus perturbations of the
-// incumbents, then refines the best few by a pattern search (coordinate
-// steps halving from 0.1; ±1 cell for ints; every value for categoricals),
-// and returns the best point not suggested before.
-func (s *Study) maximize(acq acqFunc, feasY [][]float64, rng *rand.Rand) ([]float64, error) {
-	d := s.sp.dim
-	q := newSobol(d, rng.Uint64())
-	var cands [][]float64
-	for i := 0; i < s.opt.candidates; i++ {
-		u := q.point(uint32(i))
-		s.sp.project(u)
-		cands = append(cands, u)
-	}
-	// Around the incumbents: observed points that are feasible and on the
-	// front, or the best few for one objective.
-	nGlobal := len(cands)
-	const ninc, nper = 8, 64
-	for _, x := range s.incumbents(ninc) {
-		for k := 0; k < nper; k++ {
-			sd := 0.02
-			if k%2 == 1 {
-				sd = 0.1
-			}
-			u := append([]float64{}, x...)
-			for j := range u {
-				if rng.Float64() < math.Max(0.3, 1/float64(d)) || k%4 == 0 {
-					u[j] += sd * rng.NormFloat64()
-				}
-			}
-			s.sp.project(u)
-			cands = append(cands, u)
-		}
-	}
-	vals := acq(cands)
-	idx := make([]int, len(cands))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return vals[idx[a]] > vals[idx[b]] })
-
-	type scored struct {
-		u []float64
-		v float64
-	}
-	var results []scored
-	started := map[string]bool{}
-	nloc := 0
-	for _, i := range idx {
-		if len(results) >= s.opt.restarts+nloc {
-			break
-		}
-		if nloc < 5 {
-			// Also start from the best candidates around the incumbents, so
-			// that local refinement is not crowded out by global candidates.
-			for _, j := range idx {
-				if j >= nGlobal {
-					k := s.sp.key(s.sp.decode(cands[j]))
-					if !started[k] {
-						started[k] = true
-						u, v := s.patternSearch(acq, cands[j], vals[j])
-						results = append(results, scored{u, v})
-						nloc++
-						if nloc >= 5 {
-							break
-						}
-					}
-				}
-			}
-		}
-		k := s.sp.key(s.sp.decode(cands[i]))
-		if started[k] {
-			continue
-		}
-		started[k] = true
-		u, v := s.patternSearch(acq, cands[i], vals[i])
-		results = append(results, scored{u, v})
-	}
-	sort.SliceStable(results, func(a, b int) bool { return results[a].v > results[b].v })
-	// Discrete neighbourhood of the best few local optima: the pattern search
-	// moves one int cell or one category at a time and only uphill, so it
-	// cannot cross a ridge in a discrete dimension (runs settled at an int
-	// bound never tried the optimum's value). Jumps to far int values and to
-	// every category, alone and in pairs, are scored by the acquisition and
-	// re-refined (mixed alternation as in Ax's optimize_acqf_mixed_alternating
-	// and CoCaBO, Ru et al. 2020).
-	if s.sp.hasDiscrete() {
-		const ndisc = 3
-		for r := 0; r < len(results) && r < ndisc; r++ {
-			nb := s.discreteNeighbours(results[r].u)
-			if len(nb) == 0 {
-				continue
-			}
-			vals := acq(nb)
-			bi := argmax(vals)
-			if vals[bi] > results[r].v+1e-3 {
-				u, v := s.patternSearch(acq, nb[bi], vals[bi])
-				results = append(results, scored{u, v})
-			}
-		}
-		sort.SliceStable(results, func(a, b int) bool { return results[a].v > results[b].v })
-	}
-	for _, r := range results {
-		if !s.keys[s.sp.key(s.sp.decode(r.u))] {
-			return r.u, nil
-		}
-	}
-	for _, i := range idx {
-		if !s.keys[s.sp.key(s.sp.decode(cands[i]))] {
-			return cands[i], nil
-		}
-	}
-	// Every candidate was seen before: try fresh uniform points before giving up.
-	for k := 0; k < 4096; k++ {
-		u := make([]float64, d)
-		for j := range u {
-			u[j] = rng.Float64()
-		}
-		s.sp.project(u)
-		if !s.keys[s.sp.key(s.sp.decode(u))] {
-			return u, nil
-		}
-	}
-	return nil, ErrExhausted
-}
-
-// incumbents returns up to k encoded points worth searching around.
-func (s *Study) incumbents(k int) [][]float64 {
-	type cand struct {
-		x []float64
-		y []float64
-	}
-	var cs []cand
-	for _, t := range s.trials {
-		if !s.feasible(t) {
-			continue
-		}
-		x, err := s.sp.encode(t.Params)
-		if err != nil {
-			continue
-		}
-		cs = append(cs, cand{x, s.objVec(t)})
-	}
-	if len(s.objs) == 1 {
-		sort.SliceStable(cs, func(a, b int) bool { return cs[a].y[0] < cs[b].y[0] })
-		var out [][]float64
-		for i := 0; i < len(cs) && i < k; i++ {
-			out = append(out, cs[i].x)
-		}
-		return out
-	}
-	var out [][]float64
-	for i := range cs {
-		dom := false
-		for j := range cs {
-			if dominates(cs[j].y, cs[i].y) {
-				dom = true
-				break
-			}
-		}
-		if !dom {
-			out = append(out, cs[i].x)
-		}
-	}
-	if len(out) > 2*k { // spread: keep every other point along the front
-		step := float64(len(out)) / float64(2*k)
-		var thin [][]float64
-		for f := 0.0; int(f) < len(out); f += step {
-			thin = append(thin, out[int(f)])
-		}
-		out = thin
-	}
-	return out
-}
-
-func (s *Study) patternSearch(acq acqFunc, u0 []float64, v0 float64) ([]float64, float64) {
-	u, v := append([]float64{}, u0...), v0
-	step := 0.1
-	for it := 0; it < 40 && step > 1e-3; it++ {
-		nb := s.neighbours(u, step)
-		if len(nb) == 0 {
-			break
-		}
-		vals := acq(nb)
-		bi := argmax(vals)
-		// Demand a real gain (in log-acquisition nats): accepting
-		// vanishing gains let nearly flat directions drift to the bounds.
-		if vals[bi] > v+1e-3 {
-			u, v = nb[bi], vals[bi]
-		} else {
-			step /= 2
-		}
-	}
-	return u, v
-}
-
-// neighbours lists the pattern-search moves from u.
-func (s *Study) neighbours(u []float64, step float64) [][]float64 {
-	var out [][]float64
-	for i, p := range s.sp.params {
-		o := s.sp.offset[i]
-		switch p.Type {
-		case TypeCategorical:
-			if step < 0.1 { // categories are tried once per start
-				continue
-			}
-			cur := argmax(u[o : o+len(p.CategoricalValues)])
-			for k := range p.CategoricalValues {
-				if k == cur {
-					continue
-				}
-				w := append([]float64{}, u...)
-				for j := range p.CategoricalValues {
-					w[o+j] = 0
-				}
-				w[o+k] = 1
-				out = append(out, w)
-			}
-		case TypeInt:
-			lo, hi := lohi(p)
-			cell := 1 / (hi - lo)
-			if p.Transformation == "log" {
-				cell = step
-			}
-			for _, sgn := range []float64{-1, 1} {
-				w := append([]float64{}, u...)
-				w[o] += sgn * math.Max(cell, step)
-				s.sp.project(w)
-				if w[o] != u[o] {
-					out = append(out, w)
-				}
-			}
-		default:
-			for _, sgn := range []float64{-1, 1} {
-				w := append([]float64{}, u...)
-				w[o] = clamp01(w[o] + sgn*step)
-				if w[o] != u[o] {
-					out = append(out, w)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // hasDiscrete reports whether the space has int or categorical parameters.
@@ -640,6 +323,7 @@ func (s *Study) discreteNeighbours(u []float64) [][]float64 {
 	}
 	set := func(w []float64, i int, enc []float64) {
 		copy(w[s.sp.offset[i]:], enc)
+		s.sp.project(w) // conditional children switch on or off
 	}
 	var out [][]float64
 	for a, i := range disc {
@@ -664,13 +348,15 @@ func (s *Study) discreteNeighbours(u []float64) [][]float64 {
 }
 
 // intLogLSCap bounds the log length scale of a (linear-scale) int
-// parameter: ln 3 in the unit cube. Measured on MixedBranin, seeds 0..19:
+// parameter: ln 2 in the unit cube. Measured on MixedBranin, seeds 0..19:
 // with the global cap (100) its fits made the int dimension nearly linear
 // (length scale ≈ 5) and 7 of 20 runs only ever tried the int's bounds,
-// settling at k = 15 (median 0.90); cap 3: none at a bound, 8 of 20 at the
-// optimum, median 0.53; caps 2 and 1.5 explored the int too much (median
-// 0.68, 0.78); capping the one-hot length scales too did not help.
-const intLogLSCap = 1.0986122886681098 // ln 3
+// settling at k = 15 (median 0.90); cap 3: none at a bound, median 0.53.
+// With the tied categorical length scales and the Optuna-style prior (tuner
+// v2), cap 3 sent seed 7 to the other bound (k = 0, 2.52); cap 2: seeds 7
+// and 8 end at 0.52 and 0.40, median over 0..9 0.524 (IQR 0.40–0.90
+// against 0.40–1.37 with cap 3).
+const intLogLSCap = 0.6931471805599453 // ln 2
 
 // lengthScaleCaps returns per-dimension upper bounds on the GP's log length
 // scales, or nil when the space has no linear-scale int parameter (so fits of
