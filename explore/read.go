@@ -40,14 +40,46 @@ const (
 type HeaderMode int
 
 const (
-	HeaderAuto    HeaderMode = iota // detect (a first row of unique, non-numeric, non-empty names)
-	HeaderPresent                   // the first record is the header
-	HeaderAbsent                    // columns are named column_1, column_2, ...
+	// HeaderPresent: the first record is the header, as pandas' read_csv
+	// does by default (a header of years such as 1960,1961 is still a header).
+	HeaderPresent HeaderMode = iota
+	HeaderAbsent             // columns are named column_1, column_2, ...
+	// HeaderSniff guesses, as Python's csv.Sniffer.has_header: the first
+	// record is a header when its cells differ in type or length from the
+	// columns below them.
+	HeaderSniff
 )
 
-// DefaultMissing are the cell texts that count as missing in text formats, a
-// subset of pandas' default na_values. JSON null is always missing.
-var defaultMissing = []string{"", "NA", "N/A", "null", "NaN"}
+// ParseHeaderMode reads the spelling used by the config and the CLI:
+// "first-row" (or "present", "yes"), "none" (or "absent", "no") and "sniff".
+func ParseHeaderMode(s string) (HeaderMode, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "first-row", "present", "yes", "true":
+		return HeaderPresent, true
+	case "none", "absent", "no", "false":
+		return HeaderAbsent, true
+	case "sniff", "auto", "detect":
+		return HeaderSniff, true
+	}
+	return HeaderPresent, false
+}
+
+// String is the canonical spelling ParseHeaderMode reads.
+func (h HeaderMode) String() string {
+	switch h {
+	case HeaderAbsent:
+		return "none"
+	case HeaderSniff:
+		return "sniff"
+	}
+	return "first-row"
+}
+
+// defaultMissing is pandas' default na_values (pandas 2.x, which added
+// "None" to 1.5's set: pandas/_libs/parsers.pyx STR_NA_VALUES). JSON null is
+// always missing.
+var defaultMissing = []string{"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+	"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
 // DefaultMissingTokens returns the default missing tokens (a fresh slice).
 func DefaultMissingTokens() []string { return append([]string(nil), defaultMissing...) }
@@ -56,7 +88,7 @@ func DefaultMissingTokens() []string { return append([]string(nil), defaultMissi
 type ReadOptions struct {
 	Format    Format     // "" detects from the extension, then the content
 	Delimiter byte       // CSV delimiter; 0 sniffs among , \t ; |
-	Header    HeaderMode // CSV only
+	Header    HeaderMode // CSV only; the zero value takes the first record as the header
 	// Missing lists cell texts read as missing in CSV/TSV; nil means
 	// DefaultMissingTokens(). JSON and Parquet use null only, as pandas does.
 	Missing      []string
@@ -64,6 +96,10 @@ type ReadOptions struct {
 	MaxLineBytes int // longest record accepted; 0 means 16 MiB
 	MaxExamples  int // skipped-record examples kept; 0 means 5
 	BatchRows    int // rows per batch; 0 picks by width
+	// Parsers is how many goroutines parse CSV records in parallel (the
+	// reader still returns batches in file order); 0 means GOMAXPROCS, 1
+	// parses on the caller's goroutine.
+	Parsers int
 }
 
 func (o ReadOptions) maxLine() int {
@@ -111,6 +147,9 @@ type Reader interface {
 	// Offset is how many bytes of the (possibly compressed) file were consumed.
 	Offset() int64
 	Skipped() SkipReport
+	// MissingTokens counts, per column, the cells read as missing by each
+	// token ("" for empty cells); nil for formats whose missing is null.
+	MissingTokens() [][]ValueCount
 	Close() error
 }
 
@@ -348,7 +387,8 @@ func (b *baseReader) Offset() int64 {
 	}
 	return b.counter.n
 }
-func (b *baseReader) Close() error { return b.closer() }
+func (b *baseReader) Close() error                  { return b.closer() }
+func (b *baseReader) MissingTokens() [][]ValueCount { return nil }
 
 // bad reports a malformed record: an error under OnErrorFail, or nil after
 // counting it under OnErrorSkip.

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"cmp"
 	"hash/maphash"
 	"math"
 	"math/rand/v2"
@@ -24,6 +25,11 @@ type rowAcc struct {
 	pairs     []pairAcc
 	decided   bool
 	pearLimit int
+
+	// series: numeric columns' values in file order for the time-series
+	// tests, every stride-th non-missing value, thinned when full.
+	series    map[int]*seriesAcc
+	seriesCap int
 
 	sample    []sampleRow
 	sampleCap int
@@ -70,8 +76,38 @@ func (p *pairAcc) r() float64 {
 
 func clamp1(r float64) float64 { return math.Max(-1, math.Min(1, r)) }
 
+// seriesAcc keeps one column's values in order within a budget.
+type seriesAcc struct {
+	v      []float64
+	stride int
+	seen   int
+}
+
+func (s *seriesAcc) add(x float64, cap int) {
+	if s.seen%s.stride == 0 {
+		if len(s.v) == cap {
+			// Keep every other value, so the kept ones stay evenly spaced.
+			for i := 0; i < len(s.v)/2; i++ {
+				s.v[i] = s.v[2*i]
+			}
+			s.v = s.v[:len(s.v)/2]
+			s.stride *= 2
+			if s.seen%s.stride != 0 {
+				s.seen++
+				return
+			}
+		}
+		s.v = append(s.v, x)
+	}
+	s.seen++
+}
+
+// maxSeriesColumns bounds the columns whose series are kept.
+const maxSeriesColumns = 256
+
 func newRowAcc(nc int, opts ProfileOptions) *rowAcc {
 	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, pearLimit: opts.PearsonColumns,
+		seriesCap: opts.SeriesPoints,
 		sampleCap: max(min(opts.SampleRows, (2<<20)/max(nc, 1)), 100),
 		rng:       rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))}
 }
@@ -91,6 +127,12 @@ func (ra *rowAcc) addBatch(j *job) {
 				}
 			}
 		}
+		if ra.seriesCap > 0 {
+			ra.series = map[int]*seriesAcc{}
+			for _, c := range cand[:min(len(cand), maxSeriesColumns)] {
+				ra.series[c] = &seriesAcc{stride: 1}
+			}
+		}
 		if len(cand) <= ra.pearLimit {
 			ra.pearCols = cand
 			for x := 0; x < len(cand); x++ {
@@ -107,6 +149,13 @@ func (ra *rowAcc) addBatch(j *job) {
 			x, y := xs[r], ys[r]
 			if x == x && y == y { // neither is NaN
 				p.add(x, y)
+			}
+		}
+	}
+	for c, s := range ra.series {
+		for _, x := range j.num[c*n : (c+1)*n] {
+			if x == x && !math.IsInf(x, 0) {
+				s.add(x, ra.seriesCap)
 			}
 		}
 	}
@@ -239,17 +288,29 @@ func (ra *rowAcc) duplicates() (int64, bool) {
 
 // correlations computes Pearson (streamed over all rows when the table is
 // narrow, else on the sample), Spearman and Cramér's V on the sample.
-func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlation, int) {
+func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlation, int, []string) {
 	var out []Correlation
 	var numeric, categorical []int
 	for c := range cols {
 		switch {
 		case cols[c].Type.IsNumeric():
 			numeric = append(numeric, c)
-		case cols[c].Type == TypeCategorical || cols[c].Type == TypeBoolean,
+		case (cols[c].Type == TypeCategorical || cols[c].Type == TypeBoolean) && cols[c].Distinct <= int64(opts.CramersMaxDistinct),
 			cols[c].Type == TypeDatetime && cols[c].Distinct <= categoricalMaxDistinct:
 			categorical = append(categorical, c)
 		}
+	}
+	// Pairs grow with the square of the columns: correlate at most
+	// CorrColumns of each kind, the named ones or the most variable.
+	var chosen []string
+	if len(numeric) > opts.CorrColumns || len(opts.CorrNames) > 0 {
+		numeric = pickCorrColumns(cols, numeric, opts.CorrColumns, opts.CorrNames)
+		for _, c := range numeric {
+			chosen = append(chosen, cols[c].Name)
+		}
+	}
+	if len(categorical) > opts.CorrColumns {
+		categorical = categorical[:opts.CorrColumns]
 	}
 	isNum := map[int]bool{}
 	for _, c := range numeric {
@@ -264,7 +325,7 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 			s := &ra.sample[i]
 			v[i] = math.NaN()
 			if !s.miss[c] {
-				if x, ok := numberValue(s.cell(c)); ok {
+				if x, ok := numberValue(s.cell(c)); ok && !math.IsInf(x, 0) {
 					v[i] = x
 				}
 			}
@@ -328,7 +389,26 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 	}
 	// A constant column has no correlation (pandas reports NaN): leave the pair out.
 	out = slices.DeleteFunc(out, func(c Correlation) bool { return math.IsNaN(c.Value) })
-	return out, m
+	return out, m, chosen
+}
+
+// pickCorrColumns returns the named numeric columns, or the k with the
+// largest variance (ties in file order), in file order.
+func pickCorrColumns(cols []Column, numeric []int, k int, names []string) []int {
+	if len(names) > 0 {
+		return slices.DeleteFunc(slices.Clone(numeric), func(c int) bool { return !slices.Contains(names, cols[c].Name) })
+	}
+	byVar := slices.Clone(numeric)
+	sd := func(c int) float64 {
+		if s := cols[c].Std; s != nil && !math.IsNaN(float64(*s)) {
+			return float64(*s)
+		}
+		return -1
+	}
+	slices.SortStableFunc(byVar, func(a, b int) int { return cmp.Compare(sd(b), sd(a)) })
+	byVar = byVar[:k]
+	slices.Sort(byVar)
+	return byVar
 }
 
 // matrixCorrColumns: above this many numeric columns, complete columns are
@@ -449,8 +529,12 @@ func rankAvg(v []float64) []float64 {
 	return out
 }
 
-// cramersV is sqrt(χ²/n / min(r−1, c−1)) over the sample's complete pairs
-// (Cramér 1946; no bias correction, as scipy.stats.contingency.association).
+// cramersV is the bias-corrected Cramér's V over the sample's complete
+// pairs (Bergsma 2013, J. Korean Stat. Soc. 42:323; ydata-profiling's
+// _cramers_corrected_stat): φ²corr = max(0, χ²/n − (r−1)(k−1)/(n−1)),
+// V = sqrt(φ²corr / min(k̃−1, r̃−1)) with r̃ = r − (r−1)²/(n−1). Without the
+// correction, two high-cardinality columns of a small table look strongly
+// associated by chance.
 func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 	type key struct{ x, y string }
 	tab := map[key]float64{}
@@ -467,8 +551,8 @@ func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 		colT[y]++
 		n++
 	}
-	k := min(len(rowT), len(colT)) - 1
-	if n == 0 || k < 1 {
+	r, k := float64(len(rowT)), float64(len(colT))
+	if n < 2 || r < 2 || k < 2 {
 		return math.NaN(), int64(n)
 	}
 	chi2 := 0.0
@@ -479,5 +563,12 @@ func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 			chi2 += (o - e) * (o - e) / e
 		}
 	}
-	return math.Sqrt(chi2 / n / float64(k)), int64(n)
+	phi2 := math.Max(0, chi2/n-(k-1)*(r-1)/(n-1))
+	rc := r - (r-1)*(r-1)/(n-1)
+	kc := k - (k-1)*(k-1)/(n-1)
+	d := math.Min(kc-1, rc-1)
+	if d <= 0 {
+		return math.NaN(), int64(n)
+	}
+	return math.Min(1, math.Sqrt(phi2/d)), int64(n)
 }
