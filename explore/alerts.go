@@ -23,6 +23,7 @@ import (
 //	zeros             share of zeros > Zeros                            0.01
 //	infinite          share of ±Inf > Infinite                          0.01
 //	uniform           chi-squared p-value of a flat histogram > Uniform 0.999
+//	                  (at least 30 values)
 //	constant_length   share of strings with the modal length >= ConstantLength 1
 //	mixed_types       a column of several kinds; a string column with at
 //	                  most MixedTypes of other kinds is a string column  0.01
@@ -151,7 +152,7 @@ func Alerts(p *Profile, t AlertThresholds) []Alert {
 			z := float64(c.Infinite) / float64(p.Rows)
 			add("infinite", z, fmt.Sprintf("%s is ±inf in %d rows (%.1f%%)", c.Name, c.Infinite, 100*z), c.Name)
 		}
-		if c.UniformP != nil && float64(*c.UniformP) > t.Uniform {
+		if c.UniformP != nil && float64(*c.UniformP) > t.Uniform && c.Count >= minUniformCount {
 			add("uniform", float64(*c.UniformP), fmt.Sprintf("%s is evenly spread (chi-squared p = %.4f)", c.Name, float64(*c.UniformP)), c.Name)
 		}
 		if c.Length != nil && c.Length.ModalShare >= t.ConstantLength && (c.Type == TypeCategorical || c.Type == TypeText || c.Type == TypeIdentifier) {
@@ -205,6 +206,9 @@ func Alerts(p *Profile, t AlertThresholds) []Alert {
 	})
 	return out
 }
+
+// minUniformCount: with fewer values every histogram looks flat.
+const minUniformCount = 30
 
 func alertRank(k string) int { return slices.Index(AlertKinds, k) }
 

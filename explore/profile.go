@@ -42,7 +42,7 @@ type ProfileOptions struct {
 	// there are more than PearsonColumns candidate columns. Default 50000,
 	// capped at 2M cells.
 	SampleRows     int
-	PearsonColumns int    // streaming Pearson over all rows up to this many columns; default 16
+	PearsonColumns int // streaming Pearson over all rows up to this many columns; default 16
 	// CorrColumns caps the numeric columns that are correlated with each
 	// other (memory and time grow with its square): the CorrColumns with
 	// the largest coefficient of variation, unless CorrNames names them.
@@ -61,10 +61,10 @@ type ProfileOptions struct {
 	// SeriesPoints bounds the values kept per numeric column for those
 	// tests; a longer series keeps every k-th value. Default 20000.
 	SeriesPoints int
-	Seed           uint64 // sampling seed; default 1
-	Workers        int    // column-shard goroutines; default GOMAXPROCS
-	Alerts         AlertThresholds
-	SkipHash       bool // skip the sha256 of the file
+	Seed         uint64 // sampling seed; default 1
+	Workers      int    // column-shard goroutines; default GOMAXPROCS
+	Alerts       AlertThresholds
+	SkipHash     bool // skip the sha256 of the file
 }
 
 func (o *ProfileOptions) defaults() {
@@ -156,10 +156,10 @@ type Profile struct {
 	MissingValues []string `json:"missing_values,omitempty"`
 	// TimeIndex is the column that orders the rows for the time-series
 	// tests (a datetime or increasing integer column), if any.
-	TimeIndex string `json:"time_index,omitempty"`
-	Alerts          []Alert       `json:"alerts"`
-	Skipped         SkipReport    `json:"skipped"`
-	Seconds         float64       `json:"seconds"`
+	TimeIndex string     `json:"time_index,omitempty"`
+	Alerts    []Alert    `json:"alerts"`
+	Skipped   SkipReport `json:"skipped"`
+	Seconds   float64    `json:"seconds"`
 }
 
 // Column returns the named column, or nil.
@@ -175,22 +175,22 @@ func (p *Profile) Column(name string) *Column {
 // Column is one column's profile. Numeric statistics are set for integer and
 // float columns; Min/Max are numbers there and ISO strings for datetimes.
 type Column struct {
-	Name          string       `json:"name"`
-	Type          ColumnType   `json:"type"`
-	TypeShares    []TypeShare  `json:"type_shares,omitempty"`
-	Count         int64        `json:"count"`
-	Missing       int64        `json:"missing"`
-	MissingShare  float64      `json:"missing_share"`
-	Distinct      int64        `json:"distinct"`
-	DistinctExact bool         `json:"distinct_exact"`
-	Min           any          `json:"min,omitempty"`
-	Max           any          `json:"max,omitempty"`
-	Mean          *Num         `json:"mean,omitempty"`
-	Std           *Num         `json:"std,omitempty"`
-	Skewness      *Num         `json:"skewness,omitempty"`
-	Zeros         int64        `json:"zeros"`
-	Negatives     int64        `json:"negatives"`
-	Infinite      int64        `json:"infinite"` // ±Inf values; mean, std, quantiles and histogram are over the finite ones
+	Name          string      `json:"name"`
+	Type          ColumnType  `json:"type"`
+	TypeShares    []TypeShare `json:"type_shares,omitempty"`
+	Count         int64       `json:"count"`
+	Missing       int64       `json:"missing"`
+	MissingShare  float64     `json:"missing_share"`
+	Distinct      int64       `json:"distinct"`
+	DistinctExact bool        `json:"distinct_exact"`
+	Min           any         `json:"min,omitempty"`
+	Max           any         `json:"max,omitempty"`
+	Mean          *Num        `json:"mean,omitempty"`
+	Std           *Num        `json:"std,omitempty"`
+	Skewness      *Num        `json:"skewness,omitempty"`
+	Zeros         int64       `json:"zeros"`
+	Negatives     int64       `json:"negatives"`
+	Infinite      int64       `json:"infinite"` // ±Inf values; mean, std, quantiles and histogram are over the finite ones
 	// MissingTokens says which cell texts were read as missing, and how often.
 	MissingTokens []ValueCount `json:"missing_tokens,omitempty"`
 	Quantiles     *Quantiles   `json:"quantiles,omitempty"`

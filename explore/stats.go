@@ -158,7 +158,7 @@ func mackinnonP(t float64) float64 {
 	if t <= tauStar {
 		z = 2.1659 + 1.4412*t + 3.8269e-2*t*t
 	} else {
-		z = 1.7339 + 0.93202*t - 0.12745*t*t - 0.0010368*t*t*t
+		z = 1.7339 + 0.93202*t - 0.12745*t*t - 0.010368*t*t*t
 	}
 	return distuv.UnitNormal.CDF(z)
 }
@@ -237,25 +237,30 @@ func variance(x []float64) float64 {
 	return s / float64(len(x)-1)
 }
 
-// seasonalPeriod picks the lag (2..n/3, at most 400) where the
-// autocorrelation of the first differences has its highest local maximum
-// above 0.3: differencing removes the trend that would otherwise dominate
-// the autocorrelation. 0 when no lag qualifies.
+// seasonalPeriod picks the period for seasonalStrength: among the lags
+// (2..n/3, at most 400) where the autocorrelation of the linearly detrended
+// series has a local maximum above 0.3, the one of greatest seasonal
+// strength, skipping multiples (±1) of a shorter lag already of strength
+// 0.3 or more (a yearly cycle repeats at 24, 36, ... months, and a longer
+// "period" always absorbs more variance). 0 when no lag qualifies.
 func seasonalPeriod(x []float64) int {
-	n := len(x) - 1
+	n := len(x)
 	if n < 8 {
 		return 0
 	}
-	d := make([]float64, n)
-	mean := 0.0
-	for i := range d {
-		d[i] = x[i+1] - x[i]
-		mean += d[i]
+	// Residuals of the least-squares line through (i, x[i]).
+	var st, sx, stt, stx float64
+	for i, v := range x {
+		t := float64(i)
+		st, sx, stt, stx = st+t, sx+v, stt+t*t, stx+t*v
 	}
-	mean /= float64(n)
+	fn := float64(n)
+	slope := (fn*stx - st*sx) / (fn*stt - st*st)
+	icpt := (sx - slope*st) / fn
+	d := make([]float64, n)
 	c0 := 0.0
-	for i := range d {
-		d[i] -= mean
+	for i, v := range x {
+		d[i] = v - icpt - slope*float64(i)
 		c0 += d[i] * d[i]
 	}
 	if c0 == 0 {
@@ -270,10 +275,27 @@ func seasonalPeriod(x []float64) int {
 		}
 		acf[k] = s / c0
 	}
-	best, bestV := 0, 0.3
+	best, bestF := 0, 0.0
+	var bases []int
 	for k := 2; k <= maxLag; k++ {
-		if acf[k] > acf[k-1] && acf[k] >= acf[k+1] && acf[k] > bestV {
-			best, bestV = k, acf[k]
+		if !(acf[k] > acf[k-1] && acf[k] >= acf[k+1] && acf[k] > 0.3) {
+			continue
+		}
+		harmonic := false
+		for _, m := range bases {
+			if r := k % m; r <= 1 || r == m-1 {
+				harmonic = true
+			}
+		}
+		if harmonic {
+			continue
+		}
+		f := seasonalStrength(x, k)
+		if f >= 0.3 {
+			bases = append(bases, k)
+		}
+		if f > bestF {
+			best, bestF = k, f
 		}
 	}
 	return best
