@@ -629,6 +629,9 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	for k, e := range a.strs {
 		top = append(top, ValueCount{k, e.n})
 	}
+	// Sorted first: the sums below then run in one order, whatever the
+	// maps' iteration order, so a profile is reproducible to the bit.
+	sortTop(top)
 	if col.Type == TypeCategorical || col.Type == TypeBoolean {
 		col.Imbalance = imbalance(top)
 	}
@@ -641,7 +644,7 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 			col.UniformP = numPtr(p)
 		}
 	}
-	col.Top = topK(top, opts.TopK)
+	col.Top = slices.Clone(top[:min(opts.TopK, len(top))])
 	col.TopExact = !a.overflowed()
 
 	switch {
@@ -731,6 +734,15 @@ func (a *colAcc) foldBigInts() {
 }
 
 func topK(v []ValueCount, k int) []ValueCount {
+	sortTop(v)
+	if len(v) > k {
+		v = v[:k]
+	}
+	return slices.Clip(v)
+}
+
+// sortTop orders values by count, then by value.
+func sortTop(v []ValueCount) {
 	slices.SortFunc(v, func(a, b ValueCount) int {
 		if a.Count != b.Count {
 			if a.Count > b.Count {
@@ -740,10 +752,6 @@ func topK(v []ValueCount, k int) []ValueCount {
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	if len(v) > k {
-		v = v[:k]
-	}
-	return slices.Clip(v)
 }
 
 // imbalance is 1 − H(counts)/log2(k); ydata-profiling's imbalance score.
@@ -924,10 +932,11 @@ func newHistogram(min, max float64, bins int) *histBins {
 // bin is numpy.histogram's bin index: computed, then corrected against the edges.
 func (h *histBins) bin(x float64) int {
 	bins := len(h.Counts)
-	i := int((x - h.lo) * h.norm)
-	if i >= bins {
-		i = bins - 1
+	f := (x - h.lo) * h.norm
+	if !(f >= 0) { // NaN: a range too narrow for float64 (a constant 1e99)
+		return 0
 	}
+	i := int(min(f, float64(bins-1)))
 	if i > 0 && x < h.edges[i] {
 		i--
 	} else if i < bins-1 && x >= h.edges[i+1] {

@@ -31,6 +31,7 @@ type csvReader struct {
 	// tokCount counts missing cells per column and token:
 	// tokCount[c*len(missing.all)+t].
 	tokCount []int64
+	par      *parallelCSV // set when other goroutines parse the records
 }
 
 // missingSet matches missing-value tokens without allocating.
@@ -96,6 +97,10 @@ func (r *csvReader) countMissing(b *Batch, row int) {
 
 // MissingTokens returns how often each missing-value token occurred per column.
 func (r *csvReader) MissingTokens() [][]ValueCount {
+	if r.par != nil {
+		r.par.mu.Lock()
+		defer r.par.mu.Unlock()
+	}
 	nt := len(r.missing.all)
 	out := make([][]ValueCount, len(r.cols))
 	for c := range out {
@@ -171,6 +176,9 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	r.tokCount = make([]int64, len(r.cols)*len(r.missing.all))
 	if r.pre.Len() > 0 {
 		r.countMissing(&r.pre, 0)
+	}
+	if p := r.opts.parsers(); p > 1 {
+		r.startParallel(p)
 	}
 	return r, nil
 }
@@ -565,9 +573,11 @@ func (r *csvReader) skipLine() error {
 func (r *csvReader) Format() Format { return r.format }
 
 func (r *csvReader) Next(b *Batch) error {
+	if r.par != nil {
+		return r.par.next(b)
+	}
 	nc := len(r.cols)
 	b.reset(nc)
-	limit := r.opts.batchRows(nc)
 	if r.pre.Len() > 0 {
 		for c := 0; c < nc; c++ {
 			b.addCell(r.pre.Cell(0, c), r.pre.Missing(0, c))
@@ -575,11 +585,27 @@ func (r *csvReader) Next(b *Batch) error {
 		b.lines = append(b.lines, r.pre.lines[0])
 		r.pre.reset(nc)
 	}
+	if err := r.readRecords(b, r.opts.batchRows(nc)); err != nil {
+		return err
+	}
+	r.rows += b.Len()
+	if b.Len() == 0 {
+		// A header without rows is an empty table (pandas reads it as one),
+		// not an error: the profile says so with an "empty" alert.
+		return io.EOF
+	}
+	return nil
+}
+
+// readRecords appends records to b until it holds limit rows or the input
+// ends; ragged rows are errors or skipped, per the policy.
+func (r *csvReader) readRecords(b *Batch, limit int) error {
+	nc := len(r.cols)
 	for b.Len() < limit {
 		cells := len(b.miss)
 		n, line, err := r.record(b)
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -594,11 +620,19 @@ func (r *csvReader) Next(b *Batch) error {
 		b.lines = append(b.lines, line)
 		r.countMissing(b, b.Len()-1)
 	}
-	r.rows += b.Len()
-	if b.Len() == 0 {
-		// A header without rows is an empty table (pandas reads it as one),
-		// not an error: the profile says so with an "empty" alert.
-		return io.EOF
-	}
 	return nil
+}
+
+func (r *csvReader) Skipped() SkipReport {
+	if r.par != nil {
+		return r.par.skipped()
+	}
+	return r.baseReader.Skipped()
+}
+
+func (r *csvReader) Close() error {
+	if r.par != nil {
+		r.par.stop()
+	}
+	return r.baseReader.Close()
 }

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lathe-ml/lathe/config"
 )
@@ -100,6 +102,22 @@ type ReadOptions struct {
 	// reader still returns batches in file order); 0 means GOMAXPROCS, 1
 	// parses on the caller's goroutine.
 	Parsers int
+	// chunkBytes is the parallel parser's chunk size; tests set it small.
+	chunkBytes int
+}
+
+func (o ReadOptions) parsers() int {
+	if o.Parsers > 0 {
+		return o.Parsers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (o ReadOptions) chunk() int {
+	if o.chunkBytes > 0 {
+		return o.chunkBytes
+	}
+	return 1 << 20
 }
 
 func (o ReadOptions) maxLine() int {
@@ -263,12 +281,12 @@ func Open(path string, opts ReadOptions) (Reader, error) {
 // countingReader counts the compressed bytes consumed, for progress.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // read by Offset while a parallel reader's splitter reads
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -385,7 +403,7 @@ func (b *baseReader) Offset() int64 {
 	if b.counter == nil {
 		return 0
 	}
-	return b.counter.n
+	return b.counter.n.Load()
 }
 func (b *baseReader) Close() error                  { return b.closer() }
 func (b *baseReader) MissingTokens() [][]ValueCount { return nil }

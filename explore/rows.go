@@ -3,6 +3,7 @@ package explore
 import (
 	"cmp"
 	"hash/maphash"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -555,10 +556,13 @@ func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 	if n < 2 || r < 2 || k < 2 {
 		return math.NaN(), int64(n)
 	}
+	// Summed in sorted key order: map order would change the last bits.
+	xs, ys := slices.Sorted(maps.Keys(rowT)), slices.Sorted(maps.Keys(colT))
 	chi2 := 0.0
-	for x, rx := range rowT {
-		for y, cy := range colT {
-			e := rx * cy / n
+	for _, x := range xs {
+		rx := rowT[x]
+		for _, y := range ys {
+			e := rx * colT[y] / n
 			o := tab[key{x, y}]
 			chi2 += (o - e) * (o - e) / e
 		}
