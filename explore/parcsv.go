@@ -23,6 +23,7 @@ type parallelCSV struct {
 	work  chan *chunkJob
 	order chan *chunkJob
 	free  chan *Batch
+	bufs  chan []byte // chunk buffers back from the parsers: little garbage, so the heap stays near what is live
 	done  chan struct{}
 	once  sync.Once
 	wg    sync.WaitGroup
@@ -52,7 +53,7 @@ func (r *csvReader) startParallel(parsers int) {
 		return
 	}
 	p := &parallelCSV{r: r, sp: *r, work: make(chan *chunkJob), order: make(chan *chunkJob, 2*parsers),
-		free: make(chan *Batch, 2*parsers+2), done: make(chan struct{})}
+		free: make(chan *Batch, 2*parsers+2), bufs: make(chan []byte, 2*parsers+2), done: make(chan struct{})}
 	p.sp.par, p.sp.pre = nil, Batch{}
 	p.sp.tokCount = make([]int64, len(r.tokCount))
 	p.tmpl = p.sp
@@ -161,7 +162,12 @@ func (p *parallelCSV) cut() ([]byte, int, error) {
 	if n == 0 {
 		return nil, 0, nil // one record longer than a chunk
 	}
-	data := slices.Clone(avail[:n])
+	var data []byte
+	select {
+	case data = <-p.bufs:
+	default:
+	}
+	data = append(data[:0], avail[:n]...)
 	line := sp.line
 	sp.line += bytes.Count(data, nl)
 	sp.pos += n
@@ -222,6 +228,10 @@ func (p *parallelCSV) parse() {
 		b := p.batch()
 		b.reset(nc)
 		err := c.readRecords(b, math.MaxInt)
+		select { // the batch holds copies of the cells: the chunk can be reused
+		case p.bufs <- job.data:
+		default:
+		}
 		job.res <- chunkResult{b: b, skipped: c.skipped, tok: c.tokCount, err: err}
 	}
 }

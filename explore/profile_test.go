@@ -483,12 +483,27 @@ func TestDuplicateCounting(t *testing.T) {
 	// Same bucket (top byte), colliding low bits, zeros, and repeats.
 	in := []uint64{0, 0, 0, 5, 5 | 1<<40, 5, 5 | 1<<40, 5 | 1<<40, 1 << 56, 1<<56 | 16, 1 << 56}
 	for _, h := range in {
-		ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
+		ra.addHash(h)
 	}
 	ra.total = int64(len(in))
 	// Distinct: 0, 5, 5|1<<40, 1<<56, 1<<56|16 = 5, so 6 duplicates.
 	if d, exact := ra.duplicates(); d != 6 || !exact {
 		t.Errorf("duplicates %d %v, want 6", d, exact)
+	}
+	// Past the budget: a hash-chosen sample of the rows, scaled. 200000 rows,
+	// 10% of them a repeat of an earlier one, with room for 50000 hashes.
+	ra = newRowAcc(1, ProfileOptions{DuplicateRowsLimit: 50000})
+	for i := 0; i < 200000; i++ {
+		k := uint64(i)
+		if i%10 == 9 {
+			k = uint64(i - 1)
+		}
+		ra.addHash(k * 0x9e3779b97f4a7c15)
+		ra.total++
+	}
+	d, exact := ra.duplicates()
+	if exact || ra.nhashes > 50000 || math.Abs(float64(d)-20000) > 1500 {
+		t.Errorf("sampled duplicates %d (exact %v, %d hashes kept), want about 20000", d, exact, ra.nhashes)
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"slices"
 
-	"github.com/axiomhq/hyperloglog"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -17,10 +16,15 @@ import (
 type rowAcc struct {
 	nc        int
 	seed      maphash.Seed
-	hashes    [256][]uint64 // partitioned by the top byte, sorted per bucket at the end
+	// Row hashes for the duplicate count, partitioned by their top byte and
+	// kept in fixed blocks (no append doubling). Past hashCap, the upper
+	// half of the kept partitions is dropped, so duplicates are counted in
+	// a hash-chosen sample of the rows (identical rows share a hash, so a
+	// duplicate pair is kept or dropped whole) and scaled up.
+	hashes    [256]hashBucket
 	nhashes   int
 	hashCap   int
-	hll       *hyperloglog.Sketch
+	keepParts int // partitions still kept: 256 while exact
 	total     int64
 	pearCols  []int // candidate columns for streaming Pearson; nil until the first batch
 	pairs     []pairAcc
@@ -107,7 +111,7 @@ func (s *seriesAcc) add(x float64, cap int) {
 const maxSeriesColumns = 256
 
 func newRowAcc(nc int, opts ProfileOptions) *rowAcc {
-	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, pearLimit: opts.PearsonColumns,
+	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, keepParts: 256, pearLimit: opts.PearsonColumns,
 		seriesCap: opts.SeriesPoints,
 		sampleCap: max(min(opts.SampleRows, (2<<20)/max(nc, 1)), 100),
 		rng:       rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))}
@@ -162,22 +166,7 @@ func (ra *rowAcc) addBatch(j *job) {
 	}
 	for r := 0; r < n; r++ {
 		ra.total++
-		h := ra.rowHash(b, r)
-		if ra.hll == nil && ra.nhashes < ra.hashCap {
-			ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
-			ra.nhashes++
-		} else {
-			if ra.hll == nil {
-				ra.hll = hyperloglog.New16NoSparse()
-				for i := range ra.hashes {
-					for _, x := range ra.hashes[i] {
-						ra.hll.InsertHash(x)
-					}
-					ra.hashes[i] = nil
-				}
-			}
-			ra.hll.InsertHash(h)
-		}
+		ra.addHash(ra.rowHash(b, r))
 		// Reservoir sampling, Li's Algorithm L (1994): random skips, so the
 		// generator runs only for rows that enter the sample.
 		ra.seen++
@@ -226,6 +215,45 @@ func (ra *rowAcc) copyRow(b *Batch, r int, reuse *sampleRow) sampleRow {
 	return s
 }
 
+// hashBlock is the number of hashes per block: 64 KiB.
+const hashBlock = 8192
+
+type hashBucket struct{ blocks [][]uint64 }
+
+func (hb *hashBucket) add(h uint64) {
+	n := len(hb.blocks)
+	if n == 0 || len(hb.blocks[n-1]) == hashBlock {
+		hb.blocks = append(hb.blocks, make([]uint64, 0, hashBlock))
+		n++
+	}
+	hb.blocks[n-1] = append(hb.blocks[n-1], h)
+}
+
+func (hb *hashBucket) len() int {
+	n := 0
+	for _, b := range hb.blocks {
+		n += len(b)
+	}
+	return n
+}
+
+func (ra *rowAcc) addHash(h uint64) {
+	part := int(h >> 56)
+	if part >= ra.keepParts {
+		return
+	}
+	ra.hashes[part].add(h)
+	ra.nhashes++
+	for ra.nhashes > ra.hashCap && ra.keepParts > 1 {
+		half := ra.keepParts / 2
+		for p := half; p < ra.keepParts; p++ {
+			ra.nhashes -= ra.hashes[p].len()
+			ra.hashes[p] = hashBucket{}
+		}
+		ra.keepParts = half
+	}
+}
+
 // rowHash hashes the cells' bytes, their boundaries and missing flags.
 func (ra *rowAcc) rowHash(b *Batch, r int) uint64 {
 	h := maphash.Bytes(ra.seed, b.rowBytes(r))
@@ -243,18 +271,18 @@ func (ra *rowAcc) rowHash(b *Batch, r int) uint64 {
 }
 
 // duplicates returns the number of rows that repeat an earlier row, and
-// whether the count is exact (hash collisions aside: 64-bit hashes).
+// whether the count is exact (hash collisions aside: 64-bit hashes); past
+// the hash budget it is the count in the kept partitions, scaled.
 func (ra *rowAcc) duplicates() (int64, bool) {
-	if ra.hll != nil {
-		return max(ra.total-int64(ra.hll.Estimate()), 0), false
-	}
 	var d int64
 	var table []uint64
-	for _, b := range ra.hashes {
-		// A per-bucket open-addressing set (linear probing) small enough for
-		// cache; 0 marks an empty slot, so a zero hash is counted aside.
+	for p := 0; p < ra.keepParts; p++ {
+		hb := &ra.hashes[p]
+		n := hb.len()
+		// A per-partition open-addressing set (linear probing) small enough
+		// for cache; 0 marks an empty slot, so a zero hash is counted aside.
 		size := 16
-		for size < 2*len(b) {
+		for size < 2*n {
 			size *= 2
 		}
 		if cap(table) < size {
@@ -264,27 +292,32 @@ func (ra *rowAcc) duplicates() (int64, bool) {
 		clear(table)
 		mask := uint64(size - 1)
 		zero := false
-		for _, h := range b {
-			if h == 0 {
-				if zero {
-					d++
+		for _, blk := range hb.blocks {
+			for _, h := range blk {
+				if h == 0 {
+					if zero {
+						d++
+					}
+					zero = true
+					continue
 				}
-				zero = true
-				continue
-			}
-			for i := h & mask; ; i = (i + 1) & mask {
-				if table[i] == 0 {
-					table[i] = h
-					break
-				}
-				if table[i] == h {
-					d++
-					break
+				for i := h & mask; ; i = (i + 1) & mask {
+					if table[i] == 0 {
+						table[i] = h
+						break
+					}
+					if table[i] == h {
+						d++
+						break
+					}
 				}
 			}
 		}
 	}
-	return d, true
+	if ra.keepParts == 256 {
+		return d, true
+	}
+	return int64(math.Round(float64(d) * 256 / float64(ra.keepParts))), false
 }
 
 // correlations computes Pearson (streamed over all rows when the table is
