@@ -14,8 +14,8 @@ import (
 // rowAcc is the row-wise stage: duplicate rows, streaming Pearson over all
 // rows, and a seeded reservoir sample for rank and categorical statistics.
 type rowAcc struct {
-	nc        int
-	seed      maphash.Seed
+	nc   int
+	seed maphash.Seed
 	// Row hashes for the duplicate count, partitioned by their top byte and
 	// kept in fixed blocks (no append doubling). Past hashCap, the upper
 	// half of the kept partitions is dropped, so duplicates are counted in
