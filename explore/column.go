@@ -470,8 +470,9 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 			} else {
 				a.zoneNaive = true
 			}
-			if math.Mod(x+float64(off), 86400) != 0 {
-				a.dateTimed = true
+			if !a.dateTimed {
+				d := (x + float64(off)) / 86400
+				a.dateTimed = d != math.Trunc(d) // math.Mod per cell cost 10% of a flights profile
 			}
 			a.order(x, false)
 			a.addBits(&a.dates, math.Float64bits(x), dateSalt)

@@ -182,8 +182,20 @@ type Batch struct {
 	// Parquet byte arrays): never numbers or booleans, as in pandas. Empty
 	// for text formats.
 	quoted []bool
-	lines  []int // 1-based source line of each row (record number for Parquet)
+	// typed holds the kind and value of cells a typed format decoded
+	// (Parquet numbers and booleans), so they are not parsed from their
+	// text again; kindNone where the text decides. Empty for text formats.
+	typed []typedCell
+	lines []int // 1-based source line of each row (record number for Parquet)
 }
+
+type typedCell struct {
+	k kind
+	x float64
+}
+
+// kindNone marks a cell whose kind comes from its text.
+const kindNone = numKinds
 
 // Len is the number of rows.
 func (b *Batch) Len() int { return len(b.lines) }
@@ -205,6 +217,9 @@ func (b *Batch) Quoted(r, c int) bool {
 
 // kindAt classifies cell i, honouring its quoted flag.
 func (b *Batch) kindAt(i int, v []byte) (kind, float64) {
+	if i < len(b.typed) && b.typed[i].k != kindNone {
+		return b.typed[i].k, b.typed[i].x
+	}
 	if i < len(b.quoted) && b.quoted[i] {
 		return classifyQuoted(v)
 	}
@@ -236,6 +251,7 @@ func (b *Batch) reset(ncols int) {
 	b.off = append(b.off[:0], 0)
 	b.miss = b.miss[:0]
 	b.quoted = b.quoted[:0]
+	b.typed = b.typed[:0]
 	b.lines = b.lines[:0]
 }
 
@@ -258,6 +274,9 @@ func (b *Batch) truncateTo(cells int) {
 	b.off = b.off[:cells+1]
 	b.buf = b.buf[:b.off[cells]]
 	b.miss = b.miss[:cells]
+	if len(b.typed) > cells {
+		b.typed = b.typed[:cells]
+	}
 	if len(b.quoted) > cells {
 		b.quoted = b.quoted[:cells]
 	}
