@@ -771,4 +771,3 @@ func imbalance(v []ValueCount) *Num {
 	}
 	return numPtr(1 - h/math.Log2(float64(len(v))))
 }
-
