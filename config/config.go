@@ -99,27 +99,60 @@ type TLSPaths struct {
 
 // Explore configures data profiling.
 type Explore struct {
-	// MissingValues are the cell texts read as missing (default "", NA, N/A, null, NaN).
+	// MissingValues are the cell texts read as missing (default: pandas'
+	// na_values, "", #N/A, NA, NULL, None, nan, <NA>, ...).
 	MissingValues []string `json:"missing_values"`
 	// SampleRows bounds the rows loaded into memory for the table view.
 	SampleRows int `json:"sample_rows"`
 	// HistogramBins is the number of histogram bins per numeric column.
 	HistogramBins int `json:"histogram_bins"`
 	// TopValues is how many most-frequent values a profile lists per column.
-	TopValues int    `json:"top_values"`
-	Alerts    Alerts `json:"alerts"`
+	TopValues int `json:"top_values"`
+	// Header says whether a CSV's first record names the columns:
+	// first-row (pandas' default), none, or sniff (guess).
+	Header string `json:"header"`
+	// CorrelationColumns caps the numeric columns correlated pairwise (the
+	// most variable ones); the rest are profiled but not correlated.
+	CorrelationColumns int `json:"correlation_columns"`
+	// CramersMaxDistinct leaves categoricals with more values out of
+	// Cramér's V (ydata-profiling uses 100).
+	CramersMaxDistinct int `json:"cramers_max_distinct"`
+	// TimeColumn names the column that orders the rows for the
+	// non_stationary and seasonal alerts; "" detects one, "-" turns them off.
+	TimeColumn string `json:"time_column"`
+	Alerts     Alerts `json:"alerts"`
+	Drift      Drift  `json:"drift"`
+}
+
+// Drift holds the per-type drift thresholds of lathe data drift and split.
+type Drift struct {
+	JSD   float64 `json:"jsd"`   // categorical: Jensen–Shannon divergence (bits)
+	LInf  float64 `json:"linf"`  // categorical: largest frequency difference
+	KS    float64 `json:"ks"`    // numeric, datetime: Kolmogorov–Smirnov D
+	PSI   float64 `json:"psi"`   // numeric, datetime: population stability index
+	Alpha float64 `json:"alpha"` // the KS or chi-squared p-value must be below this
 }
 
 // Alerts are the profile's quality-alert thresholds. The defaults follow
 // ydata-profiling (config_default.yaml and its alert_value(p) = p > 0.01).
 type Alerts struct {
-	Missing         float64 `json:"missing"`          // alert when the missing fraction exceeds this
-	Zeros           float64 `json:"zeros"`            // alert when the fraction of zeros exceeds this
-	Infinite        float64 `json:"infinite"`         // alert when the fraction of ±Inf exceeds this
-	HighCorrelation float64 `json:"high_correlation"` // alert when |correlation| of two columns is at least this
-	Skewness        float64 `json:"skewness"`         // alert when |skewness| exceeds this
-	HighCardinality int     `json:"high_cardinality"` // alert when a categorical column has more distinct values
-	Imbalance       float64 `json:"imbalance"`        // alert when a categorical column's imbalance (1 - normalized entropy) exceeds this
+	Missing         float64  `json:"missing"`          // alert when the missing fraction exceeds this
+	Zeros           float64  `json:"zeros"`            // alert when the fraction of zeros exceeds this
+	Infinite        float64  `json:"infinite"`         // alert when the fraction of ±Inf exceeds this
+	HighCorrelation float64  `json:"high_correlation"` // alert when |correlation| of two columns is at least this
+	Skewness        float64  `json:"skewness"`         // alert when |skewness| exceeds this
+	HighCardinality int      `json:"high_cardinality"` // alert when a categorical column has more distinct values
+	Imbalance       float64  `json:"imbalance"`        // alert when a categorical column's imbalance (1 - normalized entropy) exceeds this
+	Duplicates      int      `json:"duplicates"`       // alert when there are more duplicate rows
+	Constant        float64  `json:"constant"`         // alert when the top value's share of non-missing values is at least this
+	Unique          float64  `json:"unique"`           // alert when the distinct share of rows is at least this
+	Uniform         float64  `json:"uniform"`          // alert when the chi-squared p-value of an even spread exceeds this
+	ConstantLength  float64  `json:"constant_length"`  // alert when the share of strings of the most common length is at least this
+	MixedTypes      float64  `json:"mixed_types"`      // a string column with at most this share of other kinds is a string column
+	Empty           int      `json:"empty"`            // alert when the table has at most this many rows
+	NonStationary   float64  `json:"non_stationary"`   // alert when the ADF p-value exceeds this
+	Seasonal        float64  `json:"seasonal"`         // alert when the seasonal strength exceeds this
+	Disable         []string `json:"disable"`          // alert kinds never raised
 }
 
 // Runs configures how runs are launched and read.
@@ -162,10 +195,16 @@ func defaults() *Config {
 		DefaultRunner: "local",
 		Runners:       []Runner{{Name: "local", Type: RunnerLocal, MaxConcurrent: 1}},
 		Explore: Explore{
-			MissingValues: []string{"", "NA", "N/A", "null", "NaN"},
-			SampleRows:    100000,
-			HistogramBins: 20, // fits an 80-column terminal; ydata uses 50 for HTML
-			TopValues:     10, // ydata-profiling n_freq_table_max
+			// pandas' default na_values (pandas/_libs/parsers.pyx), with
+			// pandas 2's "None".
+			MissingValues: []string{"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+				"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"},
+			SampleRows:         100000,
+			HistogramBins:      20, // fits an 80-column terminal; ydata uses 50 for HTML
+			TopValues:          10, // ydata-profiling n_freq_table_max
+			Header:             "first-row",
+			CorrelationColumns: 200,
+			CramersMaxDistinct: 100,
 			Alerts: Alerts{
 				Missing:         0.01,
 				Zeros:           0.01,
@@ -174,7 +213,16 @@ func defaults() *Config {
 				Skewness:        20,
 				HighCardinality: 50,
 				Imbalance:       0.5,
+				Constant:        1,
+				Unique:          1,
+				Uniform:         0.999,
+				ConstantLength:  1,
+				MixedTypes:      0.01,
+				NonStationary:   0.05,
+				Seasonal:        0.6,
+				Disable:         []string{},
 			},
+			Drift: Drift{JSD: 0.1, LInf: 0.1, KS: 0.1, PSI: 0.2, Alpha: 0.05},
 		},
 		Runs: Runs{
 			StopGrace:     10 * time.Second,

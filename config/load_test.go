@@ -160,12 +160,19 @@ func TestDefaults(t *testing.T) {
 	if c.Name != "ws" || c.DefaultRunner != "local" {
 		t.Errorf("name %q default_runner %q; want ws, local", c.Name, c.DefaultRunner)
 	}
-	if want := []string{"", "NA", "N/A", "null", "NaN"}; !reflect.DeepEqual(c.Explore.MissingValues, want) {
+	// pandas 1.5's STR_NA_VALUES plus pandas 2's "None".
+	if want := []string{"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+		"<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}; !reflect.DeepEqual(c.Explore.MissingValues, want) {
 		t.Errorf("missing_values = %q, want %q", c.Explore.MissingValues, want)
 	}
-	wantAlerts := Alerts{Missing: 0.01, Zeros: 0.01, Infinite: 0.01, HighCorrelation: 0.9, Skewness: 20, HighCardinality: 50, Imbalance: 0.5}
-	if c.Explore.Alerts != wantAlerts {
+	wantAlerts := Alerts{Missing: 0.01, Zeros: 0.01, Infinite: 0.01, HighCorrelation: 0.9, Skewness: 20, HighCardinality: 50, Imbalance: 0.5,
+		Constant: 1, Unique: 1, Uniform: 0.999, ConstantLength: 1, MixedTypes: 0.01, NonStationary: 0.05, Seasonal: 0.6, Disable: []string{}}
+	if !reflect.DeepEqual(c.Explore.Alerts, wantAlerts) {
 		t.Errorf("alerts = %+v, want %+v", c.Explore.Alerts, wantAlerts)
+	}
+	if e := c.Explore; e.Header != "first-row" || e.CorrelationColumns != 200 || e.CramersMaxDistinct != 100 || e.TimeColumn != "" ||
+		e.Drift != (Drift{JSD: 0.1, LInf: 0.1, KS: 0.1, PSI: 0.2, Alpha: 0.05}) {
+		t.Errorf("explore = %+v", e)
 	}
 	if c.Serve.SSHAddr != "127.0.0.1:2222" || c.Runs.StopGrace != 10*time.Second || c.UI.Theme != "auto" {
 		t.Errorf("serve %+v runs %+v ui %+v", c.Serve, c.Runs, c.UI)

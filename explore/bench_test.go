@@ -11,7 +11,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/lathe-ml/lathe/explore/internal/benchdata"
 )
 
 // Benchmarks print time, MB/s and peak memory:
@@ -27,39 +28,10 @@ var airports = []string{"ATL", "ORD", "DFW", "LAX", "DEN", "JFK", "SFO", "LAS", 
 // flightsCSV writes a 3M-row file shaped like vega-datasets' flights-3m
 // (date, delay, distance, origin, destination), about 100 MB.
 func flightsCSV(b *testing.B) string {
-	p := filepath.Join(os.TempDir(), "lathe-bench-flights-3m.csv")
-	if st, err := os.Stat(p); err == nil && st.Size() > 90<<20 {
-		return p
-	}
-	f, err := os.Create(p + ".tmp")
+	p, err := benchdata.Flights()
 	if err != nil {
 		b.Fatal(err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	rng := rand.New(rand.NewPCG(3, 3))
-	w.WriteString("date,delay,distance,origin,destination\n")
-	t0 := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	var buf []byte
-	for i := 0; i < 3_000_000; i++ {
-		t := t0.Add(time.Duration(i) * 10 * time.Second).Add(time.Duration(rng.IntN(600)) * time.Minute)
-		buf = t.AppendFormat(buf[:0], "2006-01-02 15:04")
-		buf = append(buf, ',')
-		delay := int(rng.NormFloat64()*25) + rng.IntN(10)
-		buf = strconv.AppendInt(buf, int64(delay), 10)
-		buf = append(buf, ',')
-		buf = strconv.AppendInt(buf, int64(100+rng.IntN(2600)), 10)
-		buf = append(buf, ',')
-		buf = append(buf, airports[rng.IntN(len(airports))]...)
-		buf = append(buf, ',')
-		buf = append(buf, airports[rng.IntN(len(airports))]...)
-		buf = append(buf, '\n')
-		w.Write(buf)
-	}
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	os.Rename(p+".tmp", p)
 	return p
 }
 

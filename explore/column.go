@@ -21,13 +21,31 @@ type colAcc struct {
 	// numeric cells: Welford/Terriberry running moments
 	n                int64
 	mean, m2, m3     float64
-	min, max         float64
+	min, max         float64 // over finite and infinite values
+	fmin, fmax       float64 // over the finite values
+	infinite         int64   // ±Inf cells: counted, kept out of the moments and quantiles
+	imin, imax       int64   // exact integer range (floats lose integers above 2^53)
+	ints             int64   // integer cells
 	zeros, negatives int64
 	values           []float64 // exact values until valueCap
 	valueCap         int
 	sketch           *kll
 	seed             uint64
 	dateMin, dateMax float64
+	dateTimed        bool // some datetime is not at midnight (in its own zone)
+	zoneNaive        bool // some datetime named no zone
+	zoneAware        bool // some datetime named a zone
+	zoneMixed        bool // zone-aware values with different offsets
+	zoneOff          int  // the offset of the zone-aware values
+	// order, for the time-series alerts: are the values non-decreasing
+	// (datetimes) or increasing (integers) in file order?
+	lastOrd    float64
+	ordered    bool
+	ordStarted bool
+	// texty: the column has held a string, so every value is counted by its
+	// text (pandas reads such a column as strings: "0E0" and "0E8" differ).
+	texty   bool
+	batches int
 
 	// distinct values: exact tables until distinctCap, then HyperLogLog; the
 	// tables keep counting the keys they hold, for the top-k.
@@ -41,16 +59,21 @@ type colAcc struct {
 
 	// strings
 	lenMin, lenMax, lenSum, lenN int64
+	lenCounts                    map[int64]int64 // string lengths, up to lenCountCap of them
 	tokens                       map[string]int64
 	tokenN                       int64
 }
 
+const lenCountCap = 4096
+
 const tokenCap = 50000
 
 func newColAcc(distinctCap, byteCap, valueCap int, seed uint64) *colAcc {
+	// Tables are made on first use: a 100,000-column file must not pay for
+	// four empty maps per column.
 	return &colAcc{min: math.Inf(1), max: math.Inf(-1), dateMin: math.Inf(1), dateMax: math.Inf(-1),
-		byteCap: byteCap, nums: map[uint64]int64{}, dates: map[uint64]int64{}, strs: map[string]*strEntry{}, distinctCap: distinctCap,
-		valueCap: valueCap, seed: seed, lenMin: math.MaxInt64, tokens: map[string]int64{}}
+		fmin: math.Inf(1), fmax: math.Inf(-1), imin: math.MaxInt64, imax: math.MinInt64, ordered: true,
+		byteCap: byteCap, distinctCap: distinctCap, valueCap: valueCap, seed: seed, lenMin: math.MaxInt64}
 }
 
 func (a *colAcc) overflowed() bool { return a.hll != nil }
@@ -59,8 +82,20 @@ func (a *colAcc) toHLL() {
 	// The numbers seen so far live only in the table: copy them out first.
 	for k, c := range a.nums {
 		x := math.Float64frombits(k)
+		if math.IsInf(x, 0) {
+			continue
+		}
 		for i := int64(0); i < c; i++ {
 			a.addValue(x)
+		}
+	}
+	for k, e := range a.strs {
+		if e.k == kindInt { // an integer beyond 2^53, kept by its text
+			if n, ok := parseInt([]byte(k)); ok {
+				for i := int64(0); i < e.n; i++ {
+					a.addValue(float64(n))
+				}
+			}
 		}
 	}
 	a.hll = hyperloglog.NewNoSparse() // dense 2^14 registers: fast inserts, 0.8% error
@@ -171,8 +206,12 @@ const dateSalt = 0x5bd1e9955bd1e995
 
 func (a *colAcc) tableLen() int { return len(a.nums) + len(a.dates) + len(a.strs) }
 
-// addBits counts a number or datetime by its bits in table m.
-func (a *colAcc) addBits(m map[uint64]int64, bits, salt uint64) {
+// addBits counts a number or datetime by its bits in table *mp.
+func (a *colAcc) addBits(mp *map[uint64]int64, bits, salt uint64) {
+	if *mp == nil {
+		*mp = map[uint64]int64{}
+	}
+	m := *mp
 	if !a.overflowed() {
 		m[bits]++
 		if a.tableLen() > a.distinctCap {
@@ -191,13 +230,39 @@ func (a *colAcc) addBits(m map[uint64]int64, bits, salt uint64) {
 }
 
 func (a *colAcc) addNumber(x float64) {
+	if x < a.min {
+		a.min = x
+	}
+	if x > a.max {
+		a.max = x
+	}
+	if math.IsInf(x, 0) {
+		// Counted and kept for distinct and top values; the moments,
+		// quantiles and histogram are over the finite values.
+		a.infinite++
+		if x < 0 {
+			a.negatives++
+		}
+		a.addBits(&a.nums, math.Float64bits(x), 0)
+		return
+	}
 	if x == 0 {
 		x = 0 // fold -0
 		a.zeros++
 	} else if x < 0 {
 		a.negatives++
 	}
-	// Moments: Welford 1962 with Terriberry's third-moment update.
+	a.moments(x)
+	if a.overflowed() {
+		a.addValue(x)
+	}
+	a.addBits(&a.nums, math.Float64bits(x), 0)
+}
+
+// moments folds x into the running moments: Welford 1962 with
+// Terriberry's third-moment update.
+func (a *colAcc) moments(x float64) {
+	a.fmin, a.fmax = min(a.fmin, x), max(a.fmax, x)
 	a.n++
 	n := float64(a.n)
 	delta := x - a.mean
@@ -206,16 +271,21 @@ func (a *colAcc) addNumber(x float64) {
 	a.mean += dn
 	a.m3 += t1*dn*(n-2) - 3*dn*a.m2
 	a.m2 += t1
-	if x < a.min {
-		a.min = x
+}
+
+// bigInt is an integer outside ±2^53, where float64 keys would merge
+// neighbours: it is counted by its canonical text instead.
+func (a *colAcc) addBigInt(n int64) {
+	x := float64(n)
+	a.min, a.max = min(a.min, x), max(a.max, x)
+	if n < 0 {
+		a.negatives++
 	}
-	if x > a.max {
-		a.max = x
-	}
+	a.moments(x)
 	if a.overflowed() {
 		a.addValue(x)
 	}
-	a.addBits(a.nums, math.Float64bits(x), 0)
+	a.addString(strconv.AppendInt(nil, n, 10), kindInt)
 }
 
 // addString counts v; it reports whether v went past the exact table, in
@@ -227,6 +297,9 @@ func (a *colAcc) addString(v []byte, k kind) bool {
 		return false
 	}
 	if !a.overflowed() && a.tableLen() < a.distinctCap && a.strBytes+len(v) <= a.byteCap {
+		if a.strs == nil {
+			a.strs = map[string]*strEntry{}
+		}
 		a.strs[string(v)] = &strEntry{1, k}
 		a.strBytes += len(v)
 		return false
@@ -250,6 +323,12 @@ func (a *colAcc) addLength(v []byte, w int64) {
 	a.lenSum += l * w
 	a.lenMin = min(a.lenMin, l)
 	a.lenMax = max(a.lenMax, l)
+	if a.lenCounts == nil {
+		a.lenCounts = map[int64]int64{}
+	}
+	if _, ok := a.lenCounts[l]; ok || len(a.lenCounts) < lenCountCap {
+		a.lenCounts[l] += w
+	}
 }
 
 // addTokens counts lower-cased words, for text columns' top tokens.
@@ -291,6 +370,9 @@ func (a *colAcc) addTokens(v []byte, w int64) {
 			continue
 		}
 		a.tokenN += w
+		if a.tokens == nil {
+			a.tokens = map[string]int64{}
+		}
 		if c, ok := a.tokens[string(word[:n])]; ok {
 			a.tokens[string(word[:n])] = c + w
 		} else if len(a.tokens) < tokenCap {
@@ -312,6 +394,21 @@ func isWordByte(v []byte, i int) bool {
 // numeric value (NaN if none) into num for the row-wise stage.
 func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 	nc := b.ncols
+	if a.batches == 0 && !a.texty {
+		// A column that starts with text is counted by text from its first
+		// value (pandas reads it as strings); one that turns to text later
+		// converts its table then (toText).
+		for r := 0; r < len(b.lines); r++ {
+			i := r*nc + c
+			if !b.miss[i] {
+				if k, _ := b.kindAt(i, b.buf[b.off[i]:b.off[i+1]]); k == kindString {
+					a.texty = true
+					break
+				}
+			}
+		}
+	}
+	a.batches++
 	for r := 0; r < len(b.lines); r++ {
 		i := r*nc + c
 		if b.miss[i] {
@@ -322,16 +419,63 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 		v := b.buf[b.off[i]:b.off[i+1]]
 		k, x := b.kindAt(i, v)
 		a.kinds[k]++
+		if k == kindString && !a.texty {
+			a.toText()
+		}
+		if a.texty {
+			num[r] = math.NaN()
+			if (k == kindInt || k == kindFloat) && !math.IsInf(x, 0) {
+				num[r] = x
+			}
+			if a.addString(v, k) && k == kindString {
+				a.addLength(v, 1)
+				a.addTokens(v, 1)
+			}
+			continue
+		}
 		switch k {
-		case kindInt, kindFloat:
+		case kindInt:
 			num[r] = x
+			n := int64(x)
+			if x >= 1<<53 || x <= -(1<<53) {
+				n, _ = parseInt(v)
+			}
+			a.ints++
+			a.imin, a.imax = min(a.imin, n), max(a.imax, n)
+			a.order(x, true)
+			if n >= 1<<53 || n <= -(1<<53) {
+				a.addBigInt(n)
+			} else {
+				a.addNumber(x)
+			}
+			continue
+		case kindFloat:
+			num[r] = x
+			if math.IsInf(x, 0) {
+				num[r] = math.NaN() // pandas' corr leaves infinities out
+			}
+			a.ordered = false
 			a.addNumber(x)
 			continue
 		case kindDate:
 			num[r] = math.NaN()
 			a.dateMin = min(a.dateMin, x)
 			a.dateMax = max(a.dateMax, x)
-			a.addBits(a.dates, math.Float64bits(x), dateSalt)
+			off, aware := dateZone(v)
+			if aware {
+				if a.zoneAware && off != a.zoneOff {
+					a.zoneMixed = true
+				}
+				a.zoneAware, a.zoneOff = true, off
+			} else {
+				a.zoneNaive = true
+			}
+			if !a.dateTimed {
+				d := (x + float64(off)) / 86400
+				a.dateTimed = d != math.Trunc(d) // math.Mod per cell cost 10% of a flights profile
+			}
+			a.order(x, false)
+			a.addBits(&a.dates, math.Float64bits(x), dateSalt)
 			continue
 		}
 		num[r] = math.NaN()
@@ -340,6 +484,47 @@ func (a *colAcc) addBatch(b *Batch, c int, num []float64) {
 			a.addTokens(v, 1)
 		}
 	}
+}
+
+// order tracks whether the column's values are sorted in file order:
+// strictly increasing integers, or non-decreasing datetimes.
+func (a *colAcc) order(x float64, strict bool) {
+	if a.ordStarted && (x < a.lastOrd || (strict && x == a.lastOrd)) {
+		a.ordered = false
+	}
+	a.lastOrd, a.ordStarted = x, true
+}
+
+// toText moves the column's numbers and datetimes into the string table by
+// their canonical text, when a string first appears after them.
+func (a *colAcc) toText() {
+	a.texty = true
+	if a.overflowed() {
+		return
+	}
+	if a.strs == nil {
+		a.strs = map[string]*strEntry{}
+	}
+	add := func(key string, n int64, k kind) {
+		if e, ok := a.strs[key]; ok {
+			e.n += n
+			return
+		}
+		a.strs[key] = &strEntry{n, k}
+		a.strBytes += len(key)
+	}
+	for bits, n := range a.nums {
+		x := math.Float64frombits(bits)
+		k := kindFloat
+		if x == math.Trunc(x) && !math.IsInf(x, 0) {
+			k = kindInt
+		}
+		add(formatNumber(x), n, k)
+	}
+	for bits, n := range a.dates {
+		add(formatTime(math.Float64frombits(bits)), n, kindDate)
+	}
+	a.nums, a.dates = nil, nil
 }
 
 // classifyQuoted classifies a string from a typed format: a datetime or a string.
@@ -366,10 +551,18 @@ func classifyValue(v []byte) (kind, float64) {
 		if t, ok := parseDate(v); ok {
 			return kindDate, t
 		}
+		if f, ok := parseInf(v); ok {
+			return kindFloat, f
+		}
 		return kindString, 0
 	}
 	if isBool(v) {
 		return kindBool, 0
+	}
+	if c|0x20 == 'i' {
+		if f, ok := parseInf(v); ok {
+			return kindFloat, f
+		}
 	}
 	if (c|0x20) >= 'a' && (c|0x20) <= 'z' {
 		if t, ok := parseDate(v); ok {
@@ -387,6 +580,12 @@ func (a *colAcc) distinct() (int64, bool) {
 }
 
 func formatNumber(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "inf" // as pandas prints it
+	case math.IsInf(x, -1):
+		return "-inf"
+	}
 	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
@@ -395,6 +594,9 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	col := Column{Name: name, Count: count, Missing: a.missing, minF: math.NaN(), maxF: math.NaN()}
 	if rows > 0 {
 		col.MissingShare = float64(a.missing) / float64(rows)
+	}
+	if a.kinds[kindFloat] > 0 && !a.texty {
+		a.foldBigInts() // a float column: pandas holds float64, so neighbours merge
 	}
 	col.Distinct, col.DistinctExact = a.distinct()
 	for k, e := range a.strs {
@@ -407,11 +609,15 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	if a.kinds[kindString] > 0 {
 		meanTokens = float64(a.tokenN) / float64(a.kinds[kindString])
 	}
-	col.Type, col.TypeShares = decideType(a.kinds, col.Distinct, col.DistinctExact && col.Distinct == count && count > 1, meanTokens)
+	col.Type, col.TypeShares = decideType(a.kinds, col.Distinct, col.DistinctExact && col.Distinct == count && count > 1, meanTokens, opts.Alerts.MixedTypes)
 	if len(col.TypeShares) == 1 {
 		col.TypeShares = nil // one kind: the type says it all
 	}
 	col.dateCells = a.kinds[kindDate]
+	tf := timeFormat{withTime: a.dateTimed, aware: a.zoneAware && !a.zoneNaive}
+	if tf.aware && !a.zoneMixed {
+		tf.offset = a.zoneOff
+	}
 
 	// Top values, by count then value.
 	top := make([]ValueCount, 0, a.tableLen())
@@ -419,22 +625,42 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 		top = append(top, ValueCount{formatNumber(math.Float64frombits(k)), n})
 	}
 	for k, n := range a.dates {
-		top = append(top, ValueCount{formatTime(math.Float64frombits(k)), n})
+		top = append(top, ValueCount{tf.format(math.Float64frombits(k)), n})
 	}
 	for k, e := range a.strs {
 		top = append(top, ValueCount{k, e.n})
 	}
+	// Sorted first: the sums below then run in one order, whatever the
+	// maps' iteration order, so a profile is reproducible to the bit.
+	sortTop(top)
 	if col.Type == TypeCategorical || col.Type == TypeBoolean {
 		col.Imbalance = imbalance(top)
 	}
-	col.Top = topK(top, opts.TopK)
+	if col.Type == TypeCategorical && !a.overflowed() {
+		counts := make([]int64, len(top))
+		for i, t := range top {
+			counts[i] = t.Count
+		}
+		if p := chiSquareUniformP(counts); !math.IsNaN(p) {
+			col.UniformP = numPtr(p)
+		}
+	}
+	col.Top = slices.Clone(top[:min(opts.TopK, len(top))])
 	col.TopExact = !a.overflowed()
 
 	switch {
-	case col.Type.IsNumeric() && a.n > 0:
+	case col.Type.IsNumeric() && a.n+a.infinite > 0:
+		col.Infinite = a.infinite
+		col.Min, col.Max = bound(a.min), bound(a.max)
+		if col.Type == TypeInteger {
+			col.Min, col.Max = a.imin, a.imax // exact above 2^53
+		}
+		col.minF, col.maxF = a.fmin, a.fmax
+		col.Zeros, col.Negatives = a.zeros, a.negatives
+		if a.n == 0 {
+			break // only infinities
+		}
 		n := float64(a.n)
-		col.Min, col.Max = a.min, a.max
-		col.minF, col.maxF = a.min, a.max
 		col.Mean = numPtr(a.mean)
 		if a.n > 1 {
 			col.Std = numPtr(math.Sqrt(a.m2 / (n - 1)))
@@ -448,10 +674,13 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 			}
 			col.Skewness = numPtr(sk)
 		}
-		col.Zeros, col.Negatives = a.zeros, a.negatives
-		col.Quantiles, col.Histogram = a.distribution(opts.HistogramBins)
+		var up float64
+		col.Quantiles, col.Histogram, up = a.distribution(opts.HistogramBins)
+		if !math.IsNaN(up) {
+			col.UniformP = numPtr(up)
+		}
 	case col.Type == TypeDatetime && a.kinds[kindDate] > 0:
-		col.Min, col.Max = formatTime(a.dateMin), formatTime(a.dateMax)
+		col.Min, col.Max = tf.format(a.dateMin), tf.format(a.dateMax)
 		col.minF, col.maxF = a.dateMin, a.dateMax
 		if !a.overflowed() {
 			// Edges are Unix seconds (UTC); exact while the table holds every date.
@@ -462,8 +691,14 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 			col.Histogram = histogramWeighted(vs, a.dateMin, a.dateMax, opts.HistogramBins)
 		}
 	}
+	col.ordered = a.ordered && a.ordStarted && a.kinds[kindInt]+a.kinds[kindDate] == count && count > 0
 	if a.lenN > 0 {
 		col.Length = &LengthStats{Min: a.lenMin, Max: a.lenMax, Mean: float64(a.lenSum) / float64(a.lenN)}
+		var modal int64
+		for _, c := range a.lenCounts {
+			modal = max(modal, c)
+		}
+		col.Length.ModalShare = float64(modal) / float64(a.lenN)
 	}
 	if col.Type == TypeText || col.Type == TypeMixed || col.Type == TypeCategorical {
 		toks := make([]ValueCount, 0, len(a.tokens))
@@ -475,7 +710,40 @@ func (a *colAcc) finish(name string, rows int64, opts ProfileOptions) Column {
 	return col
 }
 
+// bound is a numeric min or max for the JSON: a number, or "inf"/"-inf".
+func bound(x float64) any {
+	if math.IsInf(x, 0) {
+		return formatNumber(x)
+	}
+	return x
+}
+
+// foldBigInts moves integers kept by their text into the number table by
+// their float64 value.
+func (a *colAcc) foldBigInts() {
+	for k, e := range a.strs {
+		if e.k != kindInt {
+			continue
+		}
+		n, _ := parseInt([]byte(k))
+		if a.nums == nil {
+			a.nums = map[uint64]int64{}
+		}
+		a.nums[math.Float64bits(float64(n))] += e.n
+		delete(a.strs, k)
+	}
+}
+
 func topK(v []ValueCount, k int) []ValueCount {
+	sortTop(v)
+	if len(v) > k {
+		v = v[:k]
+	}
+	return slices.Clip(v)
+}
+
+// sortTop orders values by count, then by value.
+func sortTop(v []ValueCount) {
 	slices.SortFunc(v, func(a, b ValueCount) int {
 		if a.Count != b.Count {
 			if a.Count > b.Count {
@@ -485,10 +753,6 @@ func topK(v []ValueCount, k int) []ValueCount {
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	if len(v) > k {
-		v = v[:k]
-	}
-	return slices.Clip(v)
 }
 
 // imbalance is 1 − H(counts)/log2(k); ydata-profiling's imbalance score.
@@ -506,165 +770,4 @@ func imbalance(v []ValueCount) *Num {
 		h -= p * math.Log2(p)
 	}
 	return numPtr(1 - h/math.Log2(float64(len(v))))
-}
-
-// distribution returns quantiles and a histogram: exact from the kept
-// values, or from the KLL sketch past the budget.
-func (a *colAcc) distribution(bins int) (*Quantiles, *Histogram) {
-	if !a.overflowed() {
-		vs := make([]weighted, 0, len(a.nums))
-		for k, c := range a.nums {
-			vs = append(vs, weighted{math.Float64frombits(k), c})
-		}
-		slices.SortFunc(vs, func(x, y weighted) int { return cmp.Compare(x.v, y.v) })
-		q := func(p float64) Num { return Num(quantileLinearWeighted(vs, a.n, p)) }
-		return &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "exact"},
-			histogramWeighted(vs, a.min, a.max, bins)
-	}
-	if a.sketch == nil {
-		xs := a.values
-		slices.Sort(xs)
-		q := func(p float64) Num { return Num(quantileLinear(xs, p)) }
-		return &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "exact"},
-			histogramExact(xs, a.min, a.max, bins)
-	}
-	it := a.sketch.items()
-	q := func(p float64) Num { return Num(quantileOfItems(it, p)) }
-	qs := &Quantiles{P05: q(0.05), P25: q(0.25), P50: q(0.5), P75: q(0.75), P95: q(0.95), Method: "kll"}
-	lo, hi := histRange(a.min, a.max)
-	h := &Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins)}
-	prev := int64(0)
-	for i := 0; i <= bins; i++ {
-		e := lo + float64(i)*((hi-lo)/float64(bins))
-		h.Edges[i] = Num(e)
-		if i == 0 {
-			continue
-		}
-		cum := int64(math.Round(rankOfItems(it, e, i == bins) * float64(a.n)))
-		if i == bins {
-			cum = a.n
-		}
-		h.Counts[i-1] = cum - prev
-		prev = cum
-	}
-	return qs, h
-}
-
-// quantileLinear is numpy/pandas' default "linear" quantile of sorted xs.
-func quantileLinear(xs []float64, p float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	pos := p * float64(len(xs)-1)
-	lo := int(math.Floor(pos))
-	if lo+1 >= len(xs) {
-		return xs[len(xs)-1]
-	}
-	t := pos - float64(lo)
-	a, b := xs[lo], xs[lo+1]
-	// numpy's _lerp: symmetric form for t >= 0.5 keeps monotonicity.
-	if t >= 0.5 {
-		return b - (b-a)*(1-t)
-	}
-	return a + (b-a)*t
-}
-
-func histRange(lo, hi float64) (float64, float64) {
-	if lo == hi {
-		return lo - 0.5, hi + 0.5 // numpy.histogram's range for a constant
-	}
-	return lo, hi
-}
-
-// quantileLinearWeighted is quantileLinear over sorted distinct values with
-// counts (n in total), without expanding them.
-func quantileLinearWeighted(vs []weighted, n int64, p float64) float64 {
-	if n == 0 {
-		return math.NaN()
-	}
-	pos := p * float64(n-1)
-	lo := int64(math.Floor(pos))
-	at := func(rank int64) float64 { // the value at 0-based rank
-		var cum int64
-		for _, w := range vs {
-			cum += w.w
-			if rank < cum {
-				return w.v
-			}
-		}
-		return vs[len(vs)-1].v
-	}
-	a := at(lo)
-	if lo+1 >= n {
-		return a
-	}
-	b := at(lo + 1)
-	t := pos - float64(lo)
-	if t >= 0.5 {
-		return b - (b-a)*(1-t)
-	}
-	return a + (b-a)*t
-}
-
-// histogramWeighted is histogramExact over distinct values with counts.
-func histogramWeighted(vs []weighted, min, max float64, bins int) *Histogram {
-	if len(vs) == 0 || math.IsInf(min, 0) || math.IsInf(max, 0) {
-		return nil
-	}
-	h := newHistogram(min, max, bins)
-	for _, w := range vs {
-		h.Counts[h.bin(w.v)] += w.w
-	}
-	return &h.Histogram
-}
-
-type histBins struct {
-	Histogram
-	edges []float64
-	lo    float64
-	norm  float64
-}
-
-func newHistogram(min, max float64, bins int) *histBins {
-	lo, hi := histRange(min, max)
-	h := &histBins{Histogram: Histogram{Edges: make([]Num, bins+1), Counts: make([]int64, bins), Exact: true},
-		edges: make([]float64, bins+1), lo: lo, norm: float64(bins) / (hi - lo)}
-	step := (hi - lo) / float64(bins)
-	for i := range h.edges {
-		// numpy.linspace: start + i*step, with the last edge exactly stop.
-		h.edges[i] = lo + float64(i)*step
-	}
-	h.edges[bins] = hi
-	for i, e := range h.edges {
-		h.Edges[i] = Num(e)
-	}
-	return h
-}
-
-// bin is numpy.histogram's bin index: computed, then corrected against the edges.
-func (h *histBins) bin(x float64) int {
-	bins := len(h.Counts)
-	i := int((x - h.lo) * h.norm)
-	if i >= bins {
-		i = bins - 1
-	}
-	if i > 0 && x < h.edges[i] {
-		i--
-	} else if i < bins-1 && x >= h.edges[i+1] {
-		i++
-	}
-	return i
-}
-
-// histogramExact bins sorted xs as numpy.histogram(xs, bins) does.
-func histogramExact(xs []float64, min, max float64, bins int) *Histogram {
-	if len(xs) == 0 || math.IsInf(min, 0) || math.IsInf(max, 0) {
-		return nil
-	}
-	h := newHistogram(min, max, bins)
-	for _, x := range xs {
-		h.Counts[h.bin(x)]++
-	}
-	return &h.Histogram
-
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -27,12 +28,18 @@ type csvReader struct {
 	missing missingSet
 	pre     Batch // the first record when it is data, not a header
 	rows    int   // data rows returned so far
+	// tokCount counts missing cells per column and token:
+	// tokCount[c*len(missing.all)+t].
+	tokCount []int64
+	par      *parallelCSV // set when other goroutines parse the records
 }
 
 // missingSet matches missing-value tokens without allocating.
 type missingSet struct {
+	all    []string // every token, in the order given (deduplicated)
 	tokens [][]byte
-	empty  bool
+	index  []int // index in all of tokens[i]
+	empty  int   // index in all of "", or -1
 	maxLen int
 	first  [256]bool // first bytes of the tokens: most cells are rejected here
 }
@@ -41,22 +48,74 @@ func newMissingSet(tokens []string) missingSet {
 	if tokens == nil {
 		tokens = defaultMissing
 	}
-	var m missingSet
+	m := missingSet{empty: -1}
 	for _, t := range tokens {
+		if slices.Contains(m.all, t) {
+			continue
+		}
+		m.all = append(m.all, t)
 		if t == "" {
-			m.empty = true
+			m.empty = len(m.all) - 1
 			continue
 		}
 		m.tokens = append(m.tokens, []byte(t))
+		m.index = append(m.index, len(m.all)-1)
 		m.maxLen = max(m.maxLen, len(t))
 		m.first[t[0]] = true
 	}
 	return m
 }
 
-func (m *missingSet) is(v []byte) bool {
+// match returns the index in m.all of the token v is, or -1.
+func (m *missingSet) match(v []byte) int {
 	if len(v) == 0 {
 		return m.empty
+	}
+	if len(v) > m.maxLen || !m.first[v[0]] {
+		return -1
+	}
+	for i, t := range m.tokens {
+		if bytes.Equal(v, t) {
+			return m.index[i]
+		}
+	}
+	return -1
+}
+
+// countMissing counts row r's missing cells by token.
+func (r *csvReader) countMissing(b *Batch, row int) {
+	nt := len(r.missing.all)
+	nc := b.ncols
+	for c := 0; c < nc; c++ {
+		if b.miss[row*nc+c] {
+			if t := r.missing.match(b.Cell(row, c)); t >= 0 {
+				r.tokCount[c*nt+t]++
+			}
+		}
+	}
+}
+
+// MissingTokens returns how often each missing-value token occurred per column.
+func (r *csvReader) MissingTokens() [][]ValueCount {
+	if r.par != nil {
+		r.par.mu.Lock()
+		defer r.par.mu.Unlock()
+	}
+	nt := len(r.missing.all)
+	out := make([][]ValueCount, len(r.cols))
+	for c := range out {
+		for t := 0; t < nt; t++ {
+			if n := r.tokCount[c*nt+t]; n > 0 {
+				out[c] = append(out[c], ValueCount{Value: r.missing.all[t], Count: n})
+			}
+		}
+	}
+	return out
+}
+
+func (m *missingSet) is(v []byte) bool {
+	if len(v) == 0 {
+		return m.empty >= 0
 	}
 	if len(v) > m.maxLen || !m.first[v[0]] {
 		return false
@@ -98,7 +157,13 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 	r.pre.ncols = n
 	r.pre.lines = append(r.pre.lines, line)
 	first := r.pre.Row(0)
-	header := base.opts.Header == HeaderPresent || (base.opts.Header == HeaderAuto && looksLikeHeader(first))
+	header := true
+	switch base.opts.Header {
+	case HeaderAbsent:
+		header = false
+	case HeaderSniff:
+		header = r.sniffHeader(first)
+	}
 	if header {
 		r.cols = headerNames(first)
 		r.pre.reset(len(first))
@@ -108,11 +173,86 @@ func newCSVReader(src io.Reader, base baseReader, format Format) (Reader, error)
 			r.cols[i] = "column_" + strconv.Itoa(i+1)
 		}
 	}
+	r.tokCount = make([]int64, len(r.cols)*len(r.missing.all))
+	if r.pre.Len() > 0 {
+		r.countMissing(&r.pre, 0)
+	}
+	if p := r.opts.parsers(); p > 1 {
+		r.startParallel(p)
+	}
 	return r, nil
 }
 
-// looksLikeHeader: like pandas' default, the first row is the header unless
-// it holds a number (then the file has no header) or is all empty.
+// sniffHeader is Python's csv.Sniffer.has_header: each column of up to 20
+// records after the first gets a type (a number kind, or the string length
+// when every string has the same length); a first cell that does not fit
+// its column's type votes for a header, one that fits votes against. It
+// parses what the window already holds and moves nothing: Next reads those
+// records again as data.
+func (r *csvReader) sniffHeader(first []string) bool {
+	type colType struct {
+		kind   kind
+		length int // rune length of every string; -1 when they differ
+		set    bool
+		mixed  bool
+	}
+	types := make([]colType, len(first))
+	data := r.win[r.pos:r.end]
+	var b Batch
+	rows := 0
+	for rows < 20 && len(data) > 0 {
+		b.reset(len(first))
+		n, used, st := r.scan(&b, data, r.eof)
+		if st != scanOK {
+			break
+		}
+		data = data[used:]
+		if n != len(first) {
+			continue
+		}
+		b.lines = append(b.lines, 0)
+		for c := range types {
+			v := b.Cell(0, c)
+			if b.Missing(0, c) {
+				continue
+			}
+			k := classify(v)
+			l := -1
+			if k == kindString {
+				l = utf8.RuneCount(v)
+			}
+			t := &types[c]
+			switch {
+			case !t.set:
+				*t = colType{kind: k, length: l, set: true}
+			case t.kind != k:
+				t.mixed = true
+			case t.length != l:
+				t.length = -1
+			}
+		}
+		rows++
+	}
+	if rows == 0 {
+		return looksLikeHeader(first)
+	}
+	votes := 0
+	for c, t := range types {
+		if !t.set || t.mixed || (t.kind == kindString && t.length < 0) {
+			continue
+		}
+		k := classify([]byte(first[c]))
+		if k != t.kind || (k == kindString && utf8.RuneCountInString(first[c]) != t.length) {
+			votes++
+		} else {
+			votes--
+		}
+	}
+	return votes > 0
+}
+
+// looksLikeHeader decides for a file with one record: a header when no
+// cell is a number and some cell is not empty.
 func looksLikeHeader(f []string) bool {
 	named := false
 	for _, v := range f {
@@ -433,9 +573,11 @@ func (r *csvReader) skipLine() error {
 func (r *csvReader) Format() Format { return r.format }
 
 func (r *csvReader) Next(b *Batch) error {
+	if r.par != nil {
+		return r.par.next(b)
+	}
 	nc := len(r.cols)
 	b.reset(nc)
-	limit := r.opts.batchRows(nc)
 	if r.pre.Len() > 0 {
 		for c := 0; c < nc; c++ {
 			b.addCell(r.pre.Cell(0, c), r.pre.Missing(0, c))
@@ -443,11 +585,27 @@ func (r *csvReader) Next(b *Batch) error {
 		b.lines = append(b.lines, r.pre.lines[0])
 		r.pre.reset(nc)
 	}
+	if err := r.readRecords(b, r.opts.batchRows(nc)); err != nil {
+		return err
+	}
+	r.rows += b.Len()
+	if b.Len() == 0 {
+		// A header without rows is an empty table (pandas reads it as one),
+		// not an error: the profile says so with an "empty" alert.
+		return io.EOF
+	}
+	return nil
+}
+
+// readRecords appends records to b until it holds limit rows or the input
+// ends; ragged rows are errors or skipped, per the policy.
+func (r *csvReader) readRecords(b *Batch, limit int) error {
+	nc := len(r.cols)
 	for b.Len() < limit {
 		cells := len(b.miss)
 		n, line, err := r.record(b)
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return err
@@ -460,13 +618,21 @@ func (r *csvReader) Next(b *Batch) error {
 			continue
 		}
 		b.lines = append(b.lines, line)
-	}
-	r.rows += b.Len()
-	if b.Len() == 0 {
-		if r.rows == 0 && r.skipped.Count == 0 {
-			return &config.InputError{File: r.path, Line: r.line, Msg: "header but no data rows"}
-		}
-		return io.EOF
+		r.countMissing(b, b.Len()-1)
 	}
 	return nil
+}
+
+func (r *csvReader) Skipped() SkipReport {
+	if r.par != nil {
+		return r.par.skipped()
+	}
+	return r.baseReader.Skipped()
+}
+
+func (r *csvReader) Close() error {
+	if r.par != nil {
+		r.par.stop()
+	}
+	return r.baseReader.Close()
 }

@@ -15,6 +15,20 @@
 // Bad data and bad rules are *config.InputError (file and line); I/O
 // failures are ordinary errors.
 //
+// Reading follows pandas' read_csv: the first record is the header
+// (ReadOptions.Header: HeaderAbsent, HeaderSniff), pandas' na_values are
+// missing and the profile says which occurred, ±Inf is numeric, a column
+// holding text counts its values by their text. CSV records are parsed on
+// ReadOptions.Parsers goroutines and returned in file order; Parquet row
+// groups are decoded column by column, several at once. Results do not
+// depend on the number of goroutines.
+//
+// Alerts are ydata-profiling's (AlertKinds), each with a threshold; the
+// non_stationary (augmented Dickey–Fuller) and seasonal (Hyndman's seasonal
+// strength) alerts test numeric columns in the order of a time index.
+// Drift is judged per column type (KS and PSI, JSD and L∞, datetimes as
+// times). Correlations are capped at ProfileOptions.CorrColumns columns.
+//
 // Numbers follow pandas: count is non-missing values, std is the sample
 // standard deviation (n−1), skewness is the adjusted Fisher–Pearson G1,
 // quantiles use linear interpolation and histograms numpy's 10 equal bins.

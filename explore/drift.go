@@ -7,13 +7,27 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// DriftOptions configures Drift.
+// DriftOptions configures Drift. Each column is judged by its type:
+//
+//	numeric    KS statistic > KS, or PSI > PSI, with the KS p-value < Alpha
+//	datetime   the same, on the values as seconds (never as categories)
+//	categorical JSD > Threshold, or L∞ > LInf, with the chi-squared
+//	           homogeneity p-value < Alpha
+//
+// The p-value guard keeps sampling noise in a small split from reading as
+// drift. Zero fields take the defaults noted.
 type DriftOptions struct {
 	Read      ReadOptions
-	Threshold float64 // a column drifts when its JSD exceeds this; default 0.1
-	Bins      int     // numeric bins over the union range; default 10
+	Threshold float64 // categorical: Jensen–Shannon divergence (bits); default 0.1
+	LInf      float64 // categorical: largest frequency difference; default 0.1
+	KS        float64 // numeric and datetime: two-sample Kolmogorov–Smirnov D; default 0.1
+	PSI       float64 // numeric and datetime: population stability index; default 0.2
+	Alpha     float64 // significance of the KS or chi-squared test; default 0.05
+	Bins      int     // numeric bins over the union range for JSD and PSI; default 10
 	// SampleValues caps the values kept per column and file (a seeded
 	// reservoir); default 200000.
 	SampleValues int
@@ -21,9 +35,16 @@ type DriftOptions struct {
 }
 
 func (o *DriftOptions) defaults() {
-	if o.Threshold <= 0 {
-		o.Threshold = 0.1
+	def := func(p *float64, v float64) {
+		if *p <= 0 || math.IsNaN(*p) {
+			*p = v
+		}
 	}
+	def(&o.Threshold, 0.1)
+	def(&o.LInf, 0.1)
+	def(&o.KS, 0.1)
+	def(&o.PSI, 0.2)
+	def(&o.Alpha, 0.05)
 	if o.Bins <= 0 {
 		o.Bins = 10
 	}
@@ -39,33 +60,50 @@ func (o *DriftOptions) defaults() {
 // Jensen–Shannon divergence (base 2, so 0..1) over shared numeric bins or
 // category frequencies; PSI the population stability index over the same
 // bins; LInf the largest category frequency difference (categoricals); KS the
-// Kolmogorov–Smirnov statistic (numerics).
+// Kolmogorov–Smirnov statistic (numeric and datetime), P the p-value of the
+// test that decides (KS, or chi-squared for categoricals), Overlap the share
+// of the union of the two ranges that both cover (numeric and datetime).
+// DecidedBy names the statistic that crossed its threshold (ks, psi, jsd,
+// linf), or, when none did, the kind's main one (ks or jsd).
 type ColumnDrift struct {
-	Column  string  `json:"column"`
-	Kind    string  `json:"kind"` // numeric or categorical
-	JSD     float64 `json:"jsd"`
-	PSI     float64 `json:"psi"`
-	LInf    *Num    `json:"linf,omitempty"`
-	KS      *Num    `json:"ks,omitempty"`
-	Drifted bool    `json:"drifted"`
-	Sampled bool    `json:"sampled"` // computed on a reservoir sample
+	Column    string  `json:"column"`
+	Kind      string  `json:"kind"` // numeric, datetime or categorical
+	JSD       float64 `json:"jsd"`
+	PSI       float64 `json:"psi"`
+	LInf      *Num    `json:"linf,omitempty"`
+	KS        *Num    `json:"ks,omitempty"`
+	P         *Num    `json:"p_value,omitempty"`
+	Overlap   *Num    `json:"range_overlap,omitempty"`
+	Drifted   bool    `json:"drifted"`
+	DecidedBy string  `json:"decided_by"`
+	Sampled   bool    `json:"sampled"` // computed on a reservoir sample
+}
+
+// DriftThresholds are the limits a report was judged by.
+type DriftThresholds struct {
+	JSD   float64 `json:"jsd"`
+	LInf  float64 `json:"linf"`
+	KS    float64 `json:"ks"`
+	PSI   float64 `json:"psi"`
+	Alpha float64 `json:"alpha"`
 }
 
 // DriftReport is the per-column drift between a reference A and a current B.
 type DriftReport struct {
-	A         string        `json:"a"`
-	B         string        `json:"b"`
-	Threshold float64       `json:"threshold"`
-	Columns   []ColumnDrift `json:"columns"`
-	Missing   []string      `json:"missing_columns,omitempty"` // in A, not in B
-	Added     []string      `json:"added_columns,omitempty"`   // in B, not in A
-	Drifted   int           `json:"drifted"`
+	A          string          `json:"a"`
+	B          string          `json:"b"`
+	Threshold  float64         `json:"threshold"` // the JSD threshold, as before per-type thresholds
+	Thresholds DriftThresholds `json:"thresholds"`
+	Columns    []ColumnDrift   `json:"columns"`
+	Missing    []string        `json:"missing_columns,omitempty"` // in A, not in B
+	Added      []string        `json:"added_columns,omitempty"`   // in B, not in A
+	Drifted    int             `json:"drifted"`
 }
 
 // colSample holds one column's values for drift: numbers and category counts.
 type colSample struct {
 	kinds  [numKinds]int64
-	nums   []float64
+	nums   []float64 // finite numbers or datetimes (seconds), a reservoir
 	seen   int64
 	cats   map[string]int64
 	cap    int
@@ -88,7 +126,7 @@ func (s *colSample) add(v []byte, missing, quoted bool) {
 		k, x = classifyQuoted(v)
 	}
 	s.kinds[k]++
-	if k == kindInt || k == kindFloat {
+	if (k == kindInt || k == kindFloat || k == kindDate) && !math.IsInf(x, 0) {
 		// Reservoir sampling, Vitter's Algorithm R.
 		s.seen++
 		if len(s.nums) < s.cap {
@@ -109,12 +147,22 @@ func (s *colSample) add(v []byte, missing, quoted bool) {
 	}
 }
 
-func (s *colSample) numeric() bool {
-	var total int64
+func (s *colSample) total() int64 {
+	var t int64
 	for _, c := range s.kinds {
-		total += c
+		t += c
 	}
-	return total > 0 && s.kinds[kindInt]+s.kinds[kindFloat] == total
+	return t
+}
+
+func (s *colSample) numeric() bool {
+	t := s.total()
+	return t > 0 && s.kinds[kindInt]+s.kinds[kindFloat] == t
+}
+
+func (s *colSample) datetime() bool {
+	t := s.total()
+	return t > 0 && s.kinds[kindDate] == t
 }
 
 // sampleFile reads every column of path into samples.
@@ -167,7 +215,8 @@ func Drift(ctx context.Context, a, b string, opts DriftOptions) (*DriftReport, e
 }
 
 func compareSamples(colsA []string, sa []*colSample, colsB []string, sb []*colSample, opts DriftOptions) *DriftReport {
-	rep := &DriftReport{Threshold: opts.Threshold, Columns: []ColumnDrift{}}
+	rep := &DriftReport{Threshold: opts.Threshold, Columns: []ColumnDrift{},
+		Thresholds: DriftThresholds{JSD: opts.Threshold, LInf: opts.LInf, KS: opts.KS, PSI: opts.PSI, Alpha: opts.Alpha}}
 	idxB := map[string]int{}
 	for i, c := range colsB {
 		idxB[c] = i
@@ -180,8 +229,7 @@ func compareSamples(colsA []string, sa []*colSample, colsB []string, sb []*colSa
 			rep.Missing = append(rep.Missing, name)
 			continue
 		}
-		d := compareColumn(name, sa[i], sb[j], opts.Bins)
-		d.Drifted = d.JSD > opts.Threshold
+		d := compareColumn(name, sa[i], sb[j], opts)
 		if d.Drifted {
 			rep.Drifted++
 		}
@@ -195,19 +243,41 @@ func compareSamples(colsA []string, sa []*colSample, colsB []string, sb []*colSa
 	return rep
 }
 
-func compareColumn(name string, a, b *colSample, bins int) ColumnDrift {
+func compareColumn(name string, a, b *colSample, opts DriftOptions) ColumnDrift {
 	d := ColumnDrift{Column: name, Sampled: a.capped || b.capped}
-	if a.numeric() && b.numeric() && len(a.nums) > 0 && len(b.nums) > 0 {
+	num := a.numeric() && b.numeric()
+	dt := a.datetime() && b.datetime()
+	if (num || dt) && len(a.nums) > 0 && len(b.nums) > 0 {
 		d.Kind = "numeric"
+		if dt {
+			d.Kind = "datetime"
+		}
 		xa, xb := slices.Clone(a.nums), slices.Clone(b.nums)
 		slices.Sort(xa)
 		slices.Sort(xb)
-		lo, hi := histRange(min(xa[0], xb[0]), max(xa[len(xa)-1], xb[len(xb)-1]))
-		pa := histogramExact(xa, lo, hi, bins)
-		pb := histogramExact(xb, lo, hi, bins)
-		fa, fb := freqs(pa.Counts), freqs(pb.Counts)
+		loA, hiA, loB, hiB := xa[0], xa[len(xa)-1], xb[0], xb[len(xb)-1]
+		lo, hi := histRange(min(loA, loB), max(hiA, hiB))
+		fa, fb := freqs(histogramExact(xa, lo, hi, opts.Bins).Counts), freqs(histogramExact(xb, lo, hi, opts.Bins).Counts)
 		d.JSD, d.PSI = jsd(fa, fb), psi(fa, fb)
-		d.KS = numPtr(ksStatistic(xa, xb))
+		ks := ksStatistic(xa, xb)
+		na, nb := float64(len(xa)), float64(len(xb))
+		p := kolmogorovSF(math.Sqrt(na*nb/(na+nb)) * ks)
+		d.KS, d.P = numPtr(ks), numPtr(p)
+		overlap := 1.0
+		if u := max(hiA, hiB) - min(loA, loB); u > 0 {
+			overlap = max(0, min(hiA, hiB)-max(loA, loB)) / u
+		} else if loA != loB {
+			overlap = 0
+		}
+		d.Overlap = numPtr(overlap)
+		d.DecidedBy = "ks"
+		switch {
+		case p >= opts.Alpha:
+		case ks > opts.KS:
+			d.Drifted = true
+		case d.PSI > opts.PSI:
+			d.Drifted, d.DecidedBy = true, "psi"
+		}
 		return d
 	}
 	d.Kind = "categorical"
@@ -234,7 +304,84 @@ func compareColumn(name string, a, b *colSample, bins int) ColumnDrift {
 		linf = math.Max(linf, math.Abs(fa[i]-fb[i]))
 	}
 	d.LInf = numPtr(linf)
+	p := chiSquareHomogeneityP(ca, cb)
+	if !math.IsNaN(p) {
+		d.P = numPtr(p)
+	}
+	d.DecidedBy = "jsd"
+	switch {
+	case !(p < opts.Alpha):
+	case d.JSD > opts.Threshold:
+		d.Drifted = true
+	case linf > opts.LInf:
+		d.Drifted, d.DecidedBy = true, "linf"
+	}
 	return d
+}
+
+// chiSquareHomogeneityP is the p-value of Pearson's chi-squared test that
+// two count vectors come from one distribution (a 2×k contingency table,
+// scipy.stats.chi2_contingency without Yates' correction). NaN when only one
+// category occurs.
+func chiSquareHomogeneityP(a, b []int64) float64 {
+	var na, nb float64
+	for i := range a {
+		na += float64(a[i])
+		nb += float64(b[i])
+	}
+	n := na + nb
+	if na == 0 || nb == 0 {
+		return math.NaN()
+	}
+	stat, k := 0.0, 0
+	for i := range a {
+		col := float64(a[i] + b[i])
+		if col == 0 {
+			continue
+		}
+		k++
+		ea, eb := na*col/n, nb*col/n
+		stat += (float64(a[i])-ea)*(float64(a[i])-ea)/ea + (float64(b[i])-eb)*(float64(b[i])-eb)/eb
+	}
+	if k < 2 {
+		return math.NaN()
+	}
+	return distuv.ChiSquared{K: float64(k - 1)}.Survival(stat)
+}
+
+// kolmogorovSF is the survival function of the Kolmogorov distribution, the
+// limit law of sqrt(nm/(n+m))·D (scipy.stats.kstwobign.sf): for x < 1.18
+// one minus the Jacobi-theta form of the CDF, else 2Σ(−1)^(k−1)e^(−2k²x²).
+func kolmogorovSF(x float64) float64 {
+	if x <= 0 {
+		return 1
+	}
+	if x < 1.18 {
+		w := math.Pi * math.Pi / (8 * x * x)
+		s := 0.0
+		for k := 1; k <= 50; k++ {
+			m := float64(2*k - 1)
+			t := math.Exp(-m * m * w)
+			s += t
+			if t < 1e-17*s {
+				break
+			}
+		}
+		return 1 - math.Sqrt(2*math.Pi)/x*s
+	}
+	s := 0.0
+	for k := 1; k <= 100; k++ {
+		t := math.Exp(-2 * float64(k*k) * x * x)
+		if k%2 == 1 {
+			s += t
+		} else {
+			s -= t
+		}
+		if t < 1e-300 {
+			break
+		}
+	}
+	return math.Min(1, math.Max(0, 2*s))
 }
 
 func freqs(c []int64) []float64 {
@@ -306,5 +453,7 @@ func ksStatistic(a, b []float64) float64 {
 
 // String summarises a drift report in one line.
 func (r *DriftReport) String() string {
-	return fmt.Sprintf("%d of %d columns drifted (JSD > %g)", r.Drifted, len(r.Columns), r.Threshold)
+	t := r.Thresholds
+	return fmt.Sprintf("%d of %d columns drifted (numeric, datetime: KS > %g or PSI > %g; categorical: JSD > %g or L∞ > %g; p < %g)",
+		r.Drifted, len(r.Columns), t.KS, t.PSI, t.JSD, t.LInf, t.Alpha)
 }

@@ -1,6 +1,8 @@
 package explore
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -91,8 +93,27 @@ func FuzzCSV(f *testing.F) {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
+	for _, s := range []string{"x\ninf\n-Infinity\n1e999\n", "a,b\nNaN,-nan\n+inf,INF\n", "t\n2021-03-01T08:00:00Z\n9223372036854775807\n"} {
+		f.Add([]byte(s), false)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
 		fuzzRead(t, "f.csv", data, skip)
+		// The parallel parser gives the serial reader's result.
+		path := filepath.Join(t.TempDir(), "p.csv")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		opts := ReadOptions{MaxLineBytes: 4096}
+		if skip {
+			opts.OnError = OnErrorSkip
+		}
+		compareParallel(t, path, opts)
+		// Profiling never panics and its JSON always encodes (NaN, ±Inf).
+		if p, err := ProfileFile(context.Background(), path, ProfileOptions{Read: opts, SkipHash: true}); err == nil {
+			if _, err := json.Marshal(p); err != nil {
+				t.Errorf("profile JSON: %v", err)
+			}
+		}
 	})
 }
 
@@ -102,9 +123,21 @@ func FuzzJSON(f *testing.F) {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
+	for _, s := range []string{`[{"a":1e999},{"a":"inf"},{"a":-1e999},{"a":null}]`, "{\"x\":\"NaN\"}\n{\"x\":1.5}\n"} {
+		f.Add([]byte(s), false)
+	}
 	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
 		fuzzRead(t, "f.json", data, skip)
 		fuzzRead(t, "f.jsonl", data, skip)
+		path := filepath.Join(t.TempDir(), "p.json")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if p, err := ProfileFile(context.Background(), path, ProfileOptions{SkipHash: true}); err == nil {
+			if _, err := json.Marshal(p); err != nil {
+				t.Errorf("profile JSON: %v", err)
+			}
+		}
 	})
 }
 

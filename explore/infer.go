@@ -1,6 +1,9 @@
 package explore
 
 import (
+	"bytes"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -39,31 +42,33 @@ func (t ColumnType) IsNumeric() bool { return t == TypeInteger || t == TypeFloat
 
 // classify returns the kind of a non-missing cell.
 func classify(v []byte) kind {
-	if len(v) == 0 {
-		return kindString
+	k, _ := classifyValue(v)
+	return k
+}
+
+// parseInf reads the infinities pandas' parser accepts: inf and infinity
+// in any case, with an optional sign.
+func parseInf(v []byte) (float64, bool) {
+	if len(v) < 3 || len(v) > 9 {
+		return 0, false
 	}
-	c := v[0]
-	if (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' {
-		if _, ok := parseInt(v); ok {
-			return kindInt
-		}
-		if _, ok := parseFloat(v); ok {
-			return kindFloat
-		}
-		if _, ok := parseDate(v); ok {
-			return kindDate
-		}
-		return kindString
+	sign := 1.0
+	switch v[0] {
+	case '-':
+		sign, v = -1, v[1:]
+	case '+':
+		v = v[1:]
 	}
-	if isBool(v) {
-		return kindBool
+	if len(v) != 3 && len(v) != 8 {
+		return 0, false
 	}
-	if (c|0x20) >= 'a' && (c|0x20) <= 'z' {
-		if _, ok := parseDate(v); ok {
-			return kindDate
+	const word = "infinity"
+	for i, c := range v {
+		if c|0x20 != word[i] {
+			return 0, false
 		}
 	}
-	return kindString
+	return math.Inf(int(sign)), true
 }
 
 // isBool accepts the spellings pandas reads as booleans.
@@ -135,7 +140,10 @@ func numberValue(v []byte) (float64, bool) {
 	if n, ok := parseInt(v); ok {
 		return float64(n), true
 	}
-	return parseFloat(v)
+	if f, ok := parseFloat(v); ok {
+		return f, true
+	}
+	return parseInf(v)
 }
 
 var monthLayouts = []string{
@@ -345,19 +353,83 @@ func daysFromCivil(y, m, d int) int64 {
 
 // formatTime renders epoch seconds as ISO 8601 (date only when at midnight).
 func formatTime(s float64) string {
-	sec := int64(s)
-	if float64(sec) > s {
-		sec--
+	return timeFormat{}.format(s)
+}
+
+// timeFormat is how one column's datetimes are written: pandas prints a
+// column's values alike, with the time when any value has one, and keeps
+// the zone of zone-aware values.
+type timeFormat struct {
+	withTime bool // write the time even at midnight
+	aware    bool // values carried a zone: write it
+	offset   int  // seconds east of UTC to write them in
+}
+
+func (f timeFormat) format(s float64) string {
+	s += float64(f.offset)
+	sec := math.Floor(s)
+	ns := int64(math.Round((s - sec) * 1e9))
+	if ns >= 1e9 {
+		sec, ns = sec+1, ns-1e9
 	}
-	ns := int64((s - float64(sec)) * 1e9)
-	t := time.Unix(sec, ns).UTC()
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 {
+	t := time.Unix(int64(sec), ns).UTC()
+	var out string
+	switch {
+	case !f.withTime && t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 && !f.aware:
 		return t.Format("2006-01-02")
+	case t.Nanosecond() == 0:
+		out = t.Format("2006-01-02T15:04:05")
+	default:
+		out = t.Format("2006-01-02T15:04:05.999999")
 	}
-	if t.Nanosecond() == 0 {
-		return t.Format("2006-01-02T15:04:05")
+	if f.aware {
+		out += zoneSuffix(f.offset)
 	}
-	return t.Format("2006-01-02T15:04:05.999999")
+	return out
+}
+
+func zoneSuffix(off int) string {
+	if off == 0 {
+		return "Z"
+	}
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("%c%02d:%02d", sign, off/3600, off%3600/60)
+}
+
+// dateZone returns the UTC offset (seconds east) an ISO 8601 datetime
+// names, and whether it names one. v has passed parseDate.
+func dateZone(v []byte) (int, bool) {
+	if len(v) < 17 || (v[10] != 'T' && v[10] != ' ') {
+		return 0, false
+	}
+	if v[len(v)-1] == 'Z' {
+		return 0, true
+	}
+	i := bytes.LastIndexAny(v[11:], "+-")
+	if i < 0 {
+		return 0, false
+	}
+	t := v[11+i:]
+	h, ok := digits(t[1:], 2)
+	if !ok {
+		return 0, false
+	}
+	m := 0
+	rest := t[3:]
+	if len(rest) > 0 && rest[0] == ':' {
+		rest = rest[1:]
+	}
+	if len(rest) == 2 {
+		m, _ = digits(rest, 2)
+	}
+	off := h*3600 + m*60
+	if t[0] == '-' {
+		off = -off
+	}
+	return off, true
 }
 
 // TypeShare is the share of non-missing values that look like one kind.
@@ -374,7 +446,11 @@ const (
 
 // decideType picks a column type from per-kind counts over all rows.
 // dateStrings means the datetime cells came as strings (text formats).
-func decideType(counts [numKinds]int64, distinct int64, unique bool, meanTokens float64) (ColumnType, []TypeShare) {
+//
+// A column of strings with at most a mixedTol share of other kinds (an ID
+// column where "0E0" looks like a number) is a string column, as pandas
+// reads it.
+func decideType(counts [numKinds]int64, distinct int64, unique bool, meanTokens float64, mixedTol float64) (ColumnType, []TypeShare) {
 	var total int64
 	for _, c := range counts {
 		total += c
@@ -400,7 +476,8 @@ func decideType(counts [numKinds]int64, distinct int64, unique bool, meanTokens 
 		return TypeBoolean, shares
 	case counts[kindDate] == total:
 		return TypeDatetime, shares
-	case counts[kindString] == total || present == 1:
+	case counts[kindString] == total || present == 1,
+		counts[kindString] > 0 && float64(total-counts[kindString]) <= mixedTol*float64(total):
 		switch {
 		case distinct <= categoricalMaxDistinct || float64(distinct) <= categoricalMaxShare*float64(total):
 			return TypeCategorical, shares

@@ -19,7 +19,7 @@ func TestClassifyCells(t *testing.T) {
 		{"2012-01-01T10:20:30Z", kindDate}, {"2012-01-01 10:20", kindDate}, {"2012-01-01T10:20:30.5+02:00", kindDate},
 		{"Jun 12 1998", kindDate}, {"Jan 1 2000", kindDate}, {"June 12, 1998", kindDate}, {"12 Jun 1998", kindDate},
 		{"12/31/1999", kindDate}, {"2012-02-30", kindString}, {"2012-13-01", kindString}, {"Junk 12 1998", kindString},
-		{"0x1p4", kindString}, {"1_000", kindString}, {"inf", kindString}, {"hello", kindString}, {"-", kindString},
+		{"0x1p4", kindString}, {"1_000", kindString}, {"inf", kindFloat}, {"-Infinity", kindFloat}, {"INF", kindFloat}, {"infinit", kindString}, {"1e999", kindFloat}, {"hello", kindString}, {"-", kindString},
 		{"1.2.3", kindString}, {"e5", kindString},
 	}
 	for _, c := range cases {
@@ -86,7 +86,7 @@ func TestInferTypes(t *testing.T) {
 		t.Errorf("review length %+v, want min %d max %d", r.Length, minLen, maxLen)
 	}
 	w := p.Column("when")
-	if w.Min != "2020-01-01T10:00:00" || w.Max != "2020-01-28T10:00:00" {
+	if w.Min != "2020-01-01T10:00:00Z" || w.Max != "2020-01-28T10:00:00Z" {
 		t.Errorf("when min/max %v %v", w.Min, w.Max)
 	}
 	if h := w.Histogram; h == nil || len(h.Counts) != 10 || h.Counts[0] != 24 || float64(h.Edges[0]) != 1577872800 {

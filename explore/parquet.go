@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -24,9 +25,24 @@ type parquetReader struct {
 	r     *parquet.Reader //lint:ignore SA1019 the row-based Reader reads any schema without a Go type; GenericReader needs one
 	conv  []func(parquet.Value, []byte) []byte
 	str   []bool // byte-array columns without a date/time logical type
+	typ   []kind // kindInt, kindFloat, kindBool for columns decoded as numbers; kindNone: from the text
 	rows  []parquet.Row
 	rec   int
 	total int64
+
+	// Flat schemas (no repeated column) are read column by column, row
+	// group by row group, page by page: no row assembly, and only the row
+	// groups a reader gets to are decoded. Several row groups are decoded
+	// at once (Parsers goroutines) and returned in file order.
+	flat   bool
+	pf     *parquet.File
+	groups chan chan groupBatch // per row group in file order, its batches
+	cur    chan groupBatch
+	stopc  chan struct{}
+	stopMu sync.Once
+	wg     sync.WaitGroup
+	free   chan *Batch
+	err    error
 }
 
 func openParquet(f *os.File, path string, opts ReadOptions) (Reader, error) {
@@ -44,16 +60,49 @@ func openParquet(f *os.File, path string, opts ReadOptions) (Reader, error) {
 	schema := pf.Schema()
 	r := &parquetReader{baseReader: baseReader{path: path, closer: f.Close, opts: opts}, f: f, size: st.Size(),
 		r: parquet.NewReader(pf), total: pf.NumRows()}
+	r.flat, r.pf = true, pf
 	for _, p := range schema.Columns() {
 		leaf, _ := schema.Lookup(p...)
 		r.cols = append(r.cols, strings.Join(p, "."))
 		r.conv = append(r.conv, parquetConverter(leaf.Node))
 		r.str = append(r.str, isParquetString(leaf.Node))
+		r.typ = append(r.typ, parquetKind(leaf.Node))
+		r.flat = r.flat && leaf.MaxRepetitionLevel == 0
+	}
+	if r.flat {
+		r.startGroups()
+		r.closer = func() error { r.stopGroups(); return f.Close() }
 	}
 	if r.total == 0 {
 		return nil, &config.InputError{File: path, Line: 1, Msg: "Parquet file has no rows"}
 	}
 	return r, nil
+}
+
+// parquetKind is the kind a column's values are decoded as, without their
+// text: integers and doubles (pandas' int64 and float64) and booleans.
+// FLOAT keeps the text path: its shortest text ("0.1") is what pandas shows,
+// not float64(float32(0.1)); date and time logical types are formatted.
+func parquetKind(n parquet.Node) kind {
+	t := n.Type()
+	if t == nil {
+		return kindNone
+	}
+	if lt := t.LogicalType(); lt != nil {
+		switch lt.Value.(type) {
+		case *format.DateType, *format.TimestampType, *format.TimeType:
+			return kindNone
+		}
+	}
+	switch t.Kind() {
+	case parquet.Int32, parquet.Int64:
+		return kindInt
+	case parquet.Double:
+		return kindFloat
+	case parquet.Boolean:
+		return kindBool
+	}
+	return kindNone
 }
 
 func isParquetString(n parquet.Node) bool {
@@ -129,6 +178,9 @@ func (r *parquetReader) Offset() int64 {
 }
 
 func (r *parquetReader) Next(b *Batch) error {
+	if r.flat {
+		return r.nextColumns(b)
+	}
 	nc := len(r.cols)
 	b.reset(nc)
 	limit := r.opts.batchRows(nc)
@@ -176,4 +228,240 @@ func (r *parquetReader) Next(b *Batch) error {
 		return io.EOF
 	}
 	return nil
+}
+
+// groupBatch is one batch of a row group, or the error that ended it.
+type groupBatch struct {
+	b   *Batch
+	err error
+}
+
+// groupDecoder reads one row group's column chunks page by page.
+type groupDecoder struct {
+	r      *parquetReader
+	rec    int   // rows of the file before the next row
+	left   int64 // rows left
+	pages  []parquet.Pages
+	page   []parquet.Page
+	vals   [][]parquet.Value // per column: values of the current page
+	at     []int
+	gather [][]parquet.Value // per column: the values of the batch being built
+	done   []parquet.Page    // pages read to the end, released once the batch is built
+}
+
+func (r *parquetReader) startGroups() {
+	groups := r.pf.RowGroups()
+	workers := max(1, min(r.opts.parsers(), len(groups)))
+	r.groups = make(chan chan groupBatch, workers)
+	r.stopc = make(chan struct{})
+	r.free = make(chan *Batch, 4*workers)
+	jobs := make(chan int)
+	outs := make([]chan groupBatch, len(groups))
+	for i := range outs {
+		outs[i] = make(chan groupBatch, 2)
+	}
+	r.wg.Add(1 + workers)
+	go func() { // hands out row groups in order; their channels go to Next in order
+		defer r.wg.Done()
+		defer close(jobs)
+		defer close(r.groups)
+		for i := range groups {
+			select {
+			case r.groups <- outs[i]:
+			case <-r.stopc:
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-r.stopc:
+				return
+			}
+		}
+	}()
+	starts := make([]int, len(groups))
+	for i := 1; i < len(groups); i++ {
+		starts[i] = starts[i-1] + int(groups[i-1].NumRows())
+	}
+	for w := 0; w < workers; w++ {
+		go func() {
+			defer r.wg.Done()
+			for i := range jobs {
+				r.decodeGroup(groups[i], starts[i], outs[i])
+			}
+		}()
+	}
+}
+
+func (r *parquetReader) stopGroups() {
+	r.stopMu.Do(func() { close(r.stopc) })
+	r.wg.Wait()
+}
+
+func (r *parquetReader) decodeGroup(g parquet.RowGroup, start int, out chan groupBatch) {
+	defer close(out)
+	nc := len(r.cols)
+	d := &groupDecoder{r: r, rec: start, left: g.NumRows(), pages: make([]parquet.Pages, nc), page: make([]parquet.Page, nc),
+		vals: make([][]parquet.Value, nc), at: make([]int, nc), gather: make([][]parquet.Value, nc)}
+	defer d.close()
+	for c, cc := range g.ColumnChunks() {
+		d.pages[c] = cc.Pages()
+	}
+	for d.left > 0 {
+		var b *Batch
+		select {
+		case b = <-r.free:
+		default:
+			b = &Batch{}
+		}
+		err := d.next(b)
+		select {
+		case out <- groupBatch{b, err}:
+		case <-r.stopc:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (d *groupDecoder) close() {
+	for _, pg := range d.done {
+		parquet.Release(pg)
+	}
+	d.done = d.done[:0]
+	for c, p := range d.pages {
+		if d.page[c] != nil {
+			parquet.Release(d.page[c])
+			d.page[c] = nil
+		}
+		if p != nil {
+			p.Close()
+			d.pages[c] = nil
+		}
+	}
+}
+
+// fillPage reads column c's next page when the current one is used up.
+func (d *groupDecoder) fillPage(c int) error {
+	for d.at[c] >= len(d.vals[c]) {
+		if d.page[c] != nil {
+			// Released after the batch is built: gathered values point into it.
+			d.done = append(d.done, d.page[c])
+			d.page[c] = nil
+		}
+		pg, err := d.pages[c].ReadPage()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		d.page[c] = pg
+		n := int(pg.NumValues())
+		if cap(d.vals[c]) < n {
+			d.vals[c] = make([]parquet.Value, n)
+		}
+		d.vals[c] = d.vals[c][:n]
+		got, err := pg.Values().ReadValues(d.vals[c])
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		d.vals[c], d.at[c] = d.vals[c][:got], 0
+	}
+	return nil
+}
+
+// next decodes up to a batch of the row group's rows into b.
+func (d *groupDecoder) next(b *Batch) error {
+	r := d.r
+	nc := len(r.cols)
+	b.reset(nc)
+	n := int(min(int64(r.opts.batchRows(nc)), d.left))
+	// Gather each column's n values, then lay the cells out row-major.
+	for c := 0; c < nc; c++ {
+		g := d.gather[c][:0]
+		for len(g) < n {
+			if err := d.fillPage(c); err != nil {
+				return &config.InputError{File: r.path, Line: d.rec + len(g) + 1, Msg: "corrupt Parquet data: " + err.Error(), Err: err}
+			}
+			take := min(n-len(g), len(d.vals[c])-d.at[c])
+			g = append(g, d.vals[c][d.at[c]:d.at[c]+take]...)
+			d.at[c] += take
+		}
+		d.gather[c] = g
+	}
+	for i := 0; i < n; i++ {
+		d.rec++
+		for c := 0; c < nc; c++ {
+			v := d.gather[c][i]
+			before := len(b.buf)
+			missing := v.IsNull()
+			if !missing {
+				b.buf = r.conv[c](v, b.buf)
+				missing = len(b.buf) == before && (v.Kind() == parquet.Float || v.Kind() == parquet.Double) // NaN
+			}
+			b.off = append(b.off, int32(len(b.buf)))
+			b.miss = append(b.miss, missing)
+			b.quoted = append(b.quoted, r.str[c])
+			t := typedCell{k: kindNone}
+			if !missing {
+				switch r.typ[c] {
+				case kindInt:
+					if v.Kind() == parquet.Int32 {
+						t = typedCell{kindInt, float64(v.Int32())}
+					} else {
+						t = typedCell{kindInt, float64(v.Int64())}
+					}
+				case kindFloat:
+					t = typedCell{kindFloat, v.Double()}
+				case kindBool:
+					t = typedCell{k: kindBool}
+				}
+			}
+			b.typed = append(b.typed, t)
+		}
+		b.lines = append(b.lines, d.rec)
+	}
+	for _, pg := range d.done {
+		parquet.Release(pg)
+	}
+	d.done = d.done[:0]
+	d.left -= int64(n)
+	return nil
+}
+
+// nextColumns returns the decoded batches in file order.
+func (r *parquetReader) nextColumns(b *Batch) error {
+	if r.err != nil {
+		return r.err
+	}
+	for {
+		if r.cur == nil {
+			ch, ok := <-r.groups
+			if !ok {
+				b.reset(len(r.cols))
+				return io.EOF
+			}
+			r.cur = ch
+		}
+		gb, ok := <-r.cur
+		if !ok {
+			r.cur = nil
+			continue
+		}
+		if gb.err != nil {
+			r.err = gb.err
+			return gb.err
+		}
+		old := *b
+		*b = *gb.b
+		*gb.b = old
+		select {
+		case r.free <- gb.b:
+		default:
+		}
+		r.rec = b.lines[len(b.lines)-1]
+		return nil
+	}
 }

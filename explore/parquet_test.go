@@ -2,8 +2,13 @@ package explore
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -67,5 +72,89 @@ func TestParquetTypes(t *testing.T) {
 	}
 	if prof.Source.Format != FormatParquet || prof.Rows != 100 {
 		t.Errorf("source %+v rows %d", prof.Source, prof.Rows)
+	}
+}
+
+// TestParquetColumnsMatchRows: the column-by-column reader of flat schemas
+// gives the row reader's cells, across row groups and pages, with nulls and NaN.
+func TestParquetColumnsMatchRows(t *testing.T) {
+	type rec struct {
+		ID    int64    `parquet:"id"`
+		X     *float64 `parquet:"x,optional"`
+		Name  string   `parquet:"name,dict"`
+		Small int32    `parquet:"small"`
+		Flag  bool     `parquet:"flag"`
+	}
+	path := filepath.Join(t.TempDir(), "g.parquet")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := parquet.NewGenericWriter[rec](f, parquet.MaxRowsPerRowGroup(1000), parquet.PageBufferSize(4096))
+	var rows []rec
+	for i := 0; i < 5000; i++ {
+		r := rec{ID: int64(i) * 1_000_003, Name: fmt.Sprintf("n%d", i%37), Small: int32(i % 100), Flag: i%3 == 0}
+		if i%7 != 0 {
+			x := float64(i) / 8
+			if i%11 == 0 {
+				x = math.NaN()
+			}
+			r.X = &x
+		}
+		rows = append(rows, r)
+	}
+	if _, err := w.Write(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, p := range []string{path, filepath.Join("testdata", "penguins.parquet")} {
+		read := func(flat bool) ([]string, [][]string) {
+			r, err := Open(p, ReadOptions{BatchRows: 333})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			pr := r.(*parquetReader)
+			if pr.flat != true {
+				t.Fatalf("%s: schema not read as flat", p)
+			}
+			pr.flat = flat
+			var out [][]string
+			var b Batch
+			for {
+				if err := r.Next(&b); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				for i := 0; i < b.Len(); i++ {
+					row := b.Row(i)
+					for c := range row {
+						if b.Missing(i, c) {
+							row[c] = "<NA>"
+						}
+					}
+					out = append(out, append(row, strconv.Itoa(b.Line(i))))
+				}
+			}
+			return r.Columns(), out
+		}
+		ca, ra := read(true)
+		cb, rb := read(false)
+		if !slices.Equal(ca, cb) || len(ra) != len(rb) {
+			t.Fatalf("%s: columns %v/%v, rows %d/%d", p, ca, cb, len(ra), len(rb))
+		}
+		for i := range ra {
+			if !slices.Equal(ra[i], rb[i]) {
+				t.Fatalf("%s: row %d: columns %q, rows %q", p, i, ra[i], rb[i])
+			}
+		}
+	}
+	pr := profileOf(t, path, ProfileOptions{})
+	if x := pr.Column("x"); x.Type != TypeFloat || x.Missing != 1105 || pr.Column("id").Max != int64(4999*1_000_003) {
+		t.Errorf("x: type %s missing %d; id max %v", x.Type, x.Missing, pr.Column("id").Max)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"regexp"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -41,11 +42,29 @@ type ProfileOptions struct {
 	// there are more than PearsonColumns candidate columns. Default 50000,
 	// capped at 2M cells.
 	SampleRows     int
-	PearsonColumns int    // streaming Pearson over all rows up to this many columns; default 16
-	Seed           uint64 // sampling seed; default 1
-	Workers        int    // column-shard goroutines; default GOMAXPROCS
-	Alerts         AlertThresholds
-	SkipHash       bool // skip the sha256 of the file
+	PearsonColumns int // streaming Pearson over all rows up to this many columns; default 16
+	// CorrColumns caps the numeric columns that are correlated with each
+	// other (memory and time grow with its square): the CorrColumns with
+	// the largest coefficient of variation, unless CorrNames names them.
+	// Default 200.
+	CorrColumns int
+	CorrNames   []string
+	// CramersMaxDistinct skips categoricals with more distinct values in
+	// Cramér's V (ydata-profiling's categorical_maximum_correlation_distinct).
+	// Default 100.
+	CramersMaxDistinct int
+	// TimeColumn names the column that orders the rows for the
+	// non-stationary and seasonal alerts; "" detects one (a datetime column
+	// in non-decreasing order, or an increasing integer column named like
+	// year, date or time). "-" turns the tests off.
+	TimeColumn string
+	// SeriesPoints bounds the values kept per numeric column for those
+	// tests; a longer series keeps every k-th value. Default 20000.
+	SeriesPoints int
+	Seed         uint64 // sampling seed; default 1
+	Workers      int    // column-shard goroutines; default GOMAXPROCS
+	Alerts       AlertThresholds
+	SkipHash     bool // skip the sha256 of the file
 }
 
 func (o *ProfileOptions) defaults() {
@@ -72,6 +91,15 @@ func (o *ProfileOptions) defaults() {
 	}
 	if o.PearsonColumns <= 0 {
 		o.PearsonColumns = 16
+	}
+	if o.CorrColumns <= 0 {
+		o.CorrColumns = 200
+	}
+	if o.CramersMaxDistinct <= 0 {
+		o.CramersMaxDistinct = 100
+	}
+	if o.SeriesPoints <= 0 {
+		o.SeriesPoints = 20000
 	}
 	if o.Seed == 0 {
 		o.Seed = 1
@@ -120,9 +148,18 @@ type Profile struct {
 	Columns         []Column      `json:"columns"`
 	Correlations    []Correlation `json:"correlations"`
 	SampleRows      int           `json:"correlation_sample_rows"` // rows behind Spearman/Cramér's V
-	Alerts          []Alert       `json:"alerts"`
-	Skipped         SkipReport    `json:"skipped"`
-	Seconds         float64       `json:"seconds"`
+	// CorrelationColumns lists the numeric columns correlated when there
+	// were more than ProfileOptions.CorrColumns (the most variable ones, or
+	// those named); empty when every numeric column was.
+	CorrelationColumns []string `json:"correlation_columns,omitempty"`
+	// MissingValues are the cell texts read as missing (text formats).
+	MissingValues []string `json:"missing_values,omitempty"`
+	// TimeIndex is the column that orders the rows for the time-series
+	// tests (a datetime or increasing integer column), if any.
+	TimeIndex string     `json:"time_index,omitempty"`
+	Alerts    []Alert    `json:"alerts"`
+	Skipped   SkipReport `json:"skipped"`
+	Seconds   float64    `json:"seconds"`
 }
 
 // Column returns the named column, or nil.
@@ -138,21 +175,24 @@ func (p *Profile) Column(name string) *Column {
 // Column is one column's profile. Numeric statistics are set for integer and
 // float columns; Min/Max are numbers there and ISO strings for datetimes.
 type Column struct {
-	Name          string       `json:"name"`
-	Type          ColumnType   `json:"type"`
-	TypeShares    []TypeShare  `json:"type_shares,omitempty"`
-	Count         int64        `json:"count"`
-	Missing       int64        `json:"missing"`
-	MissingShare  float64      `json:"missing_share"`
-	Distinct      int64        `json:"distinct"`
-	DistinctExact bool         `json:"distinct_exact"`
-	Min           any          `json:"min,omitempty"`
-	Max           any          `json:"max,omitempty"`
-	Mean          *Num         `json:"mean,omitempty"`
-	Std           *Num         `json:"std,omitempty"`
-	Skewness      *Num         `json:"skewness,omitempty"`
-	Zeros         int64        `json:"zeros"`
-	Negatives     int64        `json:"negatives"`
+	Name          string      `json:"name"`
+	Type          ColumnType  `json:"type"`
+	TypeShares    []TypeShare `json:"type_shares,omitempty"`
+	Count         int64       `json:"count"`
+	Missing       int64       `json:"missing"`
+	MissingShare  float64     `json:"missing_share"`
+	Distinct      int64       `json:"distinct"`
+	DistinctExact bool        `json:"distinct_exact"`
+	Min           any         `json:"min,omitempty"`
+	Max           any         `json:"max,omitempty"`
+	Mean          *Num        `json:"mean,omitempty"`
+	Std           *Num        `json:"std,omitempty"`
+	Skewness      *Num        `json:"skewness,omitempty"`
+	Zeros         int64       `json:"zeros"`
+	Negatives     int64       `json:"negatives"`
+	Infinite      int64       `json:"infinite"` // ±Inf values; mean, std, quantiles and histogram are over the finite ones
+	// MissingTokens says which cell texts were read as missing, and how often.
+	MissingTokens []ValueCount `json:"missing_tokens,omitempty"`
 	Quantiles     *Quantiles   `json:"quantiles,omitempty"`
 	Histogram     *Histogram   `json:"histogram,omitempty"`
 	Top           []ValueCount `json:"top"`
@@ -160,13 +200,35 @@ type Column struct {
 	Length        *LengthStats `json:"length,omitempty"`
 	TopTokens     []ValueCount `json:"top_tokens,omitempty"`
 	Imbalance     *Num         `json:"imbalance,omitempty"` // 1 − H/log2(k), ydata-profiling's score
+	// UniformP is the chi-squared p-value that the values are evenly spread
+	// (numeric: numpy's "auto" histogram of the finite values; categorical:
+	// the value counts), as ydata-profiling's uniformity test.
+	UniformP *Num `json:"uniform_p,omitempty"`
+	// TimeSeries holds the stationarity and seasonality tests of a numeric
+	// column in the order of the profile's time index.
+	TimeSeries *TimeSeries `json:"time_series,omitempty"`
 
-	minF, maxF float64 // numeric min/max for alerts and drift
+	minF, maxF float64 // finite numeric min/max for alerts and drift
 	dateCells  int64   // datetime-looking cells that are strings in the file
+	counts     []int64 // every kept value's count, for the uniformity test
+	ordered    bool    // increasing integers or non-decreasing datetimes in file order
 }
 
 // NumericRange returns the numeric min and max (NaN when not numeric).
 func (c *Column) NumericRange() (float64, float64) { return c.minF, c.maxF }
+
+// TimeSeries describes a numeric column read in time order.
+type TimeSeries struct {
+	Points int  `json:"points"`          // non-missing values tested (every k-th when the series is long)
+	Stride int  `json:"stride"`          // k: 1 unless the series was thinned to fit its budget
+	ADF    *Num `json:"adf,omitempty"`   // augmented Dickey–Fuller statistic (constant, AIC lags)
+	ADFP   *Num `json:"adf_p,omitempty"` // its MacKinnon p-value: high means a unit root (non-stationary)
+	Lags   int  `json:"adf_lags"`
+	// Period is the seasonal period in rows (0: none found) and
+	// SeasonalStrength Hyndman's 1 − Var(R)/Var(S+R) at that period.
+	Period           int  `json:"period"`
+	SeasonalStrength *Num `json:"seasonal_strength,omitempty"`
+}
 
 // Quantiles are p05..p95; Method is "exact" (pandas' linear interpolation) or
 // "kll" (a sketch, about 1% rank error).
@@ -197,6 +259,8 @@ type LengthStats struct {
 	Min  int64   `json:"min"`
 	Max  int64   `json:"max"`
 	Mean float64 `json:"mean"`
+	// ModalShare is the share of values with the most common length.
+	ModalShare float64 `json:"modal_share"`
 }
 
 // Correlation is one column pair's association.
@@ -390,12 +454,77 @@ func ProfileFile(ctx context.Context, path string, opts ProfileOptions) (*Profil
 		}(w)
 	}
 	fwg.Wait()
-	p.Correlations, p.SampleRows = rows.correlations(p.Columns, opts)
+	if toks := r.MissingTokens(); toks != nil {
+		p.MissingValues = newMissingSet(opts.Read.Missing).all
+		for c := range p.Columns {
+			p.Columns[c].MissingTokens = toks[c]
+		}
+	}
+	p.Correlations, p.SampleRows, p.CorrelationColumns = rows.correlations(p.Columns, opts)
+	p.TimeIndex = timeIndex(p.Columns, opts.TimeColumn)
+	if p.TimeIndex != "" {
+		for c := range p.Columns {
+			if s := rows.series[c]; s != nil && p.Columns[c].Name != p.TimeIndex && p.Columns[c].Type.IsNumeric() {
+				p.Columns[c].TimeSeries = testSeries(s.v, s.stride)
+			}
+		}
+	}
 	p.Alerts = Alerts(p, opts.Alerts)
 	shaWG.Wait()
 	p.Source.SHA256 = sum
 	p.Seconds = time.Since(start).Seconds()
 	return p, nil
+}
+
+// timeIndex picks the column that orders the rows: the named one if it is
+// in order, else the first datetime column in non-decreasing order, else
+// the first increasing integer column named like a time.
+func timeIndex(cols []Column, named string) string {
+	switch named {
+	case "-":
+		return ""
+	case "":
+	default:
+		for i := range cols {
+			if cols[i].Name == named && cols[i].ordered {
+				return named
+			}
+		}
+		return ""
+	}
+	for i := range cols {
+		if cols[i].Type == TypeDatetime && cols[i].ordered {
+			return cols[i].Name
+		}
+	}
+	for i := range cols {
+		if cols[i].Type == TypeInteger && cols[i].ordered && timeName.MatchString(cols[i].Name) {
+			return cols[i].Name
+		}
+	}
+	return ""
+}
+
+var timeName = regexp.MustCompile(`(?i)(^|[^a-z])(year|yr|date|time|timestamp|month|week|day|quarter|period|epoch)s?($|[^a-z])`)
+
+// minSeriesPoints: shorter series get no time-series tests.
+const minSeriesPoints = 20
+
+// testSeries runs the stationarity and seasonality tests on x.
+func testSeries(x []float64, stride int) *TimeSeries {
+	if len(x) < minSeriesPoints {
+		return nil
+	}
+	ts := &TimeSeries{Points: len(x), Stride: stride}
+	if r, ok := adfTest(x); ok && !math.IsNaN(r.Stat) {
+		ts.ADF, ts.ADFP, ts.Lags = numPtr(r.Stat), numPtr(r.P), r.Lags
+	}
+	if m := seasonalPeriod(x); m > 0 {
+		if f := seasonalStrength(x, m); !math.IsNaN(f) {
+			ts.Period, ts.SeasonalStrength = m, numPtr(f)
+		}
+	}
+	return ts
 }
 
 func fileSHA256(ctx context.Context, path string) (string, error) {

@@ -23,8 +23,11 @@ type pandasRef struct {
 	Columns       map[string]struct {
 		Count, Missing, Distinct, TopCount int64
 		Dtype                              string
-		Min, Max, Mean, Std, Skew          *float64
-		Zeros, Negatives                   int64
+		Min, Max                           any // a number, or "inf"/"-inf"
+		MinExact, MaxExact                 string
+		Mean, Std, Skew                    *float64
+		Zeros, Negatives, Infinite         int64
+		UniformP                           *float64
 		Quantiles                          map[string]float64
 		Histogram                          *struct {
 			Edges  []float64
@@ -45,11 +48,22 @@ func loadRef(t *testing.T, name string) pandasRef {
 	}
 	var ref pandasRef
 	// gen.py writes snake_case keys; map them onto the struct.
-	data = []byte(strings.NewReplacer(`"top_count"`, `"TopCount"`).Replace(string(data)))
+	data = []byte(strings.NewReplacer(`"top_count"`, `"TopCount"`, `"min_exact"`, `"MinExact"`, `"max_exact"`, `"MaxExact"`,
+		`"uniform_p"`, `"UniformP"`).Replace(string(data)))
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatal(err)
 	}
 	return ref
+}
+
+func toFloat(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int64:
+		return float64(x)
+	}
+	return math.NaN()
 }
 
 func relClose(got, want, tol float64) bool {
@@ -66,6 +80,13 @@ func TestProfileMatchesPandas(t *testing.T) {
 		{"cars.json", "cars.json"},
 		{"penguins.json", "penguins.json"},
 		{"penguins.parquet", "penguins.json"},
+		{"airports.csv", "airports.json"},
+		{"budget.csv", "budget.json"},
+		{"edge-cases.csv", "edge-cases.json"},
+		{"co2-concentration.csv", "co2-concentration.json"},
+		{"global-temp.csv", "global-temp.json"},
+		{"uniform-2d.json", "uniform-2d.json"},
+		{"normal-2d.json", "normal-2d.json"},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -97,8 +118,29 @@ func TestProfileMatchesPandas(t *testing.T) {
 					t.Errorf("%s: type %s, pandas dtype %s", name, col.Type, rc.Dtype)
 					continue
 				}
+				if (rc.UniformP == nil) != (col.UniformP == nil) {
+					t.Errorf("%s: uniform p %v, scipy %v", name, col.UniformP, rc.UniformP)
+				} else if rc.UniformP != nil && !relClose(float64(*col.UniformP), *rc.UniformP, 1e-9) && math.Abs(float64(*col.UniformP)-*rc.UniformP) > 1e-12 {
+					t.Errorf("%s: uniform p %.15g, scipy %.15g", name, float64(*col.UniformP), *rc.UniformP)
+				}
 				if !numeric {
 					continue
+				}
+				if col.Infinite != rc.Infinite {
+					t.Errorf("%s: infinite %d, pandas %d", name, col.Infinite, rc.Infinite)
+				}
+				if rc.MinExact != "" {
+					if got := fmt.Sprint(col.Min, " ", col.Max); got != rc.MinExact+" "+rc.MaxExact {
+						t.Errorf("%s: integer min/max %s, pandas %s %s", name, got, rc.MinExact, rc.MaxExact)
+					}
+				}
+				for _, b := range []struct {
+					what      string
+					got, want any
+				}{{"min", col.Min, rc.Min}, {"max", col.Max, rc.Max}} {
+					if w, ok := b.want.(string); ok && b.got != w {
+						t.Errorf("%s.%s = %v, pandas %s", name, b.what, b.got, w)
+					}
 				}
 				check := func(what string, got *Num, want *float64, tol float64) {
 					if got == nil || want == nil {
@@ -111,9 +153,12 @@ func TestProfileMatchesPandas(t *testing.T) {
 						t.Errorf("%s.%s = %.17g, pandas %.17g", name, what, float64(*got), *want)
 					}
 				}
-				mn, mx := col.NumericRange()
-				check("min", numPtr(mn), rc.Min, 1e-12)
-				check("max", numPtr(mx), rc.Max, 1e-12)
+				if mn, ok := rc.Min.(float64); ok {
+					check("min", numPtr(toFloat(col.Min)), &mn, 1e-12)
+				}
+				if mx, ok := rc.Max.(float64); ok {
+					check("max", numPtr(toFloat(col.Max)), &mx, 1e-12)
+				}
 				check("mean", col.Mean, rc.Mean, 1e-9)
 				check("std", col.Std, rc.Std, 1e-9)
 				check("skew", col.Skewness, rc.Skew, 1e-9)
@@ -438,12 +483,27 @@ func TestDuplicateCounting(t *testing.T) {
 	// Same bucket (top byte), colliding low bits, zeros, and repeats.
 	in := []uint64{0, 0, 0, 5, 5 | 1<<40, 5, 5 | 1<<40, 5 | 1<<40, 1 << 56, 1<<56 | 16, 1 << 56}
 	for _, h := range in {
-		ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
+		ra.addHash(h)
 	}
 	ra.total = int64(len(in))
 	// Distinct: 0, 5, 5|1<<40, 1<<56, 1<<56|16 = 5, so 6 duplicates.
 	if d, exact := ra.duplicates(); d != 6 || !exact {
 		t.Errorf("duplicates %d %v, want 6", d, exact)
+	}
+	// Past the budget: a hash-chosen sample of the rows, scaled. 200000 rows,
+	// 10% of them a repeat of an earlier one, with room for 50000 hashes.
+	ra = newRowAcc(1, ProfileOptions{DuplicateRowsLimit: 50000})
+	for i := 0; i < 200000; i++ {
+		k := uint64(i)
+		if i%10 == 9 {
+			k = uint64(i - 1)
+		}
+		ra.addHash(k * 0x9e3779b97f4a7c15)
+		ra.total++
+	}
+	d, exact := ra.duplicates()
+	if exact || ra.nhashes > 50000 || math.Abs(float64(d)-20000) > 1500 {
+		t.Errorf("sampled duplicates %d (exact %v, %d hashes kept), want about 20000", d, exact, ra.nhashes)
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 
 	"github.com/lathe-ml/lathe/config"
 )
@@ -40,14 +42,46 @@ const (
 type HeaderMode int
 
 const (
-	HeaderAuto    HeaderMode = iota // detect (a first row of unique, non-numeric, non-empty names)
-	HeaderPresent                   // the first record is the header
-	HeaderAbsent                    // columns are named column_1, column_2, ...
+	// HeaderPresent: the first record is the header, as pandas' read_csv
+	// does by default (a header of years such as 1960,1961 is still a header).
+	HeaderPresent HeaderMode = iota
+	HeaderAbsent             // columns are named column_1, column_2, ...
+	// HeaderSniff guesses, as Python's csv.Sniffer.has_header: the first
+	// record is a header when its cells differ in type or length from the
+	// columns below them.
+	HeaderSniff
 )
 
-// DefaultMissing are the cell texts that count as missing in text formats, a
-// subset of pandas' default na_values. JSON null is always missing.
-var defaultMissing = []string{"", "NA", "N/A", "null", "NaN"}
+// ParseHeaderMode reads the spelling used by the config and the CLI:
+// "first-row" (or "present", "yes"), "none" (or "absent", "no") and "sniff".
+func ParseHeaderMode(s string) (HeaderMode, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "first-row", "present", "yes", "true":
+		return HeaderPresent, true
+	case "none", "absent", "no", "false":
+		return HeaderAbsent, true
+	case "sniff", "auto", "detect":
+		return HeaderSniff, true
+	}
+	return HeaderPresent, false
+}
+
+// String is the canonical spelling ParseHeaderMode reads.
+func (h HeaderMode) String() string {
+	switch h {
+	case HeaderAbsent:
+		return "none"
+	case HeaderSniff:
+		return "sniff"
+	}
+	return "first-row"
+}
+
+// defaultMissing is pandas' default na_values (pandas 2.x, which added
+// "None" to 1.5's set: pandas/_libs/parsers.pyx STR_NA_VALUES). JSON null is
+// always missing.
+var defaultMissing = []string{"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+	"1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"}
 
 // DefaultMissingTokens returns the default missing tokens (a fresh slice).
 func DefaultMissingTokens() []string { return append([]string(nil), defaultMissing...) }
@@ -56,7 +90,7 @@ func DefaultMissingTokens() []string { return append([]string(nil), defaultMissi
 type ReadOptions struct {
 	Format    Format     // "" detects from the extension, then the content
 	Delimiter byte       // CSV delimiter; 0 sniffs among , \t ; |
-	Header    HeaderMode // CSV only
+	Header    HeaderMode // CSV only; the zero value takes the first record as the header
 	// Missing lists cell texts read as missing in CSV/TSV; nil means
 	// DefaultMissingTokens(). JSON and Parquet use null only, as pandas does.
 	Missing      []string
@@ -64,6 +98,26 @@ type ReadOptions struct {
 	MaxLineBytes int // longest record accepted; 0 means 16 MiB
 	MaxExamples  int // skipped-record examples kept; 0 means 5
 	BatchRows    int // rows per batch; 0 picks by width
+	// Parsers is how many goroutines parse CSV records in parallel (the
+	// reader still returns batches in file order); 0 means GOMAXPROCS, 1
+	// parses on the caller's goroutine.
+	Parsers int
+	// chunkBytes is the parallel parser's chunk size; tests set it small.
+	chunkBytes int
+}
+
+func (o ReadOptions) parsers() int {
+	if o.Parsers > 0 {
+		return o.Parsers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (o ReadOptions) chunk() int {
+	if o.chunkBytes > 0 {
+		return o.chunkBytes
+	}
+	return 1 << 20
 }
 
 func (o ReadOptions) maxLine() int {
@@ -111,6 +165,9 @@ type Reader interface {
 	// Offset is how many bytes of the (possibly compressed) file were consumed.
 	Offset() int64
 	Skipped() SkipReport
+	// MissingTokens counts, per column, the cells read as missing by each
+	// token ("" for empty cells); nil for formats whose missing is null.
+	MissingTokens() [][]ValueCount
 	Close() error
 }
 
@@ -125,8 +182,20 @@ type Batch struct {
 	// Parquet byte arrays): never numbers or booleans, as in pandas. Empty
 	// for text formats.
 	quoted []bool
-	lines  []int // 1-based source line of each row (record number for Parquet)
+	// typed holds the kind and value of cells a typed format decoded
+	// (Parquet numbers and booleans), so they are not parsed from their
+	// text again; kindNone where the text decides. Empty for text formats.
+	typed []typedCell
+	lines []int // 1-based source line of each row (record number for Parquet)
 }
+
+type typedCell struct {
+	k kind
+	x float64
+}
+
+// kindNone marks a cell whose kind comes from its text.
+const kindNone = numKinds
 
 // Len is the number of rows.
 func (b *Batch) Len() int { return len(b.lines) }
@@ -148,6 +217,9 @@ func (b *Batch) Quoted(r, c int) bool {
 
 // kindAt classifies cell i, honouring its quoted flag.
 func (b *Batch) kindAt(i int, v []byte) (kind, float64) {
+	if i < len(b.typed) && b.typed[i].k != kindNone {
+		return b.typed[i].k, b.typed[i].x
+	}
 	if i < len(b.quoted) && b.quoted[i] {
 		return classifyQuoted(v)
 	}
@@ -179,6 +251,7 @@ func (b *Batch) reset(ncols int) {
 	b.off = append(b.off[:0], 0)
 	b.miss = b.miss[:0]
 	b.quoted = b.quoted[:0]
+	b.typed = b.typed[:0]
 	b.lines = b.lines[:0]
 }
 
@@ -201,6 +274,9 @@ func (b *Batch) truncateTo(cells int) {
 	b.off = b.off[:cells+1]
 	b.buf = b.buf[:b.off[cells]]
 	b.miss = b.miss[:cells]
+	if len(b.typed) > cells {
+		b.typed = b.typed[:cells]
+	}
 	if len(b.quoted) > cells {
 		b.quoted = b.quoted[:cells]
 	}
@@ -224,12 +300,12 @@ func Open(path string, opts ReadOptions) (Reader, error) {
 // countingReader counts the compressed bytes consumed, for progress.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64 // read by Offset while a parallel reader's splitter reads
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -346,9 +422,10 @@ func (b *baseReader) Offset() int64 {
 	if b.counter == nil {
 		return 0
 	}
-	return b.counter.n
+	return b.counter.n.Load()
 }
-func (b *baseReader) Close() error { return b.closer() }
+func (b *baseReader) Close() error                  { return b.closer() }
+func (b *baseReader) MissingTokens() [][]ValueCount { return nil }
 
 // bad reports a malformed record: an error under OnErrorFail, or nil after
 // counting it under OnErrorSkip.

@@ -96,7 +96,7 @@ func TestCSVDialects(t *testing.T) {
 		{"bom crlf", "\xEF\xBB\xBFa,b\r\n1,2\r\n3,4", []string{"a", "b"}, [][]string{{"1", "2"}, {"3", "4"}}},
 		{"quoted newline", "id,text\n1,\"hello\nworld, \"\"quoted\"\"\"\n2,plain\n", []string{"id", "text"},
 			[][]string{{"1", "hello\nworld, \"quoted\""}, {"2", "plain"}}},
-		{"no header", "1,2\n3,4\n", []string{"column_1", "column_2"}, [][]string{{"1", "2"}, {"3", "4"}}},
+		{"numeric header", "1960,1961\n3,4\n", []string{"1960", "1961"}, [][]string{{"3", "4"}}},
 		{"odd header names", "a,,a,a\n1,2,3,4\n", []string{"a", "Unnamed: 1", "a.1", "a.2"}, [][]string{{"1", "2", "3", "4"}}},
 		{"missing tokens", "a,b\nNA,\nN/A,null\nNaN,x\n", []string{"a", "b"},
 			[][]string{{"<NA>", "<NA>"}, {"<NA>", "<NA>"}, {"<NA>", "x"}}},
@@ -172,7 +172,6 @@ func TestMalformedInput(t *testing.T) {
 		{"invalid utf8", "u.csv", "a,b\n1,2\n\xff\xfe,3\n4,5\n", ReadOptions{}, 3, "UTF-8", 2},
 		{"long line", "l.csv", long, ReadOptions{MaxLineBytes: 1000}, 3, "longer than", 2},
 		{"empty", "e.csv", "", ReadOptions{}, 1, "empty", -1},
-		{"header only", "h.csv", "a,b\n", ReadOptions{}, 2, "no data rows", -1},
 		{"json syntax", "j.json", "[{\"a\":1},\n{\"a\":2,}\n]", ReadOptions{}, 2, "invalid JSON", -1},
 		{"json not object", "n.json", "[{\"a\":1},\n[1,2],\n{\"a\":3}]", ReadOptions{}, 2, "not a JSON object", 2},
 		{"jsonl bad line", "b.jsonl", "{\"a\":1}\n{\"a\":\n{\"a\":3}\n", ReadOptions{}, 2, "invalid JSON", 2},
@@ -207,6 +206,45 @@ func TestMalformedInput(t *testing.T) {
 				t.Errorf("skip mode: %d rows, report %+v; want %d rows, first example at line %d", len(rows), s, c.skipRows, c.line)
 			}
 		})
+	}
+}
+
+// TestHeaderModes: the first record is the header by default (pandas),
+// none names the columns column_N, sniff guesses as csv.Sniffer.has_header.
+func TestHeaderModes(t *testing.T) {
+	cases := []struct {
+		name, content string
+		mode          HeaderMode
+		cols          string
+		rows          int
+	}{
+		{"default, years", "Country Name,1960,1961\nAruba,1.5,2\nChad,3,4\n", HeaderPresent, "Country Name|1960|1961", 2},
+		{"default, numbers", "1,2\n3,4\n", HeaderPresent, "1|2", 1},
+		{"none", "a,b\n3,4\n", HeaderAbsent, "column_1|column_2", 2},
+		{"sniff, numbers", "1,2\n3,4\n", HeaderSniff, "column_1|column_2", 2},
+		{"sniff, names over numbers", "x,y\n3,4\n5,6\n", HeaderSniff, "x|y", 2},
+		{"sniff, years over numbers", "Country,1960\nAruba,1.5\nChad,2.5\n", HeaderSniff, "Country|1960", 2},
+		{"sniff, codes of one length", "abc,def\nxyz,uvw\nfoo,bar\n", HeaderSniff, "column_1|column_2", 3},
+		{"sniff, one record", "a,b\n", HeaderSniff, "a|b", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cols, rows, _, err := readAll(t, writeFile(t, "h.csv", c.content), ReadOptions{Header: c.mode})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(cols, "|") != c.cols || len(rows) != c.rows {
+				t.Errorf("cols %q, %d rows; want %s, %d", cols, len(rows), c.cols, c.rows)
+			}
+		})
+	}
+	for in, want := range map[string]HeaderMode{"": HeaderPresent, "first-row": HeaderPresent, "none": HeaderAbsent, "sniff": HeaderSniff} {
+		if got, ok := ParseHeaderMode(in); !ok || got != want || (in != "" && got.String() != in) {
+			t.Errorf("ParseHeaderMode(%q) = %v %v", in, got, ok)
+		}
+	}
+	if _, ok := ParseHeaderMode("maybe"); ok {
+		t.Error("ParseHeaderMode accepted maybe")
 	}
 }
 

@@ -1,29 +1,40 @@
 package explore
 
 import (
+	"cmp"
 	"hash/maphash"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
 
-	"github.com/axiomhq/hyperloglog"
 	"gonum.org/v1/gonum/mat"
 )
 
 // rowAcc is the row-wise stage: duplicate rows, streaming Pearson over all
 // rows, and a seeded reservoir sample for rank and categorical statistics.
 type rowAcc struct {
-	nc        int
-	seed      maphash.Seed
-	hashes    [256][]uint64 // partitioned by the top byte, sorted per bucket at the end
+	nc   int
+	seed maphash.Seed
+	// Row hashes for the duplicate count, partitioned by their top byte and
+	// kept in fixed blocks (no append doubling). Past hashCap, the upper
+	// half of the kept partitions is dropped, so duplicates are counted in
+	// a hash-chosen sample of the rows (identical rows share a hash, so a
+	// duplicate pair is kept or dropped whole) and scaled up.
+	hashes    [256]hashBucket
 	nhashes   int
 	hashCap   int
-	hll       *hyperloglog.Sketch
+	keepParts int // partitions still kept: 256 while exact
 	total     int64
 	pearCols  []int // candidate columns for streaming Pearson; nil until the first batch
 	pairs     []pairAcc
 	decided   bool
 	pearLimit int
+
+	// series: numeric columns' values in file order for the time-series
+	// tests, every stride-th non-missing value, thinned when full.
+	series    map[int]*seriesAcc
+	seriesCap int
 
 	sample    []sampleRow
 	sampleCap int
@@ -70,8 +81,38 @@ func (p *pairAcc) r() float64 {
 
 func clamp1(r float64) float64 { return math.Max(-1, math.Min(1, r)) }
 
+// seriesAcc keeps one column's values in order within a budget.
+type seriesAcc struct {
+	v      []float64
+	stride int
+	seen   int
+}
+
+func (s *seriesAcc) add(x float64, cap int) {
+	if s.seen%s.stride == 0 {
+		if len(s.v) == cap {
+			// Keep every other value, so the kept ones stay evenly spaced.
+			for i := 0; i < len(s.v)/2; i++ {
+				s.v[i] = s.v[2*i]
+			}
+			s.v = s.v[:len(s.v)/2]
+			s.stride *= 2
+			if s.seen%s.stride != 0 {
+				s.seen++
+				return
+			}
+		}
+		s.v = append(s.v, x)
+	}
+	s.seen++
+}
+
+// maxSeriesColumns bounds the columns whose series are kept.
+const maxSeriesColumns = 256
+
 func newRowAcc(nc int, opts ProfileOptions) *rowAcc {
-	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, pearLimit: opts.PearsonColumns,
+	return &rowAcc{nc: nc, seed: maphash.MakeSeed(), hashCap: opts.DuplicateRowsLimit, keepParts: 256, pearLimit: opts.PearsonColumns,
+		seriesCap: opts.SeriesPoints,
 		sampleCap: max(min(opts.SampleRows, (2<<20)/max(nc, 1)), 100),
 		rng:       rand.New(rand.NewPCG(opts.Seed, 0x5851f42d4c957f2d))}
 }
@@ -89,6 +130,12 @@ func (ra *rowAcc) addBatch(j *job) {
 					cand = append(cand, c)
 					break
 				}
+			}
+		}
+		if ra.seriesCap > 0 {
+			ra.series = map[int]*seriesAcc{}
+			for _, c := range cand[:min(len(cand), maxSeriesColumns)] {
+				ra.series[c] = &seriesAcc{stride: 1}
 			}
 		}
 		if len(cand) <= ra.pearLimit {
@@ -110,24 +157,16 @@ func (ra *rowAcc) addBatch(j *job) {
 			}
 		}
 	}
+	for c, s := range ra.series {
+		for _, x := range j.num[c*n : (c+1)*n] {
+			if x == x && !math.IsInf(x, 0) {
+				s.add(x, ra.seriesCap)
+			}
+		}
+	}
 	for r := 0; r < n; r++ {
 		ra.total++
-		h := ra.rowHash(b, r)
-		if ra.hll == nil && ra.nhashes < ra.hashCap {
-			ra.hashes[h>>56] = append(ra.hashes[h>>56], h)
-			ra.nhashes++
-		} else {
-			if ra.hll == nil {
-				ra.hll = hyperloglog.New16NoSparse()
-				for i := range ra.hashes {
-					for _, x := range ra.hashes[i] {
-						ra.hll.InsertHash(x)
-					}
-					ra.hashes[i] = nil
-				}
-			}
-			ra.hll.InsertHash(h)
-		}
+		ra.addHash(ra.rowHash(b, r))
 		// Reservoir sampling, Li's Algorithm L (1994): random skips, so the
 		// generator runs only for rows that enter the sample.
 		ra.seen++
@@ -176,6 +215,45 @@ func (ra *rowAcc) copyRow(b *Batch, r int, reuse *sampleRow) sampleRow {
 	return s
 }
 
+// hashBlock is the number of hashes per block: 64 KiB.
+const hashBlock = 8192
+
+type hashBucket struct{ blocks [][]uint64 }
+
+func (hb *hashBucket) add(h uint64) {
+	n := len(hb.blocks)
+	if n == 0 || len(hb.blocks[n-1]) == hashBlock {
+		hb.blocks = append(hb.blocks, make([]uint64, 0, hashBlock))
+		n++
+	}
+	hb.blocks[n-1] = append(hb.blocks[n-1], h)
+}
+
+func (hb *hashBucket) len() int {
+	n := 0
+	for _, b := range hb.blocks {
+		n += len(b)
+	}
+	return n
+}
+
+func (ra *rowAcc) addHash(h uint64) {
+	part := int(h >> 56)
+	if part >= ra.keepParts {
+		return
+	}
+	ra.hashes[part].add(h)
+	ra.nhashes++
+	for ra.nhashes > ra.hashCap && ra.keepParts > 1 {
+		half := ra.keepParts / 2
+		for p := half; p < ra.keepParts; p++ {
+			ra.nhashes -= ra.hashes[p].len()
+			ra.hashes[p] = hashBucket{}
+		}
+		ra.keepParts = half
+	}
+}
+
 // rowHash hashes the cells' bytes, their boundaries and missing flags.
 func (ra *rowAcc) rowHash(b *Batch, r int) uint64 {
 	h := maphash.Bytes(ra.seed, b.rowBytes(r))
@@ -193,18 +271,18 @@ func (ra *rowAcc) rowHash(b *Batch, r int) uint64 {
 }
 
 // duplicates returns the number of rows that repeat an earlier row, and
-// whether the count is exact (hash collisions aside: 64-bit hashes).
+// whether the count is exact (hash collisions aside: 64-bit hashes); past
+// the hash budget it is the count in the kept partitions, scaled.
 func (ra *rowAcc) duplicates() (int64, bool) {
-	if ra.hll != nil {
-		return max(ra.total-int64(ra.hll.Estimate()), 0), false
-	}
 	var d int64
 	var table []uint64
-	for _, b := range ra.hashes {
-		// A per-bucket open-addressing set (linear probing) small enough for
-		// cache; 0 marks an empty slot, so a zero hash is counted aside.
+	for p := 0; p < ra.keepParts; p++ {
+		hb := &ra.hashes[p]
+		n := hb.len()
+		// A per-partition open-addressing set (linear probing) small enough
+		// for cache; 0 marks an empty slot, so a zero hash is counted aside.
 		size := 16
-		for size < 2*len(b) {
+		for size < 2*n {
 			size *= 2
 		}
 		if cap(table) < size {
@@ -214,42 +292,59 @@ func (ra *rowAcc) duplicates() (int64, bool) {
 		clear(table)
 		mask := uint64(size - 1)
 		zero := false
-		for _, h := range b {
-			if h == 0 {
-				if zero {
-					d++
+		for _, blk := range hb.blocks {
+			for _, h := range blk {
+				if h == 0 {
+					if zero {
+						d++
+					}
+					zero = true
+					continue
 				}
-				zero = true
-				continue
-			}
-			for i := h & mask; ; i = (i + 1) & mask {
-				if table[i] == 0 {
-					table[i] = h
-					break
-				}
-				if table[i] == h {
-					d++
-					break
+				for i := h & mask; ; i = (i + 1) & mask {
+					if table[i] == 0 {
+						table[i] = h
+						break
+					}
+					if table[i] == h {
+						d++
+						break
+					}
 				}
 			}
 		}
 	}
-	return d, true
+	if ra.keepParts == 256 {
+		return d, true
+	}
+	return int64(math.Round(float64(d) * 256 / float64(ra.keepParts))), false
 }
 
 // correlations computes Pearson (streamed over all rows when the table is
 // narrow, else on the sample), Spearman and Cramér's V on the sample.
-func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlation, int) {
+func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlation, int, []string) {
 	var out []Correlation
 	var numeric, categorical []int
 	for c := range cols {
 		switch {
 		case cols[c].Type.IsNumeric():
 			numeric = append(numeric, c)
-		case cols[c].Type == TypeCategorical || cols[c].Type == TypeBoolean,
+		case (cols[c].Type == TypeCategorical || cols[c].Type == TypeBoolean) && cols[c].Distinct <= int64(opts.CramersMaxDistinct),
 			cols[c].Type == TypeDatetime && cols[c].Distinct <= categoricalMaxDistinct:
 			categorical = append(categorical, c)
 		}
+	}
+	// Pairs grow with the square of the columns: correlate at most
+	// CorrColumns of each kind, the named ones or the most variable.
+	var chosen []string
+	if len(numeric) > opts.CorrColumns || len(opts.CorrNames) > 0 {
+		numeric = pickCorrColumns(cols, numeric, opts.CorrColumns, opts.CorrNames)
+		for _, c := range numeric {
+			chosen = append(chosen, cols[c].Name)
+		}
+	}
+	if len(categorical) > opts.CorrColumns {
+		categorical = categorical[:opts.CorrColumns]
 	}
 	isNum := map[int]bool{}
 	for _, c := range numeric {
@@ -264,7 +359,7 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 			s := &ra.sample[i]
 			v[i] = math.NaN()
 			if !s.miss[c] {
-				if x, ok := numberValue(s.cell(c)); ok {
+				if x, ok := numberValue(s.cell(c)); ok && !math.IsInf(x, 0) {
 					v[i] = x
 				}
 			}
@@ -328,7 +423,26 @@ func (ra *rowAcc) correlations(cols []Column, opts ProfileOptions) ([]Correlatio
 	}
 	// A constant column has no correlation (pandas reports NaN): leave the pair out.
 	out = slices.DeleteFunc(out, func(c Correlation) bool { return math.IsNaN(c.Value) })
-	return out, m
+	return out, m, chosen
+}
+
+// pickCorrColumns returns the named numeric columns, or the k with the
+// largest variance (ties in file order), in file order.
+func pickCorrColumns(cols []Column, numeric []int, k int, names []string) []int {
+	if len(names) > 0 {
+		return slices.DeleteFunc(slices.Clone(numeric), func(c int) bool { return !slices.Contains(names, cols[c].Name) })
+	}
+	byVar := slices.Clone(numeric)
+	sd := func(c int) float64 {
+		if s := cols[c].Std; s != nil && !math.IsNaN(float64(*s)) {
+			return float64(*s)
+		}
+		return -1
+	}
+	slices.SortStableFunc(byVar, func(a, b int) int { return cmp.Compare(sd(b), sd(a)) })
+	byVar = byVar[:k]
+	slices.Sort(byVar)
+	return byVar
 }
 
 // matrixCorrColumns: above this many numeric columns, complete columns are
@@ -449,8 +563,12 @@ func rankAvg(v []float64) []float64 {
 	return out
 }
 
-// cramersV is sqrt(χ²/n / min(r−1, c−1)) over the sample's complete pairs
-// (Cramér 1946; no bias correction, as scipy.stats.contingency.association).
+// cramersV is the bias-corrected Cramér's V over the sample's complete
+// pairs (Bergsma 2013, J. Korean Stat. Soc. 42:323; ydata-profiling's
+// _cramers_corrected_stat): φ²corr = max(0, χ²/n − (r−1)(k−1)/(n−1)),
+// V = sqrt(φ²corr / min(k̃−1, r̃−1)) with r̃ = r − (r−1)²/(n−1). Without the
+// correction, two high-cardinality columns of a small table look strongly
+// associated by chance.
 func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 	type key struct{ x, y string }
 	tab := map[key]float64{}
@@ -467,17 +585,27 @@ func (ra *rowAcc) cramersV(a, b int) (float64, int64) {
 		colT[y]++
 		n++
 	}
-	k := min(len(rowT), len(colT)) - 1
-	if n == 0 || k < 1 {
+	r, k := float64(len(rowT)), float64(len(colT))
+	if n < 2 || r < 2 || k < 2 {
 		return math.NaN(), int64(n)
 	}
+	// Summed in sorted key order: map order would change the last bits.
+	xs, ys := slices.Sorted(maps.Keys(rowT)), slices.Sorted(maps.Keys(colT))
 	chi2 := 0.0
-	for x, rx := range rowT {
-		for y, cy := range colT {
-			e := rx * cy / n
+	for _, x := range xs {
+		rx := rowT[x]
+		for _, y := range ys {
+			e := rx * colT[y] / n
 			o := tab[key{x, y}]
 			chi2 += (o - e) * (o - e) / e
 		}
 	}
-	return math.Sqrt(chi2 / n / float64(k)), int64(n)
+	phi2 := math.Max(0, chi2/n-(k-1)*(r-1)/(n-1))
+	rc := r - (r-1)*(r-1)/(n-1)
+	kc := k - (k-1)*(k-1)/(n-1)
+	d := math.Min(kc-1, rc-1)
+	if d <= 0 {
+		return math.NaN(), int64(n)
+	}
+	return math.Min(1, math.Sqrt(phi2/d)), int64(n)
 }
