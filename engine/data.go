@@ -73,13 +73,8 @@ func (e *Engine) Profile(ctx context.Context, path string, po explore.ProfileOpt
 	return explore.ProfileFile(ctx, path, po)
 }
 
-// DefaultDriftThreshold is the JSD above which a column drifts unless the
-// user says otherwise (`lathe data drift --threshold`).
-const DefaultDriftThreshold = 0.1
-
-// Drift compares every column A and B share. A threshold of exactly 0 in o
-// means "any difference"; front ends pass DefaultDriftThreshold unless the
-// user gave one.
+// Drift compares every column A and B share, each by the tests of its type
+// (explore.Drift); DriftOptionsFor builds o from the config and the flags.
 func (e *Engine) Drift(ctx context.Context, a, b string, o explore.DriftOptions) (*explore.DriftReport, error) {
 	if err := NeedFile(a, "A"); err != nil {
 		return nil, err
@@ -90,17 +85,12 @@ func (e *Engine) Drift(ctx context.Context, a, b string, o explore.DriftOptions)
 	if o.Threshold < 0 || math.IsNaN(o.Threshold) {
 		return nil, &config.InputError{Field: "--threshold", Msg: fmt.Sprintf("%v must be ≥ 0", o.Threshold)}
 	}
-	asked := o.Threshold
-	if asked == 0 {
-		o.Threshold = math.SmallestNonzeroFloat64 // explore reads 0 as its default
-	}
 	finish := step(ctx, "drift", a+" → "+b)
 	rep, err := explore.Drift(ctx, a, b, o)
 	if err != nil {
 		finish(err.Error())
 		return nil, err
 	}
-	rep.Threshold = asked
 	finish(rep.String())
 	return rep, nil
 }

@@ -21,7 +21,7 @@ type DiffOptions struct {
 	// NoContent skips reading the datasets (rows, schema, drift): only the
 	// recorded versions are compared.
 	NoContent      bool
-	DriftThreshold float64 // 0: explore's default (JSD 0.1)
+	DriftThreshold float64 // one limit for every drift statistic (JSD, L∞, KS, PSI); 0: the per-type defaults
 	MaxPatch       int     // bytes per code patch; 0: experiments.DefaultMaxPatch
 }
 
@@ -171,8 +171,11 @@ func diffData(ctx context.Context, ws *experiments.Workspace, c experiments.Chan
 		if fa != fb {
 			dd.Notes = append(dd.Notes, fmt.Sprintf("formats differ (%s, %s): no drift computed", dd.A.Format, dd.B.Format))
 		} else {
-			rep, err := explore.Drift(ctx, paths[0], paths[1], explore.DriftOptions{
-				Read: explore.ReadOptions{Format: fa, OnError: explore.OnErrorSkip}, Threshold: opts.DriftThreshold})
+			do := explore.DriftOptions{Read: explore.ReadOptions{Format: fa, OnError: explore.OnErrorSkip}}
+			if t := opts.DriftThreshold; t > 0 { // one limit for every statistic, as lathe data drift --threshold
+				do.Threshold, do.LInf, do.KS, do.PSI = t, t, t, t
+			}
+			rep, err := explore.Drift(ctx, paths[0], paths[1], do)
 			if err != nil {
 				if ctx.Err() != nil {
 					return dd, ctx.Err()

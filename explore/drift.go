@@ -79,13 +79,14 @@ type ColumnDrift struct {
 	Sampled   bool    `json:"sampled"` // computed on a reservoir sample
 }
 
-// DriftThresholds are the limits a report was judged by.
+// DriftThresholds are the limits a report was judged by; an infinite limit
+// (a statistic that does not decide) is null in JSON.
 type DriftThresholds struct {
-	JSD   float64 `json:"jsd"`
-	LInf  float64 `json:"linf"`
-	KS    float64 `json:"ks"`
-	PSI   float64 `json:"psi"`
-	Alpha float64 `json:"alpha"`
+	JSD   Num `json:"jsd"`
+	LInf  Num `json:"linf"`
+	KS    Num `json:"ks"`
+	PSI   Num `json:"psi"`
+	Alpha Num `json:"alpha"`
 }
 
 // DriftReport is the per-column drift between a reference A and a current B.
@@ -216,7 +217,7 @@ func Drift(ctx context.Context, a, b string, opts DriftOptions) (*DriftReport, e
 
 func compareSamples(colsA []string, sa []*colSample, colsB []string, sb []*colSample, opts DriftOptions) *DriftReport {
 	rep := &DriftReport{Threshold: opts.Threshold, Columns: []ColumnDrift{},
-		Thresholds: DriftThresholds{JSD: opts.Threshold, LInf: opts.LInf, KS: opts.KS, PSI: opts.PSI, Alpha: opts.Alpha}}
+		Thresholds: DriftThresholds{JSD: Num(opts.Threshold), LInf: Num(opts.LInf), KS: Num(opts.KS), PSI: Num(opts.PSI), Alpha: Num(opts.Alpha)}}
 	idxB := map[string]int{}
 	for i, c := range colsB {
 		idxB[c] = i
@@ -454,6 +455,28 @@ func ksStatistic(a, b []float64) float64 {
 // String summarises a drift report in one line.
 func (r *DriftReport) String() string {
 	t := r.Thresholds
-	return fmt.Sprintf("%d of %d columns drifted (numeric, datetime: KS > %g or PSI > %g; categorical: JSD > %g or L∞ > %g; p < %g)",
-		r.Drifted, len(r.Columns), t.KS, t.PSI, t.JSD, t.LInf, t.Alpha)
+	limit := func(name string, v Num) string {
+		switch f := float64(v); {
+		case math.IsInf(f, 1):
+			return ""
+		case f < 1e-300:
+			return name + " > 0"
+		}
+		return fmt.Sprintf("%s > %g", name, float64(v))
+	}
+	either := func(a, b string) string {
+		switch {
+		case a == "":
+			return b
+		case b == "":
+			return a
+		}
+		return a + " or " + b
+	}
+	alpha := ""
+	if t.Alpha < 1 {
+		alpha = fmt.Sprintf("; p < %g", float64(t.Alpha))
+	}
+	return fmt.Sprintf("%d of %d columns drifted (numeric, datetime: %s; categorical: %s%s)",
+		r.Drifted, len(r.Columns), either(limit("KS", t.KS), limit("PSI", t.PSI)), either(limit("JSD", t.JSD), limit("L∞", t.LInf)), alpha)
 }

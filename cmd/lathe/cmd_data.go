@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
@@ -39,7 +40,8 @@ line) or bad usage.`,
   lathe data add data/train.csv && lathe data ls`,
 	})
 
-	var profileOnErr string
+	var profRead engine.ReadFlags
+	var profFlags engine.ProfileFlags
 	profile := &cobra.Command{
 		Use:   "profile PATH",
 		Short: "Full profile of a file: types, statistics, histograms, correlations, alerts",
@@ -47,16 +49,28 @@ line) or bad usage.`,
 missing, distinct, min, max, mean, sample standard deviation, quantiles, histogram
 and top values; duplicate rows; correlations; and quality alerts. Missing-value
 tokens, histogram bins, top values and alert thresholds come from the config
-(lathe config show | grep explore).`,
+(lathe config show | grep explore); the flags below override it for one run.
+
+The first row names the columns, as pandas reads a CSV (--header first-row);
+--no-header numbers them column_1, column_2, ...; --header sniff guesses, as
+Python's csv.Sniffer does.`,
 		Example: `  lathe data profile data/seattle-weather.csv
   lathe data profile data/penguins.json --json | jq '.alerts[].message'
-  lathe data profile big.csv.gz --on-error skip`,
+  lathe data profile big.csv.gz --on-error skip
+  lathe data profile wide.csv --corr-columns 50 --disable-alert high_correlation
+  lathe data profile sensors.csv --time-column timestamp --missing NA,-999`,
 		Args: exactArgs(1, "one PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.dataProfile(cmd.Context(), args[0], profileOnErr)
+			return a.dataProfile(cmd.Context(), args[0], profRead, profFlags)
 		},
 	}
-	onErrorFlag(profile, &profileOnErr)
+	readFlags(profile, &profRead)
+	pf := profile.Flags()
+	pf.IntVar(&profFlags.CorrColumns, "corr-columns", 0, "correlate at most N numeric columns, the most variable (default: explore.correlation_columns, 200)")
+	pf.StringSliceVar(&profFlags.CorrNames, "corr-names", nil, "correlate these columns (comma-separated)")
+	pf.IntVar(&profFlags.CramersMax, "cramers-max", 0, "leave categoricals with more distinct values out of Cramér's V (default: explore.cramers_max_distinct, 100)")
+	pf.StringVar(&profFlags.TimeColumn, "time-column", "", "the column that orders the rows, for the non-stationary and seasonal alerts (- for none; default: detected)")
+	pf.StringArrayVar(&profFlags.DisableAlerts, "disable-alert", nil, "an alert kind not to raise (repeatable): "+strings.Join(explore.AlertKinds, ", "))
 
 	var sp splitFlags
 	split := &cobra.Command{
@@ -84,27 +98,46 @@ split and the per-column drift between train and each other split.`,
 	split.Flags().StringVar(&sp.group, "group", "", "column whose groups never straddle two splits")
 	split.Flags().Int64Var(&sp.seed, "seed", 0, "random seed (0 means 1); the same seed gives the same splits")
 	split.Flags().StringVar(&sp.out, "out", "", "output directory (default: beside the input)")
-	onErrorFlag(split, &sp.onErr)
+	readFlags(split, &sp.read)
 
 	var dr driftFlags
 	drift := &cobra.Command{
 		Use:   "drift A B",
-		Short: "Per-column drift between two files (JSD, PSI, KS, L-infinity)",
-		Long: `Compare every column that A (the reference) and B (the current data) share:
-Jensen-Shannon divergence (base 2, 0..1) over shared bins for numbers and over
-frequencies for categories, population stability index, the Kolmogorov-Smirnov
-statistic (numbers) and the largest frequency difference (categories). A column
-drifts when its JSD exceeds --threshold. A file compared with itself gives 0.`,
+		Short: "Per-column drift between two files (KS, PSI, JSD, L-infinity)",
+		Long: `Compare every column that A (the reference) and B (the current data) share,
+by the tests of its type:
+  numbers and dates  the Kolmogorov-Smirnov statistic (above --ks, 0.1) or the
+                     population stability index (above --psi, 0.2), when the KS
+                     test's p-value is below --alpha (0.05); dates compare as
+                     times, with their range overlap
+  categories         the Jensen-Shannon divergence (base 2, 0..1; above --jsd,
+                     0.1) or the largest frequency difference (above --linf,
+                     0.1), when a chi-squared test's p-value is below --alpha
+The report names the statistic that decided. --threshold sets the limit of the
+bounded statistics (KS, JSD, L-infinity) at once, and PSI then decides only with
+--psi; 0 flags any difference, significant or not. Defaults come from explore.drift
+in the config. A file compared with itself gives 0.`,
 		Example: `  lathe data drift data/train.csv data/test.csv
-  lathe data drift data/train.csv data/test.csv --threshold 0.05 --fail-on-drift --json`,
+  lathe data drift data/train.csv data/test.csv --ks 0.05 --fail-on-drift --json
+  lathe data drift a.csv b.csv --threshold 0   # flag any difference`,
 		Args: exactArgs(2, "two files, A and B"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.dataDrift(cmd.Context(), args[0], args[1], dr)
 		},
 	}
-	drift.Flags().Float64Var(&dr.threshold, "threshold", 0.1, "flag columns whose Jensen-Shannon divergence exceeds this (0: any difference)")
-	drift.Flags().BoolVar(&dr.failOnDrift, "fail-on-drift", false, "exit 1 when any column is flagged")
-	onErrorFlag(drift, &dr.onErr)
+	df := drift.Flags()
+	df.Float64Var(&dr.threshold, "threshold", 0, "one limit for KS, JSD and L-infinity (PSI only with --psi; 0: any difference)")
+	df.Float64Var(&dr.jsd, "jsd", 0, "categories: Jensen-Shannon divergence limit")
+	df.Float64Var(&dr.linf, "linf", 0, "categories: largest frequency difference limit")
+	df.Float64Var(&dr.ks, "ks", 0, "numbers and dates: Kolmogorov-Smirnov statistic limit")
+	df.Float64Var(&dr.psi, "psi", 0, "numbers and dates: population stability index limit")
+	df.Float64Var(&dr.alpha, "alpha", 0, "significance level of the KS and chi-squared tests")
+	df.BoolVar(&dr.failOnDrift, "fail-on-drift", false, "exit 1 when any column is flagged")
+	drift.PreRun = func(cmd *cobra.Command, args []string) {
+		dr.set = map[string]bool{}
+		cmd.Flags().Visit(func(f *pflag.Flag) { dr.set[f.Name] = true })
+	}
+	readFlags(drift, &dr.read)
 
 	var ck checkFlags
 	check := &cobra.Command{
@@ -135,9 +168,9 @@ share); exit 2 when the rules file is malformed (the message names its line).`,
 		},
 	}
 	check.Flags().StringVar(&ck.rules, "rules", "", "rules file (YAML), required")
-	onErrorFlag(check, &ck.onErr)
+	readFlags(check, &ck.read)
 
-	var addOnErr string
+	var addRead engine.ReadFlags
 	add := &cobra.Command{
 		Use:   "add PATH...",
 		Short: "Register dataset versions (content hash, size, rows, format, schema)",
@@ -148,10 +181,10 @@ version.`,
 		Example: "  lathe data add data/train.csv\n  lathe data add data/*.csv --json",
 		Args:    rangeArgs(1, math.MaxInt, "one or more PATHs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.dataAdd(cmd.Context(), args, addOnErr)
+			return a.dataAdd(cmd.Context(), args, addRead)
 		},
 	}
-	onErrorFlag(add, &addOnErr)
+	readFlags(add, &addRead)
 
 	ls := &cobra.Command{
 		Use:     "ls",
@@ -168,40 +201,62 @@ version.`,
 }
 
 type splitFlags struct {
-	ratios, stratify, group, out, onErr string
-	seed                                int64
+	ratios, stratify, group, out string
+	seed                         int64
+	read                         engine.ReadFlags
 }
 
 type driftFlags struct {
-	threshold   float64
-	failOnDrift bool
-	onErr       string
+	threshold, jsd, linf, ks, psi, alpha float64
+	set                                  map[string]bool // the flags given
+	failOnDrift                          bool
+	read                                 engine.ReadFlags
+}
+
+// limits are the drift limits given on the command line.
+func (f driftFlags) limits() engine.DriftFlags {
+	var d engine.DriftFlags
+	pick := func(name string, v float64) *float64 {
+		if f.set[name] {
+			return &v
+		}
+		return nil
+	}
+	d.Threshold = pick("threshold", f.threshold)
+	d.JSD, d.LInf, d.KS, d.PSI, d.Alpha = pick("jsd", f.jsd), pick("linf", f.linf), pick("ks", f.ks), pick("psi", f.psi), pick("alpha", f.alpha)
+	return d
 }
 
 type checkFlags struct {
-	rules, onErr string
+	rules string
+	read  engine.ReadFlags
 }
 
-func onErrorFlag(c *cobra.Command, dst *string) {
-	c.Flags().StringVar(dst, "on-error", "fail", "malformed rows: fail (exit 2 naming file and line) or skip (count them, report the first few)")
+// readFlags adds the readers' flags every data command takes.
+func readFlags(c *cobra.Command, f *engine.ReadFlags) {
+	fl := c.Flags()
+	fl.StringVar(&f.OnError, "on-error", "fail", "malformed rows: fail (exit 2 naming file and line) or skip (count them, report the first few)")
+	fl.StringVar(&f.Header, "header", "", "CSV header: first-row (the default, as pandas), none or sniff (default: explore.header)")
+	fl.BoolVar(&f.NoHeader, "no-header", false, "the CSV has no header row: columns are column_1, column_2, ...")
+	fl.StringSliceVar(&f.Missing, "missing", nil, "cells read as missing, comma-separated (default: explore.missing_values, pandas' set)")
+	fl.IntVar(&f.Parsers, "parsers", 0, "CSV parser goroutines (default: one per core)")
 }
 
-// readOptions maps the config and --on-error onto the readers' options.
-func (a *app) readOptions(e *engine.Engine, onErr string) (explore.ReadOptions, error) {
-	return e.ReadOptions(onErr)
-}
-
-func (a *app) dataProfile(ctx context.Context, path, onErr string) error {
+func (a *app) dataProfile(ctx context.Context, path string, rf engine.ReadFlags, pf engine.ProfileFlags) error {
 	ctx = orBackground(ctx)
 	e, err := a.dataEngine()
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(e, onErr)
+	ro, err := e.ReadOptionsFor(rf)
 	if err != nil {
 		return err
 	}
-	p, err := e.Profile(a.withProgress(ctx), path, e.ProfileOptions(ro))
+	po, err := e.ProfileOptionsFor(ro, pf)
+	if err != nil {
+		return err
+	}
+	p, err := e.Profile(a.withProgress(ctx), path, po)
 	if err != nil {
 		return err
 	}
@@ -218,11 +273,15 @@ func (a *app) dataDrift(ctx context.Context, pa, pb string, f driftFlags) error 
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(e, f.onErr)
+	ro, err := e.ReadOptionsFor(f.read)
 	if err != nil {
 		return err
 	}
-	rep, err := e.Drift(a.withProgress(ctx), pa, pb, explore.DriftOptions{Read: ro, Threshold: f.threshold})
+	o, err := e.DriftOptionsFor(ro, f.limits())
+	if err != nil {
+		return err
+	}
+	rep, err := e.Drift(a.withProgress(ctx), pa, pb, o)
 	if err != nil {
 		return err
 	}
@@ -251,7 +310,7 @@ func (a *app) dataCheck(ctx context.Context, path string, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(e, f.onErr)
+	ro, err := e.ReadOptionsFor(f.read)
 	if err != nil {
 		return err
 	}
@@ -275,13 +334,13 @@ func (a *app) dataCheck(ctx context.Context, path string, f checkFlags) error {
 	return nil
 }
 
-func (a *app) dataAdd(ctx context.Context, paths []string, onErr string) error {
+func (a *app) dataAdd(ctx context.Context, paths []string, rf engine.ReadFlags) error {
 	ctx = orBackground(ctx)
 	e, err := a.engine()
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(e, onErr)
+	ro, err := e.ReadOptionsFor(rf)
 	if err != nil {
 		return err
 	}
@@ -368,13 +427,17 @@ func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 	if err != nil {
 		return err
 	}
-	ro, err := a.readOptions(e, f.onErr)
+	ro, err := e.ReadOptionsFor(f.read)
+	if err != nil {
+		return err
+	}
+	do, err := e.DriftOptionsFor(ro, engine.DriftFlags{})
 	if err != nil {
 		return err
 	}
 	out, err := e.Split(a.withProgress(ctx), engine.SplitRequest{Path: path, Options: explore.SplitOptions{
 		Read: ro, Ratios: ratios, Stratify: f.stratify, Group: f.group, Seed: uint64(f.seed), OutDir: f.out,
-		Drift: explore.DriftOptions{Read: ro},
+		Drift: do,
 	}})
 	if err != nil {
 		return err

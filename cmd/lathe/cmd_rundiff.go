@@ -40,7 +40,7 @@ image digest, environment, runner and GPU, and finally the metrics themselves.`,
 	f := cmd.Flags()
 	f.BoolVar(&noContent, "no-content", false, "compare recorded versions only; do not read the datasets")
 	f.BoolVar(&patch, "patch", false, "print the code patches too")
-	f.Float64Var(&threshold, "threshold", 0, "drift threshold (Jensen-Shannon divergence; default 0.1)")
+	f.Float64Var(&threshold, "threshold", 0, "one limit for every drift statistic (JSD, L∞, KS, PSI; default: each its own, see lathe data drift --help)")
 	return cmd
 }
 

@@ -126,17 +126,20 @@ func (a *app) printDrift(rep *explore.DriftReport) {
 
 func writeDriftTable(a *app, rep *explore.DriftReport, indent string) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%sCOLUMN\tKIND\tJSD\tPSI\tKS\tL∞\tDRIFT\n", indent)
+	fmt.Fprintf(tw, "%sCOLUMN\tKIND\tKS\tPSI\tJSD\tL∞\tP\tDRIFT\n", indent)
 	for _, c := range rep.Columns {
 		flag := ""
 		if c.Drifted {
 			flag = "DRIFTED"
+			if c.DecidedBy != "" {
+				flag += " (" + c.DecidedBy + ")"
+			}
 		}
 		if c.Sampled {
-			flag = strings.TrimSpace(flag + " (sampled)")
+			flag = strings.TrimSpace(flag + " sampled")
 		}
-		fmt.Fprintf(tw, "%s%s\t%s\t%.4f\t%.4f\t%s\t%s\t%s\n", indent, format.Clip(c.Column, 28), c.Kind, c.JSD, c.PSI,
-			format.Fixed(c.KS), format.Fixed(c.LInf), flag)
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%.4f\t%.4f\t%s\t%s\t%s\n", indent, format.Clip(c.Column, 28), c.Kind,
+			format.Fixed(c.KS), c.PSI, c.JSD, format.Fixed(c.LInf), format.Fixed(c.P), flag)
 	}
 	_ = tw.Flush()
 }

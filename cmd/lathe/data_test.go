@@ -508,3 +508,52 @@ func checkScreen(t *testing.T, scr string) {
 		}
 	}
 }
+
+// The readers' and the profiler's flags (issue 12): a header of years stays
+// a header by default, --no-header numbers the columns, --missing and
+// --disable-alert apply, and bad values name the flag.
+func TestDataProfileFlags(t *testing.T) {
+	budget, _ := filepath.Abs("../../explore/testdata/budget.csv") // before isolate leaves the package directory
+	isolate(t)
+	p := decode[explore.Profile](t, mustRun(t, 0, "--json", "data", "profile", budget))
+	names := map[string]bool{}
+	for _, c := range p.Columns {
+		names[c.Name] = true
+	}
+	if !names["1962"] || !names["Agency name"] || names["column_1"] {
+		t.Errorf("the header of years was not taken as the header: %d columns, e.g. %q", len(p.Columns), p.Columns[0].Name)
+	}
+	rows := p.Rows
+	p = decode[explore.Profile](t, mustRun(t, 0, "--json", "data", "profile", budget, "--no-header"))
+	if p.Columns[0].Name != "column_1" || p.Rows != rows+1 {
+		t.Errorf("--no-header: first column %q, %d rows (with a header %d)", p.Columns[0].Name, p.Rows, rows)
+	}
+	csv := filepath.Join(t.TempDir(), "m.csv")
+	if err := os.WriteFile(csv, []byte("a,b\n1,x\n-999,y\n3,x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = decode[explore.Profile](t, mustRun(t, 0, "--json", "data", "profile", csv, "--missing", "-999", "--disable-alert", "unique"))
+	if p.Columns[0].Missing != 1 {
+		t.Errorf("--missing -999: column a has %d missing, want 1", p.Columns[0].Missing)
+	}
+	for _, al := range p.Alerts {
+		if al.Kind == "unique" {
+			t.Errorf("--disable-alert unique raised %+v", al)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"--header", "maybe"}, "--header"},
+		{[]string{"--header", "sniff", "--no-header"}, "--no-header"},
+		{[]string{"--disable-alert", "nope"}, "--disable-alert"},
+		{[]string{"--corr-columns", "-3"}, "--corr-columns"},
+		{[]string{"--parsers", "-1"}, "--parsers"},
+	} {
+		code, _, errs := run(t, append([]string{"data", "profile", csv}, c.args...)...)
+		if code != 2 || !strings.Contains(errs, c.flag) {
+			t.Errorf("%v: exit %d %q, want 2 naming %s", c.args, code, errs, c.flag)
+		}
+	}
+}

@@ -35,7 +35,8 @@ func (d *drift) start(e *env, a, b string) tea.Cmd {
 	eng := e.eng
 	ro := e.readOptions()
 	seq, cmd := e.jobs.Start(func(ctx context.Context) (any, error) {
-		rep, err := eng.Drift(ctx, a, b, explore.DriftOptions{Read: ro, Threshold: engine.DefaultDriftThreshold})
+		o, _ := eng.DriftOptionsFor(ro, engine.DriftFlags{}) // no flags: cannot fail
+		rep, err := eng.Drift(ctx, a, b, o)
 		return driftDone{rep}, err
 	})
 	d.drifting = seq

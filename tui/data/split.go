@@ -81,7 +81,7 @@ func (sp *split) run(e *env, path string, parent *explore.Profile) tea.Cmd {
 	}
 	sp.form.err = ""
 	opts.Read = e.readOptions()
-	opts.Drift = explore.DriftOptions{Read: opts.Read}
+	opts.Drift, _ = e.eng.DriftOptionsFor(opts.Read, engine.DriftFlags{}) // no flags: cannot fail
 	opts.OutDir = filepath.Join(filepath.Dir(path), "splits")
 	eng := e.eng
 	seq, cmd := e.jobs.Start(func(ctx context.Context) (any, error) {
