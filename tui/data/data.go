@@ -53,6 +53,7 @@ type Screen struct {
 	view    view
 	back    view   // where esc returns from drift and split
 	message string // a note in the header, until the next key
+	header  string // the CSV header mode chosen with H ("" = the config's)
 
 	file    profile
 	picker  picker
@@ -71,7 +72,7 @@ func New(c *common.Context) *Screen {
 
 // env is what the views get to draw and to start work.
 func (s *Screen) env() *env {
-	return &env{st: s.c.Styles, keys: s.Keys, w: s.w, h: s.h, eng: s.eng, jobs: s.jobs}
+	return &env{st: s.c.Styles, keys: s.Keys, w: s.w, h: s.h, eng: s.eng, jobs: s.jobs, header: s.header}
 }
 
 // ID names the screen.
@@ -226,6 +227,8 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	// View switches, valid once a file is chosen.
 	switch {
+	case key.Matches(msg, k.Header):
+		return s.cycleHeader()
 	case key.Matches(msg, k.Files):
 		s.view, s.picker.purpose = viewFiles, pickProfile
 		if s.picker.listing == 0 {
@@ -265,6 +268,40 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		s.scrollKey(msg, e, &s.split.scroller)
 	}
 	return nil
+}
+
+// cycleHeader steps the CSV header mode first-row → none → sniff and
+// profiles the open file again with it, as `lathe data profile --header`.
+func (s *Screen) cycleHeader() tea.Cmd {
+	cur := s.header
+	if cur == "" {
+		ro, _ := s.eng.ReadOptions("")
+		cur = ro.Header.String()
+	}
+	next := map[string]string{"first-row": "none", "none": "sniff", "sniff": "first-row"}[cur]
+	if next == "" {
+		next = "first-row"
+	}
+	s.header = next
+	msg := "Header: " + next + headerNote(next)
+	if s.file.path != "" && s.view != viewFiles {
+		path := s.file.path
+		cmd := s.startProfile(path)
+		s.message = msg + "; profiling again."
+		return cmd
+	}
+	s.message = msg + "; applies to the next file."
+	return nil
+}
+
+func headerNote(mode string) string {
+	switch mode {
+	case "none":
+		return " (columns column_1, column_2, …)"
+	case "sniff":
+		return " (guessed, as Python's csv.Sniffer)"
+	}
+	return " (the first row names the columns, as pandas)"
 }
 
 // switchView handles the keys that open a view of the profiled file.
@@ -385,6 +422,6 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Back, k.Files, k.Columns, k.Alerts, k.Rows},
-		{k.Drift, k.Split, k.Filter, k.Sort, k.Hide, k.ShowAll},
+		{k.Drift, k.Split, k.Filter, k.Sort, k.Hide, k.ShowAll, k.Header},
 	}
 }

@@ -583,3 +583,39 @@ func TestSpaceKey(t *testing.T) {
 		t.Errorf("space did not change the stratify column:\n%s", plain(s))
 	}
 }
+
+// H steps the CSV header mode (first-row, none, sniff) and profiles the file
+// again: a header of years stays the header by default, as pandas reads it.
+func TestHeaderModeKey(t *testing.T) {
+	root, cfg := workspace(t)
+	if err := os.WriteFile(filepath.Join(root, "data", "years.csv"), []byte("country,1962,1963\nfr,1,2\nde,3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newScreen(t, root, cfg, 100, 24)
+	openFile(t, s, "data/years.csv")
+	names := func() []string {
+		var out []string
+		for _, c := range s.Profile().Columns {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	if got := names(); strings.Join(got, ",") != "country,1962,1963" || s.Profile().Rows != 2 {
+		t.Fatalf("default header: %v, %d rows", got, s.Profile().Rows)
+	}
+	key(t, s, "H")
+	if got := names(); strings.Join(got, ",") != "column_1,column_2,column_3" || s.Profile().Rows != 3 {
+		t.Fatalf("H (none): %v, %d rows", got, s.Profile().Rows)
+	}
+	if !strings.Contains(plain(s), "Header: none") {
+		t.Errorf("the mode is not shown:\n%s", plain(s))
+	}
+	key(t, s, "H") // sniff: the first row has a text column like the rest, so it is a header
+	if got := names(); len(got) != 3 {
+		t.Fatalf("H (sniff): %v", got)
+	}
+	key(t, s, "H")
+	if got := names(); got[1] != "1962" {
+		t.Fatalf("H (first-row again): %v", got)
+	}
+}

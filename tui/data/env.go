@@ -26,6 +26,8 @@ type env struct {
 	w, h int
 	eng  *engine.Engine
 	jobs *common.Jobs
+	// header is the CSV header mode chosen on the screen ("" = the config's).
+	header string
 }
 
 // root is the workspace's directory; "" without one.
@@ -49,9 +51,10 @@ func (e *env) rel(path string) string {
 	return format.OneLine(path)
 }
 
-// readOptions are the readers' options for the workspace's config.
+// readOptions are the readers' options for the workspace's config and the
+// header mode chosen on the screen (always a valid one).
 func (e *env) readOptions() explore.ReadOptions {
-	ro, _ := e.eng.ReadOptions("") // "" is always a valid mode
+	ro, _ := e.eng.ReadOptionsFor(engine.ReadFlags{Header: e.header})
 	return ro
 }
 

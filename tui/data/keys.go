@@ -16,6 +16,7 @@ type KeyMap struct {
 	Rows, Drift, Split          key.Binding
 	Filter, Sort, Hide, ShowAll key.Binding
 	Next, Run                   key.Binding // split dialog: next field, run
+	Header                      key.Binding // CSV header mode: first-row, none, sniff
 }
 
 // DefaultKeyMap returns the Data screen's bindings.
@@ -38,5 +39,6 @@ func DefaultKeyMap() KeyMap {
 		ShowAll: key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "show all")),
 		Next:    key.NewBinding(key.WithKeys("tab", "down"), key.WithHelp("tab", "next field")),
 		Run:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "split")),
+		Header:  key.NewBinding(key.WithKeys("H"), key.WithHelp("H", "header mode")),
 	}
 }
