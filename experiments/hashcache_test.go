@@ -50,9 +50,11 @@ func TestStampOfAgreesWithStat(t *testing.T) {
 
 // An entry answers only while every field of the stamp matches and the file
 // had not changed within RacyWindow before it was hashed.
-func TestContentHashFreshness(t *testing.T) {
+func TestContentHashFreshness(t *testing.T) { forEachBackend(t, testContentHashFreshness) }
+
+func testContentHashFreshness(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	const sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 	ctime := time.Date(2026, 11, 1, 12, 0, 0, 123456789, time.UTC).UnixNano()
 	// The top bit set: the inode is a uint64 stored in an int64 column.
