@@ -44,6 +44,17 @@ func (b testBackend) open(t testing.TB) *Store {
 	return s
 }
 
+// openWith opens the store with other options (another identity).
+func (b testBackend) openWith(t testing.TB, o StoreOptions) *Store {
+	t.Helper()
+	s, err := OpenStoreWith(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // workspace makes a workspace in dir whose store is b's.
 func (b testBackend) workspace(t testing.TB, dir, name string) *Workspace {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -70,21 +71,46 @@ func waitLock(ctx context.Context, name string, try func() (Lock, bool, error)) 
 // fileLocks are flock(2) locks on files in dir. flock locks belong to the
 // open file description, so the kernel drops them when the holder dies, and
 // a second open of the same file in one process conflicts with the first.
-type fileLocks struct{ dir string }
+// Closing the store releases the ones still held, as a session's end does
+// for PostgreSQL's.
+type fileLocks struct {
+	dir  string
+	mu   sync.Mutex
+	held map[*fileLock]bool
+}
 
-type fileLock struct{ f *os.File }
+type fileLock struct {
+	fl *fileLocks
+	f  *os.File
+}
 
 func (l *fileLock) Unlock() {
+	l.fl.mu.Lock()
+	defer l.fl.mu.Unlock()
+	l.release()
+}
+
+// release unlocks; fl.mu is held.
+func (l *fileLock) release() {
 	if l.f != nil {
 		_ = syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN)
 		_ = l.f.Close()
 		l.f = nil
+		delete(l.fl.held, l)
 	}
 }
 
-func (fl fileLocks) path(name string) string { return filepath.Join(fl.dir, filepath.Base(name)) }
+func (fl *fileLocks) close() {
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	for l := range fl.held {
+		l.release()
+	}
+}
 
-func (fl fileLocks) TryLock(_ context.Context, name string) (Lock, bool, error) {
+func (fl *fileLocks) path(name string) string { return filepath.Join(fl.dir, filepath.Base(name)) }
+
+func (fl *fileLocks) TryLock(_ context.Context, name string) (Lock, bool, error) {
 	if err := os.MkdirAll(fl.dir, 0o755); err != nil {
 		return nil, false, err
 	}
@@ -108,14 +134,21 @@ func (fl fileLocks) TryLock(_ context.Context, name string) (Lock, bool, error) 
 	// Say who holds it, for people reading .lathe/locks.
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return &fileLock{f: f}, true, nil
+	l := &fileLock{fl: fl, f: f}
+	fl.mu.Lock()
+	if fl.held == nil {
+		fl.held = map[*fileLock]bool{}
+	}
+	fl.held[l] = true
+	fl.mu.Unlock()
+	return l, true, nil
 }
 
-func (fl fileLocks) Lock(ctx context.Context, name string) (Lock, error) {
+func (fl *fileLocks) Lock(ctx context.Context, name string) (Lock, error) {
 	return waitLock(ctx, name, func() (Lock, bool, error) { return fl.TryLock(ctx, name) })
 }
 
-func (fl fileLocks) Held(_ context.Context, name string) (bool, error) {
+func (fl *fileLocks) Held(_ context.Context, name string) (bool, error) {
 	f, err := os.Open(fl.path(name))
 	if err != nil {
 		return false, nil // no lock file: nobody ever held it

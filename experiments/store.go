@@ -59,6 +59,7 @@ type Store struct {
 	schemaAtOpen int // the version migrate found
 
 	locks  Locks
+	files  *fileLocks  // SQLite's locks
 	stmts  stmtCache   // ingestion's prepared statements (metrics.go)
 	series seriesCache // metric series ids, which never change once made
 }
@@ -134,7 +135,8 @@ func OpenStoreWith(ctx context.Context, o StoreOptions) (*Store, error) {
 	if dir == "" {
 		dir = filepath.Join(filepath.Dir(path), "locks")
 	}
-	s.locks = fileLocks{dir: dir}
+	s.files = &fileLocks{dir: dir}
+	s.locks = s.files
 	// Switching a fresh file to WAL needs an exclusive lock and SQLite does
 	// not call the busy handler for it, so a second process opening the same
 	// fresh file at the same moment can see SQLITE_BUSY once; retry briefly.
@@ -184,6 +186,9 @@ func (s *Store) Close() error {
 	s.watchMu.Unlock()
 	if s.pg != nil {
 		s.pg.close()
+	}
+	if s.files != nil {
+		s.files.close()
 	}
 	s.stmts.close()
 	return s.raw.Close()
