@@ -93,7 +93,9 @@ func copySource(t *testing.T) (*Store, *Objects, []Run) {
 
 // A copy cancelled midway leaves whole runs; the next copy completes it and
 // a third adds nothing; the target then holds the same history.
-func TestCopyIsIdempotentAndResumable(t *testing.T) { forEachBackend(t, testCopyIsIdempotentAndResumable) }
+func TestCopyIsIdempotentAndResumable(t *testing.T) {
+	forEachBackend(t, testCopyIsIdempotentAndResumable)
+}
 
 func testCopyIsIdempotentAndResumable(t *testing.T, be testBackend) {
 	ctx := context.Background()
