@@ -200,7 +200,12 @@ func (p *parser) mapping(n *yaml.Node, prefix string) error {
 		}
 		if full == "store" && v.Kind == yaml.ScalarNode {
 			// store: URL is short for store: {url: URL}.
-			return p.leafValue(findLeaf(p.ls, "store.url"), k, v)
+			err := p.leafValue(findLeaf(p.ls, "store.url"), k, v)
+			var ie *InputError
+			if errors.As(err, &ie) {
+				ie.Field = "store"
+			}
+			return err
 		}
 		if l := findLeaf(p.ls, full); l != nil {
 			if !l.allowedIn(p.layer) {

@@ -65,8 +65,9 @@ type runnerEntry struct {
 // Open opens the workspace at root and returns an engine that owns it (Close
 // closes it).
 func Open(root string, cfg *config.Config, opts Options) (*Engine, error) {
-	ws, err := experiments.OpenWith(root, experiments.OpenOptions{Store: cfg.Store.URL, PasswordEnv: cfg.Store.PasswordEnv,
-		Objects: cfg.Objects, Name: cfg.Name, Getenv: opts.Getenv})
+	oo := openOptions(cfg, false)
+	oo.Getenv = opts.Getenv
+	ws, err := experiments.OpenWith(root, oo)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,10 @@ type TuneOptions struct {
 	WorkDir string
 	// Progress, when set, receives what happens, on the driver's goroutine.
 	Progress func(TuneEvent)
+	// Join makes RunStudy join a study of that name already in the store,
+	// as one more worker, when its spec is the same (Optuna's
+	// load_if_exists); a different spec is still an input error.
+	Join bool
 }
 
 // TuneEvent is one step of a driven study.
@@ -89,7 +93,12 @@ func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (S
 		return StudyReport{}, err
 	}
 	if _, err := createStudy(ctx, e.ws, spec); err != nil {
-		return StudyReport{}, err
+		if !o.Join || !config.IsInput(err) {
+			return StudyReport{}, err
+		}
+		if err := e.sameSpec(ctx, spec); err != nil {
+			return StudyReport{}, err
+		}
 	}
 	return e.drive(ctx, spec.Name, o)
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 )
@@ -55,6 +57,25 @@ func (e *Engine) tuningWorker(ctx context.Context) (string, error) {
 func (e *Engine) workerAlive(ctx context.Context, worker string) bool {
 	held, err := e.ws.Store.Locks().Held(ctx, "worker-"+worker)
 	return held || err != nil
+}
+
+// sameSpec checks that the stored study named spec.Name has spec's spec:
+// workers of one study must agree on what it searches.
+func (e *Engine) sameSpec(ctx context.Context, spec StudySpec) error {
+	rec, err := e.ws.Store.GetStudy(ctx, spec.Name)
+	if err != nil {
+		return err
+	}
+	stored, err := storedSpec(rec)
+	if err != nil {
+		return err
+	}
+	a, _ := json.Marshal(stored)
+	b, _ := json.Marshal(spec)
+	if string(a) != string(b) {
+		return &config.InputError{Field: "SPEC", Msg: fmt.Sprintf("study %q already exists with another spec; a worker joins only the same spec (compare with `lathe tune status %s --json`, or choose another name)", spec.Name, spec.Name)}
+	}
+	return nil
 }
 
 // adopt takes over the study's trials that no live worker drives, and loads
