@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -392,7 +393,7 @@ func TestSharedStoreFailuresAreClear(t *testing.T) {
 		want string
 	}{
 		{"wrong password", []string{"LATHE_STORE=" + url, "PGPASSWORD=not-the-password"}, "password authentication failed"},
-		{"unreachable server", []string{"LATHE_STORE=" + strings.Replace(url, "127.0.0.1:5432", "127.0.0.1:1", 1)}, "connect"},
+		{"unreachable server", []string{"LATHE_STORE=" + unreachable(t, url)}, "connect"},
 	} {
 		code, out := lathe(c.env, "run", "--", "sh", "-c", "echo lost?")
 		if code != 1 || !strings.Contains(out, "store postgres://") || !strings.Contains(out, c.want) || strings.Contains(out, "goroutine") {
@@ -419,4 +420,15 @@ func TestSharedStoreFailuresAreClear(t *testing.T) {
 	if code != 0 || json.Unmarshal([]byte(out), &recs) != nil || len(recs) != 1 || recs[0].Status != runstatus.Completed {
 		t.Errorf("local history after the failures: exit %d: %s", code, out)
 	}
+}
+
+// unreachable is url with its server's port changed to one nobody listens on.
+func unreachable(t *testing.T, raw string) string {
+	t.Helper()
+	u, err := neturl.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Host = u.Hostname() + ":1"
+	return u.String()
 }
