@@ -50,7 +50,7 @@ func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *txn) error { return appendMetricsTx(ctx, s, tx, batch) })
+	err := s.writeIngest(ctx, func(tx *txn) error { return appendMetricsTx(ctx, s, tx, batch) })
 	if err != nil {
 		return fmt.Errorf("append %d metric samples: %w", len(batch), err)
 	}
@@ -220,7 +220,7 @@ func (s *Store) AppendLogs(ctx context.Context, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *txn) error { return appendLogsTx(ctx, s, tx, lines) })
+	err := s.writeIngest(ctx, func(tx *txn) error { return appendLogsTx(ctx, s, tx, lines) })
 	if err != nil {
 		return fmt.Errorf("append %d log lines: %w", len(lines), err)
 	}
@@ -482,24 +482,25 @@ func appendLogsTx(ctx context.Context, s *Store, tx *txn, lines []LogLine) error
 		}
 	}
 	// Advancing log_time first takes each run's row lock (PostgreSQL), so
-	// two writers of one run's lines number them one after the other.
+	// two writers of one run's lines number them one after the other; the
+	// same statement returns the run's last line number.
+	next := map[string]int64{}
 	for _, id := range order {
-		if err := s.hotExec(ctx, tx, `UPDATE runs SET log_time = `+s.d.greatest+`(COALESCE(log_time, 0), ?) WHERE id = ?`, last[id].UnixNano(), id); err != nil {
+		var seq int64
+		err := s.hotQueryRow(ctx, tx, `UPDATE runs SET log_time = `+s.d.greatest+`(COALESCE(log_time, 0), ?) WHERE id = ?
+			RETURNING (SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?)`, []any{last[id].UnixNano(), id, id}, &seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("log lines of run %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
 			return err
 		}
+		next[id] = seq
 	}
-	next := map[string]int64{}
 	for i := range lines {
 		l := &lines[i]
-		seq, ok := next[l.RunID]
-		if !ok {
-			if err := s.hotQueryRow(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, []any{l.RunID}, &seq); err != nil {
-				return err
-			}
-		}
-		seq++
-		next[l.RunID] = seq
-		l.Seq = seq
+		next[l.RunID]++
+		l.Seq = next[l.RunID]
 	}
 	err := s.insertRows(ctx, tx, "logs", []string{"run_id", "seq", "stream", "time", "line"}, len(lines), func(i int, row []any) {
 		l := &lines[i]
@@ -554,7 +555,7 @@ func (s *Store) Ingest(ctx context.Context, b Batch) error {
 	if len(b.Logs) == 0 && len(b.Metrics) == 0 && len(b.Props) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *txn) error {
+	err := s.writeIngest(ctx, func(tx *txn) error {
 		// Lines first: they take the run's row lock before anything else
 		// does (appendLogsTx), so concurrent writers queue, not deadlock.
 		if err := appendLogsTx(ctx, s, tx, b.Logs); err != nil {

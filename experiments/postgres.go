@@ -47,6 +47,11 @@ type pgStore struct {
 	lmu sync.Mutex
 	l   *listener
 	lk  *pgLocks
+
+	nmu      sync.Mutex // coalesced notifications (trailingNotify)
+	nlast    time.Time
+	npending bool
+	nclosed  bool
 }
 
 func openPostgres(ctx context.Context, o StoreOptions) (*Store, error) {
@@ -125,6 +130,9 @@ func pgCode(err error) string {
 }
 
 func (p *pgStore) close() {
+	p.nmu.Lock()
+	p.nclosed = true
+	p.nmu.Unlock()
 	p.lmu.Lock()
 	l, lk := p.l, p.lk
 	p.l = nil
@@ -141,9 +149,9 @@ func (p *pgStore) close() {
 // store's channel in it (delivered at commit). A deadlock or serialization
 // failure, which the server resolves by aborting one transaction, is run
 // again.
-func (p *pgStore) write(ctx context.Context, s *Store, fn func(tx *txn) error) error {
+func (p *pgStore) write(ctx context.Context, s *Store, async bool, fn func(tx *txn) error) error {
 	for attempt := 0; ; attempt++ {
-		err := p.writeOnce(ctx, s, fn)
+		err := p.writeOnce(ctx, s, async, fn)
 		if c := pgCode(err); (c == "40P01" || c == "40001") && attempt < 8 && ctx.Err() == nil {
 			time.Sleep(time.Duration(1+attempt) * time.Duration(2+rand.IntN(5)) * time.Millisecond)
 			continue
@@ -152,7 +160,7 @@ func (p *pgStore) write(ctx context.Context, s *Store, fn func(tx *txn) error) e
 	}
 }
 
-func (p *pgStore) writeOnce(ctx context.Context, s *Store, fn func(tx *txn) error) error {
+func (p *pgStore) writeOnce(ctx context.Context, s *Store, async bool, fn func(tx *txn) error) error {
 	conn, err := s.raw.Conn(ctx)
 	if err != nil {
 		return err
@@ -163,15 +171,70 @@ func (p *pgStore) writeOnce(ctx context.Context, s *Store, fn func(tx *txn) erro
 		return err
 	}
 	x := &txn{tx: tx, conn: conn, d: s.d}
+	if async {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	if err := fn(x); err != nil {
 		tx.Rollback()
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, p.channel); err != nil {
-		tx.Rollback()
+	carried := p.claimNotify()
+	if carried {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, '')`, p.channel); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := x.commit(); err != nil {
 		return err
 	}
-	return x.commit()
+	if !carried {
+		p.trailingNotify(s)
+	}
+	return nil
+}
+
+// notifyEvery is how often one process's writes announce themselves at
+// most: an ingesting run commits many times a second, and every
+// notification wakes every listener on every host. A write inside the
+// window arranges one notification at its end, so a commit is announced
+// within notifyEvery whatever happens.
+const notifyEvery = 50 * time.Millisecond
+
+// claimNotify reports whether this commit carries the notification.
+func (p *pgStore) claimNotify() bool {
+	p.nmu.Lock()
+	defer p.nmu.Unlock()
+	if time.Since(p.nlast) < notifyEvery {
+		return false
+	}
+	p.nlast = time.Now()
+	return true
+}
+
+// trailingNotify announces, at the end of the current window, the commits
+// made inside it.
+func (p *pgStore) trailingNotify(s *Store) {
+	p.nmu.Lock()
+	defer p.nmu.Unlock()
+	if p.npending || p.nclosed {
+		return
+	}
+	p.npending = true
+	time.AfterFunc(max(0, notifyEvery-time.Since(p.nlast)), func() {
+		p.nmu.Lock()
+		p.npending, p.nlast = false, time.Now()
+		closed := p.nclosed
+		p.nmu.Unlock()
+		if !closed {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _ = s.raw.ExecContext(ctx, `SELECT pg_notify($1, '')`, p.channel)
+		}
+	})
 }
 
 // copyRows bulk-inserts n rows with COPY on the transaction's connection.

@@ -249,8 +249,21 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 // aborted as a deadlock or serialization failure is run again (fn must
 // not act outside the transaction).
 func (s *Store) write(ctx context.Context, fn func(tx *txn) error) error {
+	return s.writeTx(ctx, false, fn)
+}
+
+// writeIngest is write for a run's output (log lines, samples,
+// properties): PostgreSQL commits it without waiting for the WAL flush
+// (synchronous_commit off), so a server crash can lose the last fraction of
+// a second of output, as SQLite's synchronous=NORMAL (every write here) can
+// on an OS crash; the database stays consistent either way.
+func (s *Store) writeIngest(ctx context.Context, fn func(tx *txn) error) error {
+	return s.writeTx(ctx, true, fn)
+}
+
+func (s *Store) writeTx(ctx context.Context, async bool, fn func(tx *txn) error) error {
 	if s.pg != nil {
-		return s.pg.write(ctx, s, fn)
+		return s.pg.write(ctx, s, async, fn)
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
