@@ -432,3 +432,81 @@ func unreachable(t *testing.T, raw string) string {
 	u.Host = u.Hostname() + ":1"
 	return u.String()
 }
+
+// `lathe store copy` killed with SIGKILL midway, then run again, completes
+// the copy; a third run copies nothing.
+func TestStoreCopyKilledThenRerun(t *testing.T) {
+	url := pgtest.URL(t)
+	bin := lathePath(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	ctx := context.Background()
+	w, err := experiments.Open(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const runs, samples = 30, 2000
+	for i := range runs {
+		r := experiments.Run{Name: fmt.Sprintf("r%d", i), Status: runstatus.Completed, Command: []string{"train"}}
+		if err := w.Store.CreateRun(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		var b experiments.Batch
+		for s := range samples {
+			b.Metrics = append(b.Metrics, experiments.MetricSample{RunID: r.ID, Key: "loss", Step: int64(s), Value: float64(s)})
+		}
+		b.Logs = []experiments.LogLine{{RunID: r.ID, Line: "done"}}
+		if err := w.Store.Ingest(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	dst := openShared(t, url)
+	objects := filepath.Join(t.TempDir(), "team-objects")
+	copyCmd := func() *exec.Cmd {
+		return exec.Command(bin, "--workspace", ws, "--json", "store", "copy", "--to", url, "--objects", objects)
+	}
+	cmd := copyCmd()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if rs, _ := dst.ListRuns(ctx, experiments.RunFilter{}); len(rs) >= 3 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	partial, _ := dst.ListRuns(ctx, experiments.RunFilter{})
+	if len(partial) < 3 || len(partial) >= runs {
+		t.Fatalf("the killed copy left %d of %d runs; the test needs a copy killed midway", len(partial), runs)
+	}
+	out, err := copyCmd().Output()
+	if err != nil {
+		t.Fatalf("second copy: %v\n%s", err, out)
+	}
+	var rep engine.CopyReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if rep.Runs+rep.RunsThere != runs || rep.RunsThere != len(partial) {
+		t.Errorf("second copy: %d copied, %d there; want %d in all, %d there", rep.Runs, rep.RunsThere, runs, len(partial))
+	}
+	all, _ := dst.ListRuns(ctx, experiments.RunFilter{})
+	if len(all) != runs {
+		t.Fatalf("%d runs after the second copy, want %d", len(all), runs)
+	}
+	for _, r := range all {
+		ms, err := dst.MetricSeriesKey(ctx, r.ID, "loss", -1)
+		logs, _ := dst.Logs(ctx, r.ID, 0, 0)
+		if err != nil || len(ms) != samples || len(logs) != 1 || r.User == "" || r.Workspace == "" {
+			t.Errorf("run %s: %d samples, %d lines, user %q workspace %q (%v)", r.ID, len(ms), len(logs), r.User, r.Workspace, err)
+		}
+	}
+	out, err = copyCmd().Output()
+	if err := json.Unmarshal(out, &rep); err != nil || rep.Runs != 0 || rep.RunsThere != runs {
+		t.Errorf("third copy: %+v (%v)", rep.CopyReport, err)
+	}
+}
