@@ -435,20 +435,6 @@ func (s *Store) hotQueryRow(ctx context.Context, tx *txn, q string, args []any, 
 	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
-// hotExec runs a hot statement, as hotQueryRow.
-func (s *Store) hotExec(ctx context.Context, tx *txn, q string, args ...any) error {
-	if s.pg != nil {
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
-	}
-	st, err := s.stmt(ctx, tx, q)
-	if err != nil {
-		return err
-	}
-	_, err = st.ExecContext(ctx, args...)
-	return err
-}
-
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()

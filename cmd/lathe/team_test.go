@@ -505,7 +505,9 @@ func TestStoreCopyKilledThenRerun(t *testing.T) {
 			t.Errorf("run %s: %d samples, %d lines, user %q workspace %q (%v)", r.ID, len(ms), len(logs), r.User, r.Workspace, err)
 		}
 	}
-	out, err = copyCmd().Output()
+	if out, err = copyCmd().Output(); err != nil {
+		t.Fatalf("third copy: %v\n%s", err, out)
+	}
 	if err := json.Unmarshal(out, &rep); err != nil || rep.Runs != 0 || rep.RunsThere != runs {
 		t.Errorf("third copy: %+v (%v)", rep.CopyReport, err)
 	}
