@@ -16,7 +16,7 @@ import (
 // does (each line: one log line plus its samples) and reports lines/s into
 // the store, the issues' target being at least 50,000 with 5 metrics a line
 // (issue 4 for SQLite, issue 15 for a shared PostgreSQL, whose figure needs
-// LATHE_TEST_POSTGRES_URL and is skipped without it). Measure with -count 5
+// TEST_POSTGRES_URL and is skipped without it). Measure with -count 5
 // and quote medians: the machine is shared.
 func BenchmarkIngest(b *testing.B) {
 	for _, store := range []string{experiments.BackendSQLite, experiments.BackendPostgres} {

@@ -1,5 +1,5 @@
 // Package pgtest gives tests a PostgreSQL store of their own: a fresh
-// schema in the server named by LATHE_TEST_POSTGRES_URL (the password in
+// schema in the server named by TEST_POSTGRES_URL (the password in
 // PGPASSWORD), dropped when the test ends. .ci/run starts that server; a
 // test that needs it fails in CI (CI set) when it is missing and is skipped
 // elsewhere.
@@ -17,8 +17,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EnvURL names the variable holding the test server's URL.
-const EnvURL = "LATHE_TEST_POSTGRES_URL"
+// EnvURL names the variable holding the test server's URL. It is not a
+// LATHE_ variable: runs inherit the environment, and tests
+// check which LATHE_ variables a run sees.
+const EnvURL = "TEST_POSTGRES_URL"
 
 // Available reports whether a test server is configured.
 func Available() bool { return os.Getenv(EnvURL) != "" }
