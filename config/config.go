@@ -38,10 +38,17 @@ type Config struct {
 	// Runners are merged by name across layers; the built-in "local" runner
 	// is always present unless a layer redefines it.
 	Runners []Runner `json:"runners"`
-	Explore Explore  `json:"explore"`
-	Runs    Runs     `json:"runs"`
-	Serve   Serve    `json:"serve"`
-	UI      UI       `json:"ui"`
+	// Store is where runs, lineage and studies live: the workspace's own
+	// SQLite file by default, or a team's shared PostgreSQL.
+	Store Store `json:"store"`
+	// Objects is the object store directory (artifacts, code patches,
+	// content-addressed); "" means the workspace's .lathe/objects. A team
+	// sharing a store points every member at one mounted directory.
+	Objects string  `json:"objects,omitempty"`
+	Explore Explore `json:"explore"`
+	Runs    Runs    `json:"runs"`
+	Serve   Serve   `json:"serve"`
+	UI      UI      `json:"ui"`
 
 	// Files lists the configuration files that were read, lowest layer first.
 	Files []LayerFile `json:"files"`

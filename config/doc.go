@@ -5,6 +5,12 @@
 // line and column of the problem. It also owns InputError, the error every
 // front end maps to exit status 2.
 //
+// # Store
+//
+// store: is the store of records: empty for the workspace's SQLite file, or
+// a shared PostgreSQL's postgres:// URL; "store: URL" is short for "store:
+// {url: URL}". objects: is the object directory (default .lathe/objects).
+//
 // # Layers
 //
 // Lowest first: defaults < user < team < workspace < env < flags. Scalar
@@ -24,7 +30,8 @@
 // Every scalar setting has a variable: LATHE_ + the dotted key in upper case
 // with dots as underscores, e.g. default_runner → LATHE_DEFAULT_RUNNER,
 // explore.alerts.skewness → LATHE_EXPLORE_ALERTS_SKEWNESS, serve.ssh_addr →
-// LATHE_SERVE_SSH_ADDR; the one exception is runners_file → LATHE_RUNNERS.
+// LATHE_SERVE_SSH_ADDR; the exceptions are runners_file → LATHE_RUNNERS and
+// store.url → LATHE_STORE.
 // EnvVars returns the full map. Lists are comma-separated; empty values
 // count as unset. LATHE_CONFIG names the user config file. Other LATHE_*
 // variables are ignored (runs set LATHE_RUN_ID, LATHE_PARAM_*, ...), with a
@@ -40,7 +47,9 @@
 // runner and a runners_file that does not exist are all *InputError.
 // Secret-looking keys (password, token, secret, api_key, ...) are refused:
 // SSH uses the agent and ~/.ssh/config, TLS uses certificate paths, and runs
-// receive secrets from the caller's environment through pass_env. Runner
+// receive secrets from the caller's environment through pass_env; a store
+// URL with a password in a file is refused (store.password_env names the
+// variable that holds it, the one secret-looking key allowed). Runner
 // type kubernetes is reserved and refused until Lathe has that runner.
 //
 // Imports: nothing of Lathe's (engine/arch_test.go checks the direction).

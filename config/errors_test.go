@@ -19,7 +19,7 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		// Keys.
 		{"unknown key, no near match", fixture{ws: "name: x\ncolour: red\n"}, "ws", 2, 1, "colour",
-			[]string{`unknown key "colour"`, "valid keys here: name, default_runner, runners_file, explore, runs, serve, ui, runners"}},
+			[]string{`unknown key "colour"`, "valid keys here: name, default_runner, runners_file, store, objects, explore, runs, serve, ui, runners"}},
 		{"unknown nested key suggests", fixture{ws: "explore:\n  alerts:\n    skewnes: 3\n"}, "ws", 3, 5, "explore.alerts.skewnes",
 			[]string{`did you mean "skewness"?`}},
 		{"duplicate key", fixture{ws: "name: a\nname: b\n"}, "ws", 2, 1, "name",

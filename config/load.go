@@ -434,7 +434,11 @@ func (c *Config) Show() []Entry {
 		out = append(out, Entry{Key: key, Value: v, Layer: o.Layer, Source: o.Source()})
 	}
 	for _, l := range leaves() {
-		add(l.key, l.get(c))
+		v := l.get(c)
+		if l.kind == kStore {
+			v = RedactURL(v.(string))
+		}
+		add(l.key, v)
 	}
 	for _, r := range c.Runners {
 		p := "runners." + r.Name + "."

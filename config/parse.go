@@ -169,7 +169,7 @@ func (p *parser) pairs(n *yaml.Node, prefix string, fn func(k, v *yaml.Node, ful
 			return p.errAt(k, full, "key %q is already set at line %d; give each key once", k.Value, prev.Line)
 		}
 		seen[k.Value] = k
-		if msg := secretKey(k.Value); msg != "" {
+		if msg := secretKey(k.Value); msg != "" && full != "store.password_env" {
 			return p.errAt(k, full, "%s", msg)
 		}
 		if err := fn(k, v, full); err != nil {
@@ -197,6 +197,15 @@ func (p *parser) mapping(n *yaml.Node, prefix string) error {
 	return p.pairs(n, prefix, func(k, v *yaml.Node, full string) error {
 		if full == "runners" {
 			return p.runners(v)
+		}
+		if full == "store" && v.Kind == yaml.ScalarNode {
+			// store: URL is short for store: {url: URL}.
+			err := p.leafValue(findLeaf(p.ls, "store.url"), k, v)
+			var ie *InputError
+			if errors.As(err, &ie) {
+				ie.Field = "store"
+			}
+			return err
 		}
 		if l := findLeaf(p.ls, full); l != nil {
 			if !l.allowedIn(p.layer) {
@@ -229,7 +238,7 @@ func (p *parser) leafValue(l *leaf, k, v *yaml.Node) error {
 	}
 	var val any
 	switch l.kind {
-	case kString, kPath, kEnum, kAddr:
+	case kString, kPath, kEnum, kAddr, kStore, kEnvName:
 		s, err := p.str(v, l.key)
 		if err != nil {
 			return err
@@ -271,6 +280,11 @@ func (p *parser) leafValue(l *leaf, k, v *yaml.Node) error {
 	}
 	if msg := l.check(val); msg != "" {
 		return p.errAt(v, l.key, "%s", msg)
+	}
+	if l.kind == kStore {
+		if msg := checkStoreURL(val.(string), true); msg != "" {
+			return p.errAt(v, l.key, "%s", msg)
+		}
 	}
 	p.out.sets = append(p.out.sets, assign{leaf: l, value: val, raw: v.Value, origin: p.origin(k)})
 	return nil

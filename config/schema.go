@@ -21,7 +21,9 @@ const (
 	kDuration
 	kList // a list of strings
 	kEnum
-	kAddr // host:port
+	kAddr    // host:port
+	kStore   // a store URL: "" or postgres://...
+	kEnvName // an environment variable's name
 )
 
 func (k kind) describe() string {
@@ -42,6 +44,10 @@ func (k kind) describe() string {
 		return "one of the listed words"
 	case kAddr:
 		return "a host:port address"
+	case kStore:
+		return "a postgres:// URL"
+	case kEnvName:
+		return "an environment variable name"
 	}
 	return "a value"
 }
@@ -75,6 +81,13 @@ func leaves() []*leaf {
 		{key: "runners_file", kind: kPath, min: open, max: open, env: "LATHE_RUNNERS", notIn: []Layer{LayerTeam},
 			why: "a runners file cannot name another runners file",
 			ptr: func(c *Config) any { return &c.RunnersFile }},
+
+		{key: "store.url", kind: kStore, min: open, max: open, env: "LATHE_STORE",
+			ptr: func(c *Config) any { return &c.Store.URL }},
+		{key: "store.password_env", kind: kEnvName, min: open, max: open,
+			ptr: func(c *Config) any { return &c.Store.PasswordEnv }},
+		{key: "objects", kind: kPath, min: open, max: open,
+			ptr: func(c *Config) any { return &c.Objects }},
 
 		{key: "explore.missing_values", kind: kList, min: open, max: open,
 			ptr: func(c *Config) any { return &c.Explore.MissingValues }},
@@ -179,6 +192,9 @@ func (l *leaf) fromString(s string) (any, string) {
 	switch l.kind {
 	case kString, kPath:
 		return s, ""
+	case kStore, kEnvName:
+		v := strings.TrimSpace(s)
+		return v, l.check(v)
 	case kInt:
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
@@ -238,6 +254,12 @@ func (l *leaf) check(v any) string {
 			}
 		case kAddr:
 			return checkAddr(x)
+		case kStore:
+			return checkStoreURL(x, false)
+		case kEnvName:
+			if x != "" && !envNameRE.MatchString(x) {
+				return fmt.Sprintf("%q is not an environment variable name (letters, digits and _, not starting with a digit)", x)
+			}
 		}
 	}
 	return ""

@@ -25,6 +25,12 @@ default_runner: local
 # runners of the same name.
 # runners_file: ../ml-infra/runners.yaml
 
+# A team's shared store of runs, lineage and studies (default: .lathe/store.db),
+# and a shared object directory. The password comes from PGPASSWORD or
+# ~/.pgpass, never from this file. See: lathe store --help
+# store: postgres://you@db.example.internal/lathe?sslmode=require
+# objects: /mnt/team/lathe-objects
+
 runners:
   - name: local
     type: local            # a plain subprocess on this machine, no isolation

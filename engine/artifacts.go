@@ -158,6 +158,11 @@ func (e *Engine) GC(ctx context.Context, dryRun bool, grace time.Duration) (GCRe
 	if grace < 0 {
 		return GCReport{}, &config.InputError{Field: "--grace", Msg: "give a duration of 0 or more, e.g. 1h"}
 	}
+	if e.cfg.Objects != "" && !e.ws.Store.Shared() {
+		// The objects directory is the team's, the records only this
+		// workspace's: what they do not name may be someone else's.
+		return GCReport{}, &config.InputError{Field: "objects", Msg: fmt.Sprintf("objects: %s is shared, but this workspace's store is its own (.lathe/store.db): collecting would remove other workspaces' objects; run gc from a workspace that uses the shared store", e.cfg.Objects)}
+	}
 	removed, bytes, err := e.ws.GC(ctx, dryRun, grace)
 	if err != nil {
 		return GCReport{}, err

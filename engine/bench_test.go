@@ -7,18 +7,32 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/internal/pgtest"
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
 // BenchmarkIngest pushes metric lines through a run's store sink as a runner
 // does (each line: one log line plus its samples) and reports lines/s into
-// the store, the issue's target being at least 50,000 with 5 metrics a line
-// (issue 4). Measure with -count 5 and quote medians: the machine is shared.
+// the store, the issues' target being at least 50,000 with 5 metrics a line
+// (issue 4 for SQLite, issue 15 for a shared PostgreSQL, whose figure needs
+// TEST_POSTGRES_URL and is skipped without it). Measure with -count 5
+// and quote medians: the machine is shared.
 func BenchmarkIngest(b *testing.B) {
-	for _, keys := range []int{1, 5} {
-		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+	for _, store := range []string{experiments.BackendSQLite, experiments.BackendPostgres} {
+		for _, keys := range []int{1, 5} {
+			b.Run(fmt.Sprintf("store=%s/keys=%d", store, keys), func(b *testing.B) { benchIngest(b, store, keys) })
+		}
+	}
+}
+
+func benchIngest(b *testing.B, store string, keys int) {
+	{
+		{
 			e := newEngine(b)
+			if store == experiments.BackendPostgres {
+				e = newSharedEngine(b, pgtest.URL(b))
+			}
 			defer e.Close()
 			ctx := context.Background()
 			const lines = 100_000
@@ -59,6 +73,6 @@ func BenchmarkIngest(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(lines*b.N)/total.Seconds(), "lines/s")
-		})
+		}
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
@@ -57,7 +55,7 @@ func (c *storeClaims) Claim(ctx context.Context, spec runners.Spec) ([]string, b
 			}
 		}
 	}()
-	return c.e.ws.Store.Claim(ctx, experiments.ClaimRequest{Runner: c.rc.Name, RunID: spec.ID, Owner: c.e.owner, Alive: c.e.runAlive},
+	return c.e.ws.Store.Claim(ctx, experiments.ClaimRequest{Runner: c.rc.Name, Host: c.e.claimHost(c.rc), RunID: spec.ID, Owner: c.e.owner, Alive: c.e.runAlive},
 		func(rows []experiments.ClaimRow) ([]string, bool) {
 			var held [][]string
 			var waiting []runners.Contender
@@ -99,24 +97,27 @@ func (c *storeClaims) inventory(ctx context.Context) runners.Inventory {
 }
 
 // runAlive reports whether some process holds run id's ingest lock: the
-// launching process of a queued run holds it until the run ends or it dies
-// (flock locks belong to open files, and the kernel drops them with the
-// process).
+// launching process of a queued run holds it until the run ends or it dies,
+// on whichever host it runs (the lock is the store's). A store that cannot
+// answer counts the run as alive: nothing is taken from a run on a guess.
 func (e *Engine) runAlive(id string) bool {
-	f, err := os.Open(filepath.Join(e.ws.StateDir, "locks", filepath.Base(id)))
-	if err != nil {
-		return false // no lock file: nobody ever held it
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return err == syscall.EWOULDBLOCK
-	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return false
+	held, err := e.ws.Store.Locks().Held(e.ctx, id)
+	return held || err != nil
 }
 
 // processOwner names this engine in the claims it writes.
 func processOwner() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s:%d", host, os.Getpid())
+}
+
+// claimHost narrows a local runner's slot pool to this host: in a shared
+// store, two members' "local" runners are two machines, while the workspaces
+// of one machine share its slots. A docker runner's runs are one pool per
+// runner name (its endpoint, which the team's runners file names).
+func (e *Engine) claimHost(rc config.Runner) string {
+	if rc.Type == config.RunnerDocker {
+		return ""
+	}
+	return e.host
 }

@@ -49,6 +49,10 @@ type Engine struct {
 	sinks   map[string]*storeSink // runs this process is ingesting
 	changed chan struct{}         // closed and replaced whenever something is stored
 	tried   map[string]time.Time  // last takeover attempt per run (adopt.go)
+	watch   bool                  // the store's change notifications are bridged (watchStore)
+
+	worker     string           // this process as a tuning worker (tune_workers.go)
+	workerLock experiments.Lock // held while the engine lives
 }
 
 type runnerEntry struct {
@@ -61,7 +65,9 @@ type runnerEntry struct {
 // Open opens the workspace at root and returns an engine that owns it (Close
 // closes it).
 func Open(root string, cfg *config.Config, opts Options) (*Engine, error) {
-	ws, err := experiments.Open(root)
+	oo := openOptions(cfg, false)
+	oo.Getenv = opts.Getenv
+	ws, err := experiments.OpenWith(root, oo)
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +125,8 @@ func (e *Engine) Close() error {
 				_ = c.Close()
 			}
 		}
+		unlock(e.workerLock)
+		e.workerLock = nil
 		e.mu.Unlock()
 		if e.ownWS && e.ws != nil {
 			err = e.ws.Close()
@@ -159,11 +167,44 @@ func (e *Engine) notify() {
 	e.mu.Unlock()
 }
 
-// changes returns a channel closed at the next stored change.
+// changes returns a channel closed at the next stored change: one this
+// process made, or, where the store announces them (a shared store's
+// LISTEN/NOTIFY), one any process on any host made.
 func (e *Engine) changes() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if !e.watch && e.ws != nil && e.ctx.Err() == nil {
+		e.watch = true
+		if ch := e.ws.Store.Changes(); ch != nil {
+			e.wg.Add(1)
+			go e.watchStore(ch)
+		}
+	}
 	return e.changed
+}
+
+// watchStore turns the store's change notifications into the engine's.
+func (e *Engine) watchStore(ch <-chan struct{}) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-ch:
+		}
+		ch = e.ws.Store.Changes()
+		e.notify()
+	}
+}
+
+// pollEvery is how often a watcher re-reads the store for changes nobody
+// announced: often where nothing announces them (SQLite: other processes'
+// writes), seldom where LISTEN/NOTIFY is delivering, as a safety net.
+func (e *Engine) pollEvery(short time.Duration) time.Duration {
+	if e.ws != nil && e.ws.Store.Live() {
+		return max(short, 2*time.Second)
+	}
+	return short
 }
 
 // runnerConfig resolves a runner name ("" = default_runner); an unknown name

@@ -39,6 +39,32 @@ func newEngine(t testing.TB) *Engine {
 	return e
 }
 
+// newSharedEngine is newEngine on a shared PostgreSQL store at url.
+func newSharedEngine(t testing.TB, url string) *Engine {
+	t.Helper()
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	dir := filepath.Join(t.TempDir(), "ws")
+	ws, err := experiments.Init(dir, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.Close()
+	if ws, err = experiments.OpenWith(dir, experiments.OpenOptions{Store: url, Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(ws, cfg, Options{Version: "test"})
+	t.Cleanup(func() {
+		e.Close()
+		ws.Close()
+	})
+	return e
+}
+
 func sh(script string) []string { return []string{"/bin/sh", "-c", script} }
 
 func TestLaunchRecordsEverything(t *testing.T) {

@@ -2,9 +2,6 @@ package engine
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"math"
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
@@ -45,7 +42,8 @@ type FollowOptions struct {
 	NoLogs    bool
 	NoMetrics bool
 	// Poll is the store polling period for changes made by other processes;
-	// 0 means 100 ms.
+	// 0 means 100 ms, or 2 s while the store announces changes (a shared
+	// store's LISTEN/NOTIFY), when polling is only the safety net.
 	Poll time.Duration
 }
 
@@ -64,22 +62,27 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 		return err
 	}
 	st := e.ws.Store
-	if o.Poll <= 0 {
-		o.Poll = 100 * time.Millisecond
+	poll := o.Poll
+	if poll <= 0 {
+		poll = 100 * time.Millisecond
 	}
 	afterSeq := o.LogsAfter
 	if afterSeq < 0 {
-		if err := st.DB().QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`, runID).Scan(&afterSeq); err != nil {
+		var err error
+		if afterSeq, err = st.LastLogSeq(ctx, runID); err != nil {
 			return err
 		}
 	}
 	var afterRow int64
 	var last runstatus.Status
 	var lastErr string
-	tick := time.NewTicker(o.Poll)
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
 		ch := e.changes()
+		if o.Poll <= 0 {
+			tick.Reset(e.pollEvery(poll))
+		}
 		// Status first: a final status is written after the run's last
 		// lines, so reading them after seeing it gets everything.
 		run, err := st.GetRun(ctx, runID)
@@ -132,30 +135,16 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 	}
 }
 
-// metricsAfter returns the run's samples stored after rowid after, in
-// arrival order, and the rowid of the last one.
+// metricsAfter returns the run's samples stored after the one with id
+// after, in arrival order, and the id of the last one.
 func (e *Engine) metricsAfter(ctx context.Context, runID string, after int64, limit int) ([]Point, int64, error) {
-	rows, err := e.ws.Store.DB().QueryContext(ctx, `SELECT m.rowid, s.key, m.step, m.value, m.time
-		FROM metric_series s JOIN metrics m ON m.series_id = s.id
-		WHERE s.run_id = ? AND m.rowid > ? ORDER BY m.rowid LIMIT ?`, runID, after, limit)
+	ks, next, err := e.ws.Store.MetricsAfter(ctx, runID, after, limit)
 	if err != nil {
-		return nil, after, fmt.Errorf("metrics of %s: %w", runID, err)
+		return nil, after, err
 	}
-	defer rows.Close()
-	var out []Point
-	for rows.Next() {
-		var p Point
-		var v sql.NullFloat64
-		var t int64
-		if err := rows.Scan(&after, &p.Key, &p.Step, &v, &t); err != nil {
-			return nil, after, err
-		}
-		p.Value = math.NaN() // NULL stands for NaN in the store
-		if v.Valid {
-			p.Value = v.Float64
-		}
-		p.Time = time.Unix(0, t)
-		out = append(out, p)
+	out := make([]Point, len(ks))
+	for i, k := range ks {
+		out[i] = Point{Key: k.Key, Step: k.Step, Value: k.Value, Time: k.Time}
 	}
-	return out, after, rows.Err()
+	return out, next, nil
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"time"
@@ -34,7 +33,7 @@ type ReconcileReport struct {
 
 type orphan struct {
 	run  experiments.Run
-	lock *os.File
+	lock experiments.Lock
 }
 
 // Reconcile brings the store up to date with the runners: every unfinished
@@ -66,6 +65,12 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		_, mine := e.sinks[r.ID]
 		e.mu.Unlock()
 		if mine {
+			continue
+		}
+		if !e.reachable(r) {
+			// Launched from another workspace of a shared store: its output
+			// and process are on that host; only that workspace can reattach.
+			rep.Elsewhere = append(rep.Elsewhere, r.ID)
 			continue
 		}
 		lock, ok, err := e.lockRun(r.ID)
@@ -220,45 +225,19 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 // stream (the runners number lines per stream from 1), the time of the last
 // one, and per metric the step after the last stored one.
 func (e *Engine) cursor(ctx context.Context, runID string) (runners.Cursor, error) {
-	var c runners.Cursor
-	db := e.ws.Store.DB()
-	rows, err := db.QueryContext(ctx, `SELECT stream, COUNT(*), MAX(time) FROM logs WHERE run_id = ? AND stream IN ('stdout', 'stderr') GROUP BY stream`, runID)
+	o, err := e.ws.Store.StoredOutput(ctx, runID)
 	if err != nil {
-		return c, fmt.Errorf("resume point of %s: %w", runID, err)
+		return runners.Cursor{}, err
 	}
-	for rows.Next() {
-		var stream string
-		var n, t int64
-		if err := rows.Scan(&stream, &n, &t); err != nil {
-			rows.Close()
-			return c, err
-		}
-		if stream == experiments.StreamStdout {
-			c.Stdout = n
-		} else {
-			c.Stderr = n
-		}
-		if tt := time.Unix(0, t); tt.After(c.Time) {
-			c.Time = tt
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, err
-	}
-	rows, err = db.QueryContext(ctx, `SELECT s.key, MAX(m.step) FROM metric_series s JOIN metrics m ON m.series_id = s.id WHERE s.run_id = ? GROUP BY s.key`, runID)
-	if err != nil {
-		return c, err
-	}
-	defer rows.Close()
-	c.NextStep = map[string]int64{}
-	for rows.Next() {
-		var k string
-		var step int64
-		if err := rows.Scan(&k, &step); err != nil {
-			return c, err
-		}
+	c := runners.Cursor{Stdout: o.Stdout, Stderr: o.Stderr, Time: o.Last, NextStep: map[string]int64{}}
+	for k, step := range o.MaxStep {
 		c.NextStep[k] = step + 1
 	}
-	return c, rows.Err()
+	return c, nil
+}
+
+// reachable reports whether this workspace can reattach the run: it was
+// launched here (or before runs recorded their workspace).
+func (e *Engine) reachable(r experiments.Run) bool {
+	return r.Workspace == "" || r.Workspace == e.ws.ID
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/lathe-ml/lathe/experiments"
@@ -22,8 +20,8 @@ import (
 type storeSink struct {
 	e      *Engine
 	runID  string
-	runner string   // config name, to read the scheduler's GPU allocation
-	lock   *os.File // the run's ingest lock, held while this sink lives
+	runner string           // config name, to read the scheduler's GPU allocation
+	lock   experiments.Lock // the run's ingest lock, held while this sink lives
 
 	mu        sync.Mutex
 	batch     experiments.Batch
@@ -36,7 +34,7 @@ type storeSink struct {
 }
 
 // newSink registers the ingesting sink of a run whose lock the caller holds.
-func (e *Engine) newSink(runID, runner string, lock *os.File) *storeSink {
+func (e *Engine) newSink(runID, runner string, lock experiments.Lock) *storeSink {
 	s := &storeSink{e: e, runID: runID, runner: runner, lock: lock, last: time.Now(), done: make(chan struct{}),
 		outputDir: filepath.Join(e.ws.RunDir(runID), "outputs")}
 	e.mu.Lock()
@@ -279,33 +277,15 @@ func (s *storeSink) detach() {
 }
 
 // lockRun takes the exclusive ingest lock of a run without waiting; ok is
-// false when another process (or another sink here) holds it. flock(2) locks
-// belong to the open file, so the kernel drops them when the holder dies.
-func (e *Engine) lockRun(runID string) (f *os.File, ok bool, err error) {
-	dir := filepath.Join(e.ws.StateDir, "locks")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, false, err
-	}
-	f, err = os.OpenFile(filepath.Join(dir, filepath.Base(runID)), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, false, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if err == syscall.EWOULDBLOCK {
-			return nil, false, nil
-		}
-		return nil, false, err
-	}
-	// Say who holds it, for people reading .lathe/locks.
-	_ = f.Truncate(0)
-	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	return f, true, nil
+// false when another process (or another sink here) holds it. The store
+// provides it (experiments.Locks), so it excludes processes on every host
+// that shares the store, and it dies with its holder.
+func (e *Engine) lockRun(runID string) (l experiments.Lock, ok bool, err error) {
+	return e.ws.Store.Locks().TryLock(e.ctx, runID)
 }
 
-func unlock(f *os.File) {
-	if f != nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		_ = f.Close()
+func unlock(l experiments.Lock) {
+	if l != nil {
+		l.Unlock()
 	}
 }

@@ -5,11 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/lathe-ml/lathe/config"
@@ -19,9 +16,11 @@ import (
 
 // Studies over the store. The optimizer's state (optimizer.Study.MarshalState)
 // lives in the study row and is written after every change; the trials table
-// is the record. Every change (ask, tell) runs under a per-study file lock, so
-// two processes asking at once never hand out the same trial, and it reloads
-// the state first, so separate processes continue the same study exactly.
+// is the record. Every change (ask, tell) runs under the study's lock (the
+// store's: a file lock on one host, an advisory lock in a shared store), so
+// two processes asking at once, on any hosts, never hand out the same trial,
+// and it reloads the state first, so separate processes continue the same
+// study exactly.
 // When the state and the trials disagree (a process died between writing a
 // trial and the state), the study is rebuilt from the trials.
 //
@@ -81,7 +80,7 @@ func (e *Engine) AskTrials(ctx context.Context, name string, n int) ([]experimen
 	if err := e.need(); err != nil {
 		return nil, err
 	}
-	return askTrials(ctx, e.ws, name, n)
+	return askTrials(ctx, e.ws, name, n, 0, "")
 }
 
 // TellTrial records a trial's final metrics (completed), or, with failed,
@@ -135,15 +134,25 @@ func createStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec)
 	return ws.Store.CreateStudy(ctx, experiments.Study{Name: spec.Name, Spec: raw, State: state})
 }
 
-func askTrials(ctx context.Context, ws *experiments.Workspace, name string, n int) ([]experiments.Trial, error) {
+// askTrials asks for n trials, recorded as driven by worker ("" for the
+// ask/tell interface). A budget > 0 caps the study's trials: fewer are
+// asked when the study is near it, none once it is there, so workers that
+// share a study together ask for exactly the budget.
+func askTrials(ctx context.Context, ws *experiments.Workspace, name string, n, budget int, worker string) ([]experiments.Trial, error) {
 	if n < 1 {
 		return nil, &config.InputError{Field: "--count", Msg: fmt.Sprintf("count must be at least 1, got %d", n)}
 	}
 	var out []experiments.Trial
 	err := withStudy(ctx, ws, name, func(ls *loadedStudy) error {
+		if budget > 0 {
+			n = min(n, budget-len(ls.trials))
+			if n <= 0 {
+				return nil
+			}
+		}
 		ts, askErr := ls.opt.Ask(n)
 		for _, t := range ts {
-			rec := experiments.Trial{Status: experiments.TrialPending, Params: t.Params}
+			rec := experiments.Trial{Status: experiments.TrialPending, Params: t.Params, Worker: worker}
 			if err := ws.Store.CreateTrial(ctx, ls.rec.ID, &rec); err != nil {
 				return err
 			}
@@ -388,7 +397,7 @@ func withStudy(ctx context.Context, ws *experiments.Workspace, name string, fn f
 	if err != nil {
 		return err
 	}
-	lock, err := lockFile(ws, "study-"+strconv.FormatInt(rec.ID, 10), true)
+	lock, err := ws.Store.Locks().Lock(ctx, "study-"+strconv.FormatInt(rec.ID, 10))
 	if err != nil {
 		return err
 	}
@@ -407,36 +416,4 @@ func withStudy(ctx context.Context, ws *experiments.Workspace, name string, fn f
 		return nil
 	})
 	return errors.Join(ferr, err)
-}
-
-// lockFile takes an exclusive flock on .lathe/locks/<name>, waiting for it
-// when wait is set; without wait it returns (nil, nil) when someone else
-// holds it. The kernel releases it when the process dies, kill -9 included.
-func lockFile(ws *experiments.Workspace, name string, wait bool) (*os.File, error) {
-	dir := filepath.Join(ws.StateDir, "locks")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	how := syscall.LOCK_EX
-	if !wait {
-		how |= syscall.LOCK_NB
-	}
-	for {
-		err = syscall.Flock(int(f.Fd()), how)
-		if err != syscall.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		if err == syscall.EWOULDBLOCK {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("lock %s: %w", name, err)
-	}
-	return f, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
@@ -29,8 +30,16 @@ import (
 // without a run (launch it now), running with a run (reattach: Reconcile takes
 // over its ingestion, then follow it to its end) or told. A trial the driver
 // decided to prune carries "pruned: why" in its error before its run is
-// stopped, so a resumed driver records it pruned, not failed. One driver at a
-// time drives a study (a flock on .lathe/locks/study-<id>.driver).
+// stopped, so a resumed driver records it pruned, not failed.
+//
+// Workers. Any number of drivers, on any hosts that share the store, may
+// drive one study at once, as Optuna's workers share an RDB storage: each
+// asks under the study's lock and only while the study has fewer trials
+// than its budget, so together they ask for exactly the budget; each trial
+// records the worker driving it, and a worker whose lock is gone (its
+// process died, kill -9 included) has its trials adopted by the others
+// (tune_workers.go). A driver returns once every trial of the study has
+// ended, whoever drove it.
 
 // TuneOptions tune RunStudy and ResumeStudy.
 type TuneOptions struct {
@@ -39,6 +48,10 @@ type TuneOptions struct {
 	WorkDir string
 	// Progress, when set, receives what happens, on the driver's goroutine.
 	Progress func(TuneEvent)
+	// Join makes RunStudy join a study of that name already in the store,
+	// as one more worker, when its spec is the same (Optuna's
+	// load_if_exists); a different spec is still an input error.
+	Join bool
 }
 
 // TuneEvent is one step of a driven study.
@@ -83,7 +96,12 @@ func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (S
 		return StudyReport{}, err
 	}
 	if _, err := createStudy(ctx, e.ws, spec); err != nil {
-		return StudyReport{}, err
+		if !o.Join || !config.IsInput(err) {
+			return StudyReport{}, err
+		}
+		if err := e.sameSpec(ctx, spec); err != nil {
+			return StudyReport{}, err
+		}
 	}
 	return e.drive(ctx, spec.Name, o)
 }
@@ -143,6 +161,7 @@ type trialMsg struct {
 
 type driver struct {
 	e        *Engine
+	worker   string // this process as a tuning worker (tune_workers.go)
 	name     string
 	studyID  int64
 	spec     StudySpec
@@ -152,7 +171,10 @@ type driver struct {
 	finished map[int]*trialState // curves of trials that ended, for the median rule
 	progress Progress
 	msgs     chan trialMsg
-	wg       sync.WaitGroup
+	// lastAdopt is when adopt last looked; adoptNow makes it look at once.
+	lastAdopt time.Time
+	adoptNow  bool
+	wg        sync.WaitGroup
 }
 
 func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyReport, error) {
@@ -163,14 +185,10 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 	if err != nil {
 		return StudyReport{}, err
 	}
-	lock, err := lockFile(e.ws, "study-"+strconv.FormatInt(rec.ID, 10)+".driver", false)
+	worker, err := e.tuningWorker(ctx)
 	if err != nil {
 		return StudyReport{}, err
 	}
-	if lock == nil {
-		return StudyReport{}, fmt.Errorf("study %s is being driven by another lathe process", name)
-	}
-	defer unlock(lock)
 	spec, err := storedSpec(rec)
 	if err != nil {
 		return StudyReport{}, err
@@ -186,11 +204,12 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 		o.WorkDir = e.ws.Root
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	d := &driver{e: e, name: name, studyID: rec.ID, spec: spec, roles: roles, o: o, progress: progressOf(ctx),
+	d := &driver{e: e, name: name, studyID: rec.ID, spec: spec, roles: roles, o: o, progress: progressOf(ctx), worker: worker,
 		trials: map[int]*trialState{}, finished: map[int]*trialState{}, msgs: make(chan trialMsg, 64)}
 	defer func() {
 		cancel()
 		d.wg.Wait()
+		d.release()
 	}()
 	if _, err := e.ws.Store.UpdateStudy(ctx, name, func(st *experiments.Study) error {
 		st.Status = experiments.StudyRunning
@@ -229,70 +248,39 @@ func (d *driver) budget() int {
 func (d *driver) bandwidth() int { return max(1, d.spec.ParallelBandwidth) }
 
 func (d *driver) run(ctx context.Context) error {
-	st := d.e.ws.Store
-	trials, err := st.ListTrials(ctx, d.studyID)
-	if err != nil {
-		return err
-	}
-	// Pick up where the last driver left off.
-	var reattach []string
-	var launchNow []experiments.Trial
-	for _, t := range trials {
-		switch t.Status {
-		case experiments.TrialRunning:
-			if t.RunID != "" {
-				reattach = append(reattach, t.RunID)
-			}
-		case experiments.TrialPending:
-			if t.RunID == "" {
-				launchNow = append(launchNow, t)
-			}
-		default:
-			if t.RunID != "" && (t.Status == experiments.TrialCompleted || t.Status == experiments.TrialPruned) {
-				d.finished[t.Number] = d.loadCurves(ctx, t)
-			}
-		}
-	}
-	if len(reattach) > 0 {
-		if _, err := d.e.Reconcile(ctx, ReconcileOptions{RunIDs: reattach, Settle: -1}); err != nil {
-			return fmt.Errorf("reattach trials: %w", err)
-		}
-		for _, t := range trials {
-			if t.Status == experiments.TrialRunning && t.RunID != "" {
-				ts := &trialState{number: t.Number, runID: t.RunID, params: t.Params, curves: map[string][]float64{}, last: map[string]float64{}}
-				if strings.HasPrefix(t.Error, prunedPrefix) {
-					ts.pruning = strings.TrimPrefix(t.Error, prunedPrefix)
-				}
-				d.trials[t.Number] = ts
-				d.emit(TuneEvent{Kind: "reattached", Trial: t.Number, RunID: t.RunID})
-				d.follow(ctx, ts)
-			}
-		}
-	}
-	for _, t := range launchNow {
-		if err := d.launch(ctx, t); err != nil {
+	exhausted := false
+	poll := time.NewTicker(workerPoll)
+	defer poll.Stop()
+	for {
+		// Trials nobody drives (their worker died, or the last driver of
+		// this study stopped) are taken over first, then new ones asked.
+		if err := d.adopt(ctx); err != nil {
 			return err
 		}
-	}
-	total := len(trials)
-	exhausted := false
-	for {
-		for !exhausted && len(d.trials) < d.bandwidth() && total < d.budget() {
-			ts, err := askTrials(ctx, d.e.ws, d.name, 1)
+		for !exhausted && len(d.trials) < d.bandwidth() {
+			ts, err := askTrials(ctx, d.e.ws, d.name, 1, d.budget(), d.worker)
 			if errors.Is(err, optimizer.ErrExhausted) {
 				exhausted = true
 			} else if err != nil {
 				return err
 			}
+			if len(ts) == 0 {
+				break // the budget is asked for (by this worker and others)
+			}
 			for _, t := range ts {
-				total++
 				if err := d.launch(ctx, t); err != nil {
 					return err
 				}
 			}
 		}
 		if len(d.trials) == 0 {
-			break
+			done, err := d.studyDone(ctx, exhausted)
+			if err != nil {
+				return err
+			}
+			if done {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -301,9 +289,10 @@ func (d *driver) run(ctx context.Context) error {
 			if err := d.handle(ctx, m); err != nil {
 				return err
 			}
+		case <-poll.C:
 		}
 	}
-	_, err = st.UpdateStudy(ctx, d.name, func(s *experiments.Study) error {
+	_, err := d.e.ws.Store.UpdateStudy(ctx, d.name, func(s *experiments.Study) error {
 		s.Status = experiments.StudyCompleted
 		return nil
 	})
@@ -397,6 +386,7 @@ func (d *driver) handle(ctx context.Context, m trialMsg) error {
 		return nil
 	}
 	delete(d.trials, m.number)
+	d.adoptNow = true // a slot is free: trials nobody drives come first
 	return d.finish(ctx, ts, m.err)
 }
 

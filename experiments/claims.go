@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -33,9 +32,14 @@ func (r ClaimRow) Holds() bool { return r.Status == runstatus.Running || r.Claim
 
 // ClaimRequest asks for a slot of Runner for run RunID. Alive reports
 // whether a queued run's launching process still holds it (its ingest
-// lock); Owner names the claimer in the record.
+// lock); Owner names the claimer in the record. Host, when set, narrows
+// the pool to the runs recorded on that host: a local runner's slots are
+// one machine's, shared by every workspace on it but not with other hosts
+// that have a runner of the same name; a docker runner's endpoint is one
+// pool for the whole team.
 type ClaimRequest struct {
 	Runner string
+	Host   string
 	RunID  string
 	Owner  string
 	Alive  func(runID string) bool
@@ -46,8 +50,15 @@ type ClaimRequest struct {
 // whether RunID may start and with which GPU ids; when it may, the claim is
 // written before the transaction commits. decide must not do I/O.
 func (s *Store) Claim(ctx context.Context, req ClaimRequest, decide func(rows []ClaimRow) (gpus []string, ok bool)) (gpus []string, ok bool, err error) {
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		rows, err := claimRows(ctx, tx, req.Runner)
+	err = s.write(ctx, func(tx *txn) error {
+		if s.pg != nil {
+			// One claimer of a pool at a time, on every host; the lock ends
+			// with the transaction.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, s.pg.lk.key("claims "+req.Runner+"@"+req.Host)); err != nil {
+				return err
+			}
+		}
+		rows, err := claimRows(ctx, tx, req.Runner, req.Host)
 		if err != nil {
 			return err
 		}
@@ -91,15 +102,21 @@ func (s *Store) Claim(ctx context.Context, req ClaimRequest, decide func(rows []
 
 // ReleaseClaim gives back the slot of a queued run that was not started.
 func (s *Store) ReleaseClaim(ctx context.Context, runID string) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *txn) error {
 		_, err := tx.ExecContext(ctx, `UPDATE runs SET claim_owner = '', gpu_ids = '[]' WHERE id = ? AND status = 'queued'`, runID)
 		return err
 	})
 }
 
-func claimRows(ctx context.Context, tx *sql.Tx, runner string) ([]ClaimRow, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, status, gpus, gpu_ids, priority, created, claim_owner FROM runs
-		WHERE runner = ? AND status IN ('queued', 'running') ORDER BY priority DESC, created, rowid`, runner)
+func claimRows(ctx context.Context, tx *txn, runner, host string) ([]ClaimRow, error) {
+	q := `SELECT id, status, gpus, gpu_ids, priority, created, claim_owner FROM runs
+		WHERE runner = ? AND status IN ('queued', 'running')`
+	args := []any{runner}
+	if host != "" {
+		q += ` AND host = ?`
+		args = append(args, host)
+	}
+	rows, err := tx.QueryContext(ctx, q+` ORDER BY priority DESC, created, rowid`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -9,8 +9,10 @@ import (
 
 // Claim sees every run of the runner, writes the claim in the same
 // transaction, and drops the claim of a queued run whose process is gone.
-func TestClaimAndStaleClaims(t *testing.T) {
-	s := openTestStore(t)
+func TestClaimAndStaleClaims(t *testing.T) { forEachBackend(t, testClaimAndStaleClaims) }
+
+func testClaimAndStaleClaims(t *testing.T, be testBackend) {
+	s := be.open(t)
 	ctx := context.Background()
 	mk := func(id string) {
 		if err := s.CreateRun(ctx, &Run{ID: id, Runner: "q", Status: runstatus.Queued, Command: []string{"true"}}); err != nil {
@@ -74,7 +76,11 @@ func TestClaimAndStaleClaims(t *testing.T) {
 // LastMetricsOf reads every run's last samples in one query, as LastMetrics
 // does one run at a time.
 func TestLastMetricsOfMatchesLastMetrics(t *testing.T) {
-	s := openTestStore(t)
+	forEachBackend(t, testLastMetricsOfMatchesLastMetrics)
+}
+
+func testLastMetricsOfMatchesLastMetrics(t *testing.T, be testBackend) {
+	s := be.open(t)
 	ctx := context.Background()
 	var ids []string
 	for i, id := range []string{"r1", "r2", "r3"} {

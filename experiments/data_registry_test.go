@@ -3,19 +3,16 @@ package experiments
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-func TestAddDerivedIsIdempotent(t *testing.T) {
+func TestAddDerivedIsIdempotent(t *testing.T) { forEachBackend(t, testAddDerivedIsIdempotent) }
+
+func testAddDerivedIsIdempotent(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s, err := OpenStore(filepath.Join(t.TempDir(), "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := be.open(t)
 	sha := func(c string) string { return strings.Repeat(c, 64) }
 	src := Dataset{SHA256: sha("a"), Path: "data/x.csv", Format: "csv", Size: 10, Rows: 3}
 	kids := []Dataset{

@@ -21,9 +21,12 @@ type Dataset struct {
 	Rows    int64           `json:"rows"` // -1: not counted
 	Schema  json.RawMessage `json:"schema"`
 	Created time.Time       `json:"created"`
+	// Workspace and User first registered it (the store's Identity when empty).
+	Workspace string `json:"workspace_id,omitempty"`
+	User      string `json:"user,omitempty"`
 }
 
-const datasetColumns = `id, sha256, path, format, size, rows, schema, created`
+const datasetColumns = `id, sha256, path, format, size, rows, schema, created, workspace_id, user_name`
 
 // scanDataset scans the dataset columns, after any extra leading columns.
 func scanDataset(sc scanner, extra ...any) (Dataset, error) {
@@ -31,7 +34,7 @@ func scanDataset(sc scanner, extra ...any) (Dataset, error) {
 	var rows sql.NullInt64
 	var schema string
 	var created sql.NullInt64
-	dest := append(extra, &d.ID, &d.SHA256, &d.Path, &d.Format, &d.Size, &rows, &schema, &created)
+	dest := append(extra, &d.ID, &d.SHA256, &d.Path, &d.Format, &d.Size, &rows, &schema, &created, &d.Workspace, &d.User)
 	if err := sc.Scan(dest...); err != nil {
 		return d, err
 	}
@@ -68,11 +71,14 @@ func (s *Store) AddDataset(ctx context.Context, d Dataset) (_ Dataset, added boo
 	if d.Rows >= 0 {
 		rows = d.Rows
 	}
+	if d.Workspace == "" && d.User == "" {
+		d.Workspace, d.User = s.ident.Workspace, s.ident.User
+	}
 	var out Dataset
-	err = s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO datasets (sha256, path, format, size, rows, schema, created)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, path) DO NOTHING`,
-			d.SHA256, d.Path, d.Format, d.Size, rows, schema, toNanos(d.Created))
+	err = s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO datasets (sha256, path, format, size, rows, schema, created, workspace_id, user_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256, path) DO NOTHING`,
+			d.SHA256, d.Path, d.Format, d.Size, rows, schema, toNanos(d.Created), d.Workspace, d.User)
 		if err != nil {
 			return err
 		}
@@ -162,7 +168,7 @@ func (s *Store) AddArtifact(ctx context.Context, a Artifact) (Artifact, error) {
 	if a.Created.IsZero() {
 		a.Created = time.Now().UTC()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO artifacts (run_id, path, sha256, size, created) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (run_id, path) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size
 			RETURNING id`, a.RunID, a.Path, a.SHA256, a.Size, toNanos(a.Created)).Scan(&a.ID)

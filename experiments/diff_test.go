@@ -7,9 +7,11 @@ import (
 	"testing"
 )
 
-func TestDiffRuns(t *testing.T) {
+func TestDiffRuns(t *testing.T) { forEachBackend(t, testDiffRuns) }
+
+func testDiffRuns(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	v1, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("1", 64), Path: "train.csv", Rows: 100})
 	v2, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("2", 64), Path: "train.csv", Rows: 120})
 	val, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("3", 64), Path: "val.csv", Rows: 30})

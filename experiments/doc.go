@@ -1,7 +1,9 @@
 // Package experiments owns the workspace (lathe.yaml beside a .lathe/ state
-// directory), the SQLite store of runs, metric series, logs, dataset versions,
-// artifacts, studies, trials and lineage edges, the content-addressed object
-// store, and the provenance diff between runs.
+// directory), the store of runs, metric series, logs, dataset versions,
+// artifacts, studies, trials and lineage edges (the workspace's SQLite file,
+// or a team's shared PostgreSQL: one implementation over both, dialect.go),
+// the store's cross-process locks, the content-addressed object store, and
+// the provenance diff between runs.
 //
 // Layout of a workspace:
 //
@@ -14,9 +16,11 @@
 // Store conventions, for everyone who writes into it:
 //   - Times are INTEGER unix nanoseconds; NULL (time.Time{} in Go) is "not yet".
 //   - Metric values are REAL; NULL stands for NaN, which SQLite cannot hold.
-//   - Every write method runs in one BEGIN IMMEDIATE transaction, so several
-//     processes (the TUI, a headless command, a detached run's ingester) can
-//     share one store: writers queue on the lock for up to BusyTimeout.
+//   - Every write method runs in one transaction (SQLite: BEGIN IMMEDIATE;
+//     PostgreSQL: READ COMMITTED with rewritten rows read FOR UPDATE), so
+//     several processes (the TUI, a headless command, a detached run's
+//     ingester), on one host or many, can share one store.
+//   - Rows record the workspace and user that made them (Identity).
 //   - Read-modify-write goes through UpdateRun/UpdateStudy/UpdateTrial, which
 //     hand the current row to a callback inside the transaction.
 //   - Lineage edges point downstream (dataset -used-> run -produced-> artifact,

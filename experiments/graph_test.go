@@ -28,14 +28,11 @@ type chain struct {
 	srcSHA, trainSHA, modelSHA string
 }
 
-func buildChain(t *testing.T) chain {
+func buildChain(t *testing.T, be testBackend) chain {
 	t.Helper()
 	ctx := context.Background()
-	ws, err := Init(filepath.Join(t.TempDir(), "ws"), "graph")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ws.Close() })
+	ws := be.workspace(t, filepath.Join(t.TempDir(), "ws"), "graph")
+	var err error
 	c := chain{ws: ws, srcSHA: strings.Repeat("a", 64), trainSHA: strings.Repeat("b", 63) + "1", modelSHA: "c0ffee" + strings.Repeat("0", 58)}
 	c.study, err = ws.Store.CreateStudy(ctx, Study{Name: "penguins-mlp", Spec: []byte(`{"name":"penguins-mlp"}`)})
 	if err != nil {
@@ -95,8 +92,10 @@ func keys(es ...edgeKey) []edgeKey {
 	return es
 }
 
-func TestLineageWalksBothWays(t *testing.T) {
-	c := buildChain(t)
+func TestLineageWalksBothWays(t *testing.T) { forEachBackend(t, testLineageWalksBothWays) }
+
+func testLineageWalksBothWays(t *testing.T, be testBackend) {
+	c := buildChain(t, be)
 	ctx := context.Background()
 	s := c.ws.Store
 	derived := edgeKey{c.srcN.String(), c.trainN.String(), EdgeDerivedFrom}
@@ -142,8 +141,10 @@ func TestLineageWalksBothWays(t *testing.T) {
 	}
 }
 
-func TestLineageTree(t *testing.T) {
-	c := buildChain(t)
+func TestLineageTree(t *testing.T) { forEachBackend(t, testLineageTree) }
+
+func testLineageTree(t *testing.T, be testBackend) {
+	c := buildChain(t, be)
 	ctx := context.Background()
 	g, err := c.ws.Store.Lineage(ctx, []Node{c.r1N}, Both, 0)
 	if err != nil {
@@ -189,8 +190,10 @@ func TestLineageTree(t *testing.T) {
 	}
 }
 
-func TestLineageDOT(t *testing.T) {
-	c := buildChain(t)
+func TestLineageDOT(t *testing.T) { forEachBackend(t, testLineageDOT) }
+
+func testLineageDOT(t *testing.T, be testBackend) {
+	c := buildChain(t, be)
 	g, err := c.ws.Store.Lineage(context.Background(), []Node{c.r1N}, Both, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -218,8 +221,10 @@ func TestDOTQuotesHostileLabels(t *testing.T) {
 	}
 }
 
-func TestResolveRef(t *testing.T) {
-	c := buildChain(t)
+func TestResolveRef(t *testing.T) { forEachBackend(t, testResolveRef) }
+
+func testResolveRef(t *testing.T, be testBackend) {
+	c := buildChain(t, be)
 	ctx := context.Background()
 	// A dataset with the same content at another path: a hash names both.
 	twin, _, err := c.ws.Store.AddDataset(ctx, Dataset{SHA256: c.srcSHA, Path: "backup/penguins.csv", Rows: -1})
@@ -287,7 +292,11 @@ func TestResolveRef(t *testing.T) {
 // file) is linked to the artifact by content, so lineage crosses from the
 // run into the data it produced and on to the runs that used it.
 func TestLineageFollowsContentIdentity(t *testing.T) {
-	c := buildChain(t)
+	forEachBackend(t, testLineageFollowsContentIdentity)
+}
+
+func testLineageFollowsContentIdentity(t *testing.T, be testBackend) {
+	c := buildChain(t, be)
 	ctx := context.Background()
 	out, _, err := c.ws.Store.AddDataset(ctx, Dataset{SHA256: c.modelSHA, Path: "models/best.json", Rows: -1})
 	if err != nil {

@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -85,15 +84,18 @@ func (s *Store) ContentHashes(ctx context.Context, root string) (ContentHashes, 
 		return nil, fmt.Errorf("content hashes: %q is not an absolute path", root)
 	}
 	root = filepath.Clean(root)
-	// Under SQLite's BINARY collation the paths below root+"/" sort in
+	// The cache describes files on one host, so it is keyed by workspace
+	// (a shared store holds every member's). Under SQLite's BINARY
+	// collation (and PostgreSQL's C, the store's for text) the paths below root+"/" sort in
 	// [root+"/", root+"0"), '0' being the byte after '/', so the primary
 	// key's index serves the range. The filesystem root is its own prefix.
 	lo, hi := root+"/", root+"0"
 	if root == "/" {
 		lo, hi = "/", "0"
 	}
+	ws := s.ident.Workspace
 	rows, err := s.db.QueryContext(ctx, `SELECT path, size, mtime, ctime, inode, sha256, hashed_at FROM content_hashes
-		WHERE path = ? OR (path >= ? AND path < ?)`, root, lo, hi)
+		WHERE workspace_id = ? AND (path = ? OR (path >= ? AND path < ?))`, ws, root, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("content hashes under %s: %w", root, err)
 	}
@@ -126,29 +128,32 @@ func (s *Store) UpdateContentHashes(ctx context.Context, put []ContentHash, drop
 			return fmt.Errorf("content hash %s: %q is not a sha256 hex digest", h.Path, h.SHA256)
 		}
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
+	ws := s.ident.Workspace
+	return s.write(ctx, func(tx *txn) error {
 		if len(drop) > 0 {
-			del, err := tx.PrepareContext(ctx, `DELETE FROM content_hashes WHERE path = ?`)
+			del, err := tx.prepare(ctx, `DELETE FROM content_hashes WHERE workspace_id = ? AND path = ?`)
 			if err != nil {
 				return err
 			}
 			defer del.Close()
 			for _, p := range drop {
-				if _, err := del.ExecContext(ctx, p); err != nil {
+				if _, err := del.ExecContext(ctx, tx.d.args([]any{ws, p})...); err != nil {
 					return fmt.Errorf("drop content hash %s: %w", p, err)
 				}
 			}
 		}
 		if len(put) > 0 {
-			ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO content_hashes
-				(path, size, mtime, ctime, inode, sha256, hashed_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+			ins, err := tx.prepare(ctx, `INSERT INTO content_hashes
+				(workspace_id, path, size, mtime, ctime, inode, sha256, hashed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (workspace_id, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,
+					ctime = excluded.ctime, inode = excluded.inode, sha256 = excluded.sha256, hashed_at = excluded.hashed_at`)
 			if err != nil {
 				return err
 			}
 			defer ins.Close()
 			for _, h := range put {
-				if _, err := ins.ExecContext(ctx, h.Path, h.Stamp.Size, h.Stamp.Mtime, h.Stamp.Ctime,
-					int64(h.Stamp.Inode), h.SHA256, h.HashedAt.UnixNano()); err != nil {
+				if _, err := ins.ExecContext(ctx, tx.d.args([]any{ws, h.Path, h.Stamp.Size, h.Stamp.Mtime, h.Stamp.Ctime,
+					int64(h.Stamp.Inode), h.SHA256, h.HashedAt.UnixNano()})...); err != nil {
 					return fmt.Errorf("put content hash %s: %w", h.Path, err)
 				}
 			}

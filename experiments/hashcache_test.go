@@ -50,9 +50,11 @@ func TestStampOfAgreesWithStat(t *testing.T) {
 
 // An entry answers only while every field of the stamp matches and the file
 // had not changed within RacyWindow before it was hashed.
-func TestContentHashFreshness(t *testing.T) {
+func TestContentHashFreshness(t *testing.T) { forEachBackend(t, testContentHashFreshness) }
+
+func testContentHashFreshness(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	const sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 	ctime := time.Date(2026, 11, 1, 12, 0, 0, 123456789, time.UTC).UnixNano()
 	// The top bit set: the inode is a uint64 stored in an int64 column.
@@ -98,10 +100,11 @@ func TestContentHashFreshness(t *testing.T) {
 // ContentHashes(root) returns root and what lies below it, not its
 // neighbours that share a prefix; UpdateContentHashes replaces and drops; the
 // entries outlive the process's handle.
-func TestContentHashesRangePutDrop(t *testing.T) {
+func TestContentHashesRangePutDrop(t *testing.T) { forEachBackend(t, testContentHashesRangePutDrop) }
+
+func testContentHashesRangePutDrop(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "store.db")
-	s, err := OpenStore(path)
+	s, err := OpenStoreWith(ctx, be.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +153,17 @@ func TestContentHashesRangePutDrop(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
-	if s, err = OpenStore(path); err != nil {
+	if s, err = OpenStoreWith(ctx, be.opts); err != nil {
 		t.Fatal(err)
+	}
+	// Another workspace sharing the store has its own cache: its files are
+	// on another host.
+	o := be.opts
+	o.Identity.Workspace = "fedcba9876543210"
+	if other := be.openWith(t, o); true {
+		if c, err := other.ContentHashes(ctx, "/d"); err != nil || len(c) != 0 {
+			t.Errorf("another workspace sees %v (%v)", c, err)
+		}
 	}
 	c, err := s.ContentHashes(ctx, "/d")
 	if err != nil {

@@ -12,7 +12,11 @@ import (
 )
 
 func TestIngestStoresLogsMetricsAndPropsTogether(t *testing.T) {
-	s := openTestStore(t)
+	forEachBackend(t, testIngestStoresLogsMetricsAndPropsTogether)
+}
+
+func testIngestStoresLogsMetricsAndPropsTogether(t *testing.T, be testBackend) {
+	s := be.open(t)
 	ctx := context.Background()
 	r := Run{Command: []string{"x"}}
 	if err := s.CreateRun(ctx, &r); err != nil {
@@ -56,7 +60,11 @@ func TestIngestStoresLogsMetricsAndPropsTogether(t *testing.T) {
 // steps and NaN and ±Inf, must read back exactly as written, in arrival order
 // among equal steps.
 func TestAppendMetricsAcrossStatementSizes(t *testing.T) {
-	s := openTestStore(t)
+	forEachBackend(t, testAppendMetricsAcrossStatementSizes)
+}
+
+func testAppendMetricsAcrossStatementSizes(t *testing.T, be testBackend) {
+	s := be.open(t)
 	ctx := context.Background()
 	r := Run{Command: []string{"x"}}
 	if err := s.CreateRun(ctx, &r); err != nil {
@@ -126,7 +134,11 @@ func TestAppendMetricsAcrossStatementSizes(t *testing.T) {
 // TestAppendLogsAcrossStatementSizes numbers 300 lines written in batches of
 // 1, 129 and 170 (crossing the statement sizes) 1..300 in order.
 func TestAppendLogsAcrossStatementSizes(t *testing.T) {
-	s := openTestStore(t)
+	forEachBackend(t, testAppendLogsAcrossStatementSizes)
+}
+
+func testAppendLogsAcrossStatementSizes(t *testing.T, be testBackend) {
+	s := be.open(t)
 	ctx := context.Background()
 	r := Run{Command: []string{"x"}}
 	if err := s.CreateRun(ctx, &r); err != nil {

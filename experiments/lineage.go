@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -52,14 +51,14 @@ var validEdgeKinds = map[string]bool{EdgeUsed: true, EdgeProduced: true, EdgeDer
 // AddEdge records an edge. It is idempotent on (From, To, Kind): adding it
 // again keeps the first operation and params.
 func (s *Store) AddEdge(ctx context.Context, e Edge) error {
-	err := s.write(ctx, func(tx *sql.Tx) error { return addEdge(ctx, tx, e) })
+	err := s.write(ctx, func(tx *txn) error { return addEdge(ctx, tx, e) })
 	if err != nil {
 		return fmt.Errorf("add %s edge %s -> %s: %w", e.Kind, e.From, e.To, err)
 	}
 	return nil
 }
 
-func addEdge(ctx context.Context, tx *sql.Tx, e Edge) error {
+func addEdge(ctx context.Context, tx *txn, e Edge) error {
 	if !validKinds[e.From.Kind] || !validKinds[e.To.Kind] {
 		return fmt.Errorf("lineage node kinds must be dataset, run, artifact or study (got %q -> %q)", e.From.Kind, e.To.Kind)
 	}

@@ -50,7 +50,7 @@ func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return appendMetricsTx(ctx, s, tx, batch) })
+	err := s.writeIngest(ctx, func(tx *txn) error { return appendMetricsTx(ctx, s, tx, batch) })
 	if err != nil {
 		return fmt.Errorf("append %d metric samples: %w", len(batch), err)
 	}
@@ -61,7 +61,7 @@ func (s *Store) AppendMetrics(ctx context.Context, batch []MetricSample) error {
 // arrival for repeated steps).
 func (s *Store) MetricSeries(ctx context.Context, runID string) (map[string][]Sample, error) {
 	return s.metricQuery(ctx, `SELECT s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.series_id = s.id
-		WHERE s.run_id = ? ORDER BY s.key, m.step, m.rowid`, runID)
+		WHERE s.run_id = ? ORDER BY s.key, m.step, m.id`, runID)
 }
 
 // MetricSeriesKey returns one series of the run, ordered by step, starting
@@ -69,7 +69,7 @@ func (s *Store) MetricSeries(ctx context.Context, runID string) (map[string][]Sa
 // the last step it has.
 func (s *Store) MetricSeriesKey(ctx context.Context, runID, key string, afterStep int64) ([]Sample, error) {
 	m, err := s.metricQuery(ctx, `SELECT s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.series_id = s.id
-		WHERE s.run_id = ? AND s.key = ? AND m.step > ? ORDER BY m.step, m.rowid`, runID, key, afterStep)
+		WHERE s.run_id = ? AND s.key = ? AND m.step > ? ORDER BY m.step, m.id`, runID, key, afterStep)
 	return m[key], err
 }
 
@@ -78,8 +78,8 @@ func (s *Store) MetricSeriesKey(ctx context.Context, runID, key string, afterSte
 // study reads as a trial's final value.
 func (s *Store) LastMetrics(ctx context.Context, runID string) (map[string]Sample, error) {
 	// One index seek per series for its last sample.
-	all, err := s.metricQuery(ctx, `SELECT s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.rowid = (
-			SELECT rowid FROM metrics WHERE series_id = s.id ORDER BY step DESC, rowid DESC LIMIT 1)
+	all, err := s.metricQuery(ctx, `SELECT s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.id = (
+			SELECT id FROM metrics WHERE series_id = s.id ORDER BY step DESC, id DESC LIMIT 1)
 		WHERE s.run_id = ?`, runID)
 	if err != nil {
 		return nil, err
@@ -103,8 +103,8 @@ func (s *Store) LastMetricsOf(ctx context.Context, runIDs []string) (map[string]
 		for i, id := range chunk {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT s.run_id, s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.rowid = (
-				SELECT rowid FROM metrics WHERE series_id = s.id ORDER BY step DESC, rowid DESC LIMIT 1)
+		rows, err := s.db.QueryContext(ctx, `SELECT s.run_id, s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.id = (
+				SELECT id FROM metrics WHERE series_id = s.id ORDER BY step DESC, id DESC LIMIT 1)
 			WHERE s.run_id IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
@@ -171,7 +171,7 @@ func (s *Store) SetProperties(ctx context.Context, runID string, props map[strin
 	if t.IsZero() {
 		t = time.Now()
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return setPropertiesTx(ctx, tx, runID, props, t) })
+	err := s.write(ctx, func(tx *txn) error { return setPropertiesTx(ctx, tx, runID, props, t) })
 	if err != nil {
 		return fmt.Errorf("set properties of run %s: %w", runID, err)
 	}
@@ -220,7 +220,7 @@ func (s *Store) AppendLogs(ctx context.Context, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error { return appendLogsTx(ctx, s, tx, lines) })
+	err := s.writeIngest(ctx, func(tx *txn) error { return appendLogsTx(ctx, s, tx, lines) })
 	if err != nil {
 		return fmt.Errorf("append %d log lines: %w", len(lines), err)
 	}
@@ -252,37 +252,33 @@ func (s *Store) Logs(ctx context.Context, runID string, afterSeq int64, limit in
 	return out, rows.Err()
 }
 
-func appendMetricsTx(ctx context.Context, s *Store, tx *sql.Tx, batch []MetricSample) error {
+func appendMetricsTx(ctx context.Context, s *Store, tx *txn, batch []MetricSample) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	now := time.Now().UnixNano()
-	type runKey struct{ run, key string }
-	series := map[runKey]int64{}
+	local := map[seriesKey]int64{}
 	ids := make([]int64, len(batch))
 	for i, m := range batch {
-		id, ok := series[runKey{m.RunID, m.Key}]
+		k := seriesKey{m.RunID, m.Key}
+		id, ok := local[k]
 		if !ok {
-			find, err := s.stmt(ctx, tx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`)
-			if err != nil {
-				return err
+			if id, ok = s.series.get(k); !ok {
+				var err error
+				if id, err = s.seriesID(ctx, tx, k); err != nil {
+					return fmt.Errorf("%s/%s: %w", m.RunID, m.Key, err)
+				}
+				tx.onCommit(func() { s.series.put(k, id) })
 			}
-			err = find.QueryRowContext(ctx, m.RunID, m.Key).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				err = tx.QueryRowContext(ctx, `INSERT INTO metric_series (run_id, key) VALUES (?, ?) RETURNING id`, m.RunID, m.Key).Scan(&id)
-			}
-			if err != nil {
-				return fmt.Errorf("%s/%s: %w", m.RunID, m.Key, err)
-			}
-			series[runKey{m.RunID, m.Key}] = id
+			local[k] = id
 		}
 		ids[i] = id
 	}
-	err := s.insertRows(ctx, tx, "metrics (series_id, step, value, time)", 4, len(batch), func(i int, row []any) {
+	err := s.insertRows(ctx, tx, "metrics", []string{"series_id", "step", "value", "time"}, len(batch), func(i int, row []any) {
 		m := &batch[i]
 		var v any = m.Value
 		if math.IsNaN(m.Value) {
-			v = nil // SQLite has no NaN; NULL stands for it
+			v = nil // SQLite has no NaN; NULL stands for it, in PostgreSQL too
 		}
 		t := now
 		if !m.Time.IsZero() {
@@ -296,25 +292,76 @@ func appendMetricsTx(ctx context.Context, s *Store, tx *sql.Tx, batch []MetricSa
 	return nil
 }
 
+// seriesID finds or makes the series of k. ON CONFLICT makes the insert
+// safe against another process making the same series at once.
+func (s *Store) seriesID(ctx context.Context, tx *txn, k seriesKey) (int64, error) {
+	var id int64
+	err := s.hotQueryRow(ctx, tx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`, []any{k.run, k.key}, &id)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return id, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO metric_series (run_id, key) VALUES (?, ?) ON CONFLICT (run_id, key) DO NOTHING`, k.run, k.key); err != nil {
+		return 0, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT id FROM metric_series WHERE run_id = ? AND key = ?`, k.run, k.key).Scan(&id)
+	return id, err
+}
+
+// seriesKey names a metric series.
+type seriesKey struct{ run, key string }
+
+// seriesCache remembers series ids across batches: a series, once made,
+// keeps its id (runs are never deleted while they ingest), so only a
+// run's first batch per key looks it up. Ids enter it after their
+// transaction committed.
+type seriesCache struct {
+	mu sync.Mutex
+	m  map[seriesKey]int64
+}
+
+func (c *seriesCache) get(k seriesKey) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.m[k]
+	return id, ok
+}
+
+func (c *seriesCache) put(k seriesKey, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 100_000 {
+		c.m = map[seriesKey]int64{}
+	}
+	c.m[k] = id
+}
+
 // insertRowsMax is the most rows one INSERT statement carries. Measured with
 // BenchmarkIngest (5 metrics a line): 64, 128 and 256 ingest alike; one row
 // per statement spends as much time in database/sql and the driver as in
 // SQLite. 128 rows of 5 columns stay far below SQLite's 32,766 parameters.
 const insertRowsMax = 128
 
-// insertRows inserts n rows into table ("name (col, ...)") with multi-row
-// INSERTs of power-of-two sizes, so that a handful of statements, prepared
-// once per connection and reused by every flush, cover any batch. fill sets
-// row i's ncols values. A multi-row VALUES list inserts in list order, so
-// rowids still follow arrival order.
-func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, ncols, n int, fill func(i int, row []any)) error {
+// insertRows inserts n rows into table's cols. PostgreSQL: one COPY.
+// SQLite: multi-row INSERTs of power-of-two sizes, so that a handful of
+// statements, prepared once per connection and reused by every flush, cover
+// any batch. fill sets row i's values. Either way rows go in in order, so
+// the tables' ids follow arrival order.
+func (s *Store) insertRows(ctx context.Context, tx *txn, table string, cols []string, n int, fill func(i int, row []any)) error {
+	if n == 0 {
+		return nil
+	}
+	if tx.conn != nil {
+		return tx.copyRows(ctx, table, cols, n, fill)
+	}
+	ncols := len(cols)
+	into := table + " (" + strings.Join(cols, ", ") + ")"
 	args := make([]any, insertRowsMax*ncols)
 	for i := 0; i < n; {
 		size := insertRowsMax
 		for size > n-i {
 			size /= 2
 		}
-		st, err := s.stmt(ctx, tx, insertSQL(table, ncols, size))
+		st, err := s.stmt(ctx, tx, insertSQL(into, ncols, size))
 		if err != nil {
 			return err
 		}
@@ -346,22 +393,23 @@ func insertSQL(table string, ncols, rows int) string {
 	return b.String()
 }
 
-// stmtCache holds the store's hot statements, prepared once: re-preparing
+// stmtCache holds SQLite's hot statements, prepared once: re-preparing
 // a 128-row INSERT in every flush cost a tenth of the ingestion time.
 // database/sql keeps one driver statement per connection under each Stmt.
+// (pgx caches prepared statements per connection itself.)
 type stmtCache struct {
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
 }
 
 // stmt returns the cached statement for q bound to tx.
-func (s *Store) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+func (s *Store) stmt(ctx context.Context, tx *txn, q string) (*sql.Stmt, error) {
 	c := &s.stmts
 	c.mu.Lock()
 	st := c.m[q]
 	if st == nil {
 		var err error
-		if st, err = s.db.PrepareContext(ctx, q); err != nil {
+		if st, err = s.raw.PrepareContext(ctx, s.d.rebind(q)); err != nil {
 			c.mu.Unlock()
 			return nil, err
 		}
@@ -371,7 +419,20 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, erro
 		c.m[q] = st
 	}
 	c.mu.Unlock()
-	return tx.StmtContext(ctx, st), nil
+	return tx.tx.StmtContext(ctx, st), nil
+}
+
+// hotQueryRow scans one row of a hot query into dest: through the
+// statement cache in SQLite, straight through pgx's in PostgreSQL.
+func (s *Store) hotQueryRow(ctx context.Context, tx *txn, q string, args []any, dest ...any) error {
+	if s.pg != nil {
+		return tx.QueryRowContext(ctx, q, args...).Scan(dest...)
+	}
+	st, err := s.stmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
 
 func (c *stmtCache) close() {
@@ -383,65 +444,68 @@ func (c *stmtCache) close() {
 	c.m = nil
 }
 
-func appendLogsTx(ctx context.Context, s *Store, tx *sql.Tx, lines []LogLine) error {
+func appendLogsTx(ctx context.Context, s *Store, tx *txn, lines []LogLine) error {
 	if len(lines) == 0 {
 		return nil
 	}
 	now := time.Now().UTC()
-	next := map[string]int64{}
 	last := map[string]time.Time{}
+	var order []string
 	for i := range lines {
 		l := &lines[i]
-		seq, ok := next[l.RunID]
-		if !ok {
-			maxSeq, err := s.stmt(ctx, tx, `SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?`)
-			if err != nil {
-				return err
-			}
-			if err := maxSeq.QueryRowContext(ctx, l.RunID).Scan(&seq); err != nil {
-				return err
-			}
-		}
-		seq++
-		next[l.RunID] = seq
-		l.Seq = seq
 		if l.Time.IsZero() {
 			l.Time = now
 		}
 		if l.Stream == "" {
 			l.Stream = StreamStdout
 		}
-		if l.Time.After(last[l.RunID]) {
+		t, seen := last[l.RunID]
+		if !seen {
+			order = append(order, l.RunID)
+		}
+		if !seen || l.Time.After(t) {
 			last[l.RunID] = l.Time
 		}
 	}
-	err := s.insertRows(ctx, tx, "logs (run_id, seq, stream, time, line)", 5, len(lines), func(i int, row []any) {
+	// Advancing log_time first takes each run's row lock (PostgreSQL), so
+	// two writers of one run's lines number them one after the other; the
+	// same statement returns the run's last line number.
+	next := map[string]int64{}
+	for _, id := range order {
+		var seq int64
+		err := s.hotQueryRow(ctx, tx, `UPDATE runs SET log_time = `+s.d.greatest+`(COALESCE(log_time, 0), ?) WHERE id = ?
+			RETURNING (SELECT COALESCE(MAX(seq), 0) FROM logs WHERE run_id = ?)`, []any{last[id].UnixNano(), id, id}, &seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("log lines of run %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		next[id] = seq
+	}
+	for i := range lines {
+		l := &lines[i]
+		next[l.RunID]++
+		l.Seq = next[l.RunID]
+	}
+	err := s.insertRows(ctx, tx, "logs", []string{"run_id", "seq", "stream", "time", "line"}, len(lines), func(i int, row []any) {
 		l := &lines[i]
 		row[0], row[1], row[2], row[3], row[4] = l.RunID, l.Seq, l.Stream, l.Time.UnixNano(), l.Line
 	})
 	if err != nil {
 		return fmt.Errorf("log lines of run %s: %w", lines[0].RunID, err)
 	}
-	for id, t := range last {
-		upd, err := s.stmt(ctx, tx, `UPDATE runs SET log_time = MAX(COALESCE(log_time, 0), ?) WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		if _, err := upd.ExecContext(ctx, t.UnixNano(), id); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
-func setPropertiesTx(ctx context.Context, tx *sql.Tx, runID string, props map[string]any, t time.Time) error {
+func setPropertiesTx(ctx context.Context, tx *txn, runID string, props map[string]any, t time.Time) error {
 	if len(props) == 0 {
 		return nil
 	}
 	if t.IsZero() {
 		t = time.Now()
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO run_properties (run_id, key, value, time) VALUES (?, ?, ?, ?)
+	stmt, err := tx.prepare(ctx, `INSERT INTO run_properties (run_id, key, value, time) VALUES (?, ?, ?, ?)
 		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, time = excluded.time`)
 	if err != nil {
 		return err
@@ -452,7 +516,7 @@ func setPropertiesTx(ctx context.Context, tx *sql.Tx, runID string, props map[st
 		if err != nil {
 			return fmt.Errorf("property %s: %w", k, err)
 		}
-		if _, err := stmt.ExecContext(ctx, runID, k, string(b), t.UnixNano()); err != nil {
+		if _, err := stmt.ExecContext(ctx, tx.d.args([]any{runID, k, string(b), t.UnixNano()})...); err != nil {
 			return err
 		}
 	}
@@ -477,7 +541,12 @@ func (s *Store) Ingest(ctx context.Context, b Batch) error {
 	if len(b.Logs) == 0 && len(b.Metrics) == 0 && len(b.Props) == 0 {
 		return nil
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeIngest(ctx, func(tx *txn) error {
+		// Lines first: they take the run's row lock before anything else
+		// does (appendLogsTx), so concurrent writers queue, not deadlock.
+		if err := appendLogsTx(ctx, s, tx, b.Logs); err != nil {
+			return err
+		}
 		if err := appendMetricsTx(ctx, s, tx, b.Metrics); err != nil {
 			return err
 		}
@@ -486,7 +555,7 @@ func (s *Store) Ingest(ctx context.Context, b Batch) error {
 				return err
 			}
 		}
-		return appendLogsTx(ctx, s, tx, b.Logs)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("ingest %d log lines and %d samples: %w", len(b.Logs), len(b.Metrics), err)

@@ -53,6 +53,9 @@ type Run struct {
 	PID         int               `json:"pid,omitempty"`
 	LogOffset   int64             `json:"log_offset,omitempty"`
 	LogTime     time.Time         `json:"log_time,omitzero"`
+	// Workspace and User made the run (the store's Identity when empty).
+	Workspace string `json:"workspace_id,omitempty"`
+	User      string `json:"user,omitempty"`
 }
 
 // NewRunID returns a fresh run id: "r" and 11 base-32 characters (55 random
@@ -71,7 +74,8 @@ func NewRunID() string {
 
 const runColumns = `id, name, status, runner, host, image, image_digest, command, params, env, workdir,
 	resources, code_commit, code_dirty, code_diff, gpus, gpu_ids, gpu_info, priority, exit_code, error,
-	created, started, ended, parent_id, rerun_of, study_id, trial_number, container_id, pid, log_offset, log_time`
+	created, started, ended, parent_id, rerun_of, study_id, trial_number, container_id, pid, log_offset, log_time,
+	workspace_id, user_name`
 
 func (r *Run) args() ([]any, error) {
 	if r.Status == "" {
@@ -103,7 +107,7 @@ func (r *Run) args() ([]any, error) {
 	return []any{r.ID, r.Name, string(r.Status), r.Runner, r.Host, r.Image, r.ImageDigest, cmd, params, env, r.Workdir,
 		res, r.Code.Commit, r.Code.Dirty, r.Code.DiffSHA, r.GPUs, gpuIDs, r.GPUInfo, r.Priority, exit, r.Error,
 		toNanos(r.Created), toNanos(r.Started), toNanos(r.Ended), nullString(r.ParentID), nullString(r.RerunOf),
-		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime)}, nil
+		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime), r.Workspace, r.User}, nil
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -116,7 +120,8 @@ func scanRun(sc scanner) (Run, error) {
 	var parent, rerun sql.NullString
 	err := sc.Scan(&r.ID, &r.Name, &status, &r.Runner, &r.Host, &r.Image, &r.ImageDigest, &cmd, &params, &env, &r.Workdir,
 		&res, &r.Code.Commit, &r.Code.Dirty, &r.Code.DiffSHA, &r.GPUs, &gpuIDs, &r.GPUInfo, &r.Priority, &exit, &r.Error,
-		&created, &started, &ended, &parent, &rerun, &study, &trial, &r.ContainerID, &r.PID, &r.LogOffset, &logTime)
+		&created, &started, &ended, &parent, &rerun, &study, &trial, &r.ContainerID, &r.PID, &r.LogOffset, &logTime,
+		&r.Workspace, &r.User)
 	if err != nil {
 		return r, err
 	}
@@ -161,9 +166,9 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 // trial, nor launch a trial twice: a trial that already has a run is an error.
 func (s *Store) CreateRunForTrial(ctx context.Context, studyID int64, number int, r *Run) error {
 	r.StudyID, r.TrialNumber = studyID, number
-	return s.createRun(ctx, r, func(tx *sql.Tx) error {
+	return s.createRun(ctx, r, func(tx *txn) error {
 		var existing sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT run_id FROM trials WHERE study_id = ? AND number = ?`, studyID, number).Scan(&existing)
+		err := tx.QueryRowContext(ctx, `SELECT run_id FROM trials WHERE study_id = ? AND number = ?`+s.d.forUpdate, studyID, number).Scan(&existing)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("trial %d of study %d: %w", number, studyID, ErrNotFound)
 		}
@@ -179,10 +184,13 @@ func (s *Store) CreateRunForTrial(ctx context.Context, studyID int64, number int
 	})
 }
 
-func (s *Store) createRun(ctx context.Context, r *Run, also func(tx *sql.Tx) error) error {
+func (s *Store) createRun(ctx context.Context, r *Run, also func(tx *txn) error) error {
 	autoID := r.ID == ""
 	if r.Created.IsZero() {
 		r.Created = time.Now().UTC()
+	}
+	if r.Workspace == "" && r.User == "" {
+		r.Workspace, r.User = s.ident.Workspace, s.ident.User
 	}
 	for attempt := 0; ; attempt++ {
 		if autoID {
@@ -192,7 +200,7 @@ func (s *Store) createRun(ctx context.Context, r *Run, also func(tx *sql.Tx) err
 		if err != nil {
 			return err
 		}
-		err = s.write(ctx, func(tx *sql.Tx) error {
+		err = s.write(ctx, func(tx *txn) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
 				return err
 			}
@@ -257,7 +265,9 @@ func (s *Store) ResolveRun(ctx context.Context, prefix string) (string, error) {
 	if prefix == "" {
 		return "", &config.InputError{Field: "run", Msg: "empty run id"}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6`, prefix, prefix+"\xff")
+	// U+10FFFF sorts after every character, in SQLite's BINARY and in the
+	// C collation of PostgreSQL's columns alike.
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM runs WHERE id >= ? AND id < ? ORDER BY id LIMIT 6`, prefix, prefix+"\U0010FFFF")
 	if err != nil {
 		return "", err
 	}
@@ -287,8 +297,8 @@ func (s *Store) ResolveRun(ctx context.Context, prefix string) (string, error) {
 // call Store methods that write (reads are fine).
 func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error) (Run, error) {
 	var out Run
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	err := s.write(ctx, func(tx *txn) error {
+		r, err := scanRun(tx.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`+s.d.forUpdate, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("run %s: %w", id, ErrNotFound)
 		}
@@ -332,7 +342,13 @@ type RunFilter struct {
 	Status  []runstatus.Status
 	Runner  string
 	StudyID int64
-	Limit   int // 0: no limit
+	// User keeps the runs this user made.
+	User string
+	// Workspace keeps the runs made in the workspace with this id, or in
+	// the workspaces with this name (a team's clones of one repository
+	// share it).
+	Workspace string
+	Limit     int // 0: no limit
 }
 
 // ListRuns returns runs, newest first.
@@ -352,6 +368,14 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 	if f.StudyID != 0 {
 		where = append(where, "study_id = ?")
 		args = append(args, f.StudyID)
+	}
+	if f.User != "" {
+		where = append(where, "user_name = ?")
+		args = append(args, f.User)
+	}
+	if f.Workspace != "" {
+		where = append(where, "(workspace_id = ? OR workspace_id IN (SELECT id FROM workspaces WHERE name = ?))")
+		args = append(args, f.Workspace, f.Workspace)
 	}
 	q := `SELECT ` + runColumns + ` FROM runs`
 	if len(where) > 0 {
@@ -386,7 +410,7 @@ type RunInput struct {
 // AddRunInput records that the run was given dataset version datasetID as
 // input name, together with the dataset→run `used` lineage edge.
 func (s *Store) AddRunInput(ctx context.Context, runID, name string, datasetID int64) error {
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO run_inputs (run_id, name, dataset_id) VALUES (?, ?, ?)
 			ON CONFLICT (run_id, name) DO UPDATE SET dataset_id = excluded.dataset_id`, runID, name, datasetID); err != nil {
 			return err

@@ -2,17 +2,22 @@ package experiments
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 )
 
 // migration is one step of the schema. Migrations are append-only: once a
 // version has shipped, its SQL never changes; fix things with a new version.
+// Each has its SQL for both back ends; after the same version both hold the
+// same tables, columns and constraints.
 type migration struct {
 	version int
 	name    string
-	sql     string
+	sql     string // SQLite
+	pg      string // PostgreSQL; every TEXT column is COLLATE "C" (see pgDDL)
 }
 
 // Conventions: times are INTEGER unix nanoseconds (NULL = not yet); JSON
@@ -181,7 +186,7 @@ CREATE TABLE edges (
 	UNIQUE (from_kind, from_id, to_kind, to_id, kind)
 );
 CREATE INDEX edges_by_to ON edges (to_kind, to_id);
-`},
+`, pgV1},
 	// Issue 4: 5-metric lines ingested at ~30k lines/s. The foreign key cost a
 	// parent lookup per sample (and a statement journal per multi-row INSERT)
 	// to check an id the ingester has just read in the same transaction; a
@@ -204,7 +209,9 @@ CREATE INDEX metrics_by_series_step ON metrics (series_id, step);
 CREATE TRIGGER metric_series_cascade AFTER DELETE ON metric_series BEGIN
 	DELETE FROM metrics WHERE series_id = old.id;
 END;
-`},
+`,
+		// PostgreSQL's version 1 made metrics in this shape already.
+		`SELECT 1`},
 	// Issue 6: every launch hashed each input (~1 GB/s, so ~10 s for a 10 GB
 	// dataset, paid again by every trial of a study). A file's sha256 is
 	// reused while its stat still matches, as git's index does (hashcache.go).
@@ -218,6 +225,16 @@ CREATE TABLE content_hashes (
 	sha256    TEXT NOT NULL CHECK (length(sha256) = 64),
 	hashed_at INTEGER NOT NULL   -- unix ns, read before the file was opened
 ) WITHOUT ROWID;
+`, `
+CREATE TABLE content_hashes (
+	path      TEXT PRIMARY KEY,
+	size      BIGINT NOT NULL,
+	mtime     BIGINT NOT NULL,
+	ctime     BIGINT NOT NULL,
+	inode     BIGINT NOT NULL,
+	sha256    TEXT NOT NULL CHECK (length(sha256) = 64),
+	hashed_at BIGINT NOT NULL
+);
 `},
 	// Issue 10: max_concurrent and GPUs did not hold across processes (three
 	// waiting lathes started within 6 ms of each other). A slot is claimed in
@@ -227,47 +244,315 @@ CREATE TABLE content_hashes (
 	{4, "slot claims", `
 ALTER TABLE runs ADD COLUMN claim_owner TEXT NOT NULL DEFAULT '';  -- who claimed the slot, '' = none
 CREATE INDEX runs_by_runner_status ON runs (runner, status);
+`, `
+ALTER TABLE runs ADD COLUMN claim_owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_runner_status ON runs (runner, status);
 `},
+	// Issue 15: a team shares one store. Every run, study, trial and dataset
+	// version records the workspace and the user that made it; workspaces
+	// names them (runs ls --from-workspace NAME); a trial names the tuning
+	// worker that drives it (so another worker can take over a dead one's);
+	// the content-hash cache, which describes files on one host, is keyed
+	// by workspace (it is a cache: it starts empty).
+	{5, "team store", teamV5("INTEGER", " WITHOUT ROWID"), teamV5("BIGINT", "")},
+}
+
+// teamV5 is version 5 in either dialect.
+func teamV5(integer, withoutRowid string) string {
+	return strings.NewReplacer("INTEGER", integer, "WITHOUT_ROWID", withoutRowid).Replace(`
+ALTER TABLE runs ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE studies ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE studies ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE trials ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE trials ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE trials ADD COLUMN worker TEXT NOT NULL DEFAULT '';  -- the driving process, '' = none
+ALTER TABLE datasets ADD COLUMN workspace_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE datasets ADD COLUMN user_name TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_workspace ON runs (workspace_id, created);
+CREATE INDEX runs_by_user ON runs (user_name, created);
+CREATE TABLE workspaces (
+	id        TEXT PRIMARY KEY,          -- .lathe/workspace-id
+	name      TEXT NOT NULL,             -- lathe.yaml's name
+	root      TEXT NOT NULL DEFAULT '',  -- its directory on its host
+	host      TEXT NOT NULL DEFAULT '',
+	user_name TEXT NOT NULL DEFAULT '',
+	created   INTEGER NOT NULL,
+	seen      INTEGER NOT NULL           -- last opened
+);
+CREATE INDEX workspaces_by_name ON workspaces (name);
+DROP TABLE content_hashes;
+CREATE TABLE content_hashes (
+	workspace_id TEXT NOT NULL,
+	path         TEXT NOT NULL,  -- absolute, cleaned; one row per regular file
+	size         INTEGER NOT NULL,
+	mtime        INTEGER NOT NULL,
+	ctime        INTEGER NOT NULL,
+	inode        INTEGER NOT NULL,
+	sha256       TEXT NOT NULL CHECK (length(sha256) = 64),
+	hashed_at    INTEGER NOT NULL,
+	PRIMARY KEY (workspace_id, path)
+)WITHOUT_ROWID;
+`)
+}
+
+// pgV1 is version 1 for PostgreSQL, in the shape SQLite's version 2 left
+// the metrics table: no foreign key per sample, a trigger for the cascade.
+// Logs, the other hot table, go the same way (ingestion copies thousands of
+// lines a second; a foreign key costs a parent lookup for each).
+const pgV1 = `
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE datasets (
+	id      BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	sha256  TEXT NOT NULL CHECK (length(sha256) = 64),
+	path    TEXT NOT NULL,
+	format  TEXT NOT NULL DEFAULT '',
+	size    BIGINT NOT NULL DEFAULT 0,
+	rows    BIGINT,
+	schema  TEXT NOT NULL DEFAULT 'null',
+	created BIGINT NOT NULL,
+	UNIQUE (sha256, path)
+);
+CREATE INDEX datasets_by_path ON datasets (path, created);
+CREATE TABLE studies (
+	id      BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	name    TEXT NOT NULL UNIQUE,
+	spec    TEXT NOT NULL,
+	status  TEXT NOT NULL CHECK (status IN ('created','running','completed','failed','stopped')),
+	state   TEXT NOT NULL DEFAULT 'null',
+	created BIGINT NOT NULL,
+	updated BIGINT NOT NULL
+);
+CREATE TABLE runs (
+	id            TEXT PRIMARY KEY,
+	name          TEXT NOT NULL DEFAULT '',
+	status        TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','stopped','oom_killed','lost')),
+	runner        TEXT NOT NULL DEFAULT '',
+	host          TEXT NOT NULL DEFAULT '',
+	image         TEXT NOT NULL DEFAULT '',
+	image_digest  TEXT NOT NULL DEFAULT '',
+	command       TEXT NOT NULL DEFAULT '[]',
+	params        TEXT NOT NULL DEFAULT '{}',
+	env           TEXT NOT NULL DEFAULT '{}',
+	workdir       TEXT NOT NULL DEFAULT '',
+	resources     TEXT NOT NULL DEFAULT '{}',
+	code_commit   TEXT NOT NULL DEFAULT '',
+	code_dirty    BOOLEAN NOT NULL DEFAULT false,
+	code_diff     TEXT NOT NULL DEFAULT '',
+	gpus          TEXT NOT NULL DEFAULT '',
+	gpu_ids       TEXT NOT NULL DEFAULT '[]',
+	gpu_info      TEXT NOT NULL DEFAULT '',
+	priority      BIGINT NOT NULL DEFAULT 0,
+	exit_code     BIGINT,
+	error         TEXT NOT NULL DEFAULT '',
+	created       BIGINT NOT NULL,
+	started       BIGINT,
+	ended         BIGINT,
+	parent_id     TEXT REFERENCES runs (id),
+	rerun_of      TEXT REFERENCES runs (id),
+	study_id      BIGINT REFERENCES studies (id),
+	trial_number  BIGINT,
+	container_id  TEXT NOT NULL DEFAULT '',
+	pid           BIGINT NOT NULL DEFAULT 0,
+	log_offset    BIGINT NOT NULL DEFAULT 0,
+	log_time      BIGINT,
+	-- SQLite's implicit rowid: insertion order, the tie-break of equal times.
+	rowid         BIGINT GENERATED ALWAYS AS IDENTITY
+);
+CREATE INDEX runs_by_created ON runs (created);
+CREATE INDEX runs_by_status ON runs (status, runner);
+CREATE INDEX runs_by_study ON runs (study_id, trial_number);
+CREATE TABLE run_inputs (
+	run_id     TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	dataset_id BIGINT NOT NULL REFERENCES datasets (id),
+	PRIMARY KEY (run_id, name)
+);
+CREATE TABLE metric_series (
+	id     BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	key    TEXT NOT NULL,
+	UNIQUE (run_id, key)
+);
+CREATE TABLE metrics (
+	id        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,  -- arrival order
+	series_id BIGINT NOT NULL,  -- metric_series (id); deleted by metric_series_cascade
+	step      BIGINT NOT NULL,
+	value     DOUBLE PRECISION, -- NULL stands for NaN, as in SQLite
+	time      BIGINT NOT NULL
+);
+CREATE INDEX metrics_by_series_step ON metrics (series_id, step);
+CREATE FUNCTION lathe_metric_series_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM metrics WHERE series_id = OLD.id;
+	RETURN OLD;
+END $$;
+CREATE TRIGGER metric_series_cascade AFTER DELETE ON metric_series
+	FOR EACH ROW EXECUTE FUNCTION lathe_metric_series_cascade();
+CREATE TABLE run_properties (
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	key    TEXT NOT NULL,
+	value  TEXT NOT NULL,
+	time   BIGINT NOT NULL,
+	PRIMARY KEY (run_id, key)
+);
+CREATE TABLE logs (
+	run_id TEXT NOT NULL,  -- runs (id); deleted by runs_cascade_logs
+	seq    BIGINT NOT NULL,
+	stream TEXT NOT NULL CHECK (stream IN ('stdout','stderr','system')),
+	time   BIGINT NOT NULL,
+	line   TEXT NOT NULL,
+	PRIMARY KEY (run_id, seq)
+);
+CREATE FUNCTION lathe_runs_cascade_logs() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	DELETE FROM logs WHERE run_id = OLD.id;
+	RETURN OLD;
+END $$;
+CREATE TRIGGER runs_cascade_logs AFTER DELETE ON runs
+	FOR EACH ROW EXECUTE FUNCTION lathe_runs_cascade_logs();
+CREATE TABLE artifacts (
+	id      BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	run_id  TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	path    TEXT NOT NULL,
+	sha256  TEXT NOT NULL CHECK (length(sha256) = 64),
+	size    BIGINT NOT NULL,
+	created BIGINT NOT NULL,
+	UNIQUE (run_id, path)
+);
+CREATE INDEX artifacts_by_sha ON artifacts (sha256);
+CREATE TABLE trials (
+	id       BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	study_id BIGINT NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+	number   BIGINT NOT NULL,
+	status   TEXT NOT NULL CHECK (status IN ('pending','running','completed','failed','pruned','stopped')),
+	params   TEXT NOT NULL DEFAULT '{}',
+	metrics  TEXT NOT NULL DEFAULT '{}',
+	feasible BOOLEAN,
+	run_id   TEXT REFERENCES runs (id),
+	error    TEXT NOT NULL DEFAULT '',
+	created  BIGINT NOT NULL,
+	ended    BIGINT,
+	UNIQUE (study_id, number)
+);
+CREATE INDEX trials_by_run ON trials (run_id);
+CREATE TABLE edges (
+	id        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	from_kind TEXT NOT NULL CHECK (from_kind IN ('dataset','run','artifact','study')),
+	from_id   TEXT NOT NULL,
+	to_kind   TEXT NOT NULL CHECK (to_kind IN ('dataset','run','artifact','study')),
+	to_id     TEXT NOT NULL,
+	kind      TEXT NOT NULL CHECK (kind IN ('used','produced','derived_from','trial_of')),
+	operation TEXT NOT NULL DEFAULT '',
+	params    TEXT NOT NULL DEFAULT '{}',
+	created   BIGINT NOT NULL,
+	UNIQUE (from_kind, from_id, to_kind, to_id, kind)
+);
+CREATE INDEX edges_by_to ON edges (to_kind, to_id);
+`
+
+// pgDDL gives every TEXT column of a PostgreSQL migration the C collation:
+// byte order, as SQLite's BINARY, so ranges over ids, paths and hashes and
+// every ORDER BY on text mean the same on both back ends whatever the
+// database's locale.
+func pgDDL(ddl string) string {
+	return regexp.MustCompile(`\bTEXT\b`).ReplaceAllString(ddl, `TEXT COLLATE "C"`)
 }
 
 // SchemaLatest is the schema version this build writes.
 var SchemaLatest = migrations[len(migrations)-1].version
 
-// migrate applies pending migrations in one write transaction. BEGIN
-// IMMEDIATE (the DSN's _txlock) serialises concurrent openers: the second
-// waits for the first to commit, then re-reads the version and finds nothing
-// to do.
-func (s *Store) migrate(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+// ErrSchemaOld is wrapped when a shared store's schema is older than this
+// lathe writes and migrations were not asked for.
+var ErrSchemaOld = errors.New("schema is older than this lathe")
+
+// ErrSchemaNew is wrapped when a store's schema is newer than this lathe.
+var ErrSchemaNew = errors.New("schema is newer than this lathe")
+
+// migrate brings the schema to SchemaLatest. SQLite: in one write
+// transaction; BEGIN IMMEDIATE (the DSN's _txlock) serialises concurrent
+// openers, so the second waits for the first to commit, then re-reads the
+// version and finds nothing to do. PostgreSQL: DDL is transactional too, and
+// a transaction-scoped advisory lock serialises the openers; an empty
+// database is set up whatever apply says, an older schema only with apply.
+func (s *Store) migrate(ctx context.Context, apply bool) error {
+	if s.pg != nil {
+		var exists bool
+		if err := s.db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			cur, err := s.SchemaVersion(ctx)
+			if err != nil {
+				return err
+			}
+			s.schemaAtOpen = cur
+			switch {
+			case cur == SchemaLatest:
+				return nil
+			case cur > SchemaLatest:
+				return fmt.Errorf("%w: version %d, this lathe understands up to %d; upgrade lathe", ErrSchemaNew, cur, SchemaLatest)
+			case !apply:
+				return fmt.Errorf("%w: version %d, this lathe writes %d; run `lathe store migrate` to upgrade it "+
+					"(first upgrade every lathe that shares it: an older one refuses a newer schema)", ErrSchemaOld, cur, SchemaLatest)
+			}
+		}
+	}
+	return s.write(ctx, func(tx *txn) error {
+		if s.pg != nil {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, s.pg.lk.key("schema migrations")); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER PRIMARY KEY,
 			name       TEXT NOT NULL,
-			applied_at INTEGER NOT NULL)`); err != nil {
+			applied_at BIGINT NOT NULL)`); err != nil {
 			return err
 		}
 		var current int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
+		s.schemaAtOpen = current
 		if current > SchemaLatest {
-			return fmt.Errorf("store schema version %d is newer than this lathe understands (%d); upgrade lathe", current, SchemaLatest)
+			return fmt.Errorf("%w: version %d, this lathe understands up to %d; upgrade lathe", ErrSchemaNew, current, SchemaLatest)
+		}
+		if s.pg != nil && current > 0 && current < SchemaLatest && !apply {
+			return fmt.Errorf("%w: version %d, this lathe writes %d; run `lathe store migrate`", ErrSchemaOld, current, SchemaLatest)
 		}
 		for _, m := range migrations {
 			if m.version <= current {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			ddl := m.sql
+			if s.pg != nil {
+				ddl = pgDDL(m.pg)
+			}
+			if _, err := tx.ExecContext(ctx, ddl); err != nil {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
 				m.version, m.name, time.Now().UnixNano()); err != nil {
 				return err
 			}
-			// user_version mirrors the table so that `sqlite3 store.db 'pragma user_version'` answers too.
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, m.version)); err != nil {
-				return err
+			if s.pg == nil {
+				// user_version mirrors the table so that `sqlite3 store.db 'pragma user_version'` answers too.
+				if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, m.version)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+// Migrated reports the schema version the store had when it was opened and
+// the one it has now (`lathe store migrate` opens with StoreOptions.Migrate).
+func (s *Store) Migrated(ctx context.Context) (from, to int, err error) {
+	to, err = s.SchemaVersion(ctx)
+	return s.schemaAtOpen, to, err
 }

@@ -18,39 +18,36 @@ import (
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
-func openTestStore(t *testing.T) *Store {
-	t.Helper()
-	s, err := OpenStore(filepath.Join(t.TempDir(), "store.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+func TestMigrationsApplyOnceAndIdempotent(t *testing.T) {
+	forEachBackend(t, testMigrationsApplyOnceAndIdempotent)
 }
 
-func TestMigrationsApplyOnceAndIdempotent(t *testing.T) {
+func testMigrationsApplyOnceAndIdempotent(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "store.db")
 	for i := 0; i < 3; i++ {
-		s, err := OpenStore(path)
+		s, err := OpenStoreWith(ctx, be.opts)
 		if err != nil {
 			t.Fatalf("open #%d: %v", i, err)
 		}
 		v, err := s.SchemaVersion(ctx)
 		if err != nil || v != SchemaLatest {
-			t.Fatalf("open #%d: user_version = %d, %v; want %d", i, v, err, SchemaLatest)
+			t.Fatalf("open #%d: schema version = %d, %v; want %d", i, v, err, SchemaLatest)
 		}
 		var n int
 		if err := s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != len(migrations) {
 			t.Fatalf("open #%d: %d migration rows (%v), want %d", i, n, err, len(migrations))
 		}
-		var tables []string
-		rows, _ := s.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
-		tables, err = collectStrings(rows)
+		q := `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`
+		if be.name == BackendPostgres {
+			q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`
+		}
+		rows, _ := s.DB().Query(q)
+		tables, err := collectStrings(rows)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []string{"artifacts", "content_hashes", "datasets", "edges", "logs", "meta", "metric_series", "metrics", "run_inputs", "run_properties", "runs", "schema_migrations", "studies", "trials"}
+		want := []string{"artifacts", "content_hashes", "datasets", "edges", "logs", "meta", "metric_series", "metrics", "run_inputs",
+			"run_properties", "runs", "schema_migrations", "studies", "trials", "workspaces"}
 		if !reflect.DeepEqual(tables, want) {
 			t.Fatalf("tables = %v, want %v", tables, want)
 		}
@@ -58,11 +55,49 @@ func TestMigrationsApplyOnceAndIdempotent(t *testing.T) {
 	}
 }
 
+// Both back ends end with the same columns, in the same order, per table.
+func TestBackendsHaveTheSameColumns(t *testing.T) {
+	ctx := context.Background()
+	cols := map[string]map[string][]string{}
+	for _, name := range []string{BackendSQLite, BackendPostgres} {
+		s := newBackend(t, name).open(t)
+		q := `SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid`
+		if name == BackendPostgres {
+			q = `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()
+				ORDER BY table_name, ordinal_position`
+		}
+		rows, err := s.DB().QueryContext(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols[name] = map[string][]string{}
+		for rows.Next() {
+			var tbl, col string
+			if err := rows.Scan(&tbl, &col); err != nil {
+				t.Fatal(err)
+			}
+			if name == BackendPostgres && tbl == "runs" && col == "rowid" {
+				continue // SQLite's is implicit
+			}
+			cols[name][tbl] = append(cols[name][tbl], col)
+		}
+		rows.Close()
+	}
+	if !reflect.DeepEqual(cols[BackendSQLite], cols[BackendPostgres]) {
+		for tbl, c := range cols[BackendSQLite] {
+			if !reflect.DeepEqual(c, cols[BackendPostgres][tbl]) {
+				t.Errorf("table %s: sqlite %v, postgres %v", tbl, c, cols[BackendPostgres][tbl])
+			}
+		}
+		t.Errorf("columns differ: %v", cols)
+	}
+}
+
 // The pragmas must hold on every pooled connection, not only the first one,
 // so hold several connections at once and ask each.
 func TestPragmasOnEveryConnection(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := newBackend(t, BackendSQLite).open(t)
 	var conns []interface{ Close() error }
 	for i := 0; i < 3; i++ {
 		c, err := s.DB().Conn(ctx)
@@ -87,30 +122,40 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	}
 }
 
-// DataVersion moves when this store or another handle on the same file (as
-// another process would be) commits, and stays put otherwise.
-func TestDataVersion(t *testing.T) {
+// DataVersion moves when this store or another handle on the same store (as
+// another process would be) commits, and stays put otherwise; a shared
+// store also announces the commit on Changes.
+func TestDataVersion(t *testing.T) { forEachBackend(t, testDataVersion) }
+
+func testDataVersion(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "store.db")
-	s, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
+	s := be.open(t)
+	other := be.open(t)
+	changes := s.Changes()
+	if (changes != nil) != (be.name == BackendPostgres) {
+		t.Fatalf("Changes() = %v on %s", changes, be.name)
 	}
-	defer s.Close()
-	other, err := OpenStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
 	v0, err := s.DataVersion(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if be.name == BackendPostgres {
+		waitLive(t, s)
+		v0, _ = s.DataVersion(ctx)
+		changes = s.Changes()
 	}
 	if v, _ := s.DataVersion(ctx); v != v0 {
 		t.Errorf("no write, version moved %d -> %d", v0, v)
 	}
 	if err := other.CreateRun(ctx, &Run{}); err != nil {
 		t.Fatal(err)
+	}
+	if changes != nil {
+		select {
+		case <-changes:
+		case <-time.After(10 * time.Second):
+			t.Fatal("another handle's commit was not announced on Changes")
+		}
 	}
 	v1, _ := s.DataVersion(ctx)
 	if v1 == v0 {
@@ -119,8 +164,24 @@ func TestDataVersion(t *testing.T) {
 	if err := s.CreateRun(ctx, &Run{}); err != nil {
 		t.Fatal(err)
 	}
-	if v2, _ := s.DataVersion(ctx); v2 == v1 {
-		t.Error("this store's own commit did not move the version")
+	deadline := time.Now().Add(10 * time.Second)
+	for v2, _ := s.DataVersion(ctx); v2 == v1; v2, _ = s.DataVersion(ctx) {
+		if time.Now().After(deadline) {
+			t.Fatal("this store's own commit did not move the version")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitLive waits for a shared store's listener to be connected.
+func waitLive(t *testing.T, s *Store) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !s.Live() {
+		if time.Now().After(deadline) {
+			t.Fatal("the store's LISTEN connection never came up")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -142,25 +203,67 @@ func TestStoreOddPath(t *testing.T) {
 	}
 }
 
-func TestNewerSchemaRefused(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.db")
-	s, err := OpenStore(path)
-	if err != nil {
+func TestNewerSchemaRefused(t *testing.T) { forEachBackend(t, testNewerSchemaRefused) }
+
+func testNewerSchemaRefused(t *testing.T, be testBackend) {
+	s := be.open(t)
+	if _, err := s.DB().Exec(s.d.rebind(`INSERT INTO schema_migrations VALUES (?, 'from the future', 0)`), SchemaLatest+1); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.DB().Exec(`INSERT INTO schema_migrations VALUES (?, 'from the future', 0)`, SchemaLatest+1); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	_, err = OpenStore(path)
-	if err == nil || !strings.Contains(err.Error(), "newer") {
-		t.Fatalf("OpenStore on a newer schema: err = %v, want a 'newer' refusal", err)
+	_, err := OpenStoreWith(context.Background(), be.opts)
+	if err == nil || !errors.Is(err, ErrSchemaNew) || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("open on a newer schema: err = %v, want a 'newer' refusal", err)
 	}
 }
 
-func TestRunCRUD(t *testing.T) {
+// A shared store at an older schema is refused, naming the store and the
+// command that upgrades it; `lathe store migrate` (Migrate) upgrades it and
+// keeps its rows.
+func TestOlderSharedSchemaRefusedUntilMigrated(t *testing.T) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	be := newBackend(t, BackendPostgres)
+	s := be.open(t)
+	r := Run{Name: "kept"}
+	if err := s.CreateRun(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	// Roll version 5 back by hand, as a store made by the previous release.
+	for _, q := range []string{`DROP TABLE workspaces`, `DROP TABLE content_hashes`,
+		`ALTER TABLE runs DROP COLUMN workspace_id`, `ALTER TABLE runs DROP COLUMN user_name`,
+		`ALTER TABLE studies DROP COLUMN workspace_id`, `ALTER TABLE studies DROP COLUMN user_name`,
+		`ALTER TABLE trials DROP COLUMN workspace_id`, `ALTER TABLE trials DROP COLUMN user_name`, `ALTER TABLE trials DROP COLUMN worker`,
+		`ALTER TABLE datasets DROP COLUMN workspace_id`, `ALTER TABLE datasets DROP COLUMN user_name`,
+		`CREATE TABLE content_hashes (path TEXT PRIMARY KEY, size BIGINT NOT NULL, mtime BIGINT NOT NULL, ctime BIGINT NOT NULL,
+			inode BIGINT NOT NULL, sha256 TEXT NOT NULL, hashed_at BIGINT NOT NULL)`,
+		`DELETE FROM schema_migrations WHERE version = 5`} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	_, err := OpenStoreWith(ctx, be.opts)
+	if !errors.Is(err, ErrSchemaOld) || !strings.Contains(err.Error(), "lathe store migrate") || !strings.Contains(err.Error(), "store postgres://") {
+		t.Fatalf("open on an older schema: %v; want a refusal naming the store and `lathe store migrate`", err)
+	}
+	o := be.opts
+	o.Migrate = true
+	m, err := OpenStoreWith(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if from, to, err := m.Migrated(ctx); err != nil || from != 4 || to != SchemaLatest {
+		t.Fatalf("migrated %d -> %d (%v), want 4 -> %d", from, to, err, SchemaLatest)
+	}
+	if got, err := m.GetRun(ctx, r.ID); err != nil || got.Name != "kept" {
+		t.Fatalf("run after migrate: %+v, %v", got, err)
+	}
+}
+
+func TestRunCRUD(t *testing.T) { forEachBackend(t, testRunCRUD) }
+
+func testRunCRUD(t *testing.T, be testBackend) {
+	ctx := context.Background()
+	s := be.open(t)
 	created := time.Date(2026, 11, 25, 10, 0, 0, 123456789, time.UTC)
 	r := Run{
 		Name: "baseline", Runner: "gpu1", Host: "ssh://ml@gpu1", Image: "trainer:dev", ImageDigest: "sha256:abc",
@@ -231,7 +334,7 @@ func TestRunCRUD(t *testing.T) {
 
 	// Foreign keys are enforced: a rerun of a run that does not exist fails.
 	bad := Run{RerunOf: "rdoesnotexist"}
-	if err := s.CreateRun(ctx, &bad); err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+	if err := s.CreateRun(ctx, &bad); err == nil || !strings.Contains(strings.ToUpper(err.Error()), "FOREIGN KEY") {
 		t.Errorf("dangling rerun_of: err = %v, want FOREIGN KEY failure", err)
 	}
 
@@ -290,9 +393,11 @@ func TestRunCRUD(t *testing.T) {
 	}
 }
 
-func TestMetricsPropertiesLogs(t *testing.T) {
+func TestMetricsPropertiesLogs(t *testing.T) { forEachBackend(t, testMetricsPropertiesLogs) }
+
+func testMetricsPropertiesLogs(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	r := Run{}
 	if err := s.CreateRun(ctx, &r); err != nil {
 		t.Fatal(err)
@@ -373,9 +478,11 @@ func TestMetricsPropertiesLogs(t *testing.T) {
 	}
 }
 
-func TestDatasetsArtifactsInputs(t *testing.T) {
+func TestDatasetsArtifactsInputs(t *testing.T) { forEachBackend(t, testDatasetsArtifactsInputs) }
+
+func testDatasetsArtifactsInputs(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	sha1, sha2 := strings.Repeat("1", 64), strings.Repeat("2", 64)
 	d1, added, err := s.AddDataset(ctx, Dataset{SHA256: sha1, Path: "data/p.csv", Format: "csv", Size: 10, Rows: 3,
 		Schema: json.RawMessage(`[{"name":"a","type":"integer"}]`), Created: time.Unix(100, 0)})
@@ -447,9 +554,11 @@ func TestDatasetsArtifactsInputs(t *testing.T) {
 	}
 }
 
-func TestStudiesTrials(t *testing.T) {
+func TestStudiesTrials(t *testing.T) { forEachBackend(t, testStudiesTrials) }
+
+func testStudiesTrials(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	st, err := s.CreateStudy(ctx, Study{Name: "penguins-mlp", Spec: json.RawMessage(`{"observation_budget":60}`)})
 	if err != nil || st.ID == 0 || st.Status != StudyCreated {
 		t.Fatal(st, err)
@@ -549,9 +658,11 @@ func TestStudiesTrials(t *testing.T) {
 }
 
 // A split -> run -> artifact chain, traced both ways.
-func TestLineageWalk(t *testing.T) {
+func TestLineageWalk(t *testing.T) { forEachBackend(t, testLineageWalk) }
+
+func testLineageWalk(t *testing.T, be testBackend) {
 	ctx := context.Background()
-	s := openTestStore(t)
+	s := be.open(t)
 	src, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("a", 64), Path: "penguins.csv", Rows: -1})
 	train, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("b", 64), Path: "out/penguins.train.csv", Rows: -1})
 	val, _, _ := s.AddDataset(ctx, Dataset{SHA256: strings.Repeat("c", 64), Path: "out/penguins.val.csv", Rows: -1})

@@ -29,15 +29,18 @@ type Study struct {
 	State   json.RawMessage `json:"state,omitempty"` // opaque to the store; the optimizer's resume state
 	Created time.Time       `json:"created"`
 	Updated time.Time       `json:"updated"`
+	// Workspace and User created the study (the store's Identity when empty).
+	Workspace string `json:"workspace_id,omitempty"`
+	User      string `json:"user,omitempty"`
 }
 
-const studyColumns = `id, name, spec, status, state, created, updated`
+const studyColumns = `id, name, spec, status, state, created, updated, workspace_id, user_name`
 
 func scanStudy(sc scanner) (Study, error) {
 	var st Study
 	var spec, state string
 	var created, updated sql.NullInt64
-	if err := sc.Scan(&st.ID, &st.Name, &spec, &st.Status, &state, &created, &updated); err != nil {
+	if err := sc.Scan(&st.ID, &st.Name, &spec, &st.Status, &state, &created, &updated, &st.Workspace, &st.User); err != nil {
 		return st, err
 	}
 	st.Spec, st.State = json.RawMessage(spec), json.RawMessage(state)
@@ -65,9 +68,13 @@ func (s *Store) CreateStudy(ctx context.Context, st Study) (Study, error) {
 		st.Created = time.Now().UTC()
 	}
 	st.Updated = st.Created
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `INSERT INTO studies (name, spec, status, state, created, updated) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			st.Name, string(st.Spec), st.Status, string(st.State), toNanos(st.Created), toNanos(st.Updated)).Scan(&st.ID)
+	if st.Workspace == "" && st.User == "" {
+		st.Workspace, st.User = s.ident.Workspace, s.ident.User
+	}
+	err := s.write(ctx, func(tx *txn) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO studies (name, spec, status, state, created, updated, workspace_id, user_name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			st.Name, string(st.Spec), st.Status, string(st.State), toNanos(st.Created), toNanos(st.Updated), st.Workspace, st.User).Scan(&st.ID)
 	})
 	if isUniqueViolation(err) {
 		return st, &config.InputError{Field: "name", Msg: fmt.Sprintf("study %q already exists (resume it, or choose another name)", st.Name), Err: err}
@@ -119,8 +126,8 @@ func (s *Store) ListStudies(ctx context.Context) ([]Study, error) {
 // As with UpdateRun, fn must not call Store methods that write.
 func (s *Store) UpdateStudy(ctx context.Context, name string, fn func(st *Study) error) (Study, error) {
 	var out Study
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		st, err := scanStudy(tx.QueryRowContext(ctx, `SELECT `+studyColumns+` FROM studies WHERE name = ?`, name))
+	err := s.write(ctx, func(tx *txn) error {
+		st, err := scanStudy(tx.QueryRowContext(ctx, `SELECT `+studyColumns+` FROM studies WHERE name = ?`+s.d.forUpdate, name))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("study %s: %w", name, ErrNotFound)
 		}
@@ -168,6 +175,12 @@ type Trial struct {
 	Error    string             `json:"error,omitempty"`
 	Created  time.Time          `json:"created"`
 	Ended    time.Time          `json:"ended,omitzero"`
+	// Workspace and User asked for the trial; Worker is the tuning process
+	// driving it ("host:pid"; "" when none is), so another worker can take
+	// over the trials of one that died.
+	Workspace string `json:"workspace_id,omitempty"`
+	User      string `json:"user,omitempty"`
+	Worker    string `json:"worker,omitempty"`
 }
 
 // MarshalJSON writes NaN and infinite metric values, which JSON cannot
@@ -189,7 +202,7 @@ func (t Trial) MarshalJSON() ([]byte, error) {
 	}{plain(t), m})
 }
 
-const trialColumns = `id, study_id, number, status, params, metrics, feasible, run_id, error, created, ended`
+const trialColumns = `id, study_id, number, status, params, metrics, feasible, run_id, error, created, ended, workspace_id, user_name, worker`
 
 func scanTrial(sc scanner) (Trial, error) {
 	var t Trial
@@ -197,7 +210,8 @@ func scanTrial(sc scanner) (Trial, error) {
 	var feasible sql.NullBool
 	var run sql.NullString
 	var created, ended sql.NullInt64
-	if err := sc.Scan(&t.ID, &t.StudyID, &t.Number, &t.Status, &params, &metrics, &feasible, &run, &t.Error, &created, &ended); err != nil {
+	if err := sc.Scan(&t.ID, &t.StudyID, &t.Number, &t.Status, &params, &metrics, &feasible, &run, &t.Error, &created, &ended,
+		&t.Workspace, &t.User, &t.Worker); err != nil {
 		return t, err
 	}
 	if err := unmarshalJSON(params, &t.Params); err != nil {
@@ -243,7 +257,7 @@ func (t *Trial) args() ([]any, error) {
 	if t.Feasible != nil {
 		feasible = *t.Feasible
 	}
-	return []any{t.Status, params, metrics, feasible, nullString(t.RunID), t.Error, toNanos(t.Ended)}, nil
+	return []any{t.Status, params, metrics, feasible, nullString(t.RunID), t.Error, toNanos(t.Ended), t.Worker}, nil
 }
 
 // CreateTrial adds a trial to the study, numbering it after the study's last
@@ -258,17 +272,30 @@ func (s *Store) CreateTrial(ctx context.Context, studyID int64, t *Trial) error 
 		t.Created = time.Now().UTC()
 	}
 	t.StudyID = studyID
+	if t.Workspace == "" && t.User == "" {
+		t.Workspace, t.User = s.ident.Workspace, s.ident.User
+	}
 	args, err := t.args()
 	if err != nil {
 		return err
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *txn) error {
+		// The study's row lock orders concurrent askers (PostgreSQL; SQLite's
+		// BEGIN IMMEDIATE already does).
+		var id int64
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM studies WHERE id = ?`+s.d.forUpdate, studyID).Scan(&id); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("study %d: %w", studyID, ErrNotFound)
+			}
+			return err
+		}
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) + 1 FROM trials WHERE study_id = ?`, studyID).Scan(&t.Number); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO trials (study_id, number, created, status, params, metrics, feasible, run_id, error, ended)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			append([]any{studyID, t.Number, toNanos(t.Created)}, args...)...).Scan(&t.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, `INSERT INTO trials (study_id, number, created, workspace_id, user_name,
+				status, params, metrics, feasible, run_id, error, ended, worker)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			append([]any{studyID, t.Number, toNanos(t.Created), t.Workspace, t.User}, args...)...).Scan(&t.ID); err != nil {
 			return err
 		}
 		return trialEdge(ctx, tx, studyID, t.RunID)
@@ -279,7 +306,7 @@ func (s *Store) CreateTrial(ctx context.Context, studyID int64, t *Trial) error 
 	return nil
 }
 
-func trialEdge(ctx context.Context, tx *sql.Tx, studyID int64, runID string) error {
+func trialEdge(ctx context.Context, tx *txn, studyID int64, runID string) error {
 	if runID == "" {
 		return nil
 	}
@@ -301,8 +328,8 @@ func (s *Store) GetTrial(ctx context.Context, studyID int64, number int) (Trial,
 // As with UpdateRun, fn must not call Store methods that write.
 func (s *Store) UpdateTrial(ctx context.Context, studyID int64, number int, fn func(t *Trial) error) (Trial, error) {
 	var out Trial
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		t, err := scanTrial(tx.QueryRowContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE study_id = ? AND number = ?`, studyID, number))
+	err := s.write(ctx, func(tx *txn) error {
+		t, err := scanTrial(tx.QueryRowContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE study_id = ? AND number = ?`+s.d.forUpdate, studyID, number))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("trial %d: %w", number, ErrNotFound)
 		}
@@ -316,8 +343,8 @@ func (s *Store) UpdateTrial(ctx context.Context, studyID int64, number int, fn f
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE trials SET status = ?, params = ?, metrics = ?, feasible = ?, run_id = ?, error = ?, ended = ?
-			WHERE id = ?`, append(args, t.ID)...); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE trials SET status = ?, params = ?, metrics = ?, feasible = ?, run_id = ?, error = ?, ended = ?,
+			worker = ? WHERE id = ?`, append(args, t.ID)...); err != nil {
 			return err
 		}
 		out = t
@@ -345,4 +372,24 @@ func (s *Store) ListTrials(ctx context.Context, studyID int64) ([]Trial, error) 
 		out = append(out, t)
 	}
 	return out, rows.Err()
+}
+
+// AdoptTrial makes worker the driver of trial number of the study if its
+// driver is still from (compare and swap, so two workers adopting one dead
+// worker's trial cannot both get it); ok reports whether it did.
+func (s *Store) AdoptTrial(ctx context.Context, studyID int64, number int, from, worker string) (ok bool, err error) {
+	err = s.write(ctx, func(tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE trials SET worker = ? WHERE study_id = ? AND number = ? AND worker = ?
+			AND status IN ('pending', 'running')`, worker, studyID, number, from)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		ok = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("adopt trial %d of study %d: %w", number, studyID, err)
+	}
+	return ok, nil
 }

@@ -1,12 +1,14 @@
 package experiments
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 
@@ -34,6 +36,42 @@ type Workspace struct {
 	ID       string // random, stable: labels docker containers as this workspace's
 	Store    *Store
 	Objects  *Objects
+}
+
+// OpenOptions choose where a workspace's records and objects live (the
+// store: and objects: settings) and who writes them.
+type OpenOptions struct {
+	// Store is "" for .lathe/store.db, or a shared store's postgres:// URL.
+	Store string
+	// PasswordEnv names the variable holding the shared store's password.
+	PasswordEnv string
+	// Objects is the object store directory; "" means .lathe/objects. A
+	// team shares one on a mounted filesystem; objects are named by their
+	// sha256, so any number of workspaces can write into one.
+	Objects string
+	// Name is the workspace's name (lathe.yaml's name; "" = its directory's).
+	Name string
+	// User is who this process writes as; "" means CurrentUser().
+	User string
+	// MigrateStore applies a shared store's pending migrations.
+	MigrateStore bool
+	// Getenv reads PasswordEnv; nil means os.Getenv.
+	Getenv func(string) string
+}
+
+// CurrentUser names the user a store records: $LATHE_USER when set (a
+// shared login, or a test), else the login name.
+func CurrentUser() string {
+	if u := os.Getenv("LATHE_USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
 }
 
 // Init creates a workspace in dir (created if needed): lathe.yaml from
@@ -115,7 +153,10 @@ func Find(start string) (string, error) {
 // Open opens the workspace whose lathe.yaml is in root, creating any missing
 // part of .lathe/ (so a fresh clone of a repository with a committed
 // lathe.yaml just works) and migrating the store.
-func Open(root string) (*Workspace, error) {
+func Open(root string) (*Workspace, error) { return OpenWith(root, OpenOptions{}) }
+
+// OpenWith is Open with the store and objects o names.
+func OpenWith(root string, o OpenOptions) (*Workspace, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -135,11 +176,26 @@ func Open(root string) (*Workspace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open workspace %s: %w", root, err)
 	}
-	objs, err := NewObjects(filepath.Join(state, ObjectsDir))
+	objDir := o.Objects
+	if objDir == "" {
+		objDir = filepath.Join(state, ObjectsDir)
+	}
+	objs, err := NewObjects(objDir)
 	if err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(filepath.Join(state, StoreFile))
+	name := o.Name
+	if name == "" {
+		name = filepath.Base(root)
+	}
+	who := o.User
+	if who == "" {
+		who = CurrentUser()
+	}
+	host, _ := os.Hostname()
+	st, err := OpenStoreWith(context.Background(), StoreOptions{Path: filepath.Join(state, StoreFile), URL: o.Store,
+		PasswordEnv: o.PasswordEnv, Migrate: o.MigrateStore, Getenv: o.Getenv, LocksDir: filepath.Join(state, "locks"),
+		Identity: Identity{Workspace: id, WorkspaceName: name, Root: root, Host: host, User: who}})
 	if err != nil {
 		return nil, err
 	}

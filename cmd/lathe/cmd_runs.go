@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
@@ -38,12 +39,13 @@ func newRunsCmd(a *app) *cobra.Command {
 
 func newRunsLsCmd(a *app) *cobra.Command {
 	var statuses []string
-	var runner string
+	var runner, user, fromWS string
 	var limit int
+	var mine bool
 	cmd := &cobra.Command{
 		Use:     "ls",
 		Short:   "List runs, newest first",
-		Example: "  lathe runs ls\n  lathe runs ls --status running,queued --runner gpu1 --json",
+		Example: "  lathe runs ls\n  lathe runs ls --status running,queued --runner gpu1 --json\n  lathe runs ls --mine\n  lathe runs ls --user alice --from-workspace churn-model",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
@@ -51,9 +53,16 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if mine && user != "" {
+				return &config.InputError{Field: "--mine", Msg: "give --mine or --user NAME, not both"}
+			}
 			e, err := a.openEngine(ctx, 500*time.Millisecond)
 			if err != nil {
 				return err
+			}
+			f.User, f.Workspace = user, fromWS
+			if mine {
+				f.User = e.User()
 			}
 			recs, err := e.ListRunRecords(ctx, f)
 			if err != nil {
@@ -66,10 +75,19 @@ func newRunsLsCmd(a *app) *cobra.Command {
 				a.progressf("no runs yet; launch one with: lathe run -- CMD\n")
 				return nil
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER\tDURATION\tPARAMS\tMETRICS")
+			// A shared store lists the team's runs: say whose they are.
+			users := map[string]bool{}
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, runDuration(r.Run), format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
+				users[r.User] = true
+			}
+			by := func(r experiments.RunRecord) string { return "" }
+			if len(users) > 1 {
+				by = func(r experiments.RunRecord) string { return "\t" + format.OneLine(r.User) }
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER"+by(experiments.RunRecord{Run: experiments.Run{User: "USER"}})+"\tDURATION\tPARAMS\tMETRICS")
+			for _, r := range recs {
+				fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, by(r), runDuration(r.Run), format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
 			}
 			return tw.Flush()
 		},
@@ -77,6 +95,9 @@ func newRunsLsCmd(a *app) *cobra.Command {
 	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only runs with these statuses (comma-separated)")
 	cmd.Flags().StringVar(&runner, "runner", "", "only runs on this runner")
 	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many runs (0: all)")
+	cmd.Flags().BoolVar(&mine, "mine", false, "only runs I made (a shared store holds the whole team's)")
+	cmd.Flags().StringVar(&user, "user", "", "only runs this user made")
+	cmd.Flags().StringVar(&fromWS, "from-workspace", "", "only runs made in this workspace (its id, or its name: every workspace of that name)")
 	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		var out []string

@@ -37,16 +37,19 @@ external training loop.`,
   lathe tune create study.yaml && lathe tune ask penguins-mlp --count 2 --json
   lathe tune tell penguins-mlp 3 --metrics '{"val_accuracy":0.93}'`,
 	})
-	run := &cobra.Command{Use: "run SPEC", Short: "Run a study to its observation budget", Example: "  lathe tune run study.yaml --json", Args: exactArgs(1, "one SPEC file"),
+	run := &cobra.Command{Use: "run SPEC", Short: "Run a study to its observation budget", Example: "  lathe tune run study.yaml --json\n  lathe tune run study.yaml --join   # one more worker, on any host sharing the store", Args: exactArgs(1, "one SPEC file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			spec, err := parseSpecFile(args[0])
 			if err != nil {
 				return err
 			}
+			join, _ := c.Flags().GetBool("join")
 			return a.driveStudy(c.Context(), func(ctx context.Context, e *engine.Engine, o engine.TuneOptions) (engine.StudyReport, error) {
+				o.Join = join
 				return e.RunStudy(ctx, spec, o)
 			})
 		}}
+	run.Flags().Bool("join", false, "join the study as one more worker when it exists with the same spec (workers share the budget; each trial runs once)")
 	create := &cobra.Command{Use: "create SPEC", Short: "Create a study for ask/tell", Example: "  lathe tune create study.yaml", Args: exactArgs(1, "one SPEC file"),
 		RunE: func(c *cobra.Command, args []string) error {
 			spec, err := parseSpecFile(args[0])

@@ -93,7 +93,7 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 		c.GroupID = "data"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{newServeCmd(a), newShellCmd(a), newConfigCmd(a), newVersionCmd(a), newCompletionCmd(a)} {
+	for _, c := range []*cobra.Command{newServeCmd(a), newShellCmd(a), newStoreCmd(a), newConfigCmd(a), newVersionCmd(a), newCompletionCmd(a)} {
 		c.GroupID = "more"
 		root.AddCommand(c)
 	}
