@@ -42,7 +42,14 @@ type StudyReport struct {
 	Reference          []float64          `json:"reference,omitempty"`
 	Importance         map[string]float64 `json:"importance,omitempty"`
 	Budget             int                `json:"observation_budget"`
-	Spec               StudySpec          `json:"-"`
+	// Noisy says the objectives are treated as noisy (the spec's noisy:, or
+	// inferred from the fitted noise when NoisyInferred); then Best is the
+	// trial with the best posterior mean, not the luckiest observation, and
+	// BestBy says so.
+	Noisy         bool      `json:"noisy"`
+	NoisyInferred bool      `json:"noisy_inferred"`
+	BestBy        string    `json:"best_by"` // "observed" or "posterior mean"
+	Spec          StudySpec `json:"-"`
 }
 
 // Trial returns the report's trial by store number.
@@ -119,7 +126,11 @@ func (e *Engine) ListStudies(ctx context.Context) ([]experiments.Study, error) {
 }
 
 func createStudy(ctx context.Context, ws *experiments.Workspace, spec StudySpec) (experiments.Study, error) {
-	s, err := optimizer.NewStudy(spec.Spec)
+	priors, err := priorOptions(ctx, ws, spec)
+	if err != nil {
+		return experiments.Study{}, err
+	}
+	s, err := optimizer.NewStudy(spec.Spec, priors...)
 	if err != nil {
 		return experiments.Study{}, err
 	}
@@ -277,6 +288,11 @@ func (ls *loadedStudy) report() StudyReport {
 		b++
 		rep.Best = &b
 	}
+	rep.Noisy, rep.NoisyInferred = s.Noisy()
+	rep.BestBy = "observed"
+	if rep.Noisy {
+		rep.BestBy = "posterior mean"
+	}
 	if ref, ok := s.ReferencePoint(); ok {
 		rep.Reference = ref
 		rep.HypervolumeHistory = hypervolumeHistory(ls.spec.Spec, s.Trials(), ref)
@@ -325,6 +341,45 @@ type loadedStudy struct {
 	opt    *optimizer.Study
 }
 
+// priorOptions load the spec's prior_studies (their completed and pruned
+// trials) to warm-start the study: optimizer.WithPriorTrials. A name that is
+// no study, or is the study itself, is an input error naming prior_studies.
+func priorOptions(ctx context.Context, ws *experiments.Workspace, spec StudySpec) ([]optimizer.Option, error) {
+	var out []optimizer.Option
+	for i, name := range spec.PriorStudies {
+		field := fmt.Sprintf("prior_studies[%d]", i)
+		if name == spec.Name {
+			return nil, &config.InputError{Field: field, Msg: fmt.Sprintf("%q is this study; name finished studies to learn from", name)}
+		}
+		rec, err := ws.Store.GetStudy(ctx, name)
+		if errors.Is(err, experiments.ErrNotFound) {
+			return nil, &config.InputError{Field: field, Msg: fmt.Sprintf("no study named %q in this store (lathe tune status lists them)", name)}
+		}
+		if err != nil {
+			return nil, err
+		}
+		ps, err := storedSpec(rec)
+		if err != nil {
+			return nil, fmt.Errorf("prior study %s: stored spec: %w", name, err)
+		}
+		trials, err := ws.Store.ListTrials(ctx, rec.ID)
+		if err != nil {
+			return nil, err
+		}
+		var ots []optimizer.Trial
+		for _, t := range trials {
+			ot := optimizer.Trial{Number: t.Number - 1, Params: t.Params, Status: optStatus(t.Status)}
+			if ot.Status != optimizer.StatusCompleted && ot.Status != optimizer.StatusPruned {
+				continue
+			}
+			ot.Metrics = t.Metrics
+			ots = append(ots, ot)
+		}
+		out = append(out, optimizer.WithPriorTrials(ps.Spec, ots))
+	}
+	return out, nil
+}
+
 // storedSpec reads the spec JSON stored in a study row.
 func storedSpec(st experiments.Study) (StudySpec, error) {
 	return ParseStudySpecBytes(st.Name+".json", st.Spec)
@@ -346,9 +401,13 @@ func loadStudy(ctx context.Context, ws *experiments.Workspace, name string) (*lo
 	if err != nil {
 		return nil, err
 	}
+	priors, err := priorOptions(ctx, ws, spec)
+	if err != nil {
+		return nil, fmt.Errorf("study %s: %w", name, err)
+	}
 	ls := &loadedStudy{rec: rec, spec: spec, trials: trials}
 	if len(rec.State) > 0 && string(rec.State) != "null" {
-		if s, err := optimizer.RestoreStudy(rec.State); err == nil && consistent(s.Trials(), trials) {
+		if s, err := optimizer.RestoreStudy(rec.State, priors...); err == nil && consistent(s.Trials(), trials) {
 			ls.opt = s
 			return ls, nil
 		}
@@ -365,7 +424,7 @@ func loadStudy(ctx context.Context, ws *experiments.Workspace, name string) (*lo
 		}
 		ots[i] = ot
 	}
-	s, err := optimizer.NewStudy(spec.Spec, optimizer.WithTrials(ots))
+	s, err := optimizer.NewStudy(spec.Spec, append(priors, optimizer.WithTrials(ots))...)
 	if err != nil {
 		return nil, fmt.Errorf("study %s: rebuild from trials: %w", name, err)
 	}

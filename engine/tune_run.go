@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -329,7 +330,7 @@ func (d *driver) launch(ctx context.Context, t experiments.Trial) error {
 		Name:    fmt.Sprintf("%s#%d", d.name, t.Number),
 		Runner:  d.spec.Runner,
 		Image:   d.spec.Image,
-		Command: d.spec.Command,
+		Command: trialCommand(d.spec, params),
 		Params:  params,
 		Inputs:  d.spec.Inputs,
 		WorkDir: d.o.WorkDir,
@@ -412,43 +413,69 @@ func (d *driver) observe(ctx context.Context, ts *trialState, samples []Point) {
 		}
 		if role.Strategy == "" || role.Strategy == optimizer.StrategyOptimize {
 			ts.curves[p.Key] = append(ts.curves[p.Key], p.Value)
-			if why, stop := d.medianStop(ts); stop {
+			if why, stop := d.stopRule(ts); stop {
 				d.prune(ctx, ts, why)
 			}
 		}
 	}
 }
 
-// medianStop applies the spec's stopping rule to each objective's curve
-// against the curves of the trials that ended.
-func (d *driver) medianStop(ts *trialState) (string, bool) {
-	if d.spec.EarlyStopping == nil {
+// stopRule applies the spec's early-stopping rule (median, asha or
+// hyperband; optimizer.Study.ShouldStopTrial) to the trial's objective
+// curves against the ended trials': every objective for the median rule,
+// their non-dominated rank for ASHA and Hyperband with several objectives.
+func (d *driver) stopRule(ts *trialState) (string, bool) {
+	es := d.spec.EarlyStopping
+	if es == nil {
 		return "", false
 	}
-	checked := 0
-	var why []string
+	trial := map[string]optimizer.Curve{}
+	step := -1
 	for _, m := range d.spec.Metrics {
-		curve := ts.curves[m.Name]
-		if len(curve) == 0 {
+		if m.Strategy != "" && m.Strategy != optimizer.StrategyOptimize {
 			continue
 		}
-		var others [][]float64
-		for _, f := range d.finished {
-			if c := f.curves[m.Name]; len(c) > 0 {
-				others = append(others, c)
-			}
+		c := ts.curves[m.Name]
+		if len(c) == 0 {
+			return "", false // every objective must have reported
 		}
-		step := len(curve) - 1
-		checked++
-		if !d.roles.ShouldStop(m.Name, others, curve, step) {
-			return "", false
+		trial[m.Name] = optimizer.Curve{Number: ts.number, Values: c}
+		if step < 0 || len(c)-1 < step {
+			step = len(c) - 1
 		}
-		why = append(why, fmt.Sprintf("%s at step %d", m.Name, step+1))
 	}
-	if checked == 0 {
+	if len(trial) == 0 {
 		return "", false
 	}
-	return "median stopping rule: worse than the median of ended trials on " + strings.Join(why, ", "), true
+	var others []map[string]optimizer.Curve
+	for n, f := range d.finished {
+		o := map[string]optimizer.Curve{}
+		for name := range trial {
+			if c := f.curves[name]; len(c) > 0 {
+				o[name] = optimizer.Curve{Number: n, Values: c}
+			}
+		}
+		if len(o) > 0 {
+			others = append(others, o)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return anyNumber(others[i]) < anyNumber(others[j]) })
+	if !d.roles.ShouldStopTrial(others, trial, step) {
+		return "", false
+	}
+	names := format.SortedKeys(trial)
+	switch es.Rule {
+	case "asha", "hyperband":
+		return fmt.Sprintf("%s stopping rule: not promoted at step %d on %s", es.Rule, step+1, strings.Join(names, ", ")), true
+	}
+	return fmt.Sprintf("median stopping rule: worse than the median of ended trials on %s at step %d", strings.Join(names, ", "), step+1), true
+}
+
+func anyNumber(m map[string]optimizer.Curve) int {
+	for _, c := range m {
+		return c.Number
+	}
+	return 0
 }
 
 func (d *driver) metric(name string) (optimizer.Metric, bool) {
@@ -568,6 +595,33 @@ func (d *driver) relaunch(ctx context.Context, ts *trialState, old experiments.R
 
 // paramString formats a parameter value for a command line: ints without a
 // decimal point, doubles in the shortest form that round-trips.
+// trialCommand is the launch template's command for one trial: an argument
+// that names a parameter the trial does not have (a conditional parameter
+// whose condition does not hold, e.g. --momentum={momentum} with optimizer
+// adam) is left out, as the parameter is.
+func trialCommand(spec StudySpec, params map[string]string) []string {
+	inactive := map[string]bool{}
+	for _, p := range spec.Parameters {
+		if _, ok := params[p.Name]; !ok {
+			inactive[p.Name] = true
+		}
+	}
+	out := make([]string, 0, len(spec.Command))
+	for _, arg := range spec.Command {
+		drop := false
+		for name := range inactive {
+			if strings.Contains(arg, "{"+name+"}") {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, arg)
+		}
+	}
+	return out
+}
+
 func paramString(v any) string {
 	switch x := v.(type) {
 	case float64:

@@ -15,7 +15,8 @@ import (
 
 // curveScript is a synthetic trainer: the n-th trial it runs (counted in a
 // directory, so trials must run one at a time) prints a chosen curve of
-// loss and mem, one JSON line per step, 12 steps.
+// loss and mem, one JSON line per step, 12 steps (0.08 s apart; 0.5 s from
+// step 3 on for the trials that must be stopped).
 //
 //	good: loss 100/i, mem 50    — never worse than the median: must run to the end
 //	bad:  loss 500 flat, mem 50 — worse than the median once three ended trials
@@ -32,7 +33,9 @@ while [ $i -le 12 ]; do
   [ $kind = bad ] && loss=500
   [ $kind = hog ] && [ $i -ge 3 ] && mem=500
   echo "{\"step\": $i, \"loss\": $loss, \"mem\": $mem}"
-  sleep 0.08
+  # Trials to be stopped go slowly once they can be, so a loaded machine
+  # still stops them before their last step.
+  if [ $kind != good ] && [ $i -ge 3 ]; then sleep 0.5; else sleep 0.08; fi
   i=$((i + 1))
 done
 `

@@ -276,7 +276,15 @@ func writeReport(w io.Writer, rep engine.StudyReport) {
 	tw.Flush()
 	fmt.Fprintf(w, "pareto (*): %v\n", rep.Pareto)
 	if rep.Best != nil {
-		fmt.Fprintf(w, "best: trial %d\n", *rep.Best)
+		how := ""
+		if rep.Noisy {
+			how = " (best posterior mean: the objectives are noisy"
+			if rep.NoisyInferred {
+				how += ", inferred"
+			}
+			how += ")"
+		}
+		fmt.Fprintf(w, "best: trial %d%s\n", *rep.Best, how)
 	} else {
 		fmt.Fprintln(w, "best: none feasible yet")
 	}
