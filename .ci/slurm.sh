@@ -3,7 +3,7 @@
 # munged, slurmctld and slurmd on this machine, one partition "debug" whose
 # node has two GPUs. The GPUs are fake: gres.conf points at character
 # devices with /dev/null's numbers, which is all slurmd needs to count them.
-# Safe to run again. Sourced by .ci/run; LATHE_TEST_SLURM=1 tells the tests.
+# Safe to run again. Sourced by .ci/run; TEST_SLURM=1 tells the tests.
 set -euo pipefail
 
 slurm_log() { echo "ci/slurm: $*" >&2; }
@@ -75,4 +75,4 @@ if [ "$state" != idle ] && [ "$state" != mix ] && [ "$state" != alloc ]; then
   exit 1
 fi
 slurm_log "$(sinfo --version) up: node $node $state, $(sinfo -h -o '%G')"
-export LATHE_TEST_SLURM=1
+export TEST_SLURM=1

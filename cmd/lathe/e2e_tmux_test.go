@@ -215,9 +215,11 @@ func TestTUIASCIIChartsInTmux(t *testing.T) {
 	s.keys(fmt.Sprintf("%s --workspace %s; echo LATHE_EXIT=$?", bin, ws), "Enter")
 	s.waitFor(20*time.Second, "Data", "Runs")
 	s.keys("3")
-	s.waitFor(10*time.Second, "curve", "completed")
+	// The row must be selected before Enter opens it: "›" marks the
+	// selection once the list has loaded (under load the list comes late).
+	s.waitFor(15*time.Second, "› ", "completed", "val_loss=10")
 	s.keys("Enter")
-	scr := s.waitFor(10*time.Second, "val_loss", "10")
+	scr := s.waitFor(15*time.Second, "200 +", "+--")
 	for _, r := range scr {
 		if r >= 0x2800 && r <= 0x28ff {
 			t.Fatalf("braille on the screen with LATHE_CHARSET=ascii:\n%s", scr)
