@@ -56,6 +56,11 @@ type Run struct {
 	// Workspace and User made the run (the store's Identity when empty).
 	Workspace string `json:"workspace_id,omitempty"`
 	User      string `json:"user,omitempty"`
+	// Note is free text about the run (`lathe runs note`).
+	Note string `json:"note"`
+	// Tags are the run's tags, sorted (`lathe runs tag`). They live in
+	// their own table: UpdateRun neither reads nor writes them.
+	Tags []string `json:"tags"`
 }
 
 // NewRunID returns a fresh run id: "r" and 11 base-32 characters (55 random
@@ -75,7 +80,7 @@ func NewRunID() string {
 const runColumns = `id, name, status, runner, host, image, image_digest, command, params, env, workdir,
 	resources, code_commit, code_dirty, code_diff, gpus, gpu_ids, gpu_info, priority, exit_code, error,
 	created, started, ended, parent_id, rerun_of, study_id, trial_number, container_id, pid, log_offset, log_time,
-	workspace_id, user_name`
+	workspace_id, user_name, note`
 
 func (r *Run) args() ([]any, error) {
 	if r.Status == "" {
@@ -107,7 +112,7 @@ func (r *Run) args() ([]any, error) {
 	return []any{r.ID, r.Name, string(r.Status), r.Runner, r.Host, r.Image, r.ImageDigest, cmd, params, env, r.Workdir,
 		res, r.Code.Commit, r.Code.Dirty, r.Code.DiffSHA, r.GPUs, gpuIDs, r.GPUInfo, r.Priority, exit, r.Error,
 		toNanos(r.Created), toNanos(r.Started), toNanos(r.Ended), nullString(r.ParentID), nullString(r.RerunOf),
-		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime), r.Workspace, r.User}, nil
+		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime), r.Workspace, r.User, r.Note}, nil
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -121,7 +126,7 @@ func scanRun(sc scanner) (Run, error) {
 	err := sc.Scan(&r.ID, &r.Name, &status, &r.Runner, &r.Host, &r.Image, &r.ImageDigest, &cmd, &params, &env, &r.Workdir,
 		&res, &r.Code.Commit, &r.Code.Dirty, &r.Code.DiffSHA, &r.GPUs, &gpuIDs, &r.GPUInfo, &r.Priority, &exit, &r.Error,
 		&created, &started, &ended, &parent, &rerun, &study, &trial, &r.ContainerID, &r.PID, &r.LogOffset, &logTime,
-		&r.Workspace, &r.User)
+		&r.Workspace, &r.User, &r.Note)
 	if err != nil {
 		return r, err
 	}
@@ -256,6 +261,11 @@ func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("run %s: %w", id, ErrNotFound)
 	}
+	if err != nil {
+		return r, err
+	}
+	tags, err := s.tagsOf(ctx, s.db, `?`, id)
+	r.Tags = orEmpty(tags[id])
 	return r, err
 }
 
@@ -328,8 +338,10 @@ func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error)
 				return err
 			}
 		}
+		tags, err := s.tagsOf(ctx, tx, `?`, id)
+		r.Tags = orEmpty(tags[id])
 		out = r
-		return nil
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("update run %s: %w", id, err)
@@ -348,7 +360,13 @@ type RunFilter struct {
 	// the workspaces with this name (a team's clones of one repository
 	// share it).
 	Workspace string
-	Limit     int // 0: no limit
+	// Tags keeps the runs that have every one of these tags.
+	Tags []string
+	// Since keeps the runs created at or after it.
+	Since time.Time
+	// Params keeps the runs whose parameters satisfy every condition.
+	Params []ParamCond
+	Limit  int // 0: no limit
 }
 
 // ListRuns returns runs, newest first.
@@ -377,15 +395,27 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 		where = append(where, "(workspace_id = ? OR workspace_id IN (SELECT id FROM workspaces WHERE name = ?))")
 		args = append(args, f.Workspace, f.Workspace)
 	}
-	q := `SELECT ` + runColumns + ` FROM runs`
+	for _, t := range f.Tags {
+		where = append(where, "EXISTS (SELECT 1 FROM run_tags t WHERE t.run_id = runs.id AND t.tag = ?)")
+		args = append(args, t)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "created >= ?")
+		args = append(args, f.Since.UnixNano())
+	}
+	sel := " FROM runs"
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		sel += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY created DESC, rowid DESC"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	sel += " ORDER BY created DESC, rowid DESC"
+	// Parameter conditions are checked here, on the decoded params: "numeric
+	// when both sides parse" reads the same in Go for both back ends, where
+	// SQLite's json_extract and PostgreSQL's jsonb casts would not; the limit
+	// then applies after them.
+	if f.Limit > 0 && len(f.Params) == 0 {
+		sel += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+runColumns+sel, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
@@ -396,9 +426,29 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list runs: %w", err)
 		}
+		if !matchParams(f.Params, r.Params) {
+			continue
+		}
 		out = append(out, r)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	rows.Close()
+	if len(out) == 0 {
+		return out, nil
+	}
+	tags, err := s.tagsOf(ctx, s.db, `SELECT id`+sel, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: tags: %w", err)
+	}
+	for i := range out {
+		out[i].Tags = orEmpty(tags[out[i].ID])
+	}
+	return out, nil
 }
 
 // RunInput is a dataset version given to a run under a name.
