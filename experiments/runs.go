@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -401,7 +402,11 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "created >= ?")
-		args = append(args, f.Since.UnixNano())
+		since := f.Since
+		if last := time.Unix(0, math.MaxInt64); since.After(last) {
+			since = last // past 2262: UnixNano would wrap
+		}
+		args = append(args, since.UnixNano())
 	}
 	sel := " FROM runs"
 	if len(where) > 0 {
