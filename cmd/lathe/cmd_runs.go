@@ -42,11 +42,11 @@ func newRunsLsCmd(a *app) *cobra.Command {
 	var user, fromWS string
 	var mine bool
 	cmd := &cobra.Command{
-		Use:     "ls",
-		Short:   "List runs, newest first",
+		Use:   "ls",
+		Short: "List runs, newest first",
 		Example: "  lathe runs ls\n  lathe runs ls --status running,queued --runner gpu1 --json\n  lathe runs ls --tag baseline --since 3d --param 'lr>0.01'\n" +
 			"  lathe runs ls --mine\n  lathe runs ls --user alice --from-workspace churn-model",
-		Args:    exactArgs(0, "no arguments"),
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
 			f, err := rf.filter(a)
