@@ -595,7 +595,7 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.search.Editing() {
 		return []key.Binding{withHelp(k.Open, "keep"), withHelp(k.Back, "clear")}
 	}
-	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open, k.Run, k.Search}
+	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open, k.Run}
 }
 
 // FullHelp lists every key of the screen.

@@ -9,6 +9,7 @@ package tuner
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -17,6 +18,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/keys"
 )
 
@@ -29,6 +31,7 @@ type KeyMap struct {
 	Open, Back, Studies key.Binding
 	XAxis, YAxis, View  key.Binding
 	Refresh             key.Binding
+	Search              key.Binding // / searches the trials table
 }
 
 // DefaultKeyMap returns the Tuner screen's bindings.
@@ -45,6 +48,7 @@ func DefaultKeyMap() KeyMap {
 		YAxis:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "y-axis")),
 		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Search:  search.Key(),
 	}
 }
 
@@ -80,6 +84,8 @@ type Screen struct {
 	xAxis int // index into axes(); -1 until the first report
 	yAxis int
 	view  view
+
+	search search.Model // the trials table's / search
 }
 
 // New returns the Tuner screen of the program that owns c.
@@ -212,6 +218,7 @@ func (s *Screen) setReport(rep *engine.StudyReport) {
 	if s.xAxis < 0 || s.xAxis >= len(ax) || s.yAxis >= len(ax) {
 		s.xAxis, s.yAxis = defaultAxes(ax)
 	}
+	s.keepSelection()
 }
 
 func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -236,16 +243,28 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	n := 0
-	if s.rep != nil {
-		n = len(s.rep.Trials)
+	if s.search.Editing() {
+		if s.search.Update(msg) {
+			s.top = 0
+			s.keepSelection()
+		}
+		return nil
 	}
+	kept := s.keptTrials()
+	n := len(kept)
 	page := max(1, s.tableRows()-1)
-	if sel, ok := k.Move(msg, s.sel, page, n-1); ok {
-		s.sel = max(0, min(n-1, sel))
+	if pos, ok := k.Move(msg, max(slices.Index(kept, s.sel), 0), page, n-1); ok {
+		if n > 0 {
+			s.sel = kept[max(0, min(n-1, pos))]
+		}
 		return nil
 	}
 	switch {
+	case key.Matches(msg, k.Search):
+		return s.search.Open()
+	case key.Matches(msg, k.Back) && s.search.Active():
+		s.search.Clear()
+		s.top = 0
 	case key.Matches(msg, k.Refresh):
 		return s.fetch()
 	case key.Matches(msg, k.Studies):
@@ -291,6 +310,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.picking {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Back}
 	}
+	if s.search.Editing() {
+		return []key.Binding{withHelp(k.Open, "keep"), withHelp(k.Back, "clear")}
+	}
 	return []key.Binding{k.Open, k.Studies, k.XAxis, k.View}
 }
 
@@ -300,7 +322,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Studies, k.Back, k.Refresh},
-		{k.XAxis, k.YAxis, k.View},
+		{k.XAxis, k.YAxis, k.View, k.Search},
 	}
 }
 
