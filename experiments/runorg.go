@@ -75,10 +75,6 @@ func ValidNote(n string) error {
 	return nil
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}
-
 // tagsOf returns the tags of the runs whose ids the SQL in selects, by run.
 func (s *Store) tagsOf(ctx context.Context, db querier, in string, args ...any) (map[string][]string, error) {
 	rows, err := db.QueryContext(ctx, `SELECT run_id, tag FROM run_tags WHERE run_id IN (`+in+`) ORDER BY run_id, tag`, args...)
@@ -157,20 +153,12 @@ func (s *Store) RenameRun(ctx context.Context, id, name string) (Run, error) {
 // RunTags lists every tag in the store with the number of runs that have
 // it, most used first (completion, the TUI's tag prompt).
 func (s *Store) RunTags(ctx context.Context) ([]TagCount, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT tag, count(*) FROM run_tags GROUP BY tag ORDER BY count(*) DESC, tag`)
+	out, err := queryAll(ctx, s.db, func(sc scanner) (t TagCount, err error) { return t, sc.Scan(&t.Tag, &t.Runs) },
+		`SELECT tag, count(*) FROM run_tags GROUP BY tag ORDER BY count(*) DESC, tag`)
 	if err != nil {
 		return nil, fmt.Errorf("run tags: %w", err)
 	}
-	defer rows.Close()
-	var out []TagCount
-	for rows.Next() {
-		var t TagCount
-		if err := rows.Scan(&t.Tag, &t.Runs); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TagCount is a tag and how many runs have it.
