@@ -24,6 +24,7 @@ func newRunsExportCmd(a *app) *cobra.Command {
 
   id, name, status, runner, image, exit_code,
   created_at, started_at, ended_at (RFC 3339, UTC), duration_s,
+  tags (space-separated), note,
   param.NAME       for every parameter any run has (numbers where every
                    value is one, else text),
   metric.NAME      the metric's last value, and metric.NAME.min and

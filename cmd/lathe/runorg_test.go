@@ -65,6 +65,23 @@ func TestRunsTagNoteRenameAndFilters(t *testing.T) {
 		t.Errorf("runs ls shows no names or tags:\n%s", text)
 	}
 
+	// runs export carries the tags and the note.
+	code, csvOut, _ := run(t, append(w, "runs", "export", "--format", "csv", "--tag", "baseline")...)
+	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
+	if code != 0 || err != nil || len(rows) != 2 {
+		t.Fatalf("export --tag baseline: exit %d, %v\n%s", code, err, csvOut)
+	}
+	cell := func(col string) string {
+		i := slices.Index(rows[0], col)
+		if i < 0 {
+			t.Fatalf("export has no %s column: %v", col, rows[0])
+		}
+		return rows[1][i]
+	}
+	if cell("tags") != "baseline sweep" || cell("note") != "lr too high?\nsee step 40" || cell("name") != "first try" {
+		t.Errorf("export: tags %q note %q name %q", cell("tags"), cell("note"), cell("name"))
+	}
+
 	ids := func(args ...string) []string {
 		t.Helper()
 		var recs []experiments.RunRecord
