@@ -21,6 +21,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/format"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/search"
 )
@@ -447,7 +448,21 @@ func (s *Screen) nodeAt(sec section, i int) experiments.Node {
 // kept are the indexes of sec's rows the / search keeps, matched on the
 // row as the picker shows it.
 func (s *Screen) kept(sec section) []int {
-	return s.search.Keep(s.count(sec), func(i int) []string { return []string{s.row(sec, i, 200)} })
+	return s.search.Keep(s.count(sec), func(i int) []string { return s.rowCols(sec, i) })
+}
+
+// rowCols are the columns of a picker row as row draws them, unpadded (a
+// dataset row's padding looks at every dataset, too dear per search).
+func (s *Screen) rowCols(sec section, i int) []string {
+	if sec != secDatasets {
+		return []string{s.row(sec, i, 200)}
+	}
+	d := s.datasets[i]
+	rows := "? rows"
+	if d.Rows >= 0 {
+		rows = itoa(d.Rows) + " rows"
+	}
+	return []string{format.OneLine(d.Path), "@" + d.SHA256[:min(12, len(d.SHA256))], format.Bytes(d.Size), rows, s.when(d.Created)}
 }
 
 // CapturingInput reports whether the search line takes the keys.
@@ -575,7 +590,7 @@ func (s *Screen) selectInPicker(n experiments.Node) {
 	for sec := range numSections {
 		for i := 0; i < s.count(sec); i++ {
 			if s.nodeAt(sec, i) == n {
-				if !s.search.Match(s.row(sec, i, 200)) {
+				if !s.search.Match(s.rowCols(sec, i)...) {
 					s.search.Clear() // the search would hide it
 				}
 				s.sec = sec
