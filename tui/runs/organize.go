@@ -57,10 +57,11 @@ func (s *Screen) openOrganizer(kind orgKind) tea.Cmd {
 	o := &organizer{kind: kind, run: r}
 	switch kind {
 	case orgTag:
-		o.input.Prompt = "tags of " + r.ID + " (word adds, -word removes): "
+		o.input.Prompt = "tags of " + r.ID
 		if len(r.Tags) > 0 {
-			o.input.Placeholder = strings.Join(r.Tags, " ")
+			o.input.Prompt += " [" + format.Clip(strings.Join(r.Tags, " "), 32) + "]"
 		}
+		o.input.Prompt += " (word adds, -word removes): "
 	case orgNote:
 		o.input.Prompt = "note on " + r.ID + ": "
 		o.input.SetValue(r.Note)
