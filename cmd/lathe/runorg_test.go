@@ -65,6 +65,14 @@ func TestRunsTagNoteRenameAndFilters(t *testing.T) {
 		t.Errorf("runs ls shows no names or tags:\n%s", text)
 	}
 
+	// --tag and runs tag complete the tags in use, most used first.
+	for _, args := range [][]string{{"runs", "ls", "--tag"}, {"runs", "tag", a}} {
+		cands, _ := cobraComplete(w, args, "")
+		if len(cands) != 2 || cands[0][0] != "sweep" || cands[1][0] != "baseline" {
+			t.Errorf("completing %v: %v, want sweep (3 runs) then baseline", args, cands)
+		}
+	}
+
 	// runs export carries the tags and the note.
 	code, csvOut, _ := run(t, append(w, "runs", "export", "--format", "csv", "--tag", "baseline")...)
 	rows, err := csv.NewReader(strings.NewReader(csvOut)).ReadAll()
