@@ -51,8 +51,9 @@ type Engine struct {
 	tried   map[string]time.Time  // last takeover attempt per run (adopt.go)
 	watch   bool                  // the store's change notifications are bridged (watchStore)
 
-	worker     string           // this process as a tuning worker (tune_workers.go)
-	workerLock experiments.Lock // held while the engine lives
+	studyRuns  map[string]*StudyRun // studies driven in the background (tune_background.go)
+	worker     string               // this process as a tuning worker (tune_workers.go)
+	workerLock experiments.Lock     // held while the engine lives
 }
 
 type runnerEntry struct {
