@@ -18,7 +18,7 @@ import (
 // minute: only a stop ends them in time.
 const slowSpec = `name: slow
 runner: local
-command: ["/bin/sh", "-c", "echo '{\"loss\": {x}}'; sleep 60"]
+command: ["/bin/sh", "-c", "echo \"{\\\"loss\\\": $LATHE_PARAM_X}\"; sleep 60"]
 parameters:
   - {name: x, type: double, bounds: {min: 0, max: 1}}
 metrics:
@@ -48,21 +48,15 @@ func TestStudyInBackgroundStopsAndResumes(t *testing.T) {
 	if _, err := e.StartSpecFile(ctx, "slow.yaml", TuneOptions{}); !config.IsInput(err) || !strings.Contains(err.Error(), "already running") {
 		t.Fatalf("a second start: %v, want refused as already running", err)
 	}
-	// Both trials report their loss before the stop.
+	// The first trial reports its loss (the second waits for the local
+	// runner's one slot) before the stop.
 	waitFor(t, 30*time.Second, func() bool {
 		rep, err := e.StudyStatus(ctx, "slow")
-		if err != nil || len(rep.Trials) != 2 {
+		if err != nil || len(rep.Trials) != 2 || rep.Trials[0].RunID == "" {
 			return false
 		}
-		for _, tr := range rep.Trials {
-			if tr.RunID == "" {
-				return false
-			}
-			if last, _ := e.ws.Store.LastMetrics(ctx, tr.RunID); len(last) == 0 {
-				return false
-			}
-		}
-		return true
+		last, _ := e.ws.Store.LastMetrics(ctx, rep.Trials[0].RunID)
+		return len(last) > 0
 	})
 	run.Stop()
 	select {
@@ -82,8 +76,14 @@ func TestStudyInBackgroundStopsAndResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tr.Status != experiments.TrialPruned || !strings.Contains(tr.Error, StopReason) || r.Status != runstatus.Stopped {
-			t.Errorf("trial %d: %s %q, run %s; want pruned %q with its run stopped", tr.Number, tr.Status, tr.Error, r.Status, StopReason)
+		// The one that reported is pruned; the queued one, with nothing
+		// reported, failed.
+		want := experiments.TrialPruned
+		if tr.Number == 2 {
+			want = experiments.TrialFailed
+		}
+		if tr.Status != want || !strings.Contains(tr.Error, StopReason) || r.Status != runstatus.Stopped {
+			t.Errorf("trial %d: %s %q, run %s; want %s %q with its run stopped", tr.Number, tr.Status, tr.Error, r.Status, want, StopReason)
 		}
 	}
 	// Resuming goes on with new trials (and is stopped again).
