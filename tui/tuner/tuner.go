@@ -4,7 +4,8 @@
 // drawn as lines, the hypervolume over trials as a sparkline, the best
 // feasible trial per objective and parameter importance. It polls the store
 // on a tick while visible, so a study driven by another process (`lathe tune
-// run`) updates live. enter on a trial jumps to its run.
+// run`) updates live. enter on a trial jumps to its run; n starts a study
+// from a spec file in the background, X stops it (start.go).
 package tuner
 
 import (
