@@ -81,6 +81,21 @@ func (s *Screen) startSpec(path string) tea.Cmd {
 	return cmd
 }
 
+// resumeStudy resumes a study of the study picker in the background.
+func (s *Screen) resumeStudy(name string) tea.Cmd {
+	e := s.c.Engine()
+	s.picking = false
+	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
+		run, err := e.StartResume(ctx, name, engine.TuneOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return startedMsg{run: run}, nil
+	})
+	s.specs.seq = seq
+	return cmd
+}
+
 // specResult takes the results of the picker's jobs; ok is false for
 // results that are not the picker's.
 func (s *Screen) specResult(msg common.ResultMsg) (tea.Cmd, bool) {
@@ -89,6 +104,9 @@ func (s *Screen) specResult(msg common.ResultMsg) (tea.Cmd, bool) {
 	}
 	s.specs.seq = 0
 	s.specs.err = msg.Err
+	if msg.Err != nil && !s.specs.open {
+		s.err = msg.Err // a resume from the study picker: shown on the screen
+	}
 	switch p := msg.Payload.(type) {
 	case specsMsg:
 		s.specs.files, s.specs.running = p.files, p.running

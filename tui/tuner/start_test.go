@@ -143,7 +143,7 @@ func TestStartStudyFromPickerWatchesItLive(t *testing.T) {
 
 // X stops the study the screen drives: its running trial is stopped and
 // told pruned, no trial follows, and the study shows stopped; the picker
-// then offers to resume it.
+// then offers to resume it, and R in the study picker does.
 func TestStopStudyFromTuner(t *testing.T) {
 	e := specWorkspace(t, map[string]string{"slow.yaml": slowSpec})
 	s := newScreenEngine(t, e, 100, 30)
@@ -182,6 +182,23 @@ func TestStopStudyFromTuner(t *testing.T) {
 	pick(t, s, "slow.yaml")
 	if v := ansi.Strip(s.View()); !strings.Contains(v, "enter: resume study slow (stopped)") {
 		t.Errorf("picker of a stopped study:\n%s", v)
+	}
+	// R in the study picker resumes it, X stops it again.
+	s.Update(press("esc"))
+	s.Update(press("s"))
+	deliver(s, deliver(s, s.key(press("R"))))
+	again := s.Driving()
+	if again == nil || again == run || !again.Resumed || s.picking {
+		t.Fatalf("R: driving %+v (picker open %v, err %v)", again, s.picking, s.err)
+	}
+	deliver(s, s.key(press("X")))
+	select {
+	case <-again.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("X did not stop the resumed study in 30 s")
+	}
+	if rep, err := again.Result(); err != nil || rep.Status != experiments.StudyStopped {
+		t.Errorf("resumed and stopped: %s, %v", rep.Status, err)
 	}
 }
 

@@ -30,7 +30,7 @@ type KeyMap struct {
 	Open, Back, Studies key.Binding
 	XAxis, YAxis, View  key.Binding
 	Refresh             key.Binding
-	Start, Stop         key.Binding // start.go
+	Start, Stop, Resume key.Binding // start.go
 }
 
 // DefaultKeyMap returns the Tuner screen's bindings.
@@ -47,8 +47,9 @@ func DefaultKeyMap() KeyMap {
 		YAxis:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "y-axis")),
 		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Start:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start study")),
+		Start:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start")),
 		Stop:    key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "stop study")),
+		Resume:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
 	}
 }
 
@@ -240,6 +241,10 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.pickIdx = min(len(s.studies)-1, s.pickIdx+1)
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Studies):
 			s.picking = false
+		case key.Matches(msg, k.Resume):
+			if s.pickIdx >= 0 && s.pickIdx < len(s.studies) {
+				return s.resumeStudy(s.studies[s.pickIdx].Name)
+			}
 		case key.Matches(msg, k.Open):
 			if s.pickIdx >= 0 && s.pickIdx < len(s.studies) {
 				s.name = s.studies[s.pickIdx].Name
@@ -312,7 +317,7 @@ func (s *Screen) ShortHelp() []key.Binding {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "start"), k.Back}
 	}
 	if s.picking {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Back}
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Resume, k.Back}
 	}
 	if s.bg != nil && s.bg.Running() {
 		return []key.Binding{k.Open, k.Studies, k.Start, k.Stop}
@@ -326,7 +331,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Studies, k.Back, k.Refresh},
-		{k.Start, k.Stop},
+		{k.Start, k.Stop, k.Resume},
 		{k.XAxis, k.YAxis, k.View},
 	}
 }

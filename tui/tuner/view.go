@@ -127,7 +127,7 @@ func (s *Screen) render() string {
 func (s *Screen) pickerView() string {
 	st := s.c.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Studies") + st.Muted.Render("  enter open · esc back") + "\n\n")
+	b.WriteString(st.Title.Render("Studies") + st.Muted.Render("  enter open · R resume · esc back") + "\n\n")
 	if len(s.studies) == 0 {
 		b.WriteString(st.Muted.Render("No studies yet."))
 	}
