@@ -1,6 +1,7 @@
 package optimizer
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -92,4 +93,51 @@ func TestInputWarpingFindsTheLogEnd(t *testing.T) {
 		t.Errorf("without input warping: median best %.3g already <= %g; the test no longer shows what warping adds", without, threshold)
 	}
 	t.Logf("median best: %.3g with warping, %.3g without", with, without)
+}
+
+// input_warping: true parses, and a warped study's state keeps its warping:
+// the restored study suggests what the original does.
+func TestInputWarpingSpecAndRestore(t *testing.T) {
+	spec, err := ParseSpecBytes("w.yaml", []byte(`name: w
+parameters:
+  - {name: lr, type: double, bounds: {min: 1.0e-5, max: 1}, transformation: log}
+  - {name: wd, type: double, bounds: {min: 1.0e-6, max: 0.1}, transformation: log}
+metrics:
+  - {name: f0, objective: minimize}
+input_warping: true
+seed: 2
+`))
+	if err != nil || !spec.InputWarping {
+		t.Fatalf("spec %+v, %v", spec, err)
+	}
+	p, _ := ProblemByName("LogEnd2")
+	s, err := NewStudy(spec, WithInitialDesign(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 12 {
+		ts, err := s.Ask(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Tell(ts[0].Number, p.Metrics(ts[0].Params)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.warp == nil || len(s.warp.Dims) != 2 {
+		t.Fatalf("warping %+v after 12 trials, want both inputs", s.warp)
+	}
+	state, err := s.MarshalState()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := RestoreStudy(state)
+	if err != nil || rs.warp == nil {
+		t.Fatalf("restored warping %+v, %v", rs.warp, err)
+	}
+	a, err1 := s.Ask(1)
+	b, err2 := rs.Ask(1)
+	if err1 != nil || err2 != nil || fmt.Sprint(a[0].Params) != fmt.Sprint(b[0].Params) {
+		t.Errorf("restored study suggests %v, original %v (%v %v)", b, a, err1, err2)
+	}
 }
