@@ -121,7 +121,7 @@ func v2Problems() []Problem {
 			{Name: "wd", Type: TypeDouble, Bounds: &Bounds{Min: 1e-6, Max: 1e-1}, Transformation: "log"},
 		},
 		Eval:    func(x []float64) ([]float64, []float64) { return []float64{logEnd2(x)}, nil },
-		Optimum: 0, Class: "optimum at a log range's end"})
+		Optimum: 0, Class: "log end"})
 
 	// DTLZ2 with three objectives on 6 inputs (Deb et al. 2005), reference
 	// point 1.1: the front is the positive octant of the unit sphere, so the
