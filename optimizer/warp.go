@@ -19,6 +19,10 @@ import (
 // are warped, the acquisition is maximized over z ∈ [0,1]^d, and the chosen
 // point is mapped back by the inverse CDF u = (1 − (1 − z)^(1/b))^(1/a).
 
+// warpEvidence is how much better (nats of log posterior) the warped fit
+// must explain the data than the identity before it is used.
+const warpEvidence = 2.0
+
 // warpPriorVar is the variance of the log-normal prior on a and b.
 const warpPriorVar = 0.75
 
@@ -180,7 +184,7 @@ func fitWarp(x [][]float64, yraw []float64, starts []hyper, capLS []float64, gro
 			best, bestT = res.F, append([]float64{}, res.X...)
 		}
 	}
-	if bestT == nil || !(best < identity-1e-9) {
+	if bestT == nil || !(best < identity-warpEvidence) {
 		return nil
 	}
 	d := len(x[0])
