@@ -29,8 +29,9 @@ type specPicker struct {
 	files   []engine.SpecFile // nil until the first list arrives
 	running map[string]bool   // studies this engine drives, by name
 	idx     int
-	err     error // listing or starting failed
-	seq     uint64
+	err     error  // listing or starting failed
+	listSeq uint64 // the listing in flight
+	seq     uint64 // the start or resume in flight
 }
 
 // specsMsg is the payload of a spec listing.
@@ -64,7 +65,7 @@ func (s *Screen) listSpecs() tea.Cmd {
 		}
 		return specsMsg{files: files, running: run}, nil
 	})
-	s.specs.seq = seq
+	s.specs.listSeq = seq
 	return cmd
 }
 
@@ -99,10 +100,16 @@ func (s *Screen) resumeStudy(name string) tea.Cmd {
 // specResult takes the results of the picker's jobs; ok is false for
 // results that are not the picker's.
 func (s *Screen) specResult(msg common.ResultMsg) (tea.Cmd, bool) {
-	if msg.Seq != s.specs.seq || msg.Seq == 0 {
+	switch {
+	case msg.Seq == 0:
+		return nil, false
+	case msg.Seq == s.specs.listSeq:
+		s.specs.listSeq = 0
+	case msg.Seq == s.specs.seq:
+		s.specs.seq = 0
+	default:
 		return nil, false
 	}
-	s.specs.seq = 0
 	s.specs.err = msg.Err
 	if msg.Err != nil && !s.specs.open {
 		s.err = msg.Err // a resume from the study picker: shown on the screen
@@ -128,7 +135,7 @@ func (s *Screen) show(name string) tea.Cmd {
 	}
 	s.name = name
 	s.jobs.CancelAll()
-	s.pending, s.specs.seq = 0, 0
+	s.pending, s.specs.seq, s.specs.listSeq = 0, 0, 0
 	return s.fetch()
 }
 
@@ -149,6 +156,9 @@ func (s *Screen) specKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Back), key.Matches(msg, k.Start):
 		p.open = false
 	case key.Matches(msg, k.Refresh):
+		if p.listSeq != 0 {
+			return nil // the one in flight will do
+		}
 		return s.listSpecs()
 	case key.Matches(msg, k.Open):
 		if p.idx >= len(p.files) || p.seq != 0 {
