@@ -147,6 +147,11 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			host = "context " + rc.Context
 		}
 	default:
+		// Refused before anything is recorded: a limit that is not applied
+		// must not look applied.
+		if err := runners.CheckLocalSpec(spec); err != nil {
+			return nil, err
+		}
 		spec.WorkDir = workDir
 		// "lathe" as the program of a local run is this very binary, so the
 		// demo's `lathe trainer ...` works wherever lathe was started from.
@@ -196,6 +201,11 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	if req.ShmSize > 0 {
 		res["shm_size"] = strconv.FormatInt(req.ShmSize, 10)
+	}
+	if rc.Type != config.RunnerDocker {
+		// Which of lathe's variables a local run inherits besides pass_env
+		// (those are in Env, secret-looking values redacted): names only.
+		res["inherited_env"] = strings.Join(runners.InheritedNames(os.Environ()), ",")
 	}
 	rec := experiments.Run{ID: id, Name: req.Name, Status: runstatus.Queued, Runner: rc.Name, Host: host,
 		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,

@@ -101,6 +101,16 @@ func main() {
 				fmt.Printf("input %s %q %v\n", k, string(b), err)
 			}
 		}
+	case "environ": // environ: every variable's name, sorted, one a line
+		var names []string
+		for _, e := range os.Environ() {
+			k, _, _ := strings.Cut(e, "=")
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Println(n)
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)

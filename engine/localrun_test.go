@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lathe-ml/lathe/config"
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/runstatus"
+)
+
+// A local run gets pass_env and the run variables, not lathe's whole
+// environment (issue 11 item 4); the run records which names it inherited,
+// and never a secret's value.
+func TestLocalRunEnvironmentIsPassEnvOnly(t *testing.T) {
+	t.Setenv("AMBIENT_SECRET", "ambient-value")
+	t.Setenv("TEAM_API_TOKEN", "token-value")
+	e := engineWith(t, "name: test\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n    pass_env: [TEAM_API_TOKEN]\n")
+	ctx := context.Background()
+	r, err := e.Launch(ctx, LaunchRequest{Command: sh(`echo "ambient=$AMBIENT_SECRET"; echo "token=$TEAM_API_TOKEN"; echo "id=$LATHE_RUN_ID"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := r.Wait(ctx)
+	if err != nil || run.Status != runstatus.Completed {
+		t.Fatalf("%+v %v", run, err)
+	}
+	logs, _ := e.ws.Store.Logs(ctx, run.ID, 0, 0)
+	var lines []string
+	for _, l := range logs {
+		lines = append(lines, l.Line)
+	}
+	want := []string{"ambient=", "token=token-value", "id=" + run.ID}
+	if !slices.Equal(lines, want) {
+		t.Errorf("the run saw %q, want %q", lines, want)
+	}
+	if run.Env["TEAM_API_TOKEN"] != experiments.Redacted {
+		t.Errorf("stored env %v: the pass_env secret must be recorded redacted", run.Env)
+	}
+	names := strings.Split(run.Resources["inherited_env"], ",")
+	if !slices.Contains(names, "PATH") || !slices.Contains(names, "HOME") || slices.Contains(names, "AMBIENT_SECRET") {
+		t.Errorf("inherited_env %q", run.Resources["inherited_env"])
+	}
+	if strings.Contains(run.Resources["inherited_env"], "=") {
+		t.Errorf("inherited_env holds values: %q", run.Resources["inherited_env"])
+	}
+}
+
+// --memory (and the other container limits) on a local runner is refused
+// with the flag named, before anything is recorded (issue 10 item 9): Lathe
+// cannot enforce it on a plain process, and ignoring it would look applied.
+func TestLocalRunRefusesContainerLimits(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	for _, c := range []struct {
+		req  LaunchRequest
+		flag string
+	}{
+		{LaunchRequest{Command: sh("true"), Memory: 64 << 20}, "--memory"},
+		{LaunchRequest{Command: sh("true"), CPUs: 1}, "--cpus"},
+		{LaunchRequest{Command: sh("true"), ShmSize: 1 << 20}, "--shm-size"},
+	} {
+		_, err := e.Launch(ctx, c.req)
+		var ie *config.InputError
+		if !errors.As(err, &ie) || ie.Field != c.flag || !strings.Contains(err.Error(), "docker runners only") {
+			t.Errorf("%s: err %v, want an input error naming %s", c.flag, err, c.flag)
+		}
+	}
+	if runs, _ := e.ws.Store.ListRuns(ctx, experiments.RunFilter{}); len(runs) != 0 {
+		t.Errorf("refused launches left %d runs", len(runs))
+	}
+}
