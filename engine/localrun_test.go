@@ -73,3 +73,36 @@ func TestLocalRunRefusesContainerLimits(t *testing.T) {
 		t.Errorf("refused launches left %d runs", len(runs))
 	}
 }
+
+// Follow delivers a run's final status after every line and sample it
+// produced (issue 10 item 9: `lathe run` printed the last stderr line after
+// the status line): for a run that already ended, where the status and the
+// lines are all in the store at the first read, and for a live one.
+func TestFollowDeliversFinalStatusLast(t *testing.T) {
+	e := newEngine(t)
+	ctx := context.Background()
+	launch := func() *Run {
+		r, err := e.Launch(ctx, LaunchRequest{Command: sh(`echo '{"step":1,"loss":0.5}'; echo out; echo last-err >&2`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	ended := launch()
+	if _, err := ended.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for what, r := range map[string]*Run{"ended": ended, "live": launch()} {
+		var kinds []EventKind
+		var last Event
+		if err := e.Follow(ctx, r.ID, func(ev Event) { kinds, last = append(kinds, ev.Kind), ev }); err != nil {
+			t.Fatal(err)
+		}
+		if last.Kind != EventStatus || !last.Run.Status.Terminal() {
+			t.Errorf("%s run: events %v end with kind %v, want the final status", what, kinds, last.Kind)
+		}
+		if !slices.Contains(kinds, EventLogs) {
+			t.Errorf("%s run: no logs in %v", what, kinds)
+		}
+	}
+}
