@@ -106,3 +106,34 @@ func TestFollowDeliversFinalStatusLast(t *testing.T) {
 		}
 	}
 }
+
+// A local runner without gpus: lists the host's GPUs, and --gpus uses them
+// (issue 10 item 9: it listed them but refused --gpus 1). The GPUs are fake:
+// an nvidia-smi script on PATH.
+func TestLocalRunnerWithoutGPUsSettingUsesTheHostsGPUs(t *testing.T) {
+	fakeSMI(t, "0, NVIDIA H100 80GB HBM3, GPU-aaaaaaaa-0000-0000-0000-000000000000, 81559, 400, 0\n"+
+		"1, NVIDIA H100 80GB HBM3, GPU-bbbbbbbb-0000-0000-0000-000000000000, 81559, 400, 0\n")
+	e := engineWith(t, "name: test\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n")
+	ctx := context.Background()
+	st, err := e.CheckRunner(ctx, "local")
+	if err != nil || len(st.GPUs) != 2 {
+		t.Fatalf("runners check lists %d GPUs (%v), want the 2 fake ones", len(st.GPUs), err)
+	}
+	r, err := e.Launch(ctx, LaunchRequest{Command: sh(`echo "$CUDA_VISIBLE_DEVICES"`), GPUs: "1"})
+	if err != nil {
+		t.Fatalf("--gpus 1 on a runner that lists 2 GPUs: %v", err)
+	}
+	run, err := r.Wait(ctx)
+	if err != nil || run.Status != runstatus.Completed || len(run.GPUIDs) != 1 {
+		t.Fatalf("%+v %v", run, err)
+	}
+	logs, _ := e.ws.Store.Logs(ctx, run.ID, 0, 0)
+	if len(logs) != 1 || logs[0].Line != run.GPUIDs[0] {
+		t.Errorf("CUDA_VISIBLE_DEVICES %v, recorded GPUs %v", logs, run.GPUIDs)
+	}
+	_, err = e.Launch(ctx, LaunchRequest{Command: sh("true"), GPUs: "3"})
+	var ie *config.InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "has 2") {
+		t.Errorf("--gpus 3: %v, want an input error saying the runner has 2", err)
+	}
+}
