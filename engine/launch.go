@@ -153,13 +153,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			return nil, err
 		}
 		spec.WorkDir = workDir
-		// "lathe" as the program of a local run is this very binary, so the
-		// demo's `lathe trainer ...` works wherever lathe was started from.
-		if spec.Command[0] == "lathe" {
-			if exe, err := os.Executable(); err == nil {
-				spec.Command[0] = exe
-			}
-		}
+		thisLathe(spec.Command)
 	}
 	en, err := e.entry(ctx, rc)
 	if err != nil {
@@ -240,6 +234,16 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		return fail(err)
 	}
 	return &Run{ID: id, e: e, sink: sink}, nil
+}
+
+// thisLathe makes "lathe" as the program of a local run this very binary,
+// so the demo's `lathe trainer ...` works wherever lathe was started from.
+func thisLathe(argv []string) {
+	if argv[0] == "lathe" {
+		if exe, err := os.Executable(); err == nil {
+			argv[0] = exe
+		}
+	}
 }
 
 // registerInput records the file or directory at path as a dataset version

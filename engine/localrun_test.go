@@ -137,3 +137,52 @@ func TestLocalRunnerWithoutGPUsSettingUsesTheHostsGPUs(t *testing.T) {
 		t.Errorf("--gpus 3: %v, want an input error saying the runner has 2", err)
 	}
 }
+
+// A run still queued when its lathe process exits stays queued, and the
+// next process that reconciles queues it again and runs it (issue 10 item
+// 9: it was marked stopped). Engine b is another process as far as locks go.
+func TestQueuedRunOutlivesItsProcess(t *testing.T) {
+	t.Setenv("TEAM_TOKEN", "s3cret")
+	a := engineWith(t, "name: test\ndefault_runner: q\nrunners:\n  - name: q\n    type: local\n    max_concurrent: 1\n    pass_env: [TEAM_TOKEN]\n")
+	ctx := context.Background()
+	first, err := a.Launch(ctx, LaunchRequest{Command: sh("sleep 1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.WaitStarted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.Launch(ctx, LaunchRequest{Command: sh(`echo "p=$LATHE_PARAM_LR token=$TEAM_TOKEN"`), Params: map[string]string{"lr": "0.5"}, Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Close() // its process exits: the first run goes on, the second waits
+	if run, _ := a.ws.Store.GetRun(ctx, second.ID); run.Status != runstatus.Queued {
+		t.Fatalf("after its process exited the queued run is %s (%s)", run.Status, run.Error)
+	}
+
+	b := New(a.ws, a.cfg, Options{})
+	defer b.Close()
+	rep, err := b.Reconcile(ctx, ReconcileOptions{Settle: -1})
+	if err != nil || !slices.Equal(rep.Requeued, []string{second.ID}) {
+		t.Fatalf("reconcile %+v %v, want %s requeued", rep, err, second.ID)
+	}
+	if run, _ := a.ws.Store.GetRun(ctx, second.ID); run.Status != runstatus.Queued {
+		t.Fatalf("requeued run is %s (%s) while the slot is taken", run.Status, run.Error)
+	}
+	if err := b.Follow(ctx, second.ID, func(Event) {}); err != nil {
+		t.Fatal(err)
+	}
+	runA, _ := a.ws.Store.GetRun(ctx, first.ID)
+	runB, _ := a.ws.Store.GetRun(ctx, second.ID)
+	if runB.Status != runstatus.Completed || runB.Priority != 3 {
+		t.Fatalf("requeued run %+v", runB)
+	}
+	if runB.Started.Before(runA.Ended) {
+		t.Errorf("the requeued run started %v before the slot's holder ended", runA.Ended.Sub(runB.Started))
+	}
+	logs, _ := a.ws.Store.Logs(ctx, second.ID, 0, 0)
+	if len(logs) != 1 || logs[0].Line != "p=0.5 token=s3cret" {
+		t.Errorf("the requeued run saw %v: params and the pass_env secret must be as launched", logs)
+	}
+}
