@@ -7,8 +7,8 @@ import (
 	"testing"
 )
 
-// Bad input found in issues 10 and 11 exits 2 and names the key, file or
-// flag.
+// Issues 10 and 11 at the command line: bad input exits 2 and names the key,
+// file or flag; a followed run's status line comes last.
 
 // runners_file naming a directory (issue 11 item 5): exit 2 at the file and
 // line that names it (or the variable), not exit 1 "is a directory".
@@ -47,4 +47,31 @@ func TestLocalRunMemoryFlagExits2(t *testing.T) {
 	if code, out, _ := run(t, "--workspace", ws, "runs", "ls", "--json"); code != 0 || strings.Contains(out, `"id"`) {
 		t.Errorf("the refused run was recorded: %s", out)
 	}
+}
+
+// `lathe run` and `lathe runs logs -f` print the run's last stderr line
+// before its final status line (issue 10 item 9). Following a run that has
+// ended is where the status and the lines are read together every time.
+func TestFollowPrintsStatusLineLast(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	check := func(what string, code int, out, errs string) {
+		t.Helper()
+		lines := strings.Split(strings.TrimSpace(errs), "\n")
+		if code != 0 || out != "out\n" || len(lines) < 2 {
+			t.Fatalf("%s: exit %d, stdout %q, stderr %q", what, code, out, errs)
+		}
+		if last := lines[len(lines)-1]; !strings.Contains(last, "completed") || lines[len(lines)-2] != "last-err" {
+			t.Fatalf("%s: stderr ends %q; want the program's last line, then the status line", what, lines[len(lines)-2:])
+		}
+	}
+	code, out, errs := run(t, "--workspace", ws, "run", "--", "sh", "-c", "echo out; echo last-err >&2")
+	check("lathe run", code, out, errs)
+	var runs []struct{ ID string }
+	runJSON(t, &runs, "--workspace", ws, "runs", "ls", "--json")
+	if len(runs) != 1 {
+		t.Fatalf("%d runs", len(runs))
+	}
+	code, out, errs = run(t, "--workspace", ws, "runs", "logs", "-f", runs[0].ID)
+	check("runs logs -f", code, out, errs)
 }
