@@ -33,6 +33,8 @@ func TestQueuedRunIsPickedUpByTheNextProcess(t *testing.T) {
 
 	waiter := exec.CommandContext(ctx, bin, "run", "--runner", "q1", "--name", "waiter", "--", "sh", "-c", "echo waiter-ran")
 	waiter.Env = env
+	var said strings.Builder
+	waiter.Stderr = &said
 	if err := waiter.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -40,6 +42,9 @@ func TestQueuedRunIsPickedUpByTheNextProcess(t *testing.T) {
 	_ = waiter.Process.Signal(syscall.SIGINT)
 	if err := waiter.Wait(); err == nil || waiter.ProcessState.ExitCode() != 130 {
 		t.Fatalf("interrupted lathe run: %v, want exit 130 (detached)", err)
+	}
+	if !strings.Contains(said.String(), "stays queued") {
+		t.Errorf("interrupted lathe run said %q; want it to say the run stays queued", said.String())
 	}
 	if st := runStatus(t, ws, id); st.Status != runstatus.Queued {
 		t.Fatalf("after its lathe exited the run is %s (%s), want queued", st.Status, st.Error)
