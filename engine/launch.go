@@ -199,7 +199,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if rc.Type != config.RunnerDocker {
 		// Which of lathe's variables a local run inherits besides pass_env
 		// (those are in Env, secret-looking values redacted): names only.
-		res["inherited_env"] = strings.Join(runners.InheritedNames(os.Environ()), ",")
+		res["inherited_env"] = inheritedEnvNames()
 	}
 	rec := experiments.Run{ID: id, Name: req.Name, Status: runstatus.Queued, Runner: rc.Name, Host: host,
 		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,
@@ -234,6 +234,12 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		return fail(err)
 	}
 	return &Run{ID: id, e: e, sink: sink}, nil
+}
+
+// inheritedEnvNames lists the variables a local run started by this process
+// inherits from it, for the run's resources (names only).
+func inheritedEnvNames() string {
+	return strings.Join(runners.InheritedNames(os.Environ()), ",")
 }
 
 // thisLathe makes "lathe" as the program of a local run this very binary,

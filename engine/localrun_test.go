@@ -181,6 +181,9 @@ func TestQueuedRunOutlivesItsProcess(t *testing.T) {
 	if runB.Started.Before(runA.Ended) {
 		t.Errorf("the requeued run started %v before the slot's holder ended", runA.Ended.Sub(runB.Started))
 	}
+	if !strings.Contains(runB.Resources["inherited_env"], "PATH") {
+		t.Errorf("requeued run's inherited_env %q", runB.Resources["inherited_env"])
+	}
 	logs, _ := a.ws.Store.Logs(ctx, second.ID, 0, 0)
 	if len(logs) != 1 || logs[0].Line != "p=0.5 token=s3cret" {
 		t.Errorf("the requeued run saw %v: params and the pass_env secret must be as launched", logs)

@@ -39,6 +39,18 @@ func (e *Engine) requeue(ctx context.Context, cur experiments.Run, rc config.Run
 	if err := en.feasible(spec.GPUs); err != nil {
 		return "the runner cannot give it the GPUs it asks for now: " + err.Error(), nil
 	}
+	if rc.Type != config.RunnerDocker {
+		// It inherits from this process now, not from the one that queued it.
+		if _, err := e.ws.Store.UpdateRun(ctx, cur.ID, func(r *experiments.Run) error {
+			if r.Resources == nil {
+				r.Resources = map[string]string{}
+			}
+			r.Resources["inherited_env"] = inheritedEnvNames()
+			return nil
+		}); err != nil {
+			return "", err
+		}
+	}
 	sink := e.newSink(cur.ID, rc.Name, lock)
 	if err := en.sched.Submit(spec, sink); err != nil {
 		sink.detach() // releases lock; the run stays queued for another process

@@ -172,6 +172,17 @@ func TestLocalFailures(t *testing.T) {
 			t.Fatalf("err %v", err)
 		}
 	})
+	t.Run("container limits are refused, not ignored", func(t *testing.T) {
+		sink := &recordSink{}
+		_, err := l.Start(context.Background(), Spec{ID: "mem", Command: []string{progPath, "alloc", "256"}, Memory: 64 << 20}, sink)
+		var ie *config.InputError
+		if !errors.As(err, &ie) || ie.Field != "--memory" {
+			t.Fatalf("err %v, want an input error naming --memory", err)
+		}
+		if s := sink.last(); s.Status != runstatus.Failed {
+			t.Fatalf("status %+v", s)
+		}
+	})
 	t.Run("duplicate run id", func(t *testing.T) {
 		_, err := l.Start(context.Background(), Spec{ID: "exit3", Command: []string{progPath, "exit", "0"}}, &recordSink{})
 		if err == nil {
