@@ -118,3 +118,11 @@ func (s *storeSink) sysSamples(vals map[string]float64, step int64, t time.Time)
 		s.Metrics(samples)
 	}
 }
+
+// SystemPrefix starts the keys of the system metrics (sys/cpu, sys/mem_rss,
+// sys/gpu<i>_util, sys/gpu<i>_mem), which front ends show apart from a run's
+// own metrics.
+const SystemPrefix = runners.SysPrefix
+
+// IsSystemMetric reports whether key is a system metric.
+func IsSystemMetric(key string) bool { return runners.IsSysMetric(key) }
