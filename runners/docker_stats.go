@@ -62,7 +62,7 @@ func (p *containerProbe) Sample(ctx context.Context, now time.Time) (map[string]
 	}
 	out[SysMemRSS] = float64(memUsed(st.MemoryStats))
 	if p.gpu != nil {
-		if err := p.gpu.sample(ctx, out); err != nil {
+		if err := p.gpu.sample(ctx, now, out); err != nil {
 			return out, err
 		}
 	}

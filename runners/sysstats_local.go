@@ -51,7 +51,7 @@ func (p *groupProbe) Sample(ctx context.Context, now time.Time) (map[string]floa
 		out[SysMemRSS] = float64(pages * p.pageSize)
 	}
 	if p.gpu != nil {
-		if err := p.gpu.sample(ctx, out); err != nil {
+		if err := p.gpu.sample(ctx, now, out); err != nil {
 			return out, err
 		}
 	}

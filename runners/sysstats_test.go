@@ -35,8 +35,8 @@ func TestParseGPUUsage(t *testing.T) {
 	}
 }
 
-// sampleTwice samples p, waits d, samples again, and returns the second.
-func sampleTwice(t *testing.T, p Probe, d time.Duration) map[string]float64 {
+// sampleTwice samples p, waits d, samples again, and returns both.
+func sampleTwice(t *testing.T, p Probe, d time.Duration) (first, second map[string]float64) {
 	t.Helper()
 	ctx := context.Background()
 	first, err := p.Sample(ctx, time.Now())
@@ -51,7 +51,7 @@ func sampleTwice(t *testing.T, p Probe, d time.Duration) map[string]float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return got
+	return first, got
 }
 
 // A local run that holds 48 MiB and spins one core: its process group's
@@ -70,7 +70,7 @@ func TestLocalSystemProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sampleTwice(t, p, 700*time.Millisecond)
+	first, got := sampleTwice(t, p, 700*time.Millisecond)
 	// One busy core; a loaded 2-core machine may give it less than all.
 	if c, ok := got[SysCPU]; !ok || c < 15 || c > 150 {
 		t.Errorf("sys/cpu = %v (present %v), want one busy core's share, 15..150 %%", c, ok)
@@ -78,11 +78,17 @@ func TestLocalSystemProbe(t *testing.T) {
 	if m := got[SysMemRSS]; m < 48<<20 || m > 1<<30 {
 		t.Errorf("sys/mem_rss = %v, want at least the 48 MiB held", m)
 	}
-	if got[SysGPUUtil(1)] != 37 || got[SysGPUMem(1)] != 1234<<20 {
-		t.Errorf("GPU 1 from the fake nvidia-smi: %v", got)
+	if first[SysGPUUtil(1)] != 37 || first[SysGPUMem(1)] != 1234<<20 {
+		t.Errorf("GPU 1 from the fake nvidia-smi: %v", first)
 	}
-	if _, ok := got[SysGPUUtil(0)]; ok {
-		t.Errorf("GPU 0 is not the run's but was sampled: %v", got)
+	if _, ok := first[SysGPUUtil(0)]; ok {
+		t.Errorf("GPU 0 is not the run's but was sampled: %v", first)
+	}
+	if _, ok := got[SysGPUUtil(1)]; ok {
+		t.Errorf("nvidia-smi read again 700 ms later (at most every %v): %v", GPUSampleEvery, got)
+	}
+	if later, _ := p.Sample(context.Background(), time.Now().Add(GPUSampleEvery)); later[SysGPUUtil(1)] != 37 {
+		t.Errorf("no GPU sample %v later: %v", GPUSampleEvery, later)
 	}
 	if err := l.Stop(context.Background(), "burn", time.Second); err != nil {
 		t.Fatal(err)
@@ -111,7 +117,7 @@ func TestLocalSystemProbeSumsTheGroup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sampleTwice(t, p, 500*time.Millisecond)
+	_, got := sampleTwice(t, p, 500*time.Millisecond)
 	if m := got[SysMemRSS]; m < 80<<20 {
 		t.Errorf("sys/mem_rss = %v, want both children's 2 x 40 MiB", m)
 	}
@@ -137,7 +143,7 @@ func TestDockerSystemProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := sampleTwice(t, p, 1200*time.Millisecond)
+	_, got := sampleTwice(t, p, 1200*time.Millisecond)
 	if c, ok := got[SysCPU]; !ok || c < 15 || c > 150 {
 		t.Errorf("sys/cpu = %v (present %v), want one busy core's share", c, ok)
 	}
