@@ -40,3 +40,27 @@ func TestRunsShowSystemMetrics(t *testing.T) {
 		t.Errorf("runs ls lists system metrics:\n%s", ls)
 	}
 }
+
+// A container run (real dockerd, the trainer in a FROM-scratch image) gets
+// the container's CPU and memory from the Docker stats API.
+func TestDockerRunSystemMetrics(t *testing.T) {
+	tag := trainerImage(t)
+	isolate(t)
+	ws := newWorkspace(t)
+	t.Setenv("LATHE_RUNS_SYSTEM_INTERVAL", "300ms")
+	w := []string{"--workspace", ws}
+	var rec experiments.RunRecord
+	runJSON(t, &rec, append(w, "--json", "run", "--runner", "docker", "--image", tag,
+		"--", "/trainer", "--epochs", "40", "--hidden", "64", "--epoch-pause", "100ms")...)
+	if rec.Status != "completed" || rec.ContainerID == "" {
+		t.Fatalf("docker run: %+v", rec.Run)
+	}
+	if rec.System["sys/cpu"] == nil || rec.System["sys/mem_rss"] == nil || *rec.System["sys/mem_rss"] < 1e6 {
+		t.Fatalf("container system metrics %v", rec.System)
+	}
+	var series map[string][]experiments.Sample
+	runJSON(t, &series, append(w, "--json", "runs", "metrics", rec.ID)...)
+	if len(series["sys/cpu"]) < 3 || len(series["sys/mem_rss"]) < 3 {
+		t.Errorf("%d cpu, %d memory samples of a 4 s container run at 300 ms", len(series["sys/cpu"]), len(series["sys/mem_rss"]))
+	}
+}
