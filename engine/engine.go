@@ -241,9 +241,14 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 		return nil, err
 	}
 	var inv runners.Inventory
-	if !rc.GPUs.IsZero() {
+	if !runners.GPUsOf(rc).IsZero() {
 		inv, err = e.inventory(ctx, rc, r)
-		if err != nil {
+		switch {
+		case err != nil && rc.GPUs.IsZero():
+			// A local runner's implicit "all GPUs": an unreadable inventory
+			// means none, not a runner that cannot launch.
+			inv = runners.Inventory{NoGPU: "no GPU: " + err.Error()}
+		case err != nil:
 			return nil, fmt.Errorf("runner %s: GPU inventory: %w", rc.Name, err)
 		}
 	}
