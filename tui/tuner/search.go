@@ -10,7 +10,7 @@ import (
 // params, run id), contains the query.
 
 // CapturingInput reports whether the search line takes the keys.
-func (s *Screen) CapturingInput() bool { return !s.picking && s.search.Editing() }
+func (s *Screen) CapturingInput() bool { return !s.picking && !s.specs.open && s.search.Editing() }
 
 // keptTrials are the indexes into rep.Trials the search keeps.
 func (s *Screen) keptTrials() []int {
