@@ -267,16 +267,6 @@ func (t *cmpTable) view(st *styles.Styles, w, h int) []string {
 		cols = append(cols, c)
 		used += t.cols[c].width + 1
 	}
-	cell := func(c int, s string, right bool) string {
-		cw := t.cols[c].width
-		if ansi.StringWidth(s) > cw {
-			s = ansi.Truncate(s, cw, "…")
-		}
-		if right {
-			return strings.Repeat(" ", cw-ansi.StringWidth(s)) + s
-		}
-		return frame.Line(s, cw)
-	}
 	var hdr []string
 	for _, c := range cols {
 		cc := t.cols[c]
@@ -284,7 +274,7 @@ func (t *cmpTable) view(st *styles.Styles, w, h int) []string {
 		if c == t.sortCol && c > 0 {
 			name += map[bool]string{false: "↑", true: "↓"}[t.sortDesc]
 		}
-		text := cell(c, name, cc.numeric && c > 0)
+		text := t.cellText(c, name)
 		switch {
 		case c == t.col:
 			text = st.TabActive.UnsetPadding().Render(text)
@@ -310,7 +300,7 @@ func (t *cmpTable) view(st *styles.Styles, w, h int) []string {
 			} else if cc.best >= 0 && len(t.runs) > 1 {
 				s += " "
 			}
-			text := cell(c, s, cc.numeric && c > 0)
+			text := t.cellText(c, s)
 			switch {
 			case isBest:
 				text = st.Title.Render(text)
@@ -324,6 +314,18 @@ func (t *cmpTable) view(st *styles.Styles, w, h int) []string {
 		lines = append(lines, strings.Join(parts, " "))
 	}
 	return lines
+}
+
+// cellText is s fitted to column c: numbers right-aligned.
+func (t *cmpTable) cellText(c int, s string) string {
+	cw := t.cols[c].width
+	if ansi.StringWidth(s) > cw {
+		s = ansi.Truncate(s, cw, "…")
+	}
+	if c > 0 && t.cols[c].numeric {
+		return strings.Repeat(" ", cw-ansi.StringWidth(s)) + s
+	}
+	return frame.Line(s, cw)
 }
 
 // widthOf is the width of the shown columns from..to.
