@@ -274,6 +274,9 @@ func (s *Screen) tableView(w, h int) string {
 
 // plotView is the scatter of the chosen axes over the importance bars.
 func (s *Screen) plotView(w, h int) string {
+	if s.pcoords {
+		return s.pcoordsView(w, h)
+	}
 	st := s.c.Styles
 	rep := s.rep
 	imp := importanceLines(rep.Importance, w, min(len(rep.Importance), max(0, (h-6)/2), 4))
