@@ -24,7 +24,13 @@ import (
 // steps 0, 0.6, 0.9, 0.99) against the step or the wall time since each
 // run started (t).
 
-type comparePayload struct{ c *engine.RunComparison }
+type comparePayload struct {
+	c  *engine.RunComparison
+	at time.Time
+}
+
+// compareRefresh is how often a comparison of runs still going is read again.
+const compareRefresh = 2 * time.Second
 
 // compareView is the compare page of two or more runs.
 type compareView struct {
@@ -33,37 +39,54 @@ type compareView struct {
 	res    *engine.RunComparison
 	table  *cmpTable
 	err    error
-	metric int  // index into res.Metrics
-	smooth int  // index into chart.Smoothings
-	wall   bool // x is seconds since each run started, not the step
+	metric int       // index into res.Metrics
+	smooth int       // index into chart.Smoothings
+	wall   bool      // x is seconds since each run started, not the step
+	at     time.Time // when the comparison shown was asked for
 }
 
 func (v *compareView) loading() bool { return v.res == nil && v.err == nil }
 
+// stale reports whether a shown comparison of live runs is due a re-read.
+func (v *compareView) stale(now time.Time) bool {
+	if v.res == nil || now.Sub(v.at) < compareRefresh {
+		return false
+	}
+	for _, r := range v.res.Runs {
+		if !r.Status.Terminal() {
+			return true
+		}
+	}
+	return false
+}
+
 // startCompare loads the comparison of ids, replacing any shown.
 func (s *Screen) startCompare(ids []string) tea.Cmd {
 	e := s.c.Engine()
+	at := s.now()
 	seq, cmd := s.jobs.Start(func(ctx context.Context) (any, error) {
 		c, err := e.CompareRuns(ctx, ids, engine.CompareOptions{Series: true})
 		if err != nil {
 			return comparePayload{}, fmt.Errorf("compare %s: %w", strings.Join(ids, " "), err)
 		}
-		return comparePayload{c}, nil
+		return comparePayload{c, at}, nil
 	})
-	prev := s.cmp
-	s.cmp = &compareView{ids: ids, seq: seq}
-	if prev != nil && slices.Equal(prev.ids, ids) {
-		// A refresh keeps what the user chose.
-		s.cmp.metric, s.cmp.smooth, s.cmp.wall, s.cmp.table = prev.metric, prev.smooth, prev.wall, prev.table
+	if v := s.cmp; v != nil && slices.Equal(v.ids, ids) {
+		// A refresh keeps what is shown and what the user chose until the
+		// new comparison lands.
+		v.seq, v.err = seq, nil
+		return cmd
 	}
+	s.cmp = &compareView{ids: ids, seq: seq}
 	s.note, s.err = "", nil
 	return cmd
 }
 
 // loaded takes the comparison; a refresh keeps the cursor, sort and hiding.
-func (v *compareView) loaded(c *engine.RunComparison) {
+func (v *compareView) loaded(p comparePayload) {
+	c := p.c
 	old := v.table
-	v.res, v.table = c, newCmpTable(c)
+	v.res, v.table, v.at = c, newCmpTable(c), p.at
 	if old != nil && len(old.cols) == len(v.table.cols) {
 		v.table.col, v.table.left, v.table.sortCol, v.table.sortDesc, v.table.hideSame, v.table.top =
 			old.col, old.left, old.sortCol, old.sortDesc, old.hideSame, old.top
@@ -170,8 +193,12 @@ func (v *compareView) view(st *styles.Styles, w, h int) string {
 	if t.sortCol > 0 {
 		title += " · sort " + t.cols[t.sortCol].name + map[bool]string{false: " ↑", true: " ↓"}[t.sortDesc]
 	}
-	lines := []string{st.Title.Render(format.Clip(title, w))}
 	tableH := min(len(v.ids)+1, max(3, (h-1)/3))
+	if rows := tableH - 1; len(v.ids) > rows {
+		top := max(min(t.top, len(v.ids)-rows), 0)
+		title += fmt.Sprintf(" · runs %d–%d of %d (↑/↓)", top+1, top+rows, len(v.ids))
+	}
+	lines := []string{st.Title.Render(format.Clip(title, w))}
 	if len(v.res.Metrics) == 0 {
 		tableH = max(h-1, 0)
 	}

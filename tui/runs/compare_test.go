@@ -245,3 +245,96 @@ func TestCompareSmoothingAndAxis(t *testing.T) {
 		t.Errorf("legend lacks the smoothed last value %q:\n%s", want, plain(s))
 	}
 }
+
+// A comparison of a run still going is read again on the tick every
+// compareRefresh, keeping the sort; one of finished runs is not.
+func TestCompareRefreshesLiveRuns(t *testing.T) {
+	s, e := newScreen(t, 120, 40)
+	ids := seedCompare(t, e)
+	now := time.Date(2026, 11, 25, 9, 5, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	ws, err := experiments.Open(e.Info().Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ctx := context.Background()
+	if _, err := ws.Store.UpdateRun(ctx, ids[0], func(r *experiments.Run) error { r.Status = runstatus.Running; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	openCompare(t, s)
+	hit(t, s, "s") // sort by the cursor column (status)
+	if err := ws.Store.AppendMetrics(ctx, []experiments.MetricSample{{RunID: ids[0], Key: "val_loss", Step: 31, Value: 0.1}}); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, s)
+	if n := len(s.cmp.res.Series[ids[0]]["val_loss"]); n != 30 {
+		t.Fatalf("read again before compareRefresh: %d points", n)
+	}
+	now = now.Add(compareRefresh)
+	tick(t, s)
+	if n := len(s.cmp.res.Series[ids[0]]["val_loss"]); n != 31 || s.cmp.table.sortCol != 1 {
+		t.Fatalf("after compareRefresh: %d points, sort column %d", n, s.cmp.table.sortCol)
+	}
+	if _, err := ws.Store.UpdateRun(ctx, ids[0], func(r *experiments.Run) error { r.Status = runstatus.Completed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(compareRefresh)
+	tick(t, s) // reads the run's end
+	seq := s.cmp.seq
+	now = now.Add(compareRefresh)
+	tick(t, s)
+	if s.cmp.seq != seq || s.cmp.seq != 0 {
+		t.Errorf("finished runs read again (seq %d → %d)", seq, s.cmp.seq)
+	}
+}
+
+// c needs two runs; a param's name and value and a run's name reach the
+// terminal escaped.
+func TestCompareTargetsAndEscaping(t *testing.T) {
+	s, e := newScreen(t, 160, 48)
+	seedCompare(t, e)
+	drive(t, s, s.load(true))
+	hit(t, s, "c")
+	if s.cmp != nil || s.err == nil || !strings.Contains(s.err.Error(), "mark two or more") {
+		t.Fatalf("c without marks: cmp %v, err %v", s.cmp != nil, s.err)
+	}
+	hit(t, s, "space") // one marked and the cursor on the next: those two
+	hit(t, s, "c")
+	if s.cmp == nil || len(s.cmp.ids) != 2 {
+		t.Fatalf("one marked + cursor: %+v", s.cmp)
+	}
+	hit(t, s, "esc")
+	ws, err := experiments.Open(e.Info().Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	evil := experiments.Run{ID: "rcmpevil0004", Name: "bad\x1b]0;title\a", Status: runstatus.Completed, Runner: "local", Command: []string{"x"},
+		Params: map[string]any{"p\x1b[2J": "v\x1b[31m", "lr": "1"}}
+	if err := ws.Store.CreateRun(context.Background(), &evil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Store.AppendMetrics(context.Background(), []experiments.MetricSample{{RunID: evil.ID, Key: "val_loss\x07", Step: 1, Value: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	s.cmp = nil
+	hit(t, s, "esc") // clears the marks
+	drive(t, s, s.load(true))
+	for range 5 {
+		hit(t, s, "up")
+	}
+	hit(t, s, "space") // the newest run: the evil one
+	hit(t, s, "space")
+	hit(t, s, "c")
+	if s.cmp == nil || s.cmp.res == nil || s.cmp.ids[0] != evil.ID {
+		t.Fatalf("no comparison with %s: %+v, %v", evil.ID, s.cmp, s.err)
+	}
+	for range len(s.cmp.res.Metrics) {
+		if s.cmp.res.Metrics[s.cmp.metric].Name == "val_loss\x07" {
+			break
+		}
+		hit(t, s, "m")
+	}
+	tuitest.Escaped(t, "compare", s.View(), `p\x1b[2J`, `v\x1b[31m`, `bad\x1b]0;t`, `val_loss\x07`)
+}

@@ -126,8 +126,8 @@ func (s *Screen) Activate() tea.Cmd {
 	if s.diff != nil && s.diff.loading() {
 		cmds = append(cmds, s.startDiff(s.diff.a, s.diff.b)) // cancelled on leaving
 	}
-	if s.cmp != nil && s.cmp.loading() {
-		cmds = append(cmds, s.startCompare(s.cmp.ids))
+	if s.cmp != nil && s.cmp.seq != 0 {
+		cmds = append(cmds, s.startCompare(s.cmp.ids)) // cancelled on leaving
 	}
 	return tea.Batch(cmds...)
 }
@@ -243,6 +243,9 @@ func (s *Screen) onTick(t tickMsg) tea.Cmd {
 			cmds = append(cmds, s.reproduce(r))
 		}
 	}
+	if s.cmp != nil && s.cmp.stale(s.now()) && s.cmp.seq == 0 {
+		cmds = append(cmds, s.startCompare(s.cmp.ids))
+	}
 	if time.Since(s.list.lastLoad) >= time.Second {
 		cmds = append(cmds, s.load(false))
 	}
@@ -262,9 +265,9 @@ func (s *Screen) onResult(msg common.ResultMsg) tea.Cmd {
 	}
 	if p, ok := msg.Payload.(comparePayload); ok {
 		if s.cmp != nil && msg.Seq == s.cmp.seq {
-			s.cmp.err = msg.Err
+			s.cmp.err, s.cmp.seq = msg.Err, 0
 			if msg.Err == nil {
-				s.cmp.loaded(p.c)
+				s.cmp.loaded(p)
 			}
 		}
 		return nil // or a comparison replaced or closed since
@@ -381,6 +384,12 @@ func (s *Screen) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 		return jumpToLineage(d.runs[0].ID)
 	case key.Matches(msg, k.Diff):
 		return s.diffFromDetail()
+	case key.Matches(msg, k.Compare) && len(d.runs) > 1:
+		ids := make([]string, len(d.runs))
+		for i, r := range d.runs {
+			ids[i] = r.ID
+		}
+		return s.startCompare(ids)
 	default:
 		d.update(msg, k)
 	}
