@@ -11,6 +11,7 @@ import (
 	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/components/parcoords"
 	"github.com/lathe-ml/lathe/tui/components/scatter"
+	"github.com/lathe-ml/lathe/tui/styles"
 )
 
 // The parallel coordinates of the study's trials (p, in place of the
@@ -89,19 +90,24 @@ func paramValue(v any, cats []string) float64 {
 // pcoordsView draws the plot in w x h with a key to its lines.
 func (s *Screen) pcoordsView(w, h int) string {
 	st := s.c.Styles
-	styles := scatter.Styles{
-		scatter.Line:      st.Muted,
-		scatter.Dim:       st.Muted.Faint(true),
-		scatter.Normal:    st.Text,
-		scatter.Highlight: st.Title,
-		scatter.Selected:  st.Error,
-	}
 	legend := "parallel coordinates · pareto front bright · infeasible dim · selected on top"
 	if st.Charset != "" {
 		marks := scatter.ClassMarks()
 		legend = fmt.Sprintf("parallel coordinates · %c pareto · %c feasible · %c infeasible · %c selected",
 			marks[scatter.Highlight], marks[scatter.Normal], marks[scatter.Dim], marks[scatter.Selected])
 	}
-	out := parcoords.Render(s.pcoordsPlot(), w, max(h-1, 0), styles)
+	out := parcoords.Render(s.pcoordsPlot(), w, max(h-1, 0), classStyles(st))
 	return frame.Fit(out+"\n"+st.Muted.Render(format.Clip(legend, w)), w, h)
+}
+
+// classStyles draw the trials' classes, in the scatter and the parallel
+// coordinates alike.
+func classStyles(st *styles.Styles) scatter.Styles {
+	return scatter.Styles{
+		scatter.Line:      st.Muted,
+		scatter.Dim:       st.Muted.Faint(true),
+		scatter.Normal:    st.Text,
+		scatter.Highlight: st.Title,
+		scatter.Selected:  st.Error,
+	}
 }

@@ -324,13 +324,7 @@ func (s *Screen) plotView(w, h int) string {
 	}
 	p.XLine, p.XLabel = thresholdLine(xa, xs)
 	p.YLine, p.YLabel = thresholdLine(ya, ys)
-	styles := scatter.Styles{
-		scatter.Line:      st.Muted,
-		scatter.Dim:       st.Muted.Faint(true),
-		scatter.Normal:    st.Text,
-		scatter.Highlight: st.Title,
-		scatter.Selected:  st.Error,
-	}
+	styles := classStyles(st)
 	p.Text = st.Charset != ""
 	out := scatter.Render(p, w, ph, styles)
 	if len(imp) > 0 {
