@@ -119,13 +119,7 @@ func (e *Engine) CompareRuns(ctx context.Context, refs []string, o CompareOption
 	if len(o.Metrics) > 0 {
 		for _, m := range o.Metrics {
 			if !metrics[m] {
-				msg := fmt.Sprintf("no metric %q in these runs", m)
-				if len(names) > 0 {
-					msg += "; they report " + strings.Join(names, ", ")
-				} else {
-					msg += "; they report no metrics yet"
-				}
-				return nil, &config.InputError{Field: "--metric", Msg: msg}
+				return nil, unknownMetric(m, metrics)
 			}
 		}
 		names = slices.Compact(slices.Clone(o.Metrics))
