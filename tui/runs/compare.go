@@ -13,6 +13,7 @@ import (
 
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/format"
+	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/chart"
 	"github.com/lathe-ml/lathe/tui/components/frame"
 	"github.com/lathe-ml/lathe/tui/styles"
@@ -126,6 +127,41 @@ func (l *list) compareTargets(now time.Time) ([]string, error) {
 		return nil, fmt.Errorf("compare: mark two or more runs (space), then press c")
 	}
 	return ids, nil
+}
+
+// compareMarked opens the comparison of the runs marked in the list.
+func (s *Screen) compareMarked() tea.Cmd {
+	ids, err := s.list.compareTargets(s.now())
+	if err != nil {
+		s.setErr(err)
+		return nil
+	}
+	return s.startCompare(ids)
+}
+
+// compareDetail opens the comparison of the runs a detail overlays.
+func (s *Screen) compareDetail() tea.Cmd {
+	ids := make([]string, len(s.detail.runs))
+	for i, r := range s.detail.runs {
+		ids[i] = r.ID
+	}
+	return s.startCompare(ids)
+}
+
+// compareResult takes a comparison's result, reporting whether msg was one
+// (of the comparison shown, or of one replaced or closed since).
+func (s *Screen) compareResult(msg common.ResultMsg) bool {
+	p, ok := msg.Payload.(comparePayload)
+	if !ok {
+		return false
+	}
+	if s.cmp != nil && msg.Seq == s.cmp.seq {
+		s.cmp.err, s.cmp.seq = msg.Err, 0
+		if msg.Err == nil {
+			s.cmp.loaded(p)
+		}
+	}
+	return true
 }
 
 func (s *Screen) updateCompare(msg tea.KeyPressMsg) tea.Cmd {

@@ -228,6 +228,21 @@ func TestCompareSmoothingAndAxis(t *testing.T) {
 	if s.cmp.smooth != 0 {
 		t.Errorf("smoothing did not wrap: %d", s.cmp.smooth)
 	}
+	// The footer names the view's keys.
+	var help []string
+	for _, b := range s.ShortHelp() {
+		help = append(help, b.Help().Key+" "+b.Help().Desc)
+	}
+	for _, g := range s.FullHelp() {
+		for _, b := range g {
+			help = append(help, b.Help().Key+" "+b.Help().Desc)
+		}
+	}
+	for _, want := range []string{"e smoothing", "t x: step/time", "s sort by column", "d hide/show same", "m/M curve metric", "←/→ column"} {
+		if !strings.Contains(strings.Join(help, "\n"), want) {
+			t.Errorf("help lacks %q: %v", want, help)
+		}
+	}
 	hit(t, s, "t")
 	if !s.cmp.wall || !strings.Contains(plain(s), "x seconds") {
 		t.Errorf("t did not switch to wall time:\n%s", plain(s))

@@ -244,7 +244,7 @@ func (s *Screen) onTick(t tickMsg) tea.Cmd {
 		}
 	}
 	if s.cmp != nil && s.cmp.stale(s.now()) && s.cmp.seq == 0 {
-		cmds = append(cmds, s.startCompare(s.cmp.ids))
+		cmds = append(cmds, s.startCompare(s.cmp.ids)) // runs still going
 	}
 	if time.Since(s.list.lastLoad) >= time.Second {
 		cmds = append(cmds, s.load(false))
@@ -263,14 +263,8 @@ func (s *Screen) onResult(msg common.ResultMsg) tea.Cmd {
 	if _, ok := msg.Payload.(diffPayload); ok {
 		return nil // a diff replaced or closed since
 	}
-	if p, ok := msg.Payload.(comparePayload); ok {
-		if s.cmp != nil && msg.Seq == s.cmp.seq {
-			s.cmp.err, s.cmp.seq = msg.Err, 0
-			if msg.Err == nil {
-				s.cmp.loaded(p)
-			}
-		}
-		return nil // or a comparison replaced or closed since
+	if s.compareResult(msg) {
+		return nil
 	}
 	if msg.Err != nil {
 		if _, ok := msg.Payload.(listPayload); ok || msg.Payload == nil {
@@ -352,12 +346,7 @@ func (s *Screen) updateList(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return s.startDiff(a, b)
 	case key.Matches(msg, k.Compare):
-		ids, err := s.list.compareTargets(s.now())
-		if err != nil {
-			s.setErr(err)
-			return nil
-		}
-		return s.startCompare(ids)
+		return s.compareMarked()
 	case key.Matches(msg, k.Lineage):
 		if r, ok := s.selected(); ok {
 			return jumpToLineage(r.Run.ID)
@@ -385,11 +374,7 @@ func (s *Screen) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Diff):
 		return s.diffFromDetail()
 	case key.Matches(msg, k.Compare) && len(d.runs) > 1:
-		ids := make([]string, len(d.runs))
-		for i, r := range d.runs {
-			ids[i] = r.ID
-		}
-		return s.startCompare(ids)
+		return s.compareDetail()
 	default:
 		d.update(msg, k)
 	}
