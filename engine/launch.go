@@ -39,6 +39,10 @@ type LaunchRequest struct {
 	WorkDir  string
 	Priority int
 	RerunOf  string
+	// Pool, when set, lists runners to choose from (a study's runners:):
+	// the run goes to the one with the most free capacity, as for a pool
+	// runner named by Runner.
+	Pool []string
 	// Trial, when set, creates the run as that trial of a study.
 	Trial *TrialRef
 }
@@ -101,6 +105,15 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rc.Type == config.RunnerPool || len(req.Pool) > 0 {
+		// Held until the run is recorded, so concurrent launches into one
+		// pool count each other.
+		e.poolMu.Lock()
+		defer e.poolMu.Unlock()
+		if rc, err = e.pickRunner(ctx, rc, req.Pool); err != nil {
+			return nil, err
+		}
+	}
 	if len(req.Command) == 0 {
 		return nil, &config.InputError{Field: "command", Msg: "no command given; put it after --, e.g. lathe run -- ./train --lr {lr}"}
 	}
@@ -146,6 +159,11 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		if host == "" && rc.Context != "" {
 			host = "context " + rc.Context
 		}
+	case config.RunnerSlurm:
+		spec.WorkDir = workDir
+		if rc.Host != "" {
+			host = rc.Host
+		}
 	default:
 		spec.WorkDir = workDir
 		// "lathe" as the program of a local run is this very binary, so the
@@ -163,6 +181,14 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if err := en.feasible(spec.GPUs); err != nil {
 		return nil, err
 	}
+	if p, ok := en.r.(runners.Preflighter); ok {
+		pctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+		err := p.Preflight(pctx, spec)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
+	}
 
 	// The id comes first so the ingest lock is held before the record exists:
 	// a Reconcile elsewhere never mistakes a run being launched for an orphan.
@@ -172,7 +198,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		return nil, fmt.Errorf("lock run %s: %v", id, err)
 	}
 	spec.ID = id
-	if rc.Type == config.RunnerDocker {
+	if rc.Type == config.RunnerDocker || (rc.Type == config.RunnerSlurm && rc.Host == "") {
 		spec.OutputDir = filepath.Join(e.ws.RunDir(id), "outputs")
 		if err := os.MkdirAll(spec.OutputDir, 0o755); err != nil {
 			unlock(lock)

@@ -91,7 +91,7 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
-		case cur.Status == runstatus.Queued:
+		case cur.Status == runstatus.Queued && (!known || cur.ContainerID == ""):
 			s := e.newSink(cur.ID, cur.Runner, lock)
 			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Stopped, Time: time.Now(),
 				Message: "it was queued in a lathe process that ended before it started; launch it again"})

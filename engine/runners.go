@@ -72,7 +72,7 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
 	defer cancel()
-	r, err := runners.FromConfig(rc, runners.Options{RunsDir: e.ws.StateDir, WorkspaceID: e.ws.ID, Version: e.opts.Version})
+	r, err := runners.FromConfig(rc, e.runnerOptions())
 	if err != nil {
 		st.Error = err.Error()
 		return st

@@ -93,15 +93,24 @@ func (s *Slurm) configError(key, msg string) error {
 	return &config.InputError{File: o.File, Line: o.Line, Column: o.Column, Field: "runners." + s.name + "." + key, Msg: msg}
 }
 
-// Preflight checks, before a run is recorded, that the cluster answers
-// (within the connect timeout) and that the configured partition exists.
-func (s *Slurm) Preflight(ctx context.Context) error {
+// Preflighter is a runner that can refuse a run before it is recorded:
+// the engine calls Preflight within the connect timeout.
+type Preflighter interface {
+	Preflight(ctx context.Context, spec Spec) error
+}
+
+// Preflight checks that the cluster answers, that the configured partition
+// exists and that an image has a container runtime to run it.
+func (s *Slurm) Preflight(ctx context.Context, spec Spec) error {
 	parts, err := s.Partitions(ctx)
 	if err != nil {
 		return err
 	}
 	if p := s.opts.Partition; p != "" && !slices.Contains(parts, p) {
 		return s.configError("partition", fmt.Sprintf("partition %q does not exist on the cluster; partitions: %s", p, strings.Join(parts, ", ")))
+	}
+	if spec.Image != "" {
+		return s.checkContainerTool(ctx, spec.Image)
 	}
 	return nil
 }
