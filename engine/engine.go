@@ -249,6 +249,9 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 	}
 	so := runners.SchedulerOptionsFor(rc, inv)
 	claims := &storeClaims{e: e, rc: rc, gpus: so.GPUs, inv: inv, invAt: time.Now()}
+	if a, ok := r.(runners.GPUAllocator); ok {
+		claims.cluster = a.AllocatesGPUs()
+	}
 	if len(so.GPUs) > 0 {
 		claims.probe = func(ctx context.Context) (runners.Inventory, error) { return e.inventory(ctx, rc, r) }
 	}

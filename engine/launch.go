@@ -159,13 +159,12 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		if host == "" && rc.Context != "" {
 			host = "context " + rc.Context
 		}
-	case config.RunnerSlurm:
-		spec.WorkDir = workDir
-		if rc.Host != "" {
-			host = rc.Host
-		}
 	default:
 		spec.WorkDir = workDir
+		if rc.Host != "" { // a slurm login node
+			host = rc.Host
+			break
+		}
 		// "lathe" as the program of a local run is this very binary, so the
 		// demo's `lathe trainer ...` works wherever lathe was started from.
 		if spec.Command[0] == "lathe" {

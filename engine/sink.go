@@ -180,7 +180,7 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 		case u.Message != "" && (final || u.Status == runstatus.Failed || u.Status == runstatus.Queued):
 			// A queued run's message says why it waits (Slurm's pending reason).
 			r.Error = u.Message
-		case u.Status == runstatus.Running && was == runstatus.Queued:
+		case (u.Status == runstatus.Running || final) && was == runstatus.Queued:
 			r.Error = ""
 		}
 		if final && s.err != nil && r.Error == "" {

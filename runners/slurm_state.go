@@ -146,7 +146,7 @@ func (s *Slurm) tail(ctx context.Context, runID, job string, opts ParseOptions, 
 			if r := "queued:" + st.Reason; r != reported {
 				reported = r
 				sink.Status(StatusUpdate{RunID: runID, Status: runstatus.Queued, Time: time.Now(),
-					Message: "PENDING (" + st.Reason + ") as Slurm job " + job, Info: map[string]string{"container_id": job}})
+					Message: pendingMessage(st.Reason, job), Info: map[string]string{"container_id": job}})
 			}
 		case st.active():
 			if reported != "running" {
@@ -172,6 +172,14 @@ func (s *Slurm) tail(ctx context.Context, runID, job string, opts ParseOptions, 
 	}
 }
 
+// pendingMessage is a pending job's line in runs ls and the Runs screen.
+func pendingMessage(reason, job string) string {
+	if reason == "" || reason == "None" {
+		return "PENDING as Slurm job " + job
+	}
+	return "PENDING (" + reason + ") as Slurm job " + job
+}
+
 // end delivers the last output and the final status.
 func (s *Slurm) end(ctx context.Context, runID, dir string, code int, ended bool, st jobState, out, errT *offsetTail, sink *lockedSink) (Result, error) {
 	_ = out.drain(ctx, s.host)
@@ -181,6 +189,9 @@ func (s *Slurm) end(ctx context.Context, runID, dir string, code int, ended bool
 	_, serr := s.host.readFile(ctx, path.Join(dir, "stopped"))
 	res := slurmResult(code, ended, serr == nil, st)
 	up := StatusUpdate{RunID: runID, Status: res.Status, Message: res.Message, Time: time.Now()}
+	if b, err := s.host.readFile(ctx, path.Join(dir, "gpus")); err == nil && strings.TrimSpace(string(b)) != "" {
+		up.Info = map[string]string{"gpu_ids": strings.TrimSpace(string(b))}
+	}
 	if res.ExitCode >= 0 {
 		up.ExitCode = intPtr(res.ExitCode)
 	}
