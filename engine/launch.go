@@ -75,12 +75,13 @@ func (r *Run) Wait(ctx context.Context) (experiments.Run, error) {
 }
 
 // WaitStarted returns the run's record once it left the queue (it may have
-// ended already).
+// ended already) or a cluster's scheduler holds it (a pending Slurm job,
+// which needs no lathe process to start).
 func (r *Run) WaitStarted(ctx context.Context) (experiments.Run, error) {
 	for {
 		ch := r.e.changes()
 		run, err := r.e.ws.Store.GetRun(ctx, r.ID)
-		if err != nil || run.Status != runstatus.Queued {
+		if err != nil || run.Status != runstatus.Queued || run.ContainerID != "" {
 			return run, err
 		}
 		select {
