@@ -278,3 +278,62 @@ func TestSlurmUnreachableLoginNode(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// A study over a pool of the local runner and the Slurm runner: 12 trials,
+// 4 at a time, each trial once, trials on both runners.
+func TestSlurmStudyOverPool(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	ws := slurmWorkspace(t, "    max_concurrent: 3\n  - name: mixed\n    type: pool\n    members: [local, cluster]\n")
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), fmt.Sprintf(`name: pooled
+runner: [local, cluster]
+command: [%q, "trainer", "--lr={lr}", "--epochs=4", "--epoch-pause=30ms"]
+parameters:
+  - {name: lr, type: double, bounds: {min: 1.0e-3, max: 1.0}, transformation: log}
+metrics:
+  - {name: val_accuracy, objective: maximize}
+observation_budget: 12
+parallel_bandwidth: 4
+seed: 5
+`, bin))
+	code, out, errs := run(t, "-w", ws, "--json", "tune", "run", spec)
+	if code != 0 {
+		t.Fatalf("tune run: exit %d: %s", code, errs)
+	}
+	var rep struct {
+		Status string `json:"status"`
+		Trials []struct {
+			Number int    `json:"number"`
+			Status string `json:"status"`
+			RunID  string `json:"run_id"`
+		} `json:"trials"`
+	}
+	runJSON(t, &rep, "-w", ws, "--json", "tune", "status", "pooled")
+	_ = out
+	if rep.Status != "completed" || len(rep.Trials) != 12 {
+		t.Fatalf("study %s with %d trials", rep.Status, len(rep.Trials))
+	}
+	on := map[string]int{}
+	seen := map[string]bool{}
+	for i, tr := range rep.Trials {
+		if tr.Number != i+1 || tr.Status != "completed" || seen[tr.RunID] {
+			t.Errorf("trial %d: %+v", i+1, tr)
+		}
+		seen[tr.RunID] = true
+		var rec experiments.RunRecord
+		runJSON(t, &rec, "-w", ws, "--json", "runs", "show", tr.RunID)
+		on[rec.Runner]++
+	}
+	if on["local"] == 0 || on["cluster"] == 0 || on["local"]+on["cluster"] != 12 {
+		t.Errorf("trials per runner: %v, want some on each", on)
+	}
+	recs, _ := listRuns(t, ws)
+	if len(recs) != 12 {
+		t.Errorf("%d runs for 12 trials", len(recs))
+	}
+	// A named pool works for lathe run too.
+	code, _, errs = run(t, "-w", ws, "run", "--runner", "mixed", "--", "true")
+	if code != 0 {
+		t.Errorf("run on the pool: exit %d: %s", code, errs)
+	}
+}
