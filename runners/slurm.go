@@ -47,6 +47,9 @@ type Slurm struct {
 type SlurmOptions struct {
 	RunsDir        string        // default work_dir for a local cluster
 	ConnectTimeout time.Duration // ssh ConnectTimeout for a login node
+	// SSHFlags are extra ssh(1) arguments for a login node, such as
+	// ["-i", "~/.ssh/hpc"]; ~/.ssh/config and the agent apply anyway.
+	SSHFlags []string
 	// Origin locates a config key (runners.NAME.partition) for errors.
 	Origin func(key string) config.Origin
 }
@@ -57,7 +60,7 @@ func NewSlurm(rc config.Runner, o SlurmOptions) (*Slurm, error) {
 	if rc.Slurm != nil {
 		so = *rc.Slurm
 	}
-	h, err := newSlurmHost(rc.Name, rc.Host, o.ConnectTimeout)
+	h, err := newSlurmHost(rc.Name, rc.Host, o.ConnectTimeout, o.SSHFlags)
 	if err != nil {
 		return nil, err
 	}

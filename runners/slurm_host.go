@@ -40,7 +40,7 @@ func (e *slurmHostError) Error() string {
 }
 func (e *slurmHostError) Unwrap() error { return e.err }
 
-func newSlurmHost(name, host string, timeout time.Duration) (*slurmHost, error) {
+func newSlurmHost(name, host string, timeout time.Duration, flags []string) (*slurmHost, error) {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -62,7 +62,7 @@ func newSlurmHost(name, host string, timeout time.Duration) (*slurmHost, error) 
 	if u.User != nil && u.User.Username() != "" {
 		h.ssh = append(h.ssh, "-l", u.User.Username())
 	}
-	h.ssh = append(h.ssh, "--", u.Hostname())
+	h.ssh = append(append(h.ssh, flags...), "--", u.Hostname())
 	return h, nil
 }
 
