@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 )
@@ -335,5 +336,21 @@ seed: 5
 	code, _, errs = run(t, "-w", ws, "run", "--runner", "mixed", "--", "true")
 	if code != 0 {
 		t.Errorf("run on the pool: exit %d: %s", code, errs)
+	}
+}
+
+func TestSlurmRunnersCheck(t *testing.T) {
+	isolate(t)
+	ws := slurmWorkspace(t, "")
+	code, out, errs := run(t, "--workspace", ws, "runners", "check", "cluster")
+	if code != 0 || !strings.Contains(out, "ok    cluster: slurm") || !strings.Contains(out, "partition debug: 1 nodes") || !strings.Contains(out, "/2 allocated") {
+		t.Errorf("check: exit %d: %s%s", code, out, errs)
+	}
+	var sts []engine.RunnerStatus
+	runJSON(t, &sts, "--workspace", ws, "--json", "runners", "ls")
+	for _, st := range sts {
+		if st.Name == "cluster" && (st.Cluster == nil || len(st.Cluster.Partitions) != 1 || st.Cluster.Partitions[0].GPUs != 2) {
+			t.Errorf("cluster status %+v", st)
+		}
 	}
 }
