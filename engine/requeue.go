@@ -119,9 +119,12 @@ func (e *Engine) specFromRecord(ctx context.Context, rec experiments.Run, rc con
 		if err := os.MkdirAll(spec.OutputDir, 0o755); err != nil {
 			return spec, "", err
 		}
-	} else {
+	}
+	if rc.Type != config.RunnerDocker {
 		spec.WorkDir = rec.Workdir
-		thisLathe(spec.Command)
+		if rc.Host == "" {
+			thisLathe(spec.Command)
+		}
 	}
 	return spec, "", nil
 }
