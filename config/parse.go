@@ -514,10 +514,10 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		return rd, nil, err
 	}
 	if nameNode == nil || r.Name == "" {
-		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local or docker)")
+		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local, docker, slurm or pool)")
 	}
 	if r.Type == "" {
-		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker", r.Name)
+		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, slurm, pool", r.Name)
 	}
 	if r.Type == RunnerLocal {
 		for _, key := range []string{"host", "context", "tls", "image"} {
