@@ -148,3 +148,51 @@ func TestSlurmOverSSH(t *testing.T) {
 		t.Fatalf("unreachable login node: %v after %v", err, time.Since(start))
 	}
 }
+
+// A job that outlives its time limit (Slurm's smallest, one minute) ends
+// failed with Slurm's TIMEOUT as the reason.
+func TestSlurmTimeLimit(t *testing.T) {
+	needSlurmCluster(t)
+	t.Parallel()
+	s, err := NewSlurm(config.Runner{Name: "cluster", Type: config.RunnerSlurm, Slurm: &config.SlurmOptions{TimeLimit: "1"}},
+		SlurmOptions{RunsDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordSink{}
+	h, err := s.Start(context.Background(), Spec{ID: "rslurmtime1", Command: []string{"sleep", "600"}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := waitResult(t, h, 3*time.Minute)
+	if res.Status != runstatus.Failed || !strings.Contains(res.Message, "TIMEOUT") {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+// A program that ignores SIGTERM is killed once the grace period is over.
+func TestSlurmStopKillsAfterGrace(t *testing.T) {
+	needSlurmCluster(t)
+	t.Parallel()
+	s, err := NewSlurm(config.Runner{Name: "cluster", Type: config.RunnerSlurm, Slurm: &config.SlurmOptions{}}, SlurmOptions{RunsDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &recordSink{}
+	h, err := s.Start(context.Background(), Spec{ID: "rslurmkill1", Command: []string{"bash", "-c", `trap 'echo ignoring TERM' TERM; echo up; while :; do sleep 0.1; done`}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "the job to print", func() bool { return len(sink.lines("stdout")) > 0 })
+	start := time.Now()
+	if err := s.Stop(context.Background(), "rslurmkill1", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	res := waitResult(t, h, 60*time.Second)
+	if d := time.Since(start); res.Status != runstatus.Stopped || d < 2*time.Second || d > 20*time.Second {
+		t.Fatalf("result %+v after %v", res, d)
+	}
+	if out := strings.Join(sink.lines("stdout"), "\n"); !strings.Contains(out, "ignoring TERM") {
+		t.Errorf("the program never saw SIGTERM: %q", out)
+	}
+}
