@@ -24,10 +24,10 @@ type StudySpec struct {
 // LaunchTemplate is what each trial of a study launches: the command with
 // {param} placeholders, on the runner, with the image and inputs.
 type LaunchTemplate struct {
-	Runner  string            `json:"runner,omitempty" yaml:"runner,omitempty"`
+	Runner string `json:"runner,omitempty" yaml:"runner,omitempty"`
 	// Runners is a pool: each trial goes to the one with the most free
 	// capacity (written runners: [a, b], or runner: [a, b]).
-	Runners []string `json:"runners,omitempty" yaml:"runners,omitempty"`
+	Runners []string          `json:"runners,omitempty" yaml:"runners,omitempty"`
 	Image   string            `json:"image,omitempty" yaml:"image,omitempty"`
 	Command []string          `json:"command,omitempty" yaml:"command,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty" yaml:"inputs,omitempty"`
