@@ -200,3 +200,38 @@ func (c *Config) PoolMembers(pool Runner) ([]Runner, error) {
 	}
 	return out, nil
 }
+
+// showCluster hands a slurm or pool runner's settings to add, for config show.
+func (r Runner) showCluster(add func(key string, v any)) {
+	if len(r.Members) > 0 {
+		add("members", append([]string{}, r.Members...))
+	}
+	o := r.Slurm
+	if o == nil {
+		return
+	}
+	for _, kv := range []struct {
+		k string
+		v string
+	}{{"partition", o.Partition}, {"account", o.Account}, {"qos", o.QOS}, {"time_limit", o.TimeLimit}, {"work_dir", o.WorkDir}} {
+		if kv.v != "" {
+			add(kv.k, kv.v)
+		}
+	}
+	for _, kv := range []struct {
+		k string
+		v int64
+	}{{"gpus_per_run", int64(o.GPUsPerRun)}, {"cpus", int64(o.CPUs)}, {"memory", o.Memory}} {
+		if kv.v != 0 {
+			add(kv.k, kv.v)
+		}
+	}
+	for _, kv := range []struct {
+		k string
+		v []string
+	}{{"modules", o.Modules}, {"setup", o.Setup}, {"sbatch_args", o.SbatchArgs}} {
+		if len(kv.v) > 0 {
+			add(kv.k, append([]string{}, kv.v...))
+		}
+	}
+}
