@@ -30,7 +30,7 @@ func newRunsCmd(a *app) *cobra.Command {
   lathe runs metrics r3k9... --json
   lathe runs diff A B`,
 	})
-	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a))
+	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a), newRunsCompareCmd(a))
 	// Diff and rerun are lineage's (cmd_rundiff.go).
 	diff, rerun := newRunsDiffCmd(a), newRunsRerunCmd(a)
 	cmd.AddCommand(diff, rerun)
