@@ -14,6 +14,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/format"
+	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/spf13/cobra"
 )
 
@@ -98,8 +99,12 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			head := experiments.RunRecord{Run: experiments.Run{Name: "NAME", User: "USER", Tags: []string{"TAGS"}}}
 			fmt.Fprintln(tw, "ID"+named(head)+"\tSTATUS\tRUNNER"+by(head)+tagged(head)+"\tDURATION\tPARAMS\tMETRICS")
 			for _, r := range recs {
+				metrics := format.Clip(kvMetrics(r.Metrics), 48)
+				if r.Status == runstatus.Queued && r.Error != "" {
+					metrics = format.Printable(r.Error) // why it waits: Slurm's pending reason
+				}
 				fmt.Fprintf(tw, "%s%s\t%s\t%s%s%s\t%s\t%s\t%s\n", r.ID, named(r), r.Status, r.Runner, by(r), tagged(r), runDuration(r.Run),
-					format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
+					format.Clip(formatParams(r.Params), 32), metrics)
 			}
 			return tw.Flush()
 		},
