@@ -372,10 +372,15 @@ func (k *Kube) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle, 
 	sink.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Queued, Time: time.Now(),
 		Message: "job created; waiting for its pod",
 		Info:    map[string]string{"container_id": created.Name, "host": k.server}})
-	fctx := context.WithoutCancel(ctx)
+	// Delivery ends with ctx (the caller's process going away); the run
+	// itself goes on, and a later Reconcile picks it up.
+	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
+	stopFollow := context.AfterFunc(ctx, fcancel)
 	h := &dockerHandle{id: spec.ID, done: make(chan struct{})}
 	go func() {
 		defer close(h.done)
+		defer fcancel()
+		defer stopFollow()
 		h.res, h.err = k.follow(fctx, spec.ID, created, Cursor{}, sink)
 	}()
 	return h, nil
