@@ -91,7 +91,9 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
-		case cur.Status == runstatus.Queued:
+		case cur.Status == runstatus.Queued && cur.ContainerID == "":
+			// A run queued in a cluster (a Kubernetes Job waiting for its
+			// pod) has its Job's name here and is reattached below.
 			s := e.newSink(cur.ID, cur.Runner, lock)
 			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Stopped, Time: time.Now(),
 				Message: "it was queued in a lathe process that ended before it started; launch it again"})

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/lathe-ml/lathe/config"
@@ -20,6 +21,7 @@ type RunnerStatus struct {
 	Reachable     bool                `json:"reachable"`
 	Error         string              `json:"error,omitempty"`
 	Daemon        *runners.DaemonInfo `json:"daemon,omitempty"`
+	Kube          *runners.KubeInfo   `json:"kubernetes,omitempty"`
 	GPUs          []runners.GPU       `json:"gpus"`
 	NoGPU         string              `json:"no_gpu,omitempty"`
 	MaxConcurrent int                 `json:"max_concurrent"`
@@ -97,6 +99,25 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 			st.Error = err.Error()
 			return st
 		}
+	case *runners.Kube:
+		st.Host = d.Server()
+		info, err := d.Probe(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		if err := d.Cluster(ctx, &info); err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		st.Kube = &info
+		if miss := info.MissingPermission(); miss != "" {
+			st.Error = fmt.Sprintf("runner %s: %s", rc.Name, miss)
+			return st
+		}
+		st.Reachable = true
+		st.NoGPU = "GPUs: the cluster's (nvidia.com/gpu per run: gpus_per_run)"
+		return st
 	default:
 		st.Reachable = true
 		st.Host = e.host

@@ -174,8 +174,13 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			c := *u.ExitCode
 			r.ExitCode = &c
 		}
-		if u.Message != "" && (final || u.Status == runstatus.Failed) {
+		switch {
+		case u.Message != "" && (final || u.Status == runstatus.Failed):
 			r.Error = u.Message
+		case u.Status == runstatus.Queued:
+			r.Error = u.Message // why it waits (a cluster that cannot schedule its pod yet)
+		case u.Status == runstatus.Running && !final:
+			r.Error = "" // the wait's reason is over
 		}
 		if final && s.err != nil && r.Error == "" {
 			r.Error = "storing output: " + s.err.Error()

@@ -45,7 +45,7 @@ func (e *Engine) Stop(ctx context.Context, runID string) error {
 		}
 		return nil
 	}
-	if run.Status == runstatus.Queued {
+	if run.Status == runstatus.Queued && run.ContainerID == "" {
 		return fmt.Errorf("run %s is queued in another lathe process; stop it there, or it ends as stopped when that process does", runID)
 	}
 	if err := en.r.Stop(ctx, runID, e.grace()); err != nil {

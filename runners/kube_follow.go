@@ -50,13 +50,17 @@ func classify(job *batchv1.Job, pod *corev1.Pod, stopped bool) kubeState {
 		st.phase, st.msg, st.res.Status, st.res.Message = kubeEnded, msg, s, msg
 		return st
 	}
-	for _, c := range job.Status.Conditions {
+	var conds []batchv1.JobCondition
+	if job != nil {
+		conds = job.Status.Conditions
+	}
+	for _, c := range conds {
 		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue && c.Reason == batchv1.JobReasonDeadlineExceeded {
 			return end(runstatus.Failed, "DeadlineExceeded: "+c.Message)
 		}
 	}
 	if pod == nil {
-		for _, c := range job.Status.Conditions {
+		for _, c := range conds {
 			if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
 				return end(runstatus.Failed, c.Reason+": "+c.Message)
 			}

@@ -212,6 +212,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	if r.Daemon != nil {
 		where += "  docker " + format.OneLine(r.Daemon.Version)
 	}
+	if r.Kube != nil {
+		where += "  kubernetes " + format.OneLine(r.Kube.Version) + " ns " + format.OneLine(r.Kube.Namespace)
+	}
 	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
 	var out []string
 	switch {
@@ -234,6 +237,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 		load += ": " + strings.Join(r.Queued, " ")
 	}
 	out = append(out, st.Text.Render(load))
+	if r.Kube != nil {
+		return append(out, kubeLines(s, r.Kube)...)
+	}
 	if len(r.GPUs) == 0 {
 		if r.Reachable {
 			why := r.NoGPU
