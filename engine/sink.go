@@ -179,8 +179,8 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			r.Error = u.Message
 		case u.Status == runstatus.Queued:
 			r.Error = u.Message // why it waits (a cluster that cannot schedule its pod yet)
-		case u.Status == runstatus.Running && !final:
-			r.Error = "" // the wait's reason is over
+		default:
+			r.Error = "" // a wait's reason is over; an unfinished run has no other error
 		}
 		if final && s.err != nil && r.Error == "" {
 			r.Error = "storing output: " + s.err.Error()
