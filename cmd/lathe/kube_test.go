@@ -15,12 +15,6 @@ import (
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	kubetest.Stop() // the API server and etcd, when a test started them
-	os.Exit(code)
-}
-
 // `lathe run` on a Kubernetes runner is killed with SIGKILL mid-run; the
 // run ends meanwhile, and the next command finds it by its Job's labels and
 // harvests the rest of its log and its end. A real kube-apiserver; the test
