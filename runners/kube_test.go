@@ -308,3 +308,40 @@ func TestKubeReconcileByLabel(t *testing.T) {
 		t.Errorf("a run without a job: %+v", gone.last())
 	}
 }
+
+// runners check's data: the server's version, this user's permissions, the
+// nodes' GPUs and the workspace's pending pods with their reasons.
+func TestKubeProbeAndCluster(t *testing.T) {
+	c := kubetest.Start(t)
+	ns := kubeNS(t, c)
+	kl := c.NewKubelet(t, "node-gpu", 4)
+	k := kubeRunner(t, c, ns, config.Kube{GPUsPerRun: 1})
+	info, err := k.Probe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Version != "v1.37.2" || info.Namespace != ns || len(info.Permissions) != 4 || info.MissingPermission() != "" {
+		t.Fatalf("probe %+v", info)
+	}
+	if _, err := k.Start(context.Background(), Spec{ID: "r6gpu", Image: "train:1", Command: []string{"train"}}, &recordSink{}); err != nil {
+		t.Fatal(err)
+	}
+	pod := c.PodFor(t, c.WaitJob(t, ns))
+	c.Unschedulable(t, pod, "0/1 nodes are available: 1 Insufficient nvidia.com/gpu.")
+	if err := k.Cluster(context.Background(), &info); err != nil {
+		t.Fatal(err)
+	}
+	var node *KubeNode
+	for i := range info.Nodes {
+		if info.Nodes[i].Name == kl.Node {
+			node = &info.Nodes[i]
+		}
+	}
+	if node == nil || node.GPUAllocatable != 4 || !node.Ready {
+		t.Errorf("nodes %+v", info.Nodes)
+	}
+	if len(info.Pending) != 1 || info.Pending[0].RunID != "r6gpu" ||
+		info.Pending[0].Reason != "Unschedulable: 0/1 nodes are available: 1 Insufficient nvidia.com/gpu." {
+		t.Errorf("pending %+v", info.Pending)
+	}
+}
