@@ -89,6 +89,7 @@ func TestKubeRunSurvivesKill9(t *testing.T) {
 	kl.End(ns, pod.Name)
 
 	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		rec = experiments.RunRecord{} // omitted fields must not keep earlier values
 		runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", id)
 		if rec.Status.Terminal() {
 			break
