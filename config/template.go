@@ -59,6 +59,15 @@ runners:
   #   host: tcp://10.0.0.5:2376
   #   tls: {ca: ~/.lathe/tls/ca.pem, cert: ~/.lathe/tls/cert.pem, key: ~/.lathe/tls/key.pem}
 
+  # A Kubernetes cluster (kubeconfig as kubectl finds it; one Job per run):
+  # - name: cluster
+  #   type: kubernetes
+  #   context: lab
+  #   namespace: ml
+  #   image: ghcr.io/lab/train:1
+  #   gpus_per_run: 1
+  #   volumes: [{claim: results, mount: /results, local: /mnt/results, outputs: true}]
+
 # Data profiling (defaults shown; thresholds follow ydata-profiling):
 # explore:
 #   missing_values: ["", NA, N/A, "null", NaN]
