@@ -345,3 +345,41 @@ func TestKubeProbeAndCluster(t *testing.T) {
 		t.Errorf("pending %+v", info.Pending)
 	}
 }
+
+// Stop marks the Job and deletes it with foreground propagation; the pod
+// is deleted with the grace period, and its SIGTERM exit ends the run
+// stopped (the FAKE kubelet reports the exit the runtime would).
+func TestKubeStop(t *testing.T) {
+	c := kubetest.Start(t)
+	ns := kubeNS(t, c)
+	kl := c.NewKubelet(t, "node-stop", 0)
+	k := kubeRunner(t, c, ns, config.Kube{})
+	sink := &recordSink{}
+	h, err := k.Start(context.Background(), Spec{ID: "r7stop", Image: "train:1", Command: []string{"train"}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := c.PodFor(t, c.WaitJob(t, ns))
+	kl.Bind(t, pod)
+	kl.SetRunning(t, pod)
+	waitFor(t, 10*time.Second, "running", func() bool { return sink.last().Status == runstatus.Running })
+	if err := k.Stop(context.Background(), "r7stop", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	job, err := c.Client.BatchV1().Jobs(ns).Get(context.Background(), JobName("r7stop"), metav1.GetOptions{})
+	if err != nil || job.DeletionTimestamp == nil || job.Annotations[annoStopped] != "true" {
+		t.Fatalf("job after stop: %v %+v", err, job)
+	}
+	p, err := c.Client.CoreV1().Pods(ns).Get(context.Background(), pod.Name, metav1.GetOptions{})
+	if err != nil || p.DeletionTimestamp == nil || *p.DeletionGracePeriodSeconds != 5 {
+		t.Fatalf("pod after stop: %v %+v", err, p)
+	}
+	kl.SetTerminated(t, pod, 143, "")
+	kl.End(ns, pod.Name)
+	if res := waitResult(t, h, 20*time.Second); res.Status != runstatus.Stopped || res.ExitCode != 143 {
+		t.Fatalf("result %+v", res)
+	}
+	if err := k.Stop(context.Background(), "r9none", time.Second); err == nil || !strings.Contains(err.Error(), "no job for run r9none") {
+		t.Errorf("stop of an unknown run: %v", err)
+	}
+}
