@@ -59,7 +59,8 @@ if [ ! -x "$kube_bin" ]; then
   mkdir -p /var/cache/lathe
   (cd tools/kube && go build -trimpath -mod=mod \
     -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$kube_version" \
-    -o "$kube_bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver) && mv "$kube_bin.tmp" "$kube_bin"
+    -o "$kube_bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver) || { log "kube-apiserver build failed"; exit 1; }
+  mv "$kube_bin.tmp" "$kube_bin"
 fi
 export TEST_KUBE_APISERVER=$kube_bin
 log "$("$kube_bin" --version) (etcd $(etcd --version | awk 'NR == 1 {print $3}'))"
