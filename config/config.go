@@ -93,6 +93,10 @@ type Runner struct {
 	PassEnv []string `json:"pass_env,omitempty"`
 	// Kube holds a kubernetes runner's settings; nil for other types.
 	Kube *Kube `json:"kubernetes,omitempty"`
+	// Slurm configures a slurm runner (partition, account, work_dir, ...).
+	Slurm *SlurmOptions `json:"slurm,omitempty"`
+	// Members are the runners of a pool runner.
+	Members []string `json:"members,omitempty"`
 }
 
 // TLSPaths are the client-side TLS files for a tcp:// Docker host. They are

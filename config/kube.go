@@ -57,6 +57,17 @@ type KubeVolume struct {
 var kubeKeys = []string{"kubeconfig", "namespace", "service_account", "node_selector", "tolerations", "priority_class",
 	"image_pull_secrets", "cpus", "memory", "gpus_per_run", "volumes", "run_as_user", "ttl_after_finished"}
 
+// kubeOnlyKeys are kubeKeys that slurm runners do not share.
+func kubeOnlyKeys() []string {
+	var out []string
+	for _, k := range kubeKeys {
+		if !slices.Contains(slurmKeys, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // dnsLabelRE is a Kubernetes object name (RFC 1123 subdomain, simplified).
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
 
@@ -293,7 +304,7 @@ func (p *parser) checkKubeKeys(rd runnerDef, keyNodes map[string]*yaml.Node, lab
 		}
 		return nil
 	}
-	for _, key := range kubeKeys {
+	for _, key := range kubeOnlyKeys() {
 		if k, ok := set(key); ok {
 			return p.errAt(k, label+"."+key, "%s applies to kubernetes runners only; runner %q is type %s", key, r.Name, r.Type)
 		}

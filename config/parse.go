@@ -361,7 +361,7 @@ func expandPath(s, base, home string) string {
 }
 
 // runnerKeys are the keys a runner mapping may hold.
-var runnerKeys = append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env"}, kubeKeys...)
+var runnerKeys = append(append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env", "members"}, slurmKeys...), kubeOnlyKeys()...)
 
 func (p *parser) runners(v *yaml.Node) error {
 	if isNull(v) {
@@ -405,6 +405,12 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 			}
 		}
 	}
+	isKube := false // kubernetes and slurm share cpus, memory and gpus_per_run
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == "type" {
+			isKube = deref(n.Content[i+1]).Value == RunnerKubernetes
+		}
+	}
 	keyNodes := map[string]*yaml.Node{}
 	var tlsNode *yaml.Node
 	r := &rd.r
@@ -429,11 +435,11 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return err
 			}
 			switch r.Type {
-			case RunnerLocal, RunnerDocker, RunnerKubernetes:
+			case RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool, RunnerKubernetes:
 			case "k8s":
-				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, kubernetes (write kubernetes)", r.Type)
+				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, slurm, pool, kubernetes (write kubernetes)", r.Type)
 			default:
-				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, kubernetes%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker, RunnerKubernetes}))
+				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, slurm, pool, kubernetes%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool, RunnerKubernetes}))
 			}
 		case "host":
 			if r.Host, err = p.str(v, full); err != nil {
@@ -500,7 +506,12 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				r.PassEnv = append(r.PassEnv, s)
 			}
 		default:
-			if ok, err := p.kube(r, k, v, full); ok {
+			if isKube {
+				if ok, err := p.kube(r, k, v, full); ok {
+					return err
+				}
+			}
+			if ok, err := p.slurmKey(r, k, v, full); ok {
 				return err
 			}
 			if s := suggestion(k.Value, runnerKeys); s != "" {
@@ -514,10 +525,10 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		return rd, nil, err
 	}
 	if nameNode == nil || r.Name == "" {
-		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local, docker or kubernetes)")
+		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local, docker, slurm, pool or kubernetes)")
 	}
 	if r.Type == "" {
-		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, kubernetes", r.Name)
+		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, slurm, pool, kubernetes", r.Name)
 	}
 	if r.Type == RunnerLocal {
 		for _, key := range []string{"host", "context", "tls", "image"} {
@@ -527,6 +538,9 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		}
 	}
 	if err := p.checkKubeKeys(rd, keyNodes, label); err != nil {
+		return rd, nil, err
+	}
+	if err := p.checkTypeKeys(r, label, keyNodes); err != nil {
 		return rd, nil, err
 	}
 	if r.Host != "" && r.Context != "" {

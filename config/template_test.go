@@ -61,7 +61,7 @@ func TestTemplateExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uncommented template:\n%s\n: %v", body, err)
 	}
-	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure", "cluster"}) {
+	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure", "hpc", "anywhere", "cluster"}) {
 		t.Errorf("runners = %v", got)
 	}
 	if k, _ := c.Runner("cluster"); k.Kube == nil || k.Kube.Namespace != "ml" || k.Kube.GPUsPerRun != 1 || len(k.Kube.Volumes) != 1 || !k.Kube.Volumes[0].Outputs {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,7 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 		if r.Status.Terminal() {
 			return errAlreadyEnded // a stale update must not reopen a finished run
 		}
+		was := r.Status
 		r.Status = u.Status
 		t := u.Time
 		if t.IsZero() {
@@ -177,18 +179,20 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			r.ExitCode = &c
 		}
 		switch {
-		case u.Message != "" && (final || u.Status == runstatus.Failed):
+		case u.Message != "" && (final || u.Status == runstatus.Failed || u.Status == runstatus.Queued):
+			// A queued run's message says why it waits (Slurm's pending reason).
 			r.Error = u.Message
-		case u.Status == runstatus.Queued:
-			r.Error = u.Message // why it waits (a cluster that cannot schedule its pod yet)
-		default:
-			r.Error = "" // a wait's reason is over; an unfinished run has no other error
+		case (u.Status == runstatus.Running || final) && was == runstatus.Queued:
+			r.Error = ""
 		}
 		if final && s.err != nil && r.Error == "" {
 			r.Error = "storing output: " + s.err.Error()
 		}
 		if v := u.Info["pid"]; v != "" {
 			r.PID, _ = strconv.Atoi(v)
+		}
+		if v := u.Info["gpu_ids"]; v != "" { // devices a cluster picked (Slurm)
+			r.GPUIDs = strings.Split(v, ",")
 		}
 		if v := u.Info["container_id"]; v != "" {
 			r.ContainerID = v
