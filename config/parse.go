@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -506,7 +507,7 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				r.PassEnv = append(r.PassEnv, s)
 			}
 		default:
-			if isKube {
+			if isKube || slices.Contains(kubeOnlyKeys(), k.Value) {
 				if ok, err := p.kube(r, k, v, full); ok {
 					return err
 				}
