@@ -19,7 +19,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -53,7 +52,7 @@ type KubeOptions struct {
 	Context     string // kubeconfig context; "" is the current one
 	Settings    config.Kube
 	// Client and Config replace the ones built from kubeconfig (tests).
-	Client kubernetes.Interface
+	Client KubeClient
 	Config *rest.Config
 	// KeepJobs leaves harvested Jobs for ttlSecondsAfterFinished to remove.
 	KeepJobs bool
@@ -71,7 +70,7 @@ type KubeOptions struct {
 type Kube struct {
 	name   string
 	ns     string
-	cs     kubernetes.Interface
+	cs     KubeClient
 	server string
 	opts   KubeOptions
 
@@ -107,7 +106,7 @@ func NewKube(name string, o KubeOptions) (*Kube, error) {
 				k.ns = ns
 			}
 		}
-		if k.cs, err = kubernetes.NewForConfig(cfg); err != nil {
+		if k.cs, err = NewKubeClient(cfg); err != nil {
 			return nil, fmt.Errorf("runner %s: %w", name, err)
 		}
 	}
