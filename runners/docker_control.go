@@ -1,0 +1,104 @@
+package runners
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+
+	"github.com/lathe-ml/lathe/runstatus"
+)
+
+// findContainers lists this runner's containers (any state) by run id.
+func (d *Docker) findContainers(ctx context.Context, runID string) (map[string]container.Summary, error) {
+	f := make(client.Filters).Add("label", LabelRunner+"="+d.name)
+	if runID != "" {
+		f.Add("label", LabelRunID+"="+runID)
+	}
+	if d.opts.WorkspaceID != "" {
+		f.Add("label", LabelWorkspaceID+"="+d.opts.WorkspaceID)
+	}
+	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("runner %s: list containers: %w", d.name, err)
+	}
+	out := map[string]container.Summary{}
+	for _, c := range res.Items {
+		out[c.Labels[LabelRunID]] = c
+	}
+	return out, nil
+}
+
+// Stop implements Runner: docker stop (SIGTERM, SIGKILL after grace).
+func (d *Docker) Stop(ctx context.Context, runID string, grace time.Duration) error {
+	cs, err := d.findContainers(ctx, runID)
+	if err != nil {
+		return err
+	}
+	c, ok := cs[runID]
+	if !ok {
+		return fmt.Errorf("runner %s: no container for run %s", d.name, runID)
+	}
+	d.mu.Lock()
+	d.stopping[runID] = true
+	d.mu.Unlock()
+	if err := d.markStopped(ctx, c.ID); err != nil {
+		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
+	}
+	secs := int(math.Ceil(grace.Seconds()))
+	if _, err := d.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
+		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
+	}
+	return nil
+}
+
+// stopMarker is created in a container when lathe stops it.
+const stopMarker = "/lathe/stopped"
+
+func (d *Docker) markStopped(ctx context.Context, id string) error {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "lathe/stopped", Mode: 0o644, ModTime: time.Now()}); err != nil {
+		return err
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	_, err := d.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf})
+	return err
+}
+
+// Reconcile implements Runner: it finds each tracked run's container by
+// label, follows running ones from the cursor, harvests finished ones, and
+// reports runs without a container as lost.
+func (d *Docker) Reconcile(ctx context.Context, runs []Tracked, sinkFor func(string) Sink) ([]Handle, error) {
+	cs, err := d.findContainers(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var hs []Handle
+	for _, tr := range runs {
+		sink := &lockedSink{s: sinkFor(tr.RunID)}
+		c, ok := cs[tr.RunID]
+		if !ok {
+			sink.Status(StatusUpdate{RunID: tr.RunID, Status: runstatus.Lost, Time: time.Now(),
+				Message: fmt.Sprintf("no container for the run on runner %s (%s)", d.name, d.host)})
+			continue
+		}
+		var opts ParseOptions
+		_ = json.Unmarshal([]byte(c.Labels[labelMetrics]), &opts) // absent: JSON lines still parse
+		h := &dockerHandle{id: tr.RunID, done: make(chan struct{})}
+		go func(id string, cur Cursor) {
+			defer close(h.done)
+			h.res, h.err = d.follow(ctx, tr.RunID, id, opts, cur, nil, sink)
+		}(c.ID, tr.Cursor)
+		hs = append(hs, h)
+	}
+	return hs, nil
+}
