@@ -166,6 +166,9 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			}
 		case final:
 			r.Ended = t
+			if !u.Started.IsZero() {
+				r.Started = u.Started // the source's start, not when lathe saw it
+			}
 			if r.Started.IsZero() && u.ExitCode != nil { // it ran, but its start was never recorded
 				r.Started = t
 			}

@@ -2,6 +2,7 @@ package runners
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -54,7 +55,8 @@ type DockerOptions struct {
 	Version        string        // lathe version, for the label
 	LogMaxSize     string        // json-file max-size per container, default "50m"
 	LogMaxFiles    int           // json-file max-file, default 3
-	ConnectTimeout time.Duration // for Ping/Probe, default 10s
+	ConnectTimeout time.Duration // opening a connection, and Probe; default 10s
+	CallTimeout    time.Duration // each request-response call to the daemon; default 1 minute
 	// KeepContainers leaves finished containers in place after harvesting;
 	// by default they are removed once logs, status and outputs are stored.
 	KeepContainers bool
@@ -106,13 +108,16 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 		}
 		copts = append(copts, client.WithHost(helper.Host), client.WithDialContext(helper.Dialer))
 	case "tcp", "http", "https":
-		copts = append(copts, client.WithHost(host))
+		copts = append(copts, client.WithHost(host), client.WithDialContext(timedDialer("tcp", u.Host, connectTimeout(opts))))
 		if tlsFiles != nil {
 			copts = append(copts, client.WithTLSClientConfig(expandHome(tlsFiles.CA), expandHome(tlsFiles.Cert), expandHome(tlsFiles.Key)))
 		} else if ep.Host == "" && ep.Context == "" && os.Getenv("DOCKER_CERT_PATH") != "" {
 			copts = append(copts, client.WithTLSClientConfigFromEnv())
 		}
-	case "unix", "npipe":
+	case "unix":
+		copts = append(copts, client.WithHost(host), client.WithDialContext(timedDialer("unix", u.Path, connectTimeout(opts))))
+		shared = true
+	case "npipe":
 		copts = append(copts, client.WithHost(host))
 		shared = true
 	default:
@@ -132,17 +137,11 @@ func NewDocker(name string, ep Endpoint, opts DockerOptions) (*Docker, error) {
 		opts.LogMaxFiles = 3
 	}
 	opts.ConnectTimeout = connectTimeout(opts)
+	opts.CallTimeout = callTimeout(opts)
 	if opts.ReconnectTimeout <= 0 {
 		opts.ReconnectTimeout = defaultReconnectTimeout
 	}
 	return &Docker{name: name, cli: cli, host: host, sharedFS: shared, opts: opts, stopping: map[string]bool{}}, nil
-}
-
-func connectTimeout(o DockerOptions) time.Duration {
-	if o.ConnectTimeout > 0 {
-		return o.ConnectTimeout
-	}
-	return 10 * time.Second
 }
 
 // Close releases the client's connections.
@@ -166,14 +165,19 @@ type DaemonInfo struct {
 	Arch       string `json:"arch"`
 }
 
-// Probe checks that the daemon answers within the connect timeout.
+// Probe checks that the daemon answers within the connect timeout, or
+// ctx's deadline where that is sooner; the error names the one it used.
 func (d *Docker) Probe(ctx context.Context) (DaemonInfo, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.opts.ConnectTimeout)
+	limit := d.opts.ConnectTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < limit {
+		limit = time.Until(dl).Round(100 * time.Millisecond)
+	}
+	pctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	v, err := d.cli.ServerVersion(ctx, client.ServerVersionOptions{})
+	v, err := d.cli.ServerVersion(pctx, client.ServerVersionOptions{})
 	if err != nil {
-		if ctx.Err() != nil {
-			return DaemonInfo{}, fmt.Errorf("runner %s: docker at %s did not answer within %v", d.name, d.host, d.opts.ConnectTimeout)
+		if pctx.Err() != nil {
+			return DaemonInfo{}, fmt.Errorf("runner %s: docker at %s did not answer within %v", d.name, d.host, limit)
 		}
 		return DaemonInfo{}, fmt.Errorf("runner %s: docker at %s: %w", d.name, d.host, err)
 	}
@@ -182,8 +186,14 @@ func (d *Docker) Probe(ctx context.Context) (DaemonInfo, error) {
 
 // ImageDigest returns the image's repo digest when it has one, else its id.
 func (d *Docker) ImageDigest(ctx context.Context, image string) (string, error) {
-	res, err := d.cli.ImageInspect(ctx, image)
-	if err != nil {
+	cctx, cancel := d.callContext(ctx)
+	defer cancel()
+	res, err := d.cli.ImageInspect(cctx, image)
+	if err = d.callError(ctx, "inspect image", err); err != nil {
+		var de *DeadlineError
+		if errors.As(err, &de) {
+			return "", err
+		}
 		if cerrdefs.IsNotFound(err) {
 			return "", fmt.Errorf("runner %s: image %q not found on %s; build or pull it there first", d.name, image, d.host)
 		}

@@ -24,8 +24,10 @@ func (d *Docker) findContainers(ctx context.Context, runID string) (map[string]c
 	if d.opts.WorkspaceID != "" {
 		f.Add("label", LabelWorkspaceID+"="+d.opts.WorkspaceID)
 	}
-	res, err := d.cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
-	if err != nil {
+	cctx, cancel := d.callContext(ctx)
+	defer cancel()
+	res, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: f})
+	if err = d.callError(ctx, "list containers", err); err != nil {
 		return nil, fmt.Errorf("runner %s: list containers: %w", d.name, err)
 	}
 	out := map[string]container.Summary{}
@@ -52,7 +54,10 @@ func (d *Docker) Stop(ctx context.Context, runID string, grace time.Duration) er
 		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
 	}
 	secs := int(math.Ceil(grace.Seconds()))
-	if _, err := d.cli.ContainerStop(ctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
+	// The daemon answers once the container is down: grace, then the call's own time.
+	cctx, cancel := context.WithTimeout(ctx, grace+d.opts.CallTimeout)
+	defer cancel()
+	if _, err := d.cli.ContainerStop(cctx, c.ID, client.ContainerStopOptions{Timeout: &secs}); err != nil {
 		return fmt.Errorf("runner %s: stop %s: %w", d.name, runID, err)
 	}
 	return nil
@@ -70,8 +75,10 @@ func (d *Docker) markStopped(ctx context.Context, id string) error {
 	if err := tw.Close(); err != nil {
 		return err
 	}
-	_, err := d.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf})
-	return err
+	cctx, cancel := d.callContext(ctx)
+	defer cancel()
+	_, err := d.cli.CopyToContainer(cctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf})
+	return d.callError(ctx, "mark the container stopped", err)
 }
 
 // Reconcile implements Runner: it finds each tracked run's container by

@@ -57,15 +57,17 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 	if err != nil {
 		return nil, err
 	}
-	created, err := d.cli.ContainerCreate(ctx, client.ContainerCreateOptions{
+	cctx, cancel := d.callContext(ctx)
+	created, err := d.cli.ContainerCreate(cctx, client.ContainerCreateOptions{
 		Config: cfg, HostConfig: hc, Name: ContainerName(spec.ID)})
-	if err != nil {
+	cancel()
+	if err = d.callError(ctx, "create container", err); err != nil {
 		return nil, fmt.Errorf("runner %s: create container: %w", d.name, err)
 	}
 	id := created.ID
 	cleanup := func() {
 		// The run never started: nothing to harvest, so leave no debris.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rctx, cancel := d.callContext(context.WithoutCancel(ctx))
 		defer cancel()
 		_, _ = d.cli.ContainerRemove(rctx, id, client.ContainerRemoveOptions{Force: true})
 	}
@@ -78,7 +80,10 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopFollow := context.AfterFunc(ctx, fcancel)
 	wait := d.cli.ContainerWait(fctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := d.cli.ContainerStart(ctx, id, client.ContainerStartOptions{}); err != nil {
+	cctx, cancel = d.callContext(ctx)
+	_, err = d.cli.ContainerStart(cctx, id, client.ContainerStartOptions{})
+	cancel()
+	if err = d.callError(ctx, "start container", err); err != nil {
 		stopFollow()
 		fcancel()
 		cleanup()

@@ -41,45 +41,17 @@ func (h *dockerHandle) Wait(ctx context.Context) (Result, error) {
 // subscribed before start.
 func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions, cur Cursor,
 	wait *client.ContainerWaitResult, sink *lockedSink) (Result, error) {
-	parser := NewParser(opts)
-	parser.Resume(cur.NextStep)
-	out := &lineEmitter{sink: sink, parser: parser, stream: "stdout", skip: cur.Stdout}
-	errE := &lineEmitter{sink: sink, stream: "stderr", skip: cur.Stderr}
-	if !cur.Time.IsZero() {
-		// Ask the daemon for the lines after the cursor's time only; the
-		// numbering continues from the cursor's counts.
-		out.seq, out.skip = cur.Stdout, 0
-		errE.seq, errE.skip = cur.Stderr, 0
-	}
-	logsDone := make(chan error, 1)
-	marks := &logMarks{out: cur.Time, err: cur.Time}
+	lf := d.newLogFollower(id, opts, cur, sink)
 	lctx, lcancel := context.WithCancel(ctx)
 	defer lcancel()
-	go func() {
-		for {
-			err := d.streamLogs(lctx, id, true, out, errE, marks)
-			if err == nil || lctx.Err() != nil {
-				logsDone <- err
-				return
-			}
-			// The stream broke (daemon restart, connection cut): follow again
-			// from after the last line read. Every line read, delivered or
-			// skipped, advanced its stream's mark, so nothing is counted twice.
-			select {
-			case <-time.After(time.Second):
-			case <-lctx.Done():
-				logsDone <- lctx.Err()
-				return
-			}
-		}
-	}()
+	logsDone := lf.followLogs(lctx)
 
 	var gone outage
 	code, err := d.waitExit(ctx, id, wait, &gone)
 	if err != nil {
 		lcancel()
 		<-logsDone
-		return Result{Status: runstatus.Running, ExitCode: -1}, err
+		return unfinished(), err
 	}
 	if code != 0 && !d.accepting(ctx) {
 		// A dockerd shutting down stops its containers after closing its
@@ -97,99 +69,82 @@ func (d *Docker) follow(ctx context.Context, runID, id string, opts ParseOptions
 		lcancel()
 		<-logsDone
 	}
-	if ctx.Err() != nil {
-		return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
+	if err := lf.readRest(ctx, &gone); err != nil {
+		return unfinished(), err
 	}
-	if err := d.retryDown(ctx, &gone, func() error {
-		return d.streamLogs(ctx, id, false, out, errE, marks) // a retry reads on from the marks
-	}); err != nil {
-		if ctx.Err() != nil {
-			return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
-		}
-		var dg *DaemonGoneError
-		if errors.As(err, &dg) {
-			return Result{Status: runstatus.Running, ExitCode: -1}, err
-		}
-		sink.Log(LogLine{Stream: "stderr", Seq: 0, Text: "lathe: could not read the rest of the logs: " + err.Error(), Time: time.Now()})
-	}
+	return d.harvest(ctx, runID, id, &gone, sink)
+}
 
-	var ins client.ContainerInspectResult
-	err = d.retryDown(ctx, &gone, func() error {
-		var err error
-		ins, err = d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-		return err
-	})
-	if err != nil {
-		var dg *DaemonGoneError
-		if errors.As(err, &dg) {
-			return Result{Status: runstatus.Running, ExitCode: -1}, err
-		}
-		if cerrdefs.IsNotFound(err) {
-			res := Result{Status: runstatus.Lost, ExitCode: -1, Message: "container vanished before its status was read"}
-			sink.Status(StatusUpdate{RunID: runID, Status: runstatus.Lost, Message: res.Message, Time: time.Now()})
-			return res, nil
-		}
-		return Result{Status: runstatus.Running, ExitCode: -1}, fmt.Errorf("inspect container: %w", err)
+// logFollower delivers one container's log lines to its run's sink, once
+// each, across broken and resumed streams.
+type logFollower struct {
+	d         *Docker
+	id        string // container id
+	out, errE *lineEmitter
+	marks     *logMarks
+	sink      *lockedSink
+}
+
+func (d *Docker) newLogFollower(id string, opts ParseOptions, cur Cursor, sink *lockedSink) *logFollower {
+	parser := NewParser(opts)
+	parser.Resume(cur.NextStep)
+	out := &lineEmitter{sink: sink, parser: parser, stream: "stdout", skip: cur.Stdout}
+	errE := &lineEmitter{sink: sink, stream: "stderr", skip: cur.Stderr}
+	if !cur.Time.IsZero() {
+		// Ask the daemon for the lines after the cursor's time only; the
+		// numbering continues from the cursor's counts.
+		out.seq, out.skip = cur.Stdout, 0
+		errE.seq, errE.skip = cur.Stderr, 0
 	}
-	st := ins.Container.State
-	// The daemon handles the OOM event and the exit event separately, so the
-	// flag can lag the exit by a moment: look again before calling it a kill.
-	for i := 0; i < 10 && st.ExitCode == 137 && !st.OOMKilled && ins.Container.HostConfig != nil && ins.Container.HostConfig.Memory > 0; i++ {
-		select {
-		case <-time.After(100 * time.Millisecond):
-		case <-ctx.Done():
-			return Result{Status: runstatus.Running, ExitCode: -1}, ctx.Err()
-		}
-		again, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-		if err != nil {
-			break
-		}
-		st = again.Container.State
-	}
-	d.mu.Lock()
-	stopped := d.stopping[runID]
-	delete(d.stopping, runID)
-	d.mu.Unlock()
-	if !stopped && st.ExitCode != 0 {
-		// Stop leaves a marker in the container, so a lathe that did not ask
-		// for the stop itself still reports the run as stopped.
-		_, err := d.cli.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: stopMarker})
-		stopped = err == nil
-	}
-	res := Result{ExitCode: st.ExitCode}
-	switch {
-	case st.OOMKilled: // exit 137 alone means only SIGKILL (nomad PR #12735)
-		res.Status, res.Message = runstatus.OOMKilled, "killed: over the container's memory limit"
-	case st.ExitCode == 0:
-		res.Status = runstatus.Completed
-	case stopped:
-		res.Status, res.Message = runstatus.Stopped, exitMessage(st.ExitCode)
-	default:
-		res.Status, res.Message = runstatus.Failed, exitMessage(st.ExitCode)
-		if st.Error != "" {
-			res.Message += ": " + st.Error
-		}
-		res.Message += gone.explain(d.host)
-		if st.ExitCode == 137 && ins.Container.HostConfig != nil && ins.Container.HostConfig.Memory > 0 {
-			// containerd watches the cgroup's OOM events only once the task
-			// runs, so a kill in the first milliseconds can go unreported.
-			res.Message += fmt.Sprintf("; possibly out of memory (limit %d MiB), though the daemon reported no OOM kill",
-				ins.Container.HostConfig.Memory>>20)
-		}
-	}
-	if ins.Container.Config != nil {
-		if od := ins.Container.Config.Labels[labelOutputDir]; od != "" && !d.sharedFS {
-			if err := d.copyOut(ctx, id, od); err != nil {
-				res.Message = strings.TrimPrefix(res.Message+"; outputs not collected: "+err.Error(), "; ")
+	return &logFollower{d: d, id: id, out: out, errE: errE, marks: &logMarks{out: cur.Time, err: cur.Time}, sink: sink}
+}
+
+// followLogs streams the logs until the container stops or ctx ends; the
+// channel gets the outcome.
+func (lf *logFollower) followLogs(ctx context.Context) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		for {
+			err := lf.d.streamLogs(ctx, lf.id, true, lf.out, lf.errE, lf.marks)
+			if err == nil || ctx.Err() != nil {
+				done <- err
+				return
+			}
+			// The stream broke (daemon restart, connection cut): follow again
+			// from after the last line read. Every line read, delivered or
+			// skipped, advanced its stream's mark, so nothing is counted twice.
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+				done <- ctx.Err()
+				return
 			}
 		}
+	}()
+	return done
+}
+
+// readRest fetches the lines after the last one delivered, once the
+// container has stopped. A failure other than the caller's end or the
+// daemon's is recorded on the run's stderr, and harvesting goes on.
+func (lf *logFollower) readRest(ctx context.Context, gone *outage) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
-	sink.Status(StatusUpdate{RunID: runID, Status: res.Status, ExitCode: intPtr(st.ExitCode), Message: res.Message, Time: time.Now(),
-		Info: map[string]string{"container_id": id, "finished_at": st.FinishedAt}})
-	if !d.opts.KeepContainers {
-		_, _ = d.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{})
+	err := lf.d.retryDown(ctx, gone, func() error {
+		return lf.d.streamLogs(ctx, lf.id, false, lf.out, lf.errE, lf.marks) // a retry reads on from the marks
+	})
+	var dg *DaemonGoneError
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.As(err, &dg):
+		return err
 	}
-	return res, nil
+	lf.sink.Log(LogLine{Stream: "stderr", Seq: 0, Text: "lathe: could not read the rest of the logs: " + err.Error(), Time: time.Now()})
+	return nil
 }
 
 // waitExit blocks until the container is not running and returns the exit

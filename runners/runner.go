@@ -59,12 +59,15 @@ type LogLine struct {
 // process has exited. Info carries runner details worth storing: "pid",
 // "container_id", "image_digest", "run_dir", "host".
 type StatusUpdate struct {
-	RunID    string            `json:"run_id"`
-	Status   runstatus.Status  `json:"status"`
-	ExitCode *int              `json:"exit_code"`
-	Message  string            `json:"message,omitempty"`
-	Time     time.Time         `json:"time"`
-	Info     map[string]string `json:"info,omitempty"`
+	RunID    string           `json:"run_id"`
+	Status   runstatus.Status `json:"status"`
+	ExitCode *int             `json:"exit_code"`
+	Message  string           `json:"message,omitempty"`
+	Time     time.Time        `json:"time"` // when the change happened at the source (a final status: the exit)
+	// Started, on a final status, is when the process started according to
+	// the runner (a container's StartedAt); zero: the Running update's time.
+	Started time.Time         `json:"started,omitzero"`
+	Info    map[string]string `json:"info,omitempty"`
 }
 
 // Sink receives everything a run produces. The store, the JSON printer and the
@@ -351,3 +354,8 @@ func (e *lineEmitter) line(text string, t time.Time) {
 }
 
 func intPtr(i int) *int { return &i }
+
+// unfinished is the Result of a Wait that ended before the run did (the
+// caller gave up, or the runner lost sight of the run): still running, exit
+// status not known yet.
+func unfinished() Result { return Result{Status: runstatus.Running, ExitCode: -1} }
