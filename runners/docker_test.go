@@ -15,7 +15,9 @@ import (
 	"github.com/moby/moby/client"
 )
 
-const testImage = "lathe-runners-test:prog"
+// testImage is tagged per test process: test binaries of other checkouts
+// on the same daemon build their own prog under their own tag.
+var testImage = fmt.Sprintf("lathe-runners-test:prog-%d", os.Getpid())
 
 var (
 	imageOnce sync.Once

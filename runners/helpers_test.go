@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -37,6 +39,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	removeTestImage()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -153,4 +156,14 @@ func waitResult(t *testing.T, h Handle, d time.Duration) Result {
 		t.Fatalf("wait %s: %v", h.ID(), err)
 	}
 	return res
+}
+
+// removeTestImage deletes this process's test image, if it built one.
+func removeTestImage() {
+	d, err := NewDocker("cleanup", Endpoint{}, DockerOptions{})
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	_, _ = d.cli.ImageRemove(context.Background(), testImage, client.ImageRemoveOptions{Force: true})
 }
