@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/client"
 
 	"github.com/lathe-ml/lathe/config"
@@ -57,11 +58,17 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 	if err != nil {
 		return nil, err
 	}
+	inputs, err := d.stageInputs(ctx, spec, cfg.Labels)
+	if err != nil {
+		return nil, err
+	}
+	hc.Mounts = append(hc.Mounts, inputs...)
 	cctx, cancel := d.callContext(ctx)
 	created, err := d.cli.ContainerCreate(cctx, client.ContainerCreateOptions{
 		Config: cfg, HostConfig: hc, Name: ContainerName(spec.ID)})
 	cancel()
 	if err = d.callError(ctx, "create container", err); err != nil {
+		_ = d.removeVolume(context.WithoutCancel(ctx), spec.ID)
 		return nil, fmt.Errorf("runner %s: create container: %w", d.name, err)
 	}
 	id := created.ID
@@ -70,6 +77,7 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 		rctx, cancel := d.callContext(context.WithoutCancel(ctx))
 		defer cancel()
 		_, _ = d.cli.ContainerRemove(rctx, id, client.ContainerRemoveOptions{Force: true})
+		_ = d.removeVolume(rctx, spec.ID)
 	}
 	if err := d.copyIn(ctx, id, spec); err != nil {
 		cleanup()
@@ -185,17 +193,20 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 			if err != nil {
 				return nil, nil, err
 			}
-			hc.Binds = append(hc.Binds, src+":"+inputPath(name)+":ro")
+			// The mount API, not a "src:dst:ro" bind string, so a path with a
+			// colon stays one path.
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: src, Target: inputPath(name), ReadOnly: true})
 		}
 		if outDir != "" {
-			hc.Binds = append(hc.Binds, outDir+":"+containerOutputs)
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: outDir, Target: containerOutputs})
 		}
 	}
 	return cfg, hc, nil
 }
 
 // copyIn puts the params file into the created container and, when the daemon
-// does not share this machine's files, the inputs and an outputs directory.
+// does not share this machine's files, an outputs directory (the inputs are
+// in their own volume: stageInputs).
 func (d *Docker) copyIn(ctx context.Context, id string, spec Spec) error {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -215,14 +226,6 @@ func (d *Docker) copyIn(ctx context.Context, id string, spec Spec) error {
 	}
 	if _, err := tw.Write(p); err != nil {
 		return err
-	}
-	if !d.sharedFS {
-		for _, name := range format.SortedKeys(spec.Inputs) {
-			dst := path.Join("lathe/inputs", EnvName(name))
-			if err := tarPath(tw, spec.Inputs[name], path.Join(dst, filepath.Base(spec.Inputs[name]))); err != nil {
-				return fmt.Errorf("input %s: %w", name, err)
-			}
-		}
 	}
 	if err := tw.Close(); err != nil {
 		return err

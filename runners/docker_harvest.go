@@ -47,7 +47,7 @@ func (d *Docker) harvest(ctx context.Context, runID, id string, gone *outage, si
 		}
 	}
 	if !d.opts.KeepContainers {
-		if err := d.removeContainer(ctx, id); err != nil {
+		if err := d.removeContainer(ctx, runID, id); err != nil {
 			res.Message = joinMessage(res.Message, fmt.Sprintf("container %s not removed (%v); lathe gc --containers removes it", ContainerName(runID), err))
 		}
 	}
@@ -154,7 +154,7 @@ func (d *Docker) exitResult(ctx context.Context, runID, id string, c container.I
 // removeContainer removes a finished run's container, trying three times
 // (a daemon busy with other removals can time out one), and any read-only
 // input volume made for it.
-func (d *Docker) removeContainer(ctx context.Context, id string) error {
+func (d *Docker) removeContainer(ctx context.Context, runID, id string) error {
 	var err error
 	for try := 0; try < 3; try++ {
 		if try > 0 {
@@ -168,7 +168,7 @@ func (d *Docker) removeContainer(ctx context.Context, id string) error {
 		_, err = d.cli.ContainerRemove(cctx, id, client.ContainerRemoveOptions{})
 		cancel()
 		if err == nil || cerrdefs.IsNotFound(err) {
-			return nil
+			return d.removeVolume(ctx, runID)
 		}
 	}
 	return err
