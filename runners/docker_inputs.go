@@ -51,7 +51,7 @@ func (d *Docker) stageInputs(ctx context.Context, spec Spec, labels map[string]s
 func (d *Docker) fillVolume(ctx context.Context, vol string, spec Spec) error {
 	cctx, cancel := d.callContext(ctx)
 	created, err := d.cli.ContainerCreate(cctx, client.ContainerCreateOptions{
-		Config: &container.Config{Image: spec.Image, Entrypoint: []string{"/lathe-stage-inputs"}, Labels: map[string]string{LabelRunID: spec.ID}},
+		Config:     &container.Config{Image: spec.Image, Entrypoint: []string{"/lathe-stage-inputs"}, Labels: map[string]string{LabelRunID: spec.ID}},
 		HostConfig: &container.HostConfig{Mounts: []mount.Mount{{Type: mount.TypeVolume, Source: vol, Target: containerInputs}}}})
 	cancel()
 	if err = d.callError(ctx, "create the inputs container", err); err != nil {
