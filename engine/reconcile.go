@@ -164,7 +164,7 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 			unlock(o.lock)
 		}
 	}
-	pctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+	pctx, cancel := context.WithTimeout(ctx, e.connectTimeout(rc))
 	defer cancel()
 	en, err := e.entry(pctx, rc)
 	if err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
@@ -70,7 +71,7 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+	ctx, cancel := context.WithTimeout(ctx, e.connectTimeout(rc))
 	defer cancel()
 	r, err := runners.FromConfig(rc, runners.Options{RunsDir: e.ws.StateDir, WorkspaceID: e.ws.ID, Version: e.opts.Version})
 	if err != nil {
@@ -111,4 +112,13 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 	}
 	st.NoGPU = inv.NoGPU
 	return st
+}
+
+// connectTimeout is how long a runner's probe may take: its connect_timeout
+// when the config sets one, else the engine's.
+func (e *Engine) connectTimeout(rc config.Runner) time.Duration {
+	if rc.ConnectTimeout > 0 {
+		return rc.ConnectTimeout
+	}
+	return e.opts.ConnectTimeout
 }

@@ -38,7 +38,8 @@ func FromConfig(rc config.Runner, o Options) (Runner, error) {
 		if rc.TLS != nil {
 			ep.TLS = &TLSFiles{CA: rc.TLS.CA, Cert: rc.TLS.Cert, Key: rc.TLS.Key}
 		}
-		return NewDocker(rc.Name, ep, DockerOptions{WorkspaceID: o.WorkspaceID, Version: o.Version})
+		return NewDocker(rc.Name, ep, DockerOptions{WorkspaceID: o.WorkspaceID, Version: o.Version,
+			ConnectTimeout: rc.ConnectTimeout, CallTimeout: rc.Timeout})
 	}
 	return nil, &config.InputError{Field: "type", Msg: fmt.Sprintf("runner %s: unknown type %q (local or docker)", rc.Name, rc.Type)}
 }
