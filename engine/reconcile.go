@@ -201,6 +201,11 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 		}
 		return nil, err
 	}
+	if d, ok := en.r.(*runners.Docker); ok {
+		// Retry removing what earlier harvests left (a removal that failed,
+		// a lathe that died between removal and status): the daemon answers.
+		_, _ = e.sweep(ctx, d, false, map[string]bool{})
+	}
 	byID := map[string]experiments.Run{}
 	for _, o := range orphans {
 		byID[o.run.ID] = o.run

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -108,4 +109,48 @@ func (d *Docker) Reconcile(ctx context.Context, runs []Tracked, sinkFor func(str
 		hs = append(hs, h)
 	}
 	return hs, nil
+}
+
+// Leftover is a lathe container still on a daemon.
+type Leftover struct {
+	RunID       string `json:"run_id"`
+	ContainerID string `json:"container_id"`
+	Name        string `json:"name"`
+	State       string `json:"state"` // created, running, exited, dead, ...
+	Runner      string `json:"runner"`
+	Host        string `json:"host"`
+}
+
+// Leftovers lists every lathe-labelled container of this workspace on the
+// runner's daemon, whichever runner entry made it.
+func (d *Docker) Leftovers(ctx context.Context) ([]Leftover, error) {
+	f := make(client.Filters).Add("label", LabelRunID)
+	if d.opts.WorkspaceID != "" {
+		f.Add("label", LabelWorkspaceID+"="+d.opts.WorkspaceID)
+	}
+	cctx, cancel := d.callContext(ctx)
+	defer cancel()
+	res, err := d.cli.ContainerList(cctx, client.ContainerListOptions{All: true, Filters: f})
+	if err = d.callError(ctx, "list containers", err); err != nil {
+		return nil, fmt.Errorf("runner %s: list containers on %s: %w", d.name, d.host, err)
+	}
+	var out []Leftover
+	for _, c := range res.Items {
+		name := ""
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		out = append(out, Leftover{RunID: c.Labels[LabelRunID], ContainerID: c.ID, Name: name, State: string(c.State),
+			Runner: c.Labels[LabelRunner], Host: d.host})
+	}
+	return out, nil
+}
+
+// RemoveLeftover removes a finished run's container and its inputs volume.
+// A running container is refused by the daemon, never killed.
+func (d *Docker) RemoveLeftover(ctx context.Context, l Leftover) error {
+	if err := d.removeContainer(ctx, l.RunID, l.ContainerID); err != nil {
+		return fmt.Errorf("runner %s: remove %s on %s: %w", d.name, l.Name, d.host, err)
+	}
+	return nil
 }
