@@ -155,14 +155,14 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 		Labels:     labels,
 		WorkingDir: spec.WorkDir,
 	}
+	// docker run's semantics: the command replaces the image's CMD and is
+	// appended to its ENTRYPOINT; an entrypoint given replaces the image's
+	// (and then the daemon does not use the image's CMD either).
+	if len(spec.Entrypoint) > 0 {
+		cfg.Entrypoint = spec.Entrypoint
+	}
 	if len(argv) > 0 {
-		// The spec's command is the whole argv, so it replaces the image's
-		// entrypoint rather than being appended to it.
-		cfg.Entrypoint = argv[:1]
-		cfg.Cmd = argv[1:]
-		if len(argv) == 1 {
-			cfg.Cmd = []string{}
-		}
+		cfg.Cmd = argv
 	}
 	hc := &container.HostConfig{
 		AutoRemove: false, // results are harvested first

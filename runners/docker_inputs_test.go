@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,4 +49,39 @@ func TestDockerInputsReadOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDockerEntrypoint: docker run's semantics. A command is appended to the
+// image's ENTRYPOINT (replacing its CMD), and an entrypoint given replaces
+// the image's.
+func TestDockerEntrypoint(t *testing.T) {
+	d := dockerRunner(t, DockerOptions{})
+	tag := testImage + "-entrypoint"
+	if _, err := d.BuildScratchImage(context.Background(), ScratchImage{Tag: tag, Files: map[string]string{"/prog": progPath},
+		Entrypoint: []string{"/prog", "env"}, Cmd: []string{"from-cmd"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = d.cli.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true}) })
+	args := func(spec Spec) []string {
+		t.Helper()
+		sink := &recordSink{}
+		spec.ID, spec.Image = runID(t), tag
+		h, err := d.Start(context.Background(), spec, sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := waitResult(t, h, 60*time.Second); res.Status != runstatus.Completed {
+			t.Fatalf("result %+v %v", res, sink.lines("stderr"))
+		}
+		var out []string
+		for _, l := range sink.lines("stdout") {
+			if strings.HasPrefix(l, "arg ") {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
+	wantLines(t, args(Spec{}), `arg "from-cmd"`)
+	wantLines(t, args(Spec{Command: []string{"--epochs", "{n}"}, Params: map[string]string{"n": "2"}}), `arg "--epochs"`, `arg "2"`)
+	wantLines(t, args(Spec{Entrypoint: []string{"/prog"}, Command: []string{"env", "x"}}), `arg "x"`)
 }

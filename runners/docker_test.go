@@ -48,7 +48,7 @@ func dockerRunner(t *testing.T, opts DockerOptions) *Docker {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		_, imageErr = d.BuildScratchImage(ctx, ScratchImage{Tag: testImage,
-			Files: map[string]string{"/prog": progPath}, Entrypoint: []string{"/prog"}})
+			Files: map[string]string{"/prog": progPath}, Cmd: []string{"/prog"}})
 	})
 	if imageErr != nil {
 		t.Fatal(imageErr)
