@@ -26,7 +26,10 @@ type LaunchRequest struct {
 	Name    string
 	Runner  string   // "" = default_runner
 	Image   string   // docker runners; "" = the runner's image
-	Command []string // argv; "{param}" placeholders are replaced per argument
+	Command []string // argv; "{param}" placeholders are replaced per argument; docker: replaces the image's CMD
+	// Entrypoint (docker runners) replaces the image's ENTRYPOINT, as docker
+	// run --entrypoint; "" keeps it, and Command is appended to it.
+	Entrypoint string
 	Params  map[string]string
 	Inputs  map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
 	GPUs    string            // "all", a count, or device ids, as --gpus
@@ -135,6 +138,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	spec := runners.Spec{Name: req.Name, Command: slices.Clone(req.Command), Image: req.Image, Params: req.Params,
 		Inputs: inputs, Env: req.Env, GPUs: runners.GPURequestFrom(gspec), CPUs: req.CPUs, Memory: req.Memory,
 		ShmSize: req.ShmSize, Metrics: e.parseOptions(), Priority: req.Priority}
+	if req.Entrypoint != "" {
+		spec.Entrypoint = []string{req.Entrypoint}
+	}
 	runners.ApplyRunnerDefaults(&spec, rc, e.opts.Getenv)
 	host := e.host
 	switch rc.Type {
@@ -147,6 +153,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			host = "context " + rc.Context
 		}
 	default:
+		if req.Entrypoint != "" {
+			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
+		}
 		spec.WorkDir = workDir
 		// "lathe" as the program of a local run is this very binary, so the
 		// demo's `lathe trainer ...` works wherever lathe was started from.
@@ -196,6 +205,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	if req.ShmSize > 0 {
 		res["shm_size"] = strconv.FormatInt(req.ShmSize, 10)
+	}
+	if req.Entrypoint != "" {
+		res["entrypoint"] = req.Entrypoint // kept with the launch settings, so a rerun repeats it
 	}
 	rec := experiments.Run{ID: id, Name: req.Name, Status: runstatus.Queued, Runner: rc.Name, Host: host,
 		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,

@@ -384,6 +384,12 @@ func TestDockerRunWithTrainerImage(t *testing.T) {
 	if len(series["val_loss"]) != 20 {
 		t.Errorf("detached docker run: %d val_loss points", len(series["val_loss"]))
 	}
+	// --entrypoint replaces the image's; the command is its arguments.
+	runJSON(t, &rec, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--entrypoint", "/trainer", "--", "--epochs", "2")
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", rec.ID)
+	if rec.Status != runstatus.Completed || len(series["val_accuracy"]) != 2 {
+		t.Errorf("--entrypoint /trainer -- --epochs 2: %s, %d epochs (%s)", rec.Status, len(series["val_accuracy"]), rec.Error)
+	}
 	// The missing image is a failed run with a clear message, exit 1.
 	code, _, errs = run(t, "--workspace", ws, "run", "--runner", "docker", "--image", "lathe-no-such-image:x", "--", "/x")
 	if code != 1 || !strings.Contains(errs, "lathe-no-such-image") {
