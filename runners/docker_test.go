@@ -464,7 +464,8 @@ func TestContainerConfigGPUs(t *testing.T) {
 		}
 	}
 	cfg, hc, err := d.containerConfig(Spec{ID: "x", Image: "i", Command: []string{"/p"}}, []string{"/p"})
-	if err != nil || len(hc.DeviceRequests) != 0 || !reflect.DeepEqual([]string(cfg.Entrypoint), []string{"/p"}) || len(cfg.Cmd) != 0 {
+	// docker run's semantics: the command is the CMD; the image's entrypoint stays.
+	if err != nil || len(hc.DeviceRequests) != 0 || len(cfg.Entrypoint) != 0 || !reflect.DeepEqual([]string(cfg.Cmd), []string{"/p"}) {
 		t.Fatalf("no GPUs: %+v %+v %v", cfg, hc.DeviceRequests, err)
 	}
 	if err := validateSpec(Spec{ID: "x", GPUs: GPURequest{Count: 1, DeviceIDs: []string{"0"}}}); err == nil {

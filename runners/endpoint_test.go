@@ -278,12 +278,13 @@ func remoteRun(t *testing.T, d *Docker) {
 	}
 }
 
-// TestDockerSSH starts a real sshd on 127.0.0.1 with a generated key and
-// drives the same daemon as a "remote" ssh://root@127.0.0.1:PORT host, the way
-// the docker CLI does (ssh ... docker system dial-stdio). It skips where sshd
-// or the docker CLI is missing, unless CI is set.
-func TestDockerSSH(t *testing.T) {
-	local := dockerRunner(t, DockerOptions{})
+// startSSHD starts a real sshd on 127.0.0.1 with generated host and client
+// keys, letting the client key in as the current user (root in CI). It
+// returns the port, the ssh flags that use the key, and sshd's log. It
+// fails where sshd, ssh-keygen or the docker CLI (which sshd runs for
+// docker system dial-stdio) is missing, unless CI is unset: then it skips.
+func startSSHD(t testing.TB) (port int, flags []string, logs *strings.Builder) {
+	t.Helper()
 	sshd, err1 := exec.LookPath("sshd")
 	if err1 != nil {
 		sshd = "/usr/sbin/sshd"
@@ -311,7 +312,7 @@ func TestDockerSSH(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
+	port = ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	conf := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
@@ -328,8 +329,8 @@ UsePAM no
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
 	os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
 	cmd := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
-	var logs strings.Builder
-	cmd.Stderr = &logs
+	logs = &strings.Builder{}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -341,9 +342,19 @@ UsePAM no
 		}
 		return err == nil
 	})
-	opts := local.opts
-	opts.SSHFlags = []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
+	flags = []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"}
+	return port, flags, logs
+}
+
+// TestDockerSSH drives the local daemon as a "remote" ssh://root@127.0.0.1:PORT
+// host through a real sshd, the way the docker CLI does (ssh ... docker system
+// dial-stdio).
+func TestDockerSSH(t *testing.T) {
+	local := dockerRunner(t, DockerOptions{})
+	port, flags, logs := startSSHD(t)
+	opts := local.opts
+	opts.SSHFlags = flags
 	d, err := NewDocker(local.name, Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port)}, opts)
 	if err != nil {
 		t.Fatal(err)
