@@ -129,20 +129,11 @@ func (s *Store) DatasetsBySHA(ctx context.Context, prefix string) ([]Dataset, er
 }
 
 func (s *Store) queryDatasets(ctx context.Context, q string, args ...any) ([]Dataset, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.db, func(sc scanner) (Dataset, error) { return scanDataset(sc) }, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list datasets: %w", err)
 	}
-	defer rows.Close()
-	var out []Dataset
-	for rows.Next() {
-		d, err := scanDataset(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Artifact is a file a run wrote under LATHE_OUTPUT_DIR, kept in the object
@@ -185,20 +176,11 @@ func (s *Store) AddArtifact(ctx context.Context, a Artifact) (Artifact, error) {
 
 // ListArtifacts returns the run's artifacts ordered by path.
 func (s *Store) ListArtifacts(ctx context.Context, runID string) ([]Artifact, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE run_id = ? ORDER BY path`, runID)
+	out, err := queryAll(ctx, s.db, scanArtifact, `SELECT `+artifactColumns+` FROM artifacts WHERE run_id = ? ORDER BY path`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("list artifacts: %w", err)
 	}
-	defer rows.Close()
-	var out []Artifact
-	for rows.Next() {
-		a, err := scanArtifact(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ArtifactsBySHA returns the artifacts whose content hash starts with prefix
@@ -207,21 +189,8 @@ func (s *Store) ArtifactsBySHA(ctx context.Context, prefix string) ([]Artifact, 
 	if len(prefix) < 4 || !isHex(prefix) {
 		return nil, &config.InputError{Field: "sha256", Msg: fmt.Sprintf("%q: give at least 4 hex digits of a sha256", prefix)}
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+artifactColumns+` FROM artifacts WHERE sha256 >= ? AND sha256 < ? ORDER BY created, id`,
+	return queryAll(ctx, s.db, scanArtifact, `SELECT `+artifactColumns+` FROM artifacts WHERE sha256 >= ? AND sha256 < ? ORDER BY created, id`,
 		prefix, prefix+"g")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Artifact
-	for rows.Next() {
-		a, err := scanArtifact(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // GetArtifact returns an artifact by row id.

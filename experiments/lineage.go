@@ -134,23 +134,22 @@ func (s *Store) Walk(ctx context.Context, start Node, up bool, depth int) ([]Edg
 }
 
 func (s *Store) queryEdges(ctx context.Context, where string, args ...any) ([]Edge, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, from_kind, from_id, to_kind, to_id, kind, operation, params, created
+	out, err := queryAll(ctx, s.db, scanEdge, `SELECT id, from_kind, from_id, to_kind, to_id, kind, operation, params, created
 		FROM edges `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("lineage edges: %w", err)
 	}
-	defer rows.Close()
-	var out []Edge
-	for rows.Next() {
-		var e Edge
-		var params string
-		var created int64
-		if err := rows.Scan(&e.ID, &e.From.Kind, &e.From.ID, &e.To.Kind, &e.To.ID, &e.Kind, &e.Operation, &params, &created); err != nil {
-			return nil, err
-		}
-		e.Params = json.RawMessage(params)
-		e.Created = time.Unix(0, created).UTC()
-		out = append(out, e)
+	return out, nil
+}
+
+func scanEdge(sc scanner) (Edge, error) {
+	var e Edge
+	var params string
+	var created int64
+	if err := sc.Scan(&e.ID, &e.From.Kind, &e.From.ID, &e.To.Kind, &e.To.ID, &e.Kind, &e.Operation, &params, &created); err != nil {
+		return e, err
 	}
-	return out, rows.Err()
+	e.Params = json.RawMessage(params)
+	e.Created = time.Unix(0, created).UTC()
+	return e, nil
 }

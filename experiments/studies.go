@@ -105,20 +105,7 @@ func (s *Store) GetStudyByID(ctx context.Context, id int64) (Study, error) {
 
 // ListStudies returns all studies, newest first.
 func (s *Store) ListStudies(ctx context.Context) ([]Study, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+studyColumns+` FROM studies ORDER BY created DESC, id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Study
-	for rows.Next() {
-		st, err := scanStudy(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanStudy, `SELECT `+studyColumns+` FROM studies ORDER BY created DESC, id DESC`)
 }
 
 // UpdateStudy applies fn to the current record in one write transaction
@@ -358,20 +345,7 @@ func (s *Store) UpdateTrial(ctx context.Context, studyID int64, number int, fn f
 
 // ListTrials returns the study's trials by number.
 func (s *Store) ListTrials(ctx context.Context, studyID int64) ([]Trial, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+trialColumns+` FROM trials WHERE study_id = ? ORDER BY number`, studyID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Trial
-	for rows.Next() {
-		t, err := scanTrial(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.db, scanTrial, `SELECT `+trialColumns+` FROM trials WHERE study_id = ? ORDER BY number`, studyID)
 }
 
 // AdoptTrial makes worker the driver of trial number of the study if its
