@@ -54,33 +54,8 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 	if err != nil {
 		return nil, err
 	}
-	cfg, hc, err := d.containerConfig(spec, argv)
+	id, err := d.create(ctx, spec, argv)
 	if err != nil {
-		return nil, err
-	}
-	inputs, err := d.stageInputs(ctx, spec, cfg.Labels)
-	if err != nil {
-		return nil, err
-	}
-	hc.Mounts = append(hc.Mounts, inputs...)
-	cctx, cancel := d.callContext(ctx)
-	created, err := d.cli.ContainerCreate(cctx, client.ContainerCreateOptions{
-		Config: cfg, HostConfig: hc, Name: ContainerName(spec.ID)})
-	cancel()
-	if err = d.callError(ctx, "create container", err); err != nil {
-		_ = d.removeVolume(context.WithoutCancel(ctx), spec.ID)
-		return nil, fmt.Errorf("runner %s: create container: %w", d.name, err)
-	}
-	id := created.ID
-	cleanup := func() {
-		// The run never started: nothing to harvest, so leave no debris.
-		rctx, cancel := d.callContext(context.WithoutCancel(ctx))
-		defer cancel()
-		_, _ = d.cli.ContainerRemove(rctx, id, client.ContainerRemoveOptions{Force: true})
-		_ = d.removeVolume(rctx, spec.ID)
-	}
-	if err := d.copyIn(ctx, id, spec); err != nil {
-		cleanup()
 		return nil, err
 	}
 	// Subscribe to the exit before starting, so an instant exit is not missed.
@@ -88,13 +63,13 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 	fctx, fcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stopFollow := context.AfterFunc(ctx, fcancel)
 	wait := d.cli.ContainerWait(fctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	cctx, cancel = d.callContext(ctx)
+	cctx, cancel := d.callContext(ctx)
 	_, err = d.cli.ContainerStart(cctx, id, client.ContainerStartOptions{})
 	cancel()
 	if err = d.callError(ctx, "start container", err); err != nil {
 		stopFollow()
 		fcancel()
-		cleanup()
+		d.discard(ctx, spec.ID, id)
 		return nil, fmt.Errorf("runner %s: start container for %s: %s", d.name, spec.ID, startErrorMessage(err))
 	}
 	sink.Status(StatusUpdate{RunID: spec.ID, Status: runstatus.Running, Time: time.Now(),
@@ -107,6 +82,42 @@ func (d *Docker) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle
 		h.res, h.err = d.follow(fctx, spec.ID, id, spec.Metrics, Cursor{}, &wait, sink)
 	}()
 	return h, nil
+}
+
+// create makes the run's container, with its inputs (a volume on a remote
+// daemon) and params file in place, and returns its id.
+func (d *Docker) create(ctx context.Context, spec Spec, argv []string) (string, error) {
+	cfg, hc, err := d.containerConfig(spec, argv)
+	if err != nil {
+		return "", err
+	}
+	inputs, err := d.stageInputs(ctx, spec, cfg.Labels)
+	if err != nil {
+		return "", err
+	}
+	hc.Mounts = append(hc.Mounts, inputs...)
+	cctx, cancel := d.callContext(ctx)
+	created, err := d.cli.ContainerCreate(cctx, client.ContainerCreateOptions{
+		Config: cfg, HostConfig: hc, Name: ContainerName(spec.ID)})
+	cancel()
+	if err = d.callError(ctx, "create container", err); err != nil {
+		_ = d.removeVolume(context.WithoutCancel(ctx), spec.ID)
+		return "", fmt.Errorf("runner %s: create container: %w", d.name, err)
+	}
+	if err := d.copyIn(ctx, created.ID, spec); err != nil {
+		d.discard(ctx, spec.ID, created.ID)
+		return "", err
+	}
+	return created.ID, nil
+}
+
+// discard removes a container that never started: there is nothing to
+// harvest, so it leaves no debris.
+func (d *Docker) discard(ctx context.Context, runID, id string) {
+	rctx, cancel := d.callContext(context.WithoutCancel(ctx))
+	defer cancel()
+	_, _ = d.cli.ContainerRemove(rctx, id, client.ContainerRemoveOptions{Force: true})
+	_ = d.removeVolume(rctx, runID)
 }
 
 // startErrorMessage shortens the OCI runtime's wording for the common case of
@@ -123,13 +134,10 @@ func startErrorMessage(err error) string {
 	return msg
 }
 
+// containerConfig is the run's container and host configuration.
 func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *container.HostConfig, error) {
 	inputPath := func(name string) string {
 		return path.Join(containerInputs, EnvName(name), filepath.Base(spec.Inputs[name]))
-	}
-	labels := map[string]string{}
-	for k, v := range spec.Labels {
-		labels[k] = v
 	}
 	outDir := ""
 	if spec.OutputDir != "" {
@@ -141,18 +149,10 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 			return nil, nil, fmt.Errorf("output dir: %w", err)
 		}
 	}
-	mj, _ := json.Marshal(spec.Metrics)
-	labels[LabelRunID] = spec.ID
-	labels[LabelWorkspaceID] = d.opts.WorkspaceID
-	labels[LabelVersion] = d.opts.Version
-	labels[LabelRunner] = d.name
-	labels[labelOutputDir] = outDir
-	labels[labelMetrics] = string(mj)
-
 	cfg := &container.Config{
 		Image:      spec.Image,
 		Env:        RunEnv(spec, inputPath, containerParams, containerOutputs),
-		Labels:     labels,
+		Labels:     d.runLabels(spec, outDir),
 		WorkingDir: spec.WorkDir,
 	}
 	// docker run's semantics: the command replaces the image's CMD and is
@@ -164,6 +164,44 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 	if len(argv) > 0 {
 		cfg.Cmd = argv
 	}
+	hc := d.hostConfig(spec)
+	if d.sharedFS {
+		for _, name := range format.SortedKeys(spec.Inputs) {
+			src, err := filepath.Abs(spec.Inputs[name])
+			if err != nil {
+				return nil, nil, err
+			}
+			// The mount API, not a "src:dst:ro" bind string, so a path with a
+			// colon stays one path.
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: src, Target: inputPath(name), ReadOnly: true})
+		}
+		if outDir != "" {
+			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: outDir, Target: containerOutputs})
+		}
+	}
+	return cfg, hc, nil
+}
+
+// runLabels are the spec's labels plus lathe's own, by which a later lathe
+// finds and follows the run.
+func (d *Docker) runLabels(spec Spec, outDir string) map[string]string {
+	labels := map[string]string{}
+	for k, v := range spec.Labels {
+		labels[k] = v
+	}
+	mj, _ := json.Marshal(spec.Metrics)
+	labels[LabelRunID] = spec.ID
+	labels[LabelWorkspaceID] = d.opts.WorkspaceID
+	labels[LabelVersion] = d.opts.Version
+	labels[LabelRunner] = d.name
+	labels[labelOutputDir] = outDir
+	labels[labelMetrics] = string(mj)
+	return labels
+}
+
+// hostConfig holds the run's limits, GPUs and log settings (mounts are
+// added by the caller).
+func (d *Docker) hostConfig(spec Spec) *container.HostConfig {
 	hc := &container.HostConfig{
 		AutoRemove: false, // results are harvested first
 		LogConfig: container.LogConfig{Type: "json-file", Config: map[string]string{
@@ -187,21 +225,7 @@ func (d *Docker) containerConfig(spec Spec, argv []string) (*container.Config, *
 		}
 		hc.Resources.DeviceRequests = []container.DeviceRequest{req}
 	}
-	if d.sharedFS {
-		for _, name := range format.SortedKeys(spec.Inputs) {
-			src, err := filepath.Abs(spec.Inputs[name])
-			if err != nil {
-				return nil, nil, err
-			}
-			// The mount API, not a "src:dst:ro" bind string, so a path with a
-			// colon stays one path.
-			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: src, Target: inputPath(name), ReadOnly: true})
-		}
-		if outDir != "" {
-			hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: outDir, Target: containerOutputs})
-		}
-	}
-	return cfg, hc, nil
+	return hc
 }
 
 // copyIn puts the params file into the created container and, when the daemon
