@@ -30,13 +30,13 @@ type LaunchRequest struct {
 	// Entrypoint (docker runners) replaces the image's ENTRYPOINT, as docker
 	// run --entrypoint; "" keeps it, and Command is appended to it.
 	Entrypoint string
-	Params  map[string]string
-	Inputs  map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
-	GPUs    string            // "all", a count, or device ids, as --gpus
-	CPUs    float64           // docker --cpus; 0 = unlimited
-	Memory  int64             // bytes; 0 = unlimited
-	ShmSize int64             // bytes; 0 = daemon default
-	Env     map[string]string // extra environment (stored redacted)
+	Params     map[string]string
+	Inputs     map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
+	GPUs       string            // "all", a count, or device ids, as --gpus
+	CPUs       float64           // docker --cpus; 0 = unlimited
+	Memory     int64             // bytes; 0 = unlimited
+	ShmSize    int64             // bytes; 0 = daemon default
+	Env        map[string]string // extra environment (stored redacted)
 	// WorkDir is the working directory of a local run (default: this
 	// process's); docker runs use the image's.
 	WorkDir  string

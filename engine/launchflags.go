@@ -18,9 +18,9 @@ import (
 // LaunchFlags hold the flags of one launch as typed.
 type LaunchFlags struct {
 	Runner, Image, Entrypoint, GPUs, CPUs, Memory, ShmSize, Name string
-	Params, Inputs                                   []string
-	Detach                                           bool
-	Priority                                         int
+	Params, Inputs                                               []string
+	Detach                                                       bool
+	Priority                                                     int
 }
 
 // Register adds the launch flags to fs.

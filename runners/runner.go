@@ -29,25 +29,25 @@ func (g GPURequest) None() bool { return g.Count == 0 && len(g.DeviceIDs) == 0 }
 
 // Spec is everything a runner needs to launch one run.
 type Spec struct {
-	ID        string            // run id, also LATHE_RUN_ID; required
-	Name      string            // human name, optional
-	Command   []string          // argv; "{param}" placeholders are substituted, never through a shell. Docker: replaces the image's CMD, as docker run's arguments do
+	ID      string   // run id, also LATHE_RUN_ID; required
+	Name    string   // human name, optional
+	Command []string // argv; "{param}" placeholders are substituted, never through a shell. Docker: replaces the image's CMD, as docker run's arguments do
 	// Entrypoint (Docker) replaces the image's ENTRYPOINT, as docker run
 	// --entrypoint does; nil keeps it, so Command is appended to it.
 	Entrypoint []string
-	Image     string            // container image (Docker runners only)
-	Params    map[string]string // hyperparameters
-	Inputs    map[string]string // input name -> host path, mounted read-only in containers
-	OutputDir string            // host directory that collects $LATHE_OUTPUT_DIR
-	Env       map[string]string // extra environment
-	GPUs      GPURequest
-	CPUs      float64 // Docker --cpus; 0 = unlimited
-	Memory    int64   // bytes, Docker --memory; 0 = unlimited
-	ShmSize   int64   // bytes, Docker --shm-size; 0 = daemon default
-	Labels    map[string]string
-	WorkDir   string       // working directory (host path for local, container path for Docker)
-	Metrics   ParseOptions // opt-in metric line formats
-	Priority  int          // scheduler: higher first
+	Image      string            // container image (Docker runners only)
+	Params     map[string]string // hyperparameters
+	Inputs     map[string]string // input name -> host path, mounted read-only in containers
+	OutputDir  string            // host directory that collects $LATHE_OUTPUT_DIR
+	Env        map[string]string // extra environment
+	GPUs       GPURequest
+	CPUs       float64 // Docker --cpus; 0 = unlimited
+	Memory     int64   // bytes, Docker --memory; 0 = unlimited
+	ShmSize    int64   // bytes, Docker --shm-size; 0 = daemon default
+	Labels     map[string]string
+	WorkDir    string       // working directory (host path for local, container path for Docker)
+	Metrics    ParseOptions // opt-in metric line formats
+	Priority   int          // scheduler: higher first
 }
 
 // LogLine is one line of a run's output.
