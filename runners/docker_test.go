@@ -58,8 +58,9 @@ func dockerRunner(t *testing.T, opts DockerOptions) *Docker {
 		ctx := context.Background()
 		cs, err := d.findContainers(ctx, "")
 		if err == nil {
-			for _, c := range cs {
+			for runID, c := range cs {
 				_, _ = d.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
+				_ = d.removeVolume(ctx, runID)
 			}
 		}
 		d.Close()
