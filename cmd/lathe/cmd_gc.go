@@ -33,7 +33,7 @@ touched.`,
 				return a.gcContainers(orBackground(cmd.Context()), !yes || dry)
 			}
 			if yes {
-				return &config.InputError{Field: "--yes", Msg: "--yes confirms removing containers; give it with --containers"}
+				return &config.InputError{Field: "--yes", Msg: "confirms removing leftover containers; give it together with --containers"}
 			}
 			return a.gc(orBackground(cmd.Context()), dry, grace)
 		},
