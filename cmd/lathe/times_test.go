@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -36,5 +37,26 @@ func TestDetachedDockerRunDuration(t *testing.T) {
 	}
 	if d := rec.Ended.Sub(rec.Started); d <= 0 || d >= 2*time.Second {
 		t.Fatalf("duration %v (started %v, ended %v), want under 2 s", d, rec.Started, rec.Ended)
+	}
+}
+
+// lathe gc --containers is a dry run unless --yes; --yes alone is bad input.
+func TestGCContainersFlags(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	if code, _, errs := run(t, "--workspace", ws, "gc", "--yes"); code != 2 || !strings.Contains(errs, "--containers") {
+		t.Fatalf("gc --yes: exit %d %q", code, errs)
+	}
+	var rep struct {
+		DryRun    bool  `json:"dry_run"`
+		Leftovers []any `json:"leftovers"`
+	}
+	runJSON(t, &rep, "--workspace", ws, "--json", "gc", "--containers")
+	if !rep.DryRun || rep.Leftovers == nil {
+		t.Fatalf("gc --containers: %+v", rep)
+	}
+	runJSON(t, &rep, "--workspace", ws, "--json", "gc", "--containers", "--yes")
+	if rep.DryRun {
+		t.Fatalf("gc --containers --yes was a dry run: %+v", rep)
 	}
 }
