@@ -174,6 +174,9 @@ type Runs struct {
 	// MetricFormats are the stdout line formats read as metrics: "json"
 	// (always on by default), "equals" (key=value), "colon" (key: value (step N)).
 	MetricFormats []string `json:"metric_formats"`
+	// SystemInterval is how often a running run's CPU, memory and GPU use
+	// are sampled into its sys/ metrics (default 2s; 0 turns it off).
+	SystemInterval time.Duration `json:"system_interval"`
 }
 
 // Serve configures lathe serve --ssh.
@@ -236,8 +239,9 @@ func defaults() *Config {
 			Drift: Drift{JSD: 0.1, LInf: 0.1, KS: 0.1, PSI: 0.2, Alpha: 0.05},
 		},
 		Runs: Runs{
-			StopGrace:     10 * time.Second,
-			MetricFormats: []string{"json"},
+			StopGrace:      10 * time.Second,
+			MetricFormats:  []string{"json"},
+			SystemInterval: 2 * time.Second,
 		},
 		Serve: Serve{
 			SSHAddr:     "127.0.0.1:2222",
@@ -270,13 +274,14 @@ func (c *Config) RunnerNames() []string {
 	return names
 }
 
-// MarshalJSON writes StopGrace as text ("10s"), as the files spell it.
+// MarshalJSON writes StopGrace and SystemInterval as text ("10s"), as the files spell it.
 func (r Runs) MarshalJSON() ([]byte, error) {
 	type plain Runs
 	return json.Marshal(struct {
 		plain
-		StopGrace string `json:"stop_grace"`
-	}{plain(r), r.StopGrace.String()})
+		StopGrace      string `json:"stop_grace"`
+		SystemInterval string `json:"system_interval"`
+	}{plain(r), r.StopGrace.String(), r.SystemInterval.String()})
 }
 
 // MarshalJSON writes Refresh as text ("250ms"), as the files spell it.

@@ -234,7 +234,18 @@ func fileError(err error, path, what string) error {
 // the place that names it.
 func loadTeam(rf *assign, home string, ls []*leaf) (*fileLayer, error) {
 	path := rf.value.(string)
-	if _, err := os.Stat(path); err != nil {
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		what := "is a directory"
+		if !st.IsDir() {
+			what = "is not a regular file"
+		}
+		if path != rf.raw {
+			what += " (" + path + ")"
+		}
+		return nil, &InputError{File: rf.origin.File, Line: rf.origin.Line, Column: rf.origin.Column,
+			Field: fieldName(rf),
+			Msg:   fmt.Sprintf("runners_file %q %s; give the path of the team's runners YAML file", rf.raw, what)}
+	} else if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("config: runners file %s: %w", path, err)
 		}

@@ -157,6 +157,8 @@ func leaves() []*leaf {
 			ptr: func(c *Config) any { return &c.Runs.StopGrace }},
 		{key: "runs.metric_formats", kind: kList, enum: []string{"json", "equals", "colon"}, min: open, max: open,
 			ptr: func(c *Config) any { return &c.Runs.MetricFormats }},
+		{key: "runs.system_interval", kind: kDuration, min: 0, max: 3600,
+			ptr: func(c *Config) any { return &c.Runs.SystemInterval }},
 
 		{key: "serve.ssh_addr", kind: kAddr, min: open, max: open,
 			ptr: func(c *Config) any { return &c.Serve.SSHAddr }},

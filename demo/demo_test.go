@@ -16,7 +16,7 @@ func TestShippedStudiesParse(t *testing.T) {
 	if err := Ensure(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"README.md", "studies/penguins-mlp.yaml", "studies/penguins-mlp-docker.yaml", "data/penguins.json"} {
+	for _, f := range []string{"README.md", "studies/penguins-mlp.yaml", "studies/penguins-mlp-docker.yaml", "studies/penguins-quick.yaml", "data/penguins.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("demo lacks %s", f)
 		}

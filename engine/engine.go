@@ -51,8 +51,9 @@ type Engine struct {
 	tried   map[string]time.Time  // last takeover attempt per run (adopt.go)
 	watch   bool                  // the store's change notifications are bridged (watchStore)
 
-	worker     string           // this process as a tuning worker (tune_workers.go)
-	workerLock experiments.Lock // held while the engine lives
+	studyRuns  map[string]*StudyRun // studies driven in the background (tune_background.go)
+	worker     string               // this process as a tuning worker (tune_workers.go)
+	workerLock experiments.Lock     // held while the engine lives
 }
 
 type runnerEntry struct {
@@ -240,9 +241,14 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 		return nil, err
 	}
 	var inv runners.Inventory
-	if !rc.GPUs.IsZero() {
+	if !runners.GPUsOf(rc).IsZero() {
 		inv, err = e.inventory(ctx, rc, r)
-		if err != nil {
+		switch {
+		case err != nil && rc.GPUs.IsZero():
+			// A local runner's implicit "all GPUs": an unreadable inventory
+			// means none, not a runner that cannot launch.
+			inv = runners.Inventory{NoGPU: "no GPU: " + err.Error()}
+		case err != nil:
 			return nil, fmt.Errorf("runner %s: GPU inventory: %w", rc.Name, err)
 		}
 	}

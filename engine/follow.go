@@ -89,9 +89,14 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 		if err != nil {
 			return err
 		}
-		if run.Status != last || run.Error != lastErr {
+		// A final status is delivered after the lines and samples read
+		// below, so a printer's last line is always the status line.
+		changed := run.Status != last || run.Error != lastErr
+		if changed {
 			last, lastErr = run.Status, run.Error
-			fn(Event{RunID: runID, Kind: EventStatus, Run: run})
+			if !run.Status.Terminal() {
+				fn(Event{RunID: runID, Kind: EventStatus, Run: run})
+			}
 		}
 		for !o.NoLogs {
 			lines, err := st.Logs(ctx, runID, afterSeq, 5000)
@@ -122,6 +127,9 @@ func (e *Engine) FollowWith(ctx context.Context, runID string, o FollowOptions, 
 			}
 		}
 		if run.Status.Terminal() {
+			if changed {
+				fn(Event{RunID: runID, Kind: EventStatus, Run: run})
+			}
 			return nil
 		}
 		// Nobody ingesting it (its lathe exited or died): take it over.

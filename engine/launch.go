@@ -156,14 +156,13 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		if req.Entrypoint != "" {
 			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
 		}
-		spec.WorkDir = workDir
-		// "lathe" as the program of a local run is this very binary, so the
-		// demo's `lathe trainer ...` works wherever lathe was started from.
-		if spec.Command[0] == "lathe" {
-			if exe, err := os.Executable(); err == nil {
-				spec.Command[0] = exe
-			}
+		// Refused before anything is recorded: a limit that is not applied
+		// must not look applied.
+		if err := runners.CheckLocalSpec(spec); err != nil {
+			return nil, err
 		}
+		spec.WorkDir = workDir
+		thisLathe(spec.Command)
 	}
 	en, err := e.entry(ctx, rc)
 	if err != nil {
@@ -209,6 +208,11 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	if req.Entrypoint != "" {
 		res["entrypoint"] = req.Entrypoint // kept with the launch settings, so a rerun repeats it
 	}
+	if rc.Type != config.RunnerDocker {
+		// Which of lathe's variables a local run inherits besides pass_env
+		// (those are in Env, secret-looking values redacted): names only.
+		res["inherited_env"] = inheritedEnvNames()
+	}
 	rec := experiments.Run{ID: id, Name: req.Name, Status: runstatus.Queued, Runner: rc.Name, Host: host,
 		Image: spec.Image, Command: slices.Clone(req.Command), Params: params, Env: spec.Env, Resources: res,
 		Code: code, GPUs: gspec.String(), Priority: req.Priority, RerunOf: req.RerunOf}
@@ -242,6 +246,22 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		return fail(err)
 	}
 	return &Run{ID: id, e: e, sink: sink}, nil
+}
+
+// inheritedEnvNames lists the variables a local run started by this process
+// inherits from it, for the run's resources (names only).
+func inheritedEnvNames() string {
+	return strings.Join(runners.InheritedNames(os.Environ()), ",")
+}
+
+// thisLathe makes "lathe" as the program of a local run this very binary,
+// so the demo's `lathe trainer ...` works wherever lathe was started from.
+func thisLathe(argv []string) {
+	if argv[0] == "lathe" {
+		if exe, err := os.Executable(); err == nil {
+			argv[0] = exe
+		}
+	}
 }
 
 // registerInput records the file or directory at path as a dataset version

@@ -27,6 +27,7 @@ type ReconcileOptions struct {
 type ReconcileReport struct {
 	Followed    []string          `json:"followed"`    // still running, followed by this process now
 	Ended       []string          `json:"ended"`       // harvested, or marked stopped or lost
+	Requeued    []string          `json:"requeued"`    // queued by a process that ended; queued here now
 	Elsewhere   []string          `json:"elsewhere"`   // ingested by another lathe process
 	Unreachable map[string]string `json:"unreachable"` // runner -> why; its runs are left as they are
 }
@@ -38,10 +39,10 @@ type orphan struct {
 
 // Reconcile brings the store up to date with the runners: every unfinished
 // run that no live lathe process is ingesting is reattached (running),
-// harvested (finished while nobody watched), or marked lost (no trace) or
-// stopped (queued by a process that ended before it started). Runners are
-// probed in parallel with the connect timeout; an unreachable one leaves its
-// runs untouched and is named in the report.
+// harvested (finished while nobody watched), marked lost (no trace), or
+// queued here (queued by a process that ended before it started:
+// requeue.go). Runners are probed in parallel with the connect timeout; an
+// unreachable one leaves its runs untouched and is named in the report.
 func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileReport, error) {
 	rep := ReconcileReport{Unreachable: map[string]string{}}
 	runs, err := e.ws.Store.ListRuns(ctx, experiments.RunFilter{Status: []runstatus.Status{runstatus.Queued, runstatus.Running}})
@@ -91,6 +92,20 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
+		case cur.Status == runstatus.Queued && known && cur.StudyID == 0:
+			// Its process ended before it started: queue it here (requeue.go).
+			why, err := e.requeue(ctx, cur, rc, lock)
+			switch {
+			case err != nil:
+				unlock(lock)
+				rep.Unreachable[cur.Runner] = err.Error()
+			case why != "":
+				s := e.newSink(cur.ID, cur.Runner, lock)
+				s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Stopped, Time: time.Now(), Message: why})
+				rep.Ended = append(rep.Ended, cur.ID)
+			default:
+				rep.Requeued = append(rep.Requeued, cur.ID)
+			}
 		case cur.Status == runstatus.Queued:
 			s := e.newSink(cur.ID, cur.Runner, lock)
 			s.Status(runners.StatusUpdate{RunID: cur.ID, Status: runstatus.Stopped, Time: time.Now(),

@@ -12,7 +12,7 @@ import (
 )
 
 // Reconcile on runs nobody follows: a queued run whose launcher is gone is
-// stopped, a run on a runner no longer configured and a local run with no
+// queued here (requeue.go; TestQueuedRunOutlivesItsProcess), a run on a runner no longer configured and a local run with no
 // trace are lost, and a run on an unreachable host is left alone while the
 // others are handled within the connect timeout.
 func TestReconcileOrphans(t *testing.T) {
@@ -68,7 +68,10 @@ func TestReconcileOrphans(t *testing.T) {
 	if why := rep.Unreachable["gone"]; why == "" || !strings.Contains(why, "127.0.0.1:1") {
 		t.Errorf("unreachable runner not reported: %+v", rep)
 	}
-	want := map[string]runstatus.Status{queued: runstatus.Stopped, unconfigured: runstatus.Lost,
+	if len(rep.Requeued) != 1 || rep.Requeued[0] != queued {
+		t.Errorf("queued run %s not requeued: %+v", queued, rep)
+	}
+	want := map[string]runstatus.Status{unconfigured: runstatus.Lost,
 		vanished: runstatus.Lost, remote: runstatus.Running, silent: runstatus.Running}
 	for id, st := range want {
 		r, _ := e.ws.Store.GetRun(ctx, id)

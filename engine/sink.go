@@ -31,6 +31,7 @@ type storeSink struct {
 	done      chan struct{} // closed once the final status is stored (or the sink detached)
 	err       error         // first store error, reported on the run
 	outputDir string
+	stopSys   context.CancelFunc // ends the system-metrics sampler (sysmetrics.go)
 }
 
 // newSink registers the ingesting sink of a run whose lock the caller holds.
@@ -40,6 +41,7 @@ func (e *Engine) newSink(runID, runner string, lock experiments.Lock) *storeSink
 	e.mu.Lock()
 	e.sinks[runID] = s
 	e.mu.Unlock()
+	s.stopSys = e.startSysSampler(s)
 	return s
 }
 
@@ -257,6 +259,7 @@ func (s *storeSink) harvest() {
 // endLocked unregisters the sink and releases the run's lock.
 func (s *storeSink) endLocked() {
 	s.ended = true
+	s.stopSys()
 	close(s.done)
 	s.e.mu.Lock()
 	if s.e.sinks[s.runID] == s {

@@ -46,7 +46,7 @@ func (e *Engine) Stop(ctx context.Context, runID string) error {
 		return nil
 	}
 	if run.Status == runstatus.Queued {
-		return fmt.Errorf("run %s is queued in another lathe process; stop it there, or it ends as stopped when that process does", runID)
+		return fmt.Errorf("run %s is queued in another lathe process; stop it there (if that process exits first, the next lathe queues the run again)", runID)
 	}
 	if err := en.r.Stop(ctx, runID, e.grace()); err != nil {
 		return err

@@ -53,6 +53,8 @@ type TuneOptions struct {
 	// as one more worker, when its spec is the same (Optuna's
 	// load_if_exists); a different spec is still an input error.
 	Join bool
+	// stop, when closed, stops the study cleanly (tune_background.go).
+	stop <-chan struct{}
 }
 
 // TuneEvent is one step of a driven study.
@@ -249,16 +251,19 @@ func (d *driver) budget() int {
 func (d *driver) bandwidth() int { return max(1, d.spec.ParallelBandwidth) }
 
 func (d *driver) run(ctx context.Context) error {
-	exhausted := false
+	exhausted, stop, stopping := false, d.o.stop, false
 	poll := time.NewTicker(workerPoll)
 	defer poll.Stop()
 	for {
 		// Trials nobody drives (their worker died, or the last driver of
 		// this study stopped) are taken over first, then new ones asked.
-		if err := d.adopt(ctx); err != nil {
-			return err
+		// A stopping driver takes nothing more.
+		if !stopping {
+			if err := d.adopt(ctx); err != nil {
+				return err
+			}
 		}
-		for !exhausted && len(d.trials) < d.bandwidth() {
+		for !exhausted && !stopping && len(d.trials) < d.bandwidth() {
 			ts, err := askTrials(ctx, d.e.ws, d.name, 1, d.budget(), d.worker)
 			if errors.Is(err, optimizer.ErrExhausted) {
 				exhausted = true
@@ -274,6 +279,9 @@ func (d *driver) run(ctx context.Context) error {
 				}
 			}
 		}
+		if len(d.trials) == 0 && stopping {
+			return d.markStopped(ctx)
+		}
 		if len(d.trials) == 0 {
 			done, err := d.studyDone(ctx, exhausted)
 			if err != nil {
@@ -286,6 +294,9 @@ func (d *driver) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-stop:
+			stop, stopping = nil, true
+			d.stopTrials(ctx)
 		case m := <-d.msgs:
 			if err := d.handle(ctx, m); err != nil {
 				return err

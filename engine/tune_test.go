@@ -23,7 +23,7 @@ import (
 //	                              reach the step: must be stopped (median rule)
 //	hog:  like good, but mem 500 from step 3 — breaks the mem <= 100
 //	                              constraint: must be stopped and infeasible
-const curveScript = `D="$1"
+const curveScript = `D="$1" KINDS="$3"
 n=$(ls "$D" | wc -l); n=$((n + 1)); : > "$D/$n"
 kind=good
 case " $KINDS " in *" $n:bad "*) kind=bad;; *" $n:hog "*) kind=hog;; esac
@@ -53,9 +53,9 @@ func TestStudyDriverEarlyStopping(t *testing.T) {
 	}
 	// Trial 2 is bad but has only one ended trial to compare with: not
 	// stopped. Trial 4 hogs memory. Trial 6 is bad with five ended trials.
-	t.Setenv("KINDS", "2:bad 4:hog 6:bad")
+	// (An argument: a local run inherits no ambient variables.)
 	thr := 100.0
-	spec := StudySpec{LaunchTemplate: LaunchTemplate{Runner: "local", Command: []string{"/bin/sh", script, counter, "{x}"}}, Spec: optimizer.Spec{
+	spec := StudySpec{LaunchTemplate: LaunchTemplate{Runner: "local", Command: []string{"/bin/sh", script, counter, "{x}", "2:bad 4:hog 6:bad"}}, Spec: optimizer.Spec{
 		Name:       "curves",
 		Parameters: []optimizer.Parameter{{Name: "x", Type: optimizer.TypeDouble, Bounds: &optimizer.Bounds{Min: 0, Max: 1}}},
 		Metrics: []optimizer.Metric{

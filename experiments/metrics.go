@@ -73,10 +73,25 @@ func (s *Store) MetricSeriesKey(ctx context.Context, runID, key string, afterSte
 	return m[key], err
 }
 
+// SysPrefix starts the keys of system metrics (CPU, memory, GPU use that
+// lathe samples itself, runners.SysPrefix). They are series like any other,
+// but not a run's results: LastMetrics leaves them out, LastSystemMetrics
+// has them.
+const SysPrefix = "sys/"
+
 // LastMetrics returns the last reported value of each metric of the run
 // (highest step; the latest arrival among equal steps), which is what a
-// study reads as a trial's final value.
+// study reads as a trial's final value. System metrics are left out.
 func (s *Store) LastMetrics(ctx context.Context, runID string) (map[string]Sample, error) {
+	return s.lastMetrics(ctx, runID, false)
+}
+
+// LastSystemMetrics is LastMetrics of the run's system metrics only.
+func (s *Store) LastSystemMetrics(ctx context.Context, runID string) (map[string]Sample, error) {
+	return s.lastMetrics(ctx, runID, true)
+}
+
+func (s *Store) lastMetrics(ctx context.Context, runID string, sys bool) (map[string]Sample, error) {
 	// One index seek per series for its last sample.
 	all, err := s.metricQuery(ctx, `SELECT s.key, m.step, m.value, m.time FROM metric_series s JOIN metrics m ON m.id = (
 			SELECT id FROM metrics WHERE series_id = s.id ORDER BY step DESC, id DESC LIMIT 1)
@@ -86,13 +101,15 @@ func (s *Store) LastMetrics(ctx context.Context, runID string) (map[string]Sampl
 	}
 	out := make(map[string]Sample, len(all))
 	for k, v := range all {
-		out[k] = v[len(v)-1]
+		if strings.HasPrefix(k, SysPrefix) == sys {
+			out[k] = v[len(v)-1]
+		}
 	}
 	return out, nil
 }
 
 // LastMetricsOf is LastMetrics for many runs in one query: run id → key →
-// last sample. Runs without metrics are absent.
+// last sample. Runs without metrics are absent; system metrics are left out.
 func (s *Store) LastMetricsOf(ctx context.Context, runIDs []string) (map[string]map[string]Sample, error) {
 	out := make(map[string]map[string]Sample, len(runIDs))
 	for len(runIDs) > 0 {
@@ -117,6 +134,9 @@ func (s *Store) LastMetricsOf(ctx context.Context, runIDs []string) (map[string]
 			if err := rows.Scan(&run, &key, &smp.Step, &v, &t); err != nil {
 				rows.Close()
 				return nil, err
+			}
+			if strings.HasPrefix(key, SysPrefix) {
+				continue
 			}
 			smp.Value = math.NaN()
 			if v.Valid {

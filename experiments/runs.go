@@ -497,10 +497,25 @@ func unmarshalJSON(s string, v any) error {
 // started_at, ended_at, inputs, outputs), and more.
 type RunRecord struct {
 	Run
-	Metrics    map[string]*float64        `json:"metrics"` // last value of each; null when NaN or infinite
+	Metrics    map[string]*float64        `json:"metrics"`          // last value of each; null when NaN or infinite
+	System     map[string]*float64        `json:"system,omitempty"` // last value of each system metric (sys/...)
 	Properties map[string]json.RawMessage `json:"properties,omitempty"`
 	Inputs     map[string]Dataset         `json:"inputs"`
 	Outputs    []Artifact                 `json:"outputs"`
+}
+
+// finalValues are the samples' values, nil where NaN or infinite.
+func finalValues(last map[string]Sample) map[string]*float64 {
+	out := make(map[string]*float64, len(last))
+	for k, smp := range last {
+		if isFinite(smp.Value) {
+			v := smp.Value
+			out[k] = &v
+		} else {
+			out[k] = nil
+		}
+	}
+	return out
 }
 
 // GetRunRecord assembles the run with its final metrics, properties, inputs
@@ -516,14 +531,13 @@ func (s *Store) GetRunRecord(ctx context.Context, id string) (RunRecord, error) 
 	if err != nil {
 		return rec, err
 	}
-	rec.Metrics = make(map[string]*float64, len(last))
-	for k, smp := range last {
-		if isFinite(smp.Value) {
-			v := smp.Value
-			rec.Metrics[k] = &v
-		} else {
-			rec.Metrics[k] = nil
-		}
+	rec.Metrics = finalValues(last)
+	sys, err := s.LastSystemMetrics(ctx, id)
+	if err != nil {
+		return rec, err
+	}
+	if len(sys) > 0 {
+		rec.System = finalValues(sys)
 	}
 	if rec.Properties, err = s.Properties(ctx, id); err != nil {
 		return rec, err

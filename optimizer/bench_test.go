@@ -60,7 +60,9 @@ func runBatchBO(tb testing.TB, p Problem, seed int64, evals, initial, q int) (fs
 // runStudy is runBatchBO that also returns the study. A problem with
 // NoiseSD tells noisy objective values (seeded by the seed).
 func runStudy(tb testing.TB, p Problem, seed int64, evals, initial, q int) (fs, cs [][]float64, s *Study) {
-	s, err := NewStudy(p.Spec(seed, evals), WithInitialDesign(initial))
+	spec := p.Spec(seed, evals)
+	spec.InputWarping = spec.InputWarping || os.Getenv("LATHE_BENCH_WARP") != ""
+	s, err := NewStudy(spec, WithInitialDesign(initial))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -186,7 +188,8 @@ func before() map[string]float64 {
 
 // BenchmarkTuner prints the benchmark table of issues 5 and 13. Environment:
 // LATHE_BENCH_SEEDS (default 10), LATHE_BENCH_EVALS (60), LATHE_BENCH_PROBLEMS
-// (comma-separated names; default all), LATHE_BENCH_VERBOSE (non-empty: print
+// (comma-separated names; default all), LATHE_BENCH_WARP (non-empty: every
+// study with input_warping: true), LATHE_BENCH_VERBOSE (non-empty: print
 // each seed's scores).
 func BenchmarkTuner(b *testing.B) {
 	seeds := envInt("LATHE_BENCH_SEEDS", 10)

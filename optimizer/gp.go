@@ -145,6 +145,13 @@ func scaledDist2(a, b, ls []float64) float64 {
 // gradient (Rasmussen & Williams 2006, eq. 5.9) for standardized data.
 // It returns +Inf when the kernel matrix is not positive definite.
 func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
+	return nlpX(x, y, theta, grad, nil, capLS)
+}
+
+// nlpX is nlp that also adds, when gradX is given (n×d, zeroed by the
+// caller), the gradient with respect to the inputs: input warping (warp.go)
+// fits its parameters through it.
+func nlpX(x [][]float64, y []float64, theta, grad []float64, gradX [][]float64, capLS []float64) float64 {
 	n, d := len(x), len(x[0])
 	// Penalize leaving the box instead of clamping hard, so L-BFGS sees a smooth function.
 	th := make([]float64, len(theta))
@@ -223,6 +230,12 @@ func nlp(x [][]float64, y []float64, theta, grad, capLS []float64) float64 {
 			for kk := 0; kk < d; kk++ {
 				t := (xi[kk] - xj[kk]) / ls[kk]
 				grad[kk] += c * t * t
+				if gradX != nil {
+					// ∂K_ij/∂x_ik = −σ²(5/3)(1+√5r)e^(−√5r)(x_ik − x_jk)/ℓ²
+					gx := 0.5 * c * t / ls[kk]
+					gradX[i][kk] += gx
+					gradX[j][kk] -= gx
+				}
 			}
 		}
 	}
@@ -403,13 +416,18 @@ func tieMean(t []float64, groups [][]int) {
 // by chance. The function is evaluated at the tied point (so it is flat along
 // differences within a group) with one prior term per group.
 func tiedNLP(x [][]float64, y []float64, t, grad, capLS []float64, groups [][]int) float64 {
+	return tiedNLPX(x, y, t, grad, nil, capLS, groups)
+}
+
+// tiedNLPX is tiedNLP with the inputs' gradient (nlpX).
+func tiedNLPX(x [][]float64, y []float64, t, grad []float64, gradX [][]float64, capLS []float64, groups [][]int) float64 {
 	if len(groups) == 0 {
-		return nlp(x, y, t, grad, capLS)
+		return nlpX(x, y, t, grad, gradX, capLS)
 	}
 	d := len(x[0])
 	tt := append([]float64{}, t...)
 	tieMean(tt, groups)
-	f := nlp(x, y, tt, grad, capLS)
+	f := nlpX(x, y, tt, grad, gradX, capLS)
 	for _, g := range groups {
 		m := tt[g[0]]
 		extra := float64(len(g) - 1)

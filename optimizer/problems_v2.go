@@ -110,6 +110,19 @@ func v2Problems() []Problem {
 		Eval:    func(x []float64) ([]float64, []float64) { return []float64{logScaled4(x)}, nil },
 		Optimum: 0, Class: "log-scaled"})
 
+	// LogEnd2 (defined here, for input warping): a learning rate and a
+	// weight decay on log ranges, f = (lr − 0.6)² + 10(wd − 0.02)², lr in
+	// [1e−5, 1], wd in [1e−6, 0.1]. The optimum, 0 at lr = 0.6 and wd = 0.02,
+	// sits at 96 % and 86 % of the log ranges, where f varies fast in the
+	// log-scaled input and is flat over the decades below it.
+	ps = append(ps, Problem{Name: "LogEnd2", Lower: []float64{1e-5, 1e-6}, Upper: []float64{1, 1e-1}, Objectives: 1,
+		Params: []Parameter{
+			{Name: "lr", Type: TypeDouble, Bounds: &Bounds{Min: 1e-5, Max: 1}, Transformation: "log"},
+			{Name: "wd", Type: TypeDouble, Bounds: &Bounds{Min: 1e-6, Max: 1e-1}, Transformation: "log"},
+		},
+		Eval:    func(x []float64) ([]float64, []float64) { return []float64{logEnd2(x)}, nil },
+		Optimum: 0, Class: "log end"})
+
 	// DTLZ2 with three objectives on 6 inputs (Deb et al. 2005), reference
 	// point 1.1: the front is the positive octant of the unit sphere, so the
 	// best hypervolume is 1.1³ − π/6 = 0.807401.
@@ -144,3 +157,5 @@ func v2Problems() []Problem {
 		Optimum: 0.397887, Class: "3 categoricals"})
 	return ps
 }
+
+func logEnd2(x []float64) float64 { return (x[0]-0.6)*(x[0]-0.6) + 10*(x[1]-0.02)*(x[1]-0.02) }

@@ -194,8 +194,13 @@ func (s *Study) maximize(ac *acquisition, rng *rand.Rand) ([]float64, error) {
 	return nil, ErrExhausted
 }
 
-// incumbents returns up to k encoded points worth searching around.
+// incumbents returns up to k encoded points worth searching around (in
+// the warped space when the study warps its inputs).
 func (s *Study) incumbents(k int) [][]float64 {
+	var warp *warping
+	if s.warping() {
+		warp = s.warp
+	}
 	type cand struct {
 		x []float64
 		y []float64
@@ -215,6 +220,9 @@ func (s *Study) incumbents(k int) [][]float64 {
 			continue
 		}
 		cs = append(cs, cand{x, s.objVec(t)})
+	}
+	for i := range cs {
+		cs[i].x = warp.apply(cs[i].x)
 	}
 	if len(s.objs) == 1 {
 		sort.SliceStable(cs, func(a, b int) bool { return cs[a].y[0] < cs[b].y[0] })

@@ -88,12 +88,16 @@ type Spec struct {
 	// PriorStudies names finished studies whose trials warm-start this one
 	// (the engine loads them and passes them with WithPriorTrials).
 	PriorStudies []string `json:"prior_studies,omitempty" yaml:"prior_studies,omitempty"`
+	// InputWarping fits a Kumaraswamy warping of each double input with the
+	// objective's GP (warp.go); single-objective studies without
+	// conditional parameters. Off by default.
+	InputWarping bool `json:"input_warping,omitempty" yaml:"input_warping,omitempty"`
 }
 
 // Allowed keys per mapping, so unknown keys are reported with their
 // position. Functions rather than package variables: no shared mutable state.
 func specKeys() []string {
-	return []string{"name", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed", "noisy", "prior_studies"}
+	return []string{"name", "parameters", "metrics", "observation_budget", "parallel_bandwidth", "early_stopping", "seed", "noisy", "prior_studies", "input_warping"}
 }
 func paramKeys() []string {
 	return []string{"name", "type", "bounds", "transformation", "categorical_values", "conditions"}

@@ -93,6 +93,7 @@ type Study struct {
 	keys   map[string]bool
 	models map[string]hyper // last fit per model, warm start for the next
 	gps    map[string]*gp   // last posterior per model (its Cholesky factor is extended between refits)
+	warp   *warping         // the fitted input warping (spec input_warping; warp.go), nil for none
 	priors []priorTrial     // observations of prior studies (WithPriorTrials)
 }
 
@@ -524,12 +525,13 @@ type state struct {
 	Initial int              `json:"initial"`
 	Trials  []Trial          `json:"trials"`
 	Models  map[string]hyper `json:"models,omitempty"`
+	Warp    *warping         `json:"warp,omitempty"`
 }
 
 // MarshalState serializes the study (spec, trials and the fitted
 // hyperparameters that warm-start the next fit) as JSON.
 func (s *Study) MarshalState() ([]byte, error) {
-	return json.Marshal(state{Version: 1, Spec: s.spec, Initial: s.opt.initial, Trials: s.trials, Models: s.models})
+	return json.Marshal(state{Version: 1, Spec: s.spec, Initial: s.opt.initial, Trials: s.trials, Models: s.models, Warp: s.warp})
 }
 
 // RestoreStudy rebuilds a study from MarshalState output; it continues with
@@ -550,5 +552,6 @@ func RestoreStudy(data []byte, opts ...Option) (*Study, error) {
 	for k, v := range st.Models {
 		s.models[k] = v
 	}
+	s.warp = st.Warp
 	return s, nil
 }

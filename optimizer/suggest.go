@@ -185,6 +185,18 @@ func (s *Study) suggest(fit *askFit) (map[string]any, error) {
 			feasY[i] = []float64{tr.apply(feasY[i][0])}
 		}
 	}
+	// Input warping: every model sees, and the search moves in, warped inputs.
+	var warp *warping
+	if s.warping() {
+		if fit.models == nil {
+			s.updateWarp(sets[0])
+		}
+		warp = s.warp
+		for i := range sets {
+			sets[i].x = warp.applyAll(sets[i].x)
+		}
+		pending = warp.applyAll(pending)
+	}
 	if fit.models == nil || len(fit.models) != len(sets) {
 		fit.models = s.fitModels(sets, rng)
 	} else {
@@ -241,7 +253,7 @@ func (s *Study) suggest(fit *askFit) (map[string]any, error) {
 
 	if nObj == 1 && s.exploitPhase() && len(feasY) > 0 {
 		if u, ok := s.localStep(sets[0], objModels[0].gp, conModels, front, rng); ok {
-			return s.sp.decode(u), nil
+			return s.sp.decode(warp.invert(u)), nil
 		}
 	}
 	acq := s.acquisitionFor(objModels, conModels, front, feasY, rng)
@@ -249,7 +261,7 @@ func (s *Study) suggest(fit *askFit) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.sp.decode(u), nil
+	return s.sp.decode(warp.invert(u)), nil
 }
 
 // hasDiscrete reports whether the space has int or categorical parameters.

@@ -76,59 +76,80 @@ func BenchmarkSuggest(b *testing.B) {
 	for _, n := range []int{50, 200, 500, 1000} {
 		all := observedTrials(p, n+1)
 		for _, mode := range []string{"cold", "warm"} {
-			b.Run(fmt.Sprintf("n=%d/%s", n, mode), func(b *testing.B) {
+			b.Run(fmt.Sprintf("n=%d/%s", n, mode), func(b *testing.B) { benchAsk(b, p, p.Spec(1, 0), all, n, mode) })
+		}
+	}
+}
+
+// BenchmarkSuggestWarp is BenchmarkSuggest on a single-objective problem
+// (Hartmann6, one GP) at 200 observations, with input warping off and on:
+// what the warping fit costs per ask.
+func BenchmarkSuggestWarp(b *testing.B) {
+	p, _ := ProblemByName("Hartmann6")
+	n := 200
+	all := observedTrials(p, n+1)
+	for _, warp := range []bool{false, true} {
+		for _, mode := range []string{"cold", "warm"} {
+			b.Run(fmt.Sprintf("n=%d/warp=%v/%s", n, warp, mode), func(b *testing.B) {
 				spec := p.Spec(1, 0)
-				var mu sync.Mutex
-				var peak uint64
-				runtime.GC()
-				stop := make(chan struct{})
-				pk := heapPeak(stop)
-				var s *Study
-				var err error
-				if mode == "warm" {
-					// one cold ask on n−1 observations, then tell one more
-					s, err = NewStudy(spec, WithTrials(all[:n-1]), WithInitialDesign(1))
-					if err != nil {
-						b.Fatal(err)
-					}
-					ts, err := s.Ask(1)
-					if err != nil {
-						b.Fatal(err)
-					}
-					_ = s.Tell(ts[0].Number, p.Metrics(ts[0].Params))
-				}
-				b.ResetTimer()
-				var cpu time.Duration
-				for i := 0; i < b.N; i++ {
-					if mode == "cold" {
-						b.StopTimer()
-						s, err = NewStudy(spec, WithTrials(all[:n]), WithInitialDesign(1))
-						if err != nil {
-							b.Fatal(err)
-						}
-						b.StartTimer()
-					}
-					c0 := cpuTime()
-					ts, err := s.Ask(1)
-					cpu += cpuTime() - c0
-					if err != nil {
-						b.Fatal(err)
-					}
-					if mode == "warm" {
-						b.StopTimer()
-						_ = s.Tell(ts[0].Number, p.Metrics(ts[0].Params))
-						b.StartTimer()
-					}
-				}
-				b.StopTimer()
-				close(stop)
-				mu.Lock()
-				peak = <-pk
-				mu.Unlock()
-				b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/ask")
-				b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
-				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/ask")
+				spec.InputWarping = warp
+				benchAsk(b, p, spec, all, n, mode)
 			})
 		}
 	}
+}
+
+// benchAsk times Ask(1) after n of the observations all, cold or warm, and
+// reports s/ask, cpu-s/ask and peak-MB.
+func benchAsk(b *testing.B, p Problem, spec Spec, all []Trial, n int, mode string) {
+	var mu sync.Mutex
+	var peak uint64
+	runtime.GC()
+	stop := make(chan struct{})
+	pk := heapPeak(stop)
+	var s *Study
+	var err error
+	if mode == "warm" {
+		// one cold ask on n−1 observations, then tell one more
+		s, err = NewStudy(spec, WithTrials(all[:n-1]), WithInitialDesign(1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ts, err := s.Ask(1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = s.Tell(ts[0].Number, p.Metrics(ts[0].Params))
+	}
+	b.ResetTimer()
+	var cpu time.Duration
+	for i := 0; i < b.N; i++ {
+		if mode == "cold" {
+			b.StopTimer()
+			s, err = NewStudy(spec, WithTrials(all[:n]), WithInitialDesign(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		c0 := cpuTime()
+		ts, err := s.Ask(1)
+		cpu += cpuTime() - c0
+		if err != nil {
+			b.Fatal(err)
+		}
+		if mode == "warm" {
+			b.StopTimer()
+			_ = s.Tell(ts[0].Number, p.Metrics(ts[0].Params))
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	close(stop)
+	mu.Lock()
+	peak = <-pk
+	mu.Unlock()
+	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/ask")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/ask")
 }

@@ -44,12 +44,23 @@ func FromConfig(rc config.Runner, o Options) (Runner, error) {
 	return nil, &config.InputError{Field: "type", Msg: fmt.Sprintf("runner %s: unknown type %q (local or docker)", rc.Name, rc.Type)}
 }
 
+// GPUsOf is the GPU setting of a runner entry: its gpus:, and for a local
+// runner without one every GPU of this host, which is what `runners ls`
+// shows for it and what its runs can reach anyway (a plain process is not
+// fenced off from any device). A docker runner without gpus: has none.
+func GPUsOf(rc config.Runner) config.GPUSpec {
+	if rc.GPUs.IsZero() && rc.Type == config.RunnerLocal {
+		return config.GPUSpec{All: true}
+	}
+	return rc.GPUs
+}
+
 // SchedulerOptionsFor limits a host's inventory to the GPUs the runner entry
-// allows: all of them, the first N, or the listed indices/UUIDs.
+// allows (GPUsOf): all of them, the first N, or the listed indices/UUIDs.
 func SchedulerOptionsFor(rc config.Runner, inv Inventory) SchedulerOptions {
 	ids := inv.DeviceIDs()
 	var allowed []string
-	switch g := rc.GPUs; {
+	switch g := GPUsOf(rc); {
 	case g.All:
 		allowed = ids
 	case g.Count > 0:

@@ -79,6 +79,9 @@ func (l *Local) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle,
 	if err := validateSpec(spec); err != nil {
 		return nil, err
 	}
+	if err := CheckLocalSpec(spec); err != nil {
+		return nil, err
+	}
 	argv, err := ExpandCommand(spec.Command, spec.Params)
 	if err != nil {
 		return nil, err
@@ -131,7 +134,8 @@ func (l *Local) start(ctx context.Context, spec Spec, sink *lockedSink) (Handle,
 	}
 	exitPath := filepath.Join(dir, "exit")
 	cmd := exec.Command("/bin/sh", append([]string{"-c", wrapperScript, exitPath}, argv...)...)
-	cmd.Env = append(os.Environ(), RunEnv(spec, func(n string) string { return inputs[n] }, paramsFile, outDir)...)
+	// Not lathe's whole environment: the rule of localenv.go, as for containers.
+	cmd.Env = append(InheritedEnv(os.Environ()), RunEnv(spec, func(n string) string { return inputs[n] }, paramsFile, outDir)...)
 	if len(spec.GPUs.DeviceIDs) > 0 {
 		// The scheduler's allocation; CUDA enumerates only these devices.
 		cmd.Env = append(cmd.Env, "CUDA_VISIBLE_DEVICES="+strings.Join(spec.GPUs.DeviceIDs, ","))

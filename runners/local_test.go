@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -62,6 +63,10 @@ func TestLocalMetricsAndLogs(t *testing.T) {
 }
 
 func TestLocalEnvironment(t *testing.T) {
+	// Lathe's own LATHE_* settings (and CI's TEST_* variables) are not run
+	// variables: the run sees exactly the ones below.
+	t.Setenv("LATHE_AMBIENT_SETTING", "x")
+	t.Setenv("TEST_POSTGRES_URL", "postgres://u:pw@db/x")
 	dir := t.TempDir()
 	in := filepath.Join(dir, "train.csv")
 	if err := os.WriteFile(in, []byte("a,b\n"), 0o644); err != nil {
@@ -98,6 +103,44 @@ func TestLocalEnvironment(t *testing.T) {
 	}
 }
 
+// A local run inherits only the minimum of lathe's environment (localenv.go)
+// plus the spec's env, which is where pass_env puts its variables: an ambient
+// secret does not reach it (issue 11 item 4).
+func TestLocalEnvironmentIsClean(t *testing.T) {
+	t.Setenv("AMBIENT_SECRET", "s3cr3t")
+	t.Setenv("LC_TIME", "C")
+	t.Setenv("TERM", "xterm")
+	l := NewLocal("local", t.TempDir())
+	sink := &recordSink{}
+	h, err := l.Start(context.Background(), Spec{ID: "clean", Command: []string{progPath, "environ"},
+		Env: map[string]string{"WANDB_API_KEY": "k"}}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := waitResult(t, h, 20*time.Second); res.Status != runstatus.Completed {
+		t.Fatalf("result %+v %v", res, sink.lines("stderr"))
+	}
+	got := sink.lines("stdout")
+	for _, name := range got {
+		// PWD is the wrapper shell's own, the run's working directory.
+		if !inherited(name) && !strings.HasPrefix(name, "LATHE_") && name != "WANDB_API_KEY" && name != "PWD" {
+			t.Errorf("the run inherited %s from lathe's environment", name)
+		}
+	}
+	for _, want := range []string{"PATH", "HOME", "LC_TIME", "TERM", "WANDB_API_KEY", "LATHE_RUN_ID"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("the run lacks %s; it saw %v", want, got)
+		}
+	}
+	if slices.Contains(got, "AMBIENT_SECRET") {
+		t.Error("AMBIENT_SECRET reached the run")
+	}
+	names := InheritedNames([]string{"PATH=/bin", "AMBIENT_SECRET=x", "LC_ALL=C", "HOME=/h", "PATH=/usr/bin"})
+	if !reflect.DeepEqual(names, []string{"HOME", "LC_ALL", "PATH"}) {
+		t.Errorf("InheritedNames %v", names)
+	}
+}
+
 func TestLocalFailures(t *testing.T) {
 	l := NewLocal("local", t.TempDir())
 	t.Run("exit code", func(t *testing.T) {
@@ -127,6 +170,17 @@ func TestLocalFailures(t *testing.T) {
 		var ie *config.InputError
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), "{nope}") || !strings.Contains(err.Error(), "lr") {
 			t.Fatalf("err %v", err)
+		}
+	})
+	t.Run("container limits are refused, not ignored", func(t *testing.T) {
+		sink := &recordSink{}
+		_, err := l.Start(context.Background(), Spec{ID: "mem", Command: []string{progPath, "alloc", "256"}, Memory: 64 << 20}, sink)
+		var ie *config.InputError
+		if !errors.As(err, &ie) || ie.Field != "--memory" {
+			t.Fatalf("err %v, want an input error naming --memory", err)
+		}
+		if s := sink.last(); s.Status != runstatus.Failed {
+			t.Fatalf("status %+v", s)
 		}
 	})
 	t.Run("duplicate run id", func(t *testing.T) {

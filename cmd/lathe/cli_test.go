@@ -185,6 +185,11 @@ func TestDemoNoOpenCreatesWorkspaceWithData(t *testing.T) {
 			t.Errorf("demo workspace lacks %s", f)
 		}
 	}
+	// It opens with one finished study (the Tuner is never empty).
+	code, out, errs = run(t, "--workspace", dir, "tune", "status", "penguins-quick", "--json")
+	if code != 0 || !strings.Contains(out, `"status": "completed"`) {
+		t.Errorf("demo study: exit %d, %s %s; want penguins-quick completed", code, out, errs)
+	}
 	// A refresh restores a damaged shipped file and keeps the user's own.
 	if err := os.WriteFile(filepath.Join(dir, "data", "penguins.json"), []byte("broken"), 0o644); err != nil {
 		t.Fatal(err)

@@ -192,6 +192,10 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 	})
 	if err != nil {
 		if ctx.Err() != nil && parent.Err() == nil {
+			if final.Status == runstatus.Queued {
+				a.progressf("lathe: detached; run %s stays queued, and the next lathe on this workspace (any command, the TUI) takes it over. Follow it with: lathe runs logs -f %s\n", id, id)
+				return silentExit(130)
+			}
 			a.progressf("lathe: detached; run %s goes on. Follow it again with: lathe runs logs -f %s\n", id, id)
 			return silentExit(130)
 		}

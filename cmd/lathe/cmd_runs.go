@@ -154,6 +154,24 @@ func kvMetrics(m map[string]*float64) string {
 	return strings.Join(parts, " ")
 }
 
+// sysValue prints the newest value of a system metric in its unit.
+func sysValue(key string, v float64) string {
+	if strings.HasSuffix(key, "_mem") || strings.HasSuffix(key, "_rss") {
+		return format.Bytes(int64(v))
+	}
+	return format.Short(v) + " %"
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
 func newRunsShowCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:               "show ID",
@@ -226,6 +244,11 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 			v = format.Metric(*r.Metrics[k])
 		}
 		row("metric "+k, v)
+	}
+	for _, k := range format.SortedKeys(r.System) {
+		if v := r.System[k]; v != nil {
+			row("system "+strings.TrimPrefix(k, engine.SystemPrefix), sysValue(k, *v))
+		}
 	}
 	for _, k := range format.SortedKeys(r.Inputs) {
 		d := r.Inputs[k]
@@ -339,7 +362,11 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "METRIC\tPOINTS\tLAST STEP\tLAST\tMIN\tMAX")
-			for _, k := range format.SortedKeys(series) {
+			keys := format.SortedKeys(series)
+			slices.SortStableFunc(keys, func(a, b string) int { // system metrics after the run's own
+				return cmpBool(engine.IsSystemMetric(a), engine.IsSystemMetric(b))
+			})
+			for _, k := range keys {
 				s := series[k]
 				lo, hi := math.Inf(1), math.Inf(-1)
 				for _, p := range s {

@@ -105,6 +105,14 @@ func (a *app) ensureDemo(dir string) (string, error) {
 	if err := a.loadConfig(nil); err != nil {
 		return "", err
 	}
+	// The Tuner opens on a finished study (about a second, the first time).
+	e, err := a.engine()
+	if err != nil {
+		return "", err
+	}
+	if err := demo.Seed(context.Background(), e, abs); err != nil {
+		return "", err
+	}
 	return abs, nil
 }
 

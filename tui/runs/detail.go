@@ -31,6 +31,7 @@ type detail struct {
 	wg     sync.WaitGroup
 
 	series  map[string]map[string]*chart.Series // run -> metric -> series
+	sys     map[string]map[string]*chart.Series // run -> system metric -> series (system.go)
 	metrics []string                            // metric names seen, sorted
 	logs    []string                            // tail, bounded
 	sel     int                                 // index into views()
@@ -43,7 +44,7 @@ type detail struct {
 }
 
 func newDetail(runs []experiments.Run) *detail {
-	return &detail{runs: runs, series: map[string]map[string]*chart.Series{}}
+	return &detail{runs: runs, series: map[string]map[string]*chart.Series{}, sys: map[string]map[string]*chart.Series{}}
 }
 
 // needsVerdict reports the run whose reproducibility should be computed
@@ -69,6 +70,7 @@ func (d *detail) start(c *common.Context) {
 	d.cancel = cancel
 	d.feed = newFeed()
 	d.series = map[string]map[string]*chart.Series{}
+	d.sys = map[string]map[string]*chart.Series{}
 	d.metrics = nil
 	d.logs = nil
 	f := d.feed
@@ -101,6 +103,10 @@ func (d *detail) drain() {
 	}
 	pts, logs, status := d.feed.take()
 	for _, p := range pts {
+		if engine.IsSystemMetric(p.Key) {
+			d.addSys(p.run, p.Key, float64(p.Step), p.Value)
+			continue
+		}
 		byKey := d.series[p.run]
 		if byKey == nil {
 			byKey = map[string]*chart.Series{}
@@ -217,7 +223,21 @@ func (d *detail) view(st *styles.Styles, w, h int, now time.Time) string {
 		chartH = rest * 3 / 5
 		logH = rest - chartH - 1
 	}
-	lines = append(lines, d.chart(st, w, chartH))
+	switch {
+	case !d.hasSys():
+		lines = append(lines, d.chart(st, w, chartH))
+	case w >= 120: // the system pane is a column right of the curves
+		sw := w * 2 / 5
+		lines = append(lines, besideCurves(d.chart(st, w-sw-1, chartH), d.sysPane(st, sw, chartH, true), w-sw-1))
+	default: // a row below them
+		sysH := max(chartH*2/5, min(chartH, 5))
+		if chartH-sysH >= 3 {
+			lines = append(lines, d.chart(st, w, chartH-sysH))
+		} else {
+			sysH = chartH
+		}
+		lines = append(lines, d.sysPane(st, w, sysH, false))
+	}
 	if logH > 0 {
 		lines = append(lines, d.logTail(st, w, logH)...)
 	}

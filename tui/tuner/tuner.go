@@ -4,7 +4,8 @@
 // drawn as lines, the hypervolume over trials as a sparkline, the best
 // feasible trial per objective and parameter importance. It polls the store
 // on a tick while visible, so a study driven by another process (`lathe tune
-// run`) updates live. enter on a trial jumps to its run.
+// run`) updates live. enter on a trial jumps to its run; n starts a study
+// from a spec file in the background, X stops it (start.go).
 package tuner
 
 import (
@@ -29,6 +30,7 @@ type KeyMap struct {
 	Open, Back, Studies key.Binding
 	XAxis, YAxis, View  key.Binding
 	Refresh             key.Binding
+	Start, Stop, Resume key.Binding // start.go
 }
 
 // DefaultKeyMap returns the Tuner screen's bindings.
@@ -45,6 +47,9 @@ func DefaultKeyMap() KeyMap {
 		YAxis:   key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "y-axis")),
 		View:    key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view")),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Start:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start")),
+		Stop:    key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "stop study")),
+		Resume:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
 	}
 }
 
@@ -71,6 +76,9 @@ type Screen struct {
 	studies []experiments.Study
 	picking bool
 	pickIdx int
+
+	specs specPicker       // n: start a study from a spec file (start.go)
+	bg    *engine.StudyRun // the shown study's driver in this engine, if any
 
 	name  string // the study shown; "" picks the newest
 	rep   *engine.StudyReport
@@ -134,6 +142,7 @@ func (s *Screen) tick() tea.Cmd {
 type fetched struct {
 	studies []experiments.Study
 	rep     *engine.StudyReport
+	bg      *engine.StudyRun
 }
 
 func (s *Screen) fetch() tea.Cmd {
@@ -162,6 +171,7 @@ func (s *Screen) fetch() tea.Cmd {
 			return out, err
 		}
 		out.rep = &rep
+		out.bg = e.StudyRun(name)
 		return out, nil
 	})
 	s.pending = seq
@@ -180,6 +190,9 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		if !s.jobs.Accept(msg) {
 			return s, nil
 		}
+		if cmd, ok := s.specResult(msg); ok {
+			return s, cmd
+		}
 		s.pending = 0
 		f, _ := msg.Payload.(fetched)
 		if f.studies != nil || msg.Err == nil {
@@ -188,6 +201,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		s.err = msg.Err
 		if f.rep != nil {
 			s.setReport(f.rep)
+			s.bg = f.bg
 		}
 		return s, nil
 	case tea.KeyPressMsg:
@@ -216,6 +230,9 @@ func (s *Screen) setReport(rep *engine.StudyReport) {
 
 func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.Keys
+	if s.specs.open {
+		return s.specKey(msg)
+	}
 	if s.picking {
 		switch {
 		case key.Matches(msg, k.Up):
@@ -224,6 +241,10 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.pickIdx = min(len(s.studies)-1, s.pickIdx+1)
 		case key.Matches(msg, k.Back), key.Matches(msg, k.Studies):
 			s.picking = false
+		case key.Matches(msg, k.Resume):
+			if s.pickIdx >= 0 && s.pickIdx < len(s.studies) {
+				return s.resumeStudy(s.studies[s.pickIdx].Name)
+			}
 		case key.Matches(msg, k.Open):
 			if s.pickIdx >= 0 && s.pickIdx < len(s.studies) {
 				s.name = s.studies[s.pickIdx].Name
@@ -248,6 +269,10 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Refresh):
 		return s.fetch()
+	case key.Matches(msg, k.Start):
+		return s.openSpecs()
+	case key.Matches(msg, k.Stop):
+		return s.stopKey()
 	case key.Matches(msg, k.Studies):
 		s.picking = true
 		s.pickIdx = 0
@@ -288,10 +313,16 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 // ShortHelp lists the main keys for the footer.
 func (s *Screen) ShortHelp() []key.Binding {
 	k := s.Keys
-	if s.picking {
-		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Back}
+	if s.specs.open {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "start"), k.Back}
 	}
-	return []key.Binding{k.Open, k.Studies, k.XAxis, k.View}
+	if s.picking {
+		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Resume, k.Back}
+	}
+	if s.bg != nil && s.bg.Running() {
+		return []key.Binding{k.Open, k.Studies, k.Start, k.Stop}
+	}
+	return []key.Binding{k.Open, k.Studies, k.Start, k.XAxis, k.View}
 }
 
 // FullHelp lists every key of the screen.
@@ -300,6 +331,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Studies, k.Back, k.Refresh},
+		{k.Start, k.Stop, k.Resume},
 		{k.XAxis, k.YAxis, k.View},
 	}
 }

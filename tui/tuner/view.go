@@ -86,13 +86,15 @@ func (s *Screen) render() string {
 	}
 	st := s.c.Styles
 	switch {
+	case s.specs.open:
+		return frame.Fit(s.specPickerView(), s.w, s.h)
 	case s.picking:
 		return frame.Fit(s.pickerView(), s.w, s.h)
 	case s.rep == nil && s.err != nil:
 		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Error.Render("Error: "+format.OneLine(s.err.Error())), s.w, s.h)
 	case s.rep == nil && s.studies != nil && len(s.studies) == 0:
 		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Text.Render("No studies in this workspace yet.")+"\n"+
-			st.Muted.Render("Start one with `lathe tune run SPEC`, or `lathe tune create SPEC` for ask/tell;\nthe demo workspace ships studies/penguins-mlp.yaml."), s.w, s.h)
+			st.Muted.Render("Press n to start one from a spec file, or run `lathe tune run SPEC`;\nthe demo workspace ships studies/penguins-mlp.yaml."), s.w, s.h)
 	case s.rep == nil:
 		return frame.Fit(st.Title.Render("Tuner")+"\n\n"+st.Muted.Render("Loading studies…"), s.w, s.h)
 	}
@@ -125,7 +127,7 @@ func (s *Screen) render() string {
 func (s *Screen) pickerView() string {
 	st := s.c.Styles
 	var b strings.Builder
-	b.WriteString(st.Title.Render("Studies") + st.Muted.Render("  enter open · esc back") + "\n\n")
+	b.WriteString(st.Title.Render("Studies") + st.Muted.Render("  enter open · R resume · esc back") + "\n\n")
 	if len(s.studies) == 0 {
 		b.WriteString(st.Muted.Render("No studies yet."))
 	}
@@ -159,6 +161,9 @@ func (s *Screen) headerLine() string {
 	}
 	if rep.Best != nil {
 		parts = append(parts, fmt.Sprintf("best #%d", *rep.Best))
+	}
+	if d := s.driveText(); d != "" {
+		parts = append(parts, d)
 	}
 	return st.Title.Render(format.OneLine(rep.Study)) + st.Muted.Render(" · "+strings.Join(parts, " · "))
 }

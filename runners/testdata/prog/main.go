@@ -72,6 +72,20 @@ func main() {
 			keep = append(keep, b)
 		}
 		fmt.Println("allocated", len(keep), "MiB")
+	case "burn": // burn MB MS: hold MB of touched memory and keep one core busy for MS
+		keep := make([]byte, arg(2, 32)<<20)
+		for j := range keep {
+			keep[j] = byte(j)
+		}
+		fmt.Println("burning", len(keep)>>20, "MiB")
+		end := time.Now().Add(time.Duration(arg(3, 2000)) * time.Millisecond)
+		x := 0
+		for time.Now().Before(end) {
+			for j := 0; j < 1<<16; j++ {
+				x += int(keep[j%len(keep)])
+			}
+		}
+		fmt.Println("burnt", x%7, len(keep))
 	case "env": // env: print the LATHE_* environment and CUDA_VISIBLE_DEVICES, the params file and argv
 		var env []string
 		for _, e := range os.Environ() {
@@ -115,6 +129,16 @@ func main() {
 			return
 		}
 		fmt.Println("write ok")
+	case "environ": // environ: every variable's name, sorted, one a line
+		var names []string
+		for _, e := range os.Environ() {
+			k, _, _ := strings.Cut(e, "=")
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			fmt.Println(n)
+		}
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)
