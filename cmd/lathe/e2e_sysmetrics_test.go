@@ -40,7 +40,9 @@ func TestTUISystemPaneInTmux(t *testing.T) {
 	}
 	s.waitFor(15*time.Second, "› ", "running")
 	s.keys("Enter")
-	scr := s.waitFor(20*time.Second, "── system", "cpu %", "mem MB", "val_")
+	// "cpu % " with its space: "cpu %: no samples yet" (before the second
+	// sample gives a rate) must not count.
+	scr := s.waitFor(20*time.Second, "── system", "cpu % ", "mem MB ", "val_")
 	// Each legend carries the newest value: a number after the unit.
 	for _, want := range []string{`cpu % [0-9]`, `mem MB [0-9]`} {
 		if !regexp.MustCompile(want).MatchString(scr) {
