@@ -147,15 +147,19 @@ func (e *Engine) Curves(ctx context.Context, runIDs, metrics []string) ([]Curve,
 	}
 	for _, m := range metrics {
 		if !have[m] {
-			names := format.SortedKeys(have)
-			msg := "no metric " + strconv.Quote(m) + " in these runs"
-			if len(names) > 0 {
-				msg += "; they report " + strings.Join(names, ", ")
-			} else {
-				msg += "; they report no metrics yet"
-			}
-			return nil, &config.InputError{Field: "--metric", Msg: msg}
+			return nil, unknownMetric(m, have)
 		}
 	}
 	return out, nil
+}
+
+// unknownMetric is the --metric error for m, naming the metrics there are.
+func unknownMetric(m string, have map[string]bool) error {
+	msg := "no metric " + strconv.Quote(m) + " in these runs"
+	if names := format.SortedKeys(have); len(names) > 0 {
+		msg += "; they report " + strings.Join(names, ", ")
+	} else {
+		msg += "; they report no metrics yet"
+	}
+	return &config.InputError{Field: "--metric", Msg: msg}
 }

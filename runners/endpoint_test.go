@@ -278,25 +278,54 @@ func remoteRun(t *testing.T, d *Docker) {
 	}
 }
 
-// startSSHD starts a real sshd on 127.0.0.1 with generated host and client
-// keys, letting the client key in as the current user (root in CI). It
-// returns the port, the ssh flags that use the key, and sshd's log. It
-// fails where sshd, ssh-keygen or the docker CLI (which sshd runs for
-// docker system dial-stdio) is missing, unless CI is unset: then it skips.
-func startSSHD(t testing.TB) (port int, flags []string, logs *strings.Builder) {
+// TestDockerSSH starts a real sshd on 127.0.0.1 with a generated key and
+// drives the same daemon as a "remote" ssh://root@127.0.0.1:PORT host, the way
+// the docker CLI does (ssh ... docker system dial-stdio). It skips where sshd
+// or the docker CLI is missing, unless CI is set.
+func TestDockerSSH(t *testing.T) {
+	local := dockerRunner(t, DockerOptions{})
+	port, flags := startSSHD(t, "docker")
+	opts := local.opts
+	opts.SSHFlags = flags
+	d, err := NewDocker(local.name, Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Probe(context.Background()); err != nil {
+		t.Fatalf("probe over ssh: %v", err)
+	}
+	remoteRun(t, d)
+
+	// A host where nothing listens fails within the connect timeout.
+	bad, err := NewDocker("gone", Endpoint{Host: "ssh://root@127.0.0.1:1"}, DockerOptions{ConnectTimeout: 2 * time.Second, SSHFlags: opts.SSHFlags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	start := time.Now()
+	if _, err := bad.Probe(context.Background()); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("unreachable ssh host: %v after %v", err, time.Since(start))
+	}
+}
+
+// startSSHD starts a real sshd on 127.0.0.1 with generated keys, for
+// root@127.0.0.1:PORT, and returns the port and the ssh flags that reach it.
+// It skips where sshd, ssh-keygen or tool are missing, unless CI is set.
+func startSSHD(t testing.TB, tool string) (int, []string) {
 	t.Helper()
 	sshd, err1 := exec.LookPath("sshd")
 	if err1 != nil {
 		sshd = "/usr/sbin/sshd"
 	}
 	_, err2 := os.Stat(sshd)
-	_, err3 := exec.LookPath("docker")
+	_, err3 := exec.LookPath(tool)
 	_, err4 := exec.LookPath("ssh-keygen")
 	if err := errors.Join(err2, err3, err4); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set and sshd, ssh-keygen or docker is missing: %v", err)
+			t.Fatalf("CI is set and sshd, ssh-keygen or "+tool+" is missing: %v", err)
 		}
-		t.Skipf("sshd, ssh-keygen or docker missing: %v", err)
+		t.Skipf("sshd, ssh-keygen or "+tool+" missing: %v", err)
 	}
 	dir := t.TempDir()
 	keygen := func(path string) {
@@ -312,7 +341,7 @@ func startSSHD(t testing.TB) (port int, flags []string, logs *strings.Builder) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port = ln.Addr().(*net.TCPAddr).Port
+	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	conf := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
@@ -329,8 +358,8 @@ UsePAM no
 	os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600)
 	os.MkdirAll("/run/sshd", 0o755) // privilege separation directory
 	cmd := exec.Command(sshd, "-D", "-e", "-f", filepath.Join(dir, "sshd_config"))
-	logs = &strings.Builder{}
-	cmd.Stderr = logs
+	var logs strings.Builder
+	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -342,39 +371,8 @@ UsePAM no
 		}
 		return err == nil
 	})
-	flags = []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
+	return port, []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"}
-	return port, flags, logs
-}
-
-// TestDockerSSH drives the local daemon as a "remote" ssh://root@127.0.0.1:PORT
-// host through a real sshd, the way the docker CLI does (ssh ... docker system
-// dial-stdio).
-func TestDockerSSH(t *testing.T) {
-	local := dockerRunner(t, DockerOptions{})
-	port, flags, logs := startSSHD(t)
-	opts := local.opts
-	opts.SSHFlags = flags
-	d, err := NewDocker(local.name, Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port)}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Probe(context.Background()); err != nil {
-		t.Fatalf("probe over ssh: %v\nsshd: %s", err, logs.String())
-	}
-	remoteRun(t, d)
-
-	// A host where nothing listens fails within the connect timeout.
-	bad, err := NewDocker("gone", Endpoint{Host: "ssh://root@127.0.0.1:1"}, DockerOptions{ConnectTimeout: 2 * time.Second, SSHFlags: opts.SSHFlags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
-	start := time.Now()
-	if _, err := bad.Probe(context.Background()); err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("unreachable ssh host: %v after %v", err, time.Since(start))
-	}
 }
 
 // cutProxy forwards TCP connections to the daemon's unix socket and can cut

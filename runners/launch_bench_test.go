@@ -36,7 +36,7 @@ func BenchmarkLaunchOverhead(b *testing.B) {
 	if err := BuildGoBinary(ctx, "..", "./cmd/lathe", lathe); err != nil {
 		b.Fatal(err)
 	}
-	port, flags, _ := startSSHD(b)
+	port, flags := startSSHD(b, "docker")
 	env := benchEnv(b, dir, flags)
 	ws := filepath.Join(dir, "ws")
 	if out, err := benchCmd(env, lathe, "init", ws).CombinedOutput(); err != nil {

@@ -30,7 +30,7 @@ func newRunsCmd(a *app) *cobra.Command {
   lathe runs metrics r3k9... --json
   lathe runs diff A B`,
 	})
-	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a))
+	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a), newRunsCompareCmd(a))
 	// Diff and rerun are lineage's (cmd_rundiff.go).
 	diff, rerun := newRunsDiffCmd(a), newRunsRerunCmd(a)
 	cmd.AddCommand(diff, rerun)
@@ -87,7 +87,11 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER"+by(experiments.RunRecord{Run: experiments.Run{User: "USER"}})+"\tDURATION\tPARAMS\tMETRICS")
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, by(r), runDuration(r.Run), format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
+				metrics := format.Clip(kvMetrics(r.Metrics), 48)
+				if r.Status == runstatus.Queued && r.Error != "" {
+					metrics = format.Printable(r.Error) // why it waits: Slurm's pending reason
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, by(r), runDuration(r.Run), format.Clip(formatParams(r.Params), 32), metrics)
 			}
 			return tw.Flush()
 		},

@@ -212,6 +212,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	if r.Daemon != nil {
 		where += "  docker " + format.OneLine(r.Daemon.Version)
 	}
+	if r.Cluster != nil {
+		where += "  " + format.OneLine(r.Cluster.Version)
+	}
 	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
 	var out []string
 	switch {
@@ -234,6 +237,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 		load += ": " + strings.Join(r.Queued, " ")
 	}
 	out = append(out, st.Text.Render(load))
+	if r.Cluster != nil {
+		return append(out, clusterLines(r.Cluster, s)...)
+	}
 	if len(r.GPUs) == 0 {
 		if r.Reachable {
 			why := r.NoGPU
@@ -245,6 +251,32 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	}
 	for _, g := range r.GPUs {
 		out = append(out, st.Text.Render(gpuLine(g, w)))
+	}
+	return out
+}
+
+// clusterLines are a Slurm runner's partitions (nodes, GPUs as a bar of
+// allocated over total) and this workspace's jobs in the cluster queue.
+func clusterLines(c *runners.ClusterInfo, s *Screen) []string {
+	st := s.c.Styles
+	barW := max(min(s.w-60, 20), 4)
+	var out []string
+	for _, p := range c.Partitions {
+		gpus := "no GPUs"
+		if p.GPUs > 0 {
+			gpus = fmt.Sprintf("GPUs %s %d alloc · %d idle", Bar(float64(p.GPUsAlloc)/float64(p.GPUs), barW), p.GPUsAlloc, p.GPUs-p.GPUsAlloc)
+		}
+		out = append(out, st.Text.Render(fmt.Sprintf("    partition %-12s %2d nodes (%d idle)  %s", format.Clip(format.OneLine(p.Name), 12), p.Nodes, p.IdleNodes, gpus)))
+	}
+	if len(c.Jobs) == 0 {
+		return append(out, st.Muted.Render("    no jobs of this workspace in the Slurm queue"))
+	}
+	for _, j := range c.Jobs {
+		line := fmt.Sprintf("    job %-8s %-12s %-10s", format.OneLine(j.JobID), format.OneLine(j.RunID), format.OneLine(j.State))
+		if j.Reason != "" {
+			line += " (" + format.OneLine(j.Reason) + ")"
+		}
+		out = append(out, st.Text.Render(frame.Line(line, s.w)))
 	}
 	return out
 }

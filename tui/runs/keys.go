@@ -11,6 +11,10 @@ type KeyMap struct {
 	keys.Nav                                                                          // the list and the detail use ↑/↓ only; the diff page all
 	Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
 	Diff, Lineage                                                                     key.Binding
+	// The compare view's: c opens it from the list; ←/→ pick a column, s
+	// sorts by it, d hides the same-valued ones, m/M pick the curve, e
+	// steps the smoothing, t switches x between step and wall time.
+	Compare, ColLeft, ColRight, SortCol, HideSame, CurveMetric, CurvePrev, Smooth, XAxis key.Binding
 }
 
 // DefaultKeyMap returns the Runs screen's bindings.
@@ -30,5 +34,15 @@ func DefaultKeyMap() KeyMap {
 		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Diff:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "diff with…")),
 		Lineage:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lineage")),
+
+		Compare:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare marked")),
+		ColLeft:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "column")),
+		ColRight:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next column")),
+		SortCol:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
+		HideSame:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "hide/show same")),
+		CurveMetric: key.NewBinding(key.WithKeys("m"), key.WithHelp("m/M", "curve metric")),
+		CurvePrev:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "prev metric")),
+		Smooth:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "smoothing")),
+		XAxis:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x: step/time")),
 	}
 }

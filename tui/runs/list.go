@@ -293,8 +293,12 @@ func (l *list) view(st *styles.Styles, w, h int, now time.Time) string {
 		if d := duration(r.Run, now); d > 0 {
 			dur = format.Compact(d)
 		}
+		last := lastMetrics(r.Last)
+		if r.Run.Status == runstatus.Queued && r.Run.Error != "" {
+			last = format.OneLine(r.Run.Error) // why it waits: Slurm's pending reason
+		}
 		line := fmt.Sprintf("%s%s%-*s %-*s %-*s %*s %-*s %s", cur, mark, idW, r.Run.ID, stW, r.Run.Status, rnW, format.Clip(r.Run.Runner, rnW), duW, dur,
-			parW, format.Clip(params(r.Run.Params), parW), format.Clip(lastMetrics(r.Last), metW))
+			parW, format.Clip(params(r.Run.Params), parW), format.Clip(last, metW))
 		b.WriteString("\n")
 		switch {
 		case i == l.cursor:

@@ -3,7 +3,10 @@
 // live log tail and live metric curves of one or several runs overlaid.
 // From a run: R reruns it through the engine's checks (a y/n question when
 // its inputs or the code changed) and ends with a reproducibility verdict;
-// D diffs it with a marked run (engine.DiffRuns) on a scrollable page; L
+// D diffs it with a marked run (engine.DiffRuns) on a scrollable page; c
+// compares the marked runs (engine.CompareRuns: a sortable table of params
+// and final/best metrics, differences highlighted, over their overlaid
+// curves with EMA smoothing, compare.go); L
 // jumps to the Lineage screen centred on it.
 //
 // The screen is a router between its components, each with its own state,
@@ -77,7 +80,8 @@ type Screen struct {
 	list    *list
 	launch  *launcher
 	detail  *detail       // a run's detail, over the list
-	diff    *diffView     // the diff page, over the list or the detail
+	diff    *diffView     // the diff page, over the list, the detail or the compare view
+	cmp     *compareView  // the compare view, over the list
 	confirm *confirmState // a rerun waiting for y/n
 }
 
@@ -121,6 +125,9 @@ func (s *Screen) Activate() tea.Cmd {
 	}
 	if s.diff != nil && s.diff.loading() {
 		cmds = append(cmds, s.startDiff(s.diff.a, s.diff.b)) // cancelled on leaving
+	}
+	if s.cmp != nil && s.cmp.seq != 0 {
+		cmds = append(cmds, s.startCompare(s.cmp.ids)) // cancelled on leaving
 	}
 	return tea.Batch(cmds...)
 }
@@ -196,6 +203,7 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		s.list.filtering = false
 		s.list.input.Blur()
 		s.confirm = nil
+		s.cmp = nil
 		s.show([]experiments.Run{run})
 		return s, nil
 	case tea.KeyPressMsg:
@@ -212,6 +220,8 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			return s, s.updateConfirm(msg)
 		case s.diff != nil:
 			return s, s.updateDiff(msg)
+		case s.cmp != nil:
+			return s, s.updateCompare(msg)
 		case s.detail != nil:
 			return s, s.updateDetail(msg)
 		}
@@ -233,6 +243,9 @@ func (s *Screen) onTick(t tickMsg) tea.Cmd {
 			cmds = append(cmds, s.reproduce(r))
 		}
 	}
+	if s.cmp != nil && s.cmp.stale(s.now()) && s.cmp.seq == 0 {
+		cmds = append(cmds, s.startCompare(s.cmp.ids)) // runs still going
+	}
 	if time.Since(s.list.lastLoad) >= time.Second {
 		cmds = append(cmds, s.load(false))
 	}
@@ -249,6 +262,9 @@ func (s *Screen) onResult(msg common.ResultMsg) tea.Cmd {
 	}
 	if _, ok := msg.Payload.(diffPayload); ok {
 		return nil // a diff replaced or closed since
+	}
+	if s.compareResult(msg) {
+		return nil
 	}
 	if msg.Err != nil {
 		if _, ok := msg.Payload.(listPayload); ok || msg.Payload == nil {
@@ -329,6 +345,8 @@ func (s *Screen) updateList(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		return s.startDiff(a, b)
+	case key.Matches(msg, k.Compare):
+		return s.compareMarked()
 	case key.Matches(msg, k.Lineage):
 		if r, ok := s.selected(); ok {
 			return jumpToLineage(r.Run.ID)
@@ -355,6 +373,8 @@ func (s *Screen) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 		return jumpToLineage(d.runs[0].ID)
 	case key.Matches(msg, k.Diff):
 		return s.diffFromDetail()
+	case key.Matches(msg, k.Compare) && len(d.runs) > 1:
+		return s.compareDetail()
 	default:
 		d.update(msg, k)
 	}
@@ -449,10 +469,13 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.diff != nil {
 		return []key.Binding{k.Back, k.Down, k.PageDown, k.Lineage}
 	}
+	if s.cmp != nil {
+		return []key.Binding{k.Back, k.ColLeft, k.SortCol, k.HideSame, k.CurveMetric, k.Smooth, k.XAxis}
+	}
 	if s.detail != nil {
 		return []key.Binding{k.Back, k.NextMetric, k.Rerun, k.Diff, k.Lineage}
 	}
-	return []key.Binding{k.Open, k.Mark, k.Diff, k.Rerun, k.Lineage, k.New}
+	return []key.Binding{k.Open, k.Mark, k.Compare, k.Diff, k.Rerun, k.Lineage, k.New}
 }
 
 // FullHelp implements common.Screen.
@@ -461,10 +484,13 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	if s.diff != nil {
 		return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Refresh, k.Lineage}}
 	}
+	if s.cmp != nil {
+		return [][]key.Binding{{k.Back, k.ColLeft, k.ColRight, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.CurvePrev, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
+	}
 	if s.detail != nil {
 		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}}
 	}
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Diff, k.Lineage}, {k.Filter, k.Sort, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Compare, k.Diff, k.Lineage}, {k.Filter, k.Sort, k.Refresh}}
 }
 
 // View implements common.Screen.
@@ -479,6 +505,8 @@ func (s *Screen) View() string {
 	switch {
 	case s.diff != nil:
 		out = s.diff.view(s.c.Styles, s.w, body)
+	case s.cmp != nil:
+		out = s.cmp.view(s.c.Styles, s.w, body)
 	case s.detail != nil:
 		out = s.detail.view(s.c.Styles, s.w, body, now)
 	default:

@@ -27,6 +27,7 @@ const RefreshEvery = time.Second
 // KeyMap are the Tuner screen's bindings.
 type KeyMap struct {
 	keys.Nav
+	PCoords             key.Binding // p: parallel coordinates in place of the scatter (pcoords.go)
 	Open, Back, Studies key.Binding
 	XAxis, YAxis, View  key.Binding
 	Refresh             key.Binding
@@ -39,6 +40,7 @@ func DefaultKeyMap() KeyMap {
 	nav.Top.SetHelp("g", "first")
 	nav.Bottom.SetHelp("G", "last")
 	return KeyMap{
+		PCoords: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "parallel coords")),
 		Nav:     nav,
 		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
 		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
@@ -88,6 +90,8 @@ type Screen struct {
 	xAxis int // index into axes(); -1 until the first report
 	yAxis int
 	view  view
+
+	pcoords bool // parallel coordinates in place of the scatter
 }
 
 // New returns the Tuner screen of the program that owns c.
@@ -300,6 +304,8 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 		if s.w >= wideWidth && s.view == viewTable {
 			s.view = viewSplit
 		}
+	case key.Matches(msg, k.PCoords):
+		s.pcoords = !s.pcoords
 	case key.Matches(msg, k.Open):
 		if n > 0 {
 			if id := s.rep.Trials[s.sel].RunID; id != "" {
@@ -332,7 +338,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Studies, k.Back, k.Refresh},
 		{k.Start, k.Stop, k.Resume},
-		{k.XAxis, k.YAxis, k.View},
+		{k.XAxis, k.YAxis, k.View, k.PCoords},
 	}
 }
 

@@ -279,6 +279,9 @@ func (s *Screen) tableView(w, h int) string {
 
 // plotView is the scatter of the chosen axes over the importance bars.
 func (s *Screen) plotView(w, h int) string {
+	if s.pcoords {
+		return s.pcoordsView(w, h)
+	}
 	st := s.c.Styles
 	rep := s.rep
 	imp := importanceLines(rep.Importance, w, min(len(rep.Importance), max(0, (h-6)/2), 4))
@@ -326,13 +329,7 @@ func (s *Screen) plotView(w, h int) string {
 	}
 	p.XLine, p.XLabel = thresholdLine(xa, xs)
 	p.YLine, p.YLabel = thresholdLine(ya, ys)
-	styles := scatter.Styles{
-		scatter.Line:      st.Muted,
-		scatter.Dim:       st.Muted.Faint(true),
-		scatter.Normal:    st.Text,
-		scatter.Highlight: st.Title,
-		scatter.Selected:  st.Error,
-	}
+	styles := classStyles(st)
 	p.Text = st.Charset != ""
 	out := scatter.Render(p, w, ph, styles)
 	if len(imp) > 0 {
