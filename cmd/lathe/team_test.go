@@ -98,17 +98,7 @@ func TestTUIShowsARunFromAnotherWorkspace(t *testing.T) {
 		t.Fatal("lathe run never said its run id")
 	}
 	scr := s.waitFor(15*time.Second, id[:8], "running")
-	seen := map[string]bool{}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(scr, "completed") {
-		for _, f := range strings.Fields(scr) {
-			if strings.HasPrefix(f, "loss=") {
-				seen[f] = true
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-		scr = s.screen()
-	}
+	scr, seen := s.followRun(scr)
 	if !strings.Contains(scr, "completed") {
 		t.Fatalf("the other workspace's run never ended completed on this TUI's Runs screen:\n%s", scr)
 	}
