@@ -140,6 +140,17 @@ type worker struct {
 	err strings.Builder
 }
 
+// startWorkers starts n workers on spec, each in its own team workspace
+// (host0, host1, ...) on the shared store at url.
+func startWorkers(t *testing.T, bin, url, spec string, n int) []*worker {
+	var ws []*worker
+	for i := range n {
+		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
+		ws = append(ws, startWorker(t, bin, w, spec))
+	}
+	return ws
+}
+
 func startWorker(t *testing.T, bin, ws, spec string) *worker {
 	t.Helper()
 	w := &worker{cmd: exec.Command(bin, "--workspace", ws, "--json", "tune", "run", "--join", spec)}
@@ -200,11 +211,7 @@ func TestTuneWorkersShareOneStudy(t *testing.T) {
 	bin := lathePath(t)
 	isolate(t)
 	spec := tuneSpec(t)
-	var ws []*worker
-	for i := range 3 {
-		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
-		ws = append(ws, startWorker(t, bin, w, spec))
-	}
+	ws := startWorkers(t, bin, url, spec, 3)
 	for i, w := range ws {
 		if err := w.cmd.Wait(); err != nil {
 			t.Fatalf("worker %d: %v\n%s", i, err, w.err.String())
@@ -246,11 +253,7 @@ func TestTuneWorkerKilledMidStudy(t *testing.T) {
 	bin := lathePath(t)
 	isolate(t)
 	spec := tuneSpec(t)
-	var ws []*worker
-	for i := range 3 {
-		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
-		ws = append(ws, startWorker(t, bin, w, spec))
-	}
+	ws := startWorkers(t, bin, url, spec, 3)
 	victim := ws[0]
 	mark := fmt.Sprintf(":%d-", victim.cmd.Process.Pid)
 	st := openShared(t, url)
