@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -266,15 +265,12 @@ func Check(ctx context.Context, path string, rules *Rules, ro ReadOptions) (*Che
 	var rows int64
 	var b Batch
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+		more, err := nextBatch(ctx, r, &b)
 		if err != nil {
 			return nil, err
+		}
+		if !more {
+			break
 		}
 		rows += int64(b.Len())
 		for _, cc := range checks {

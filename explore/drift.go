@@ -3,7 +3,6 @@ package explore
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -180,15 +179,12 @@ func sampleFile(ctx context.Context, path string, ro ReadOptions, cap int, seed 
 	}
 	var b Batch
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+		more, err := nextBatch(ctx, r, &b)
 		if err != nil {
 			return nil, nil, err
+		}
+		if !more {
+			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			for c := range ss {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -169,6 +170,19 @@ type Reader interface {
 	// token ("" for empty cells); nil for formats whose missing is null.
 	MissingTokens() [][]ValueCount
 	Close() error
+}
+
+// nextBatch fills b with r's next rows; false when none are left. It stops
+// with ctx's error once ctx is done.
+func nextBatch(ctx context.Context, r Reader, b *Batch) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	err := r.Next(b)
+	if err == io.EOF {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Batch holds rows of cells, stored contiguously; a row's cells are

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -259,15 +258,12 @@ func readKeys(ctx context.Context, path string, ro ReadOptions, col string) ([]i
 	index := map[string]int32{}
 	var b Batch
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, "", nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+		more, err := nextBatch(ctx, r, &b)
 		if err != nil {
 			return nil, nil, "", nil, err
+		}
+		if !more {
+			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			k := ""

@@ -51,15 +51,12 @@ func writeSplits(ctx context.Context, path string, format Format, ro ReadOptions
 	var b Batch
 	i := 0
 	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+		more, err := nextBatch(ctx, r, &b)
 		if err != nil {
 			return nil, err
+		}
+		if !more {
+			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			if i >= len(assign) {
