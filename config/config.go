@@ -93,6 +93,10 @@ type Runner struct {
 	// PassEnv names variables copied from the launching process's environment
 	// into the run (how secrets such as WANDB_API_KEY reach a run).
 	PassEnv []string `json:"pass_env,omitempty"`
+	// Slurm configures a slurm runner (partition, account, work_dir, ...).
+	Slurm *SlurmOptions `json:"slurm,omitempty"`
+	// Members are the runners of a pool runner.
+	Members []string `json:"members,omitempty"`
 }
 
 // TLSPaths are the client-side TLS files for a tcp:// Docker host. They are

@@ -361,7 +361,7 @@ func expandPath(s, base, home string) string {
 }
 
 // runnerKeys are the keys a runner mapping may hold.
-var runnerKeys = []string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env"}
+var runnerKeys = append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env", "members"}, slurmKeys...)
 
 func (p *parser) runners(v *yaml.Node) error {
 	if isNull(v) {
@@ -429,11 +429,11 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return err
 			}
 			switch r.Type {
-			case RunnerLocal, RunnerDocker:
+			case RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool:
 			case "kubernetes", "k8s":
-				return p.errAt(v, full, "runner type %q is reserved for a later release of Lathe; valid types now: local, docker", r.Type)
+				return p.errAt(v, full, "runner type %q is reserved for a later release of Lathe; valid types now: local, docker, slurm, pool", r.Type)
 			default:
-				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker}))
+				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, slurm, pool%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool}))
 			}
 		case "host":
 			if r.Host, err = p.str(v, full); err != nil {
@@ -500,6 +500,9 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				r.PassEnv = append(r.PassEnv, s)
 			}
 		default:
+			if ok, err := p.slurmKey(r, k, v, full); ok {
+				return err
+			}
 			if s := suggestion(k.Value, runnerKeys); s != "" {
 				return p.errAt(k, full, "unknown runner key %q%s", k.Value, s)
 			}
@@ -511,10 +514,10 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		return rd, nil, err
 	}
 	if nameNode == nil || r.Name == "" {
-		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local or docker)")
+		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local, docker, slurm or pool)")
 	}
 	if r.Type == "" {
-		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker", r.Name)
+		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, slurm, pool", r.Name)
 	}
 	if r.Type == RunnerLocal {
 		for _, key := range []string{"host", "context", "tls", "image"} {
@@ -522,6 +525,9 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return rd, nil, p.errAt(k, label+"."+key, "%s applies to docker runners only; runner %q is type local (a plain subprocess)", key, r.Name)
 			}
 		}
+	}
+	if err := p.checkTypeKeys(r, label, keyNodes); err != nil {
+		return rd, nil, err
 	}
 	if r.Host != "" && r.Context != "" {
 		return rd, nil, p.errAt(keyNodes["context"], label+".context", "runner %q sets both host and context; set one: host for an endpoint, context for a docker context", r.Name)

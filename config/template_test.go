@@ -61,7 +61,7 @@ func TestTemplateExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uncommented template:\n%s\n: %v", body, err)
 	}
-	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure"}) {
+	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure", "hpc", "anywhere"}) {
 		t.Errorf("runners = %v", got)
 	}
 	s, _ := c.Runner("secure")
