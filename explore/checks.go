@@ -263,14 +263,9 @@ func Check(ctx context.Context, path string, rules *Rules, ro ReadOptions) (*Che
 		checks = append(checks, cc)
 	}
 	var rows int64
-	var b Batch
-	for {
-		more, err := nextBatch(ctx, r, &b)
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, err
-		}
-		if !more {
-			break
 		}
 		rows += int64(b.Len())
 		for _, cc := range checks {

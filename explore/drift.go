@@ -177,14 +177,9 @@ func sampleFile(ctx context.Context, path string, ro ReadOptions, cap int, seed 
 	for i := range ss {
 		ss[i] = newColSample(cap, seed+uint64(i))
 	}
-	var b Batch
-	for {
-		more, err := nextBatch(ctx, r, &b)
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, nil, err
-		}
-		if !more {
-			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			for c := range ss {

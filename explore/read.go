@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -183,6 +184,24 @@ func nextBatch(ctx context.Context, r Reader, b *Batch) (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// batches yields r's batches (one Batch, refilled) until none are left; it
+// yields an error (ctx's or the reader's) once, as its last item.
+func batches(ctx context.Context, r Reader) iter.Seq2[*Batch, error] {
+	return func(yield func(*Batch, error) bool) {
+		var b Batch
+		for {
+			more, err := nextBatch(ctx, r, &b)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !more || !yield(&b, nil) {
+				return
+			}
+		}
+	}
 }
 
 // Batch holds rows of cells, stored contiguously; a row's cells are

@@ -256,14 +256,9 @@ func readKeys(ctx context.Context, path string, ro ReadOptions, col string) ([]i
 	var keys []int32
 	var dict []string
 	index := map[string]int32{}
-	var b Batch
-	for {
-		more, err := nextBatch(ctx, r, &b)
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, nil, "", nil, err
-		}
-		if !more {
-			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			k := ""

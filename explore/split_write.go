@@ -48,15 +48,10 @@ func writeSplits(ctx context.Context, path string, format Format, ro ReadOptions
 			ws = append(ws, w)
 		}
 	}
-	var b Batch
 	i := 0
-	for {
-		more, err := nextBatch(ctx, r, &b)
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, err
-		}
-		if !more {
-			break
 		}
 		for row := 0; row < b.Len(); row++ {
 			if i >= len(assign) {
@@ -65,11 +60,11 @@ func writeSplits(ctx context.Context, path string, format Format, ro ReadOptions
 			s := assign[i]
 			counts[s]++
 			if ws != nil {
-				if err := ws[s].write(&b, row); err != nil {
+				if err := ws[s].write(b, row); err != nil {
 					return nil, err
 				}
 			}
-			visit(&b, i, row, s)
+			visit(b, i, row, s)
 			i++
 		}
 	}
