@@ -148,6 +148,9 @@ func (p *parser) strList(v *yaml.Node, field, want string) ([]string, error) {
 func (p *parser) checkTypeKeys(r *Runner, label string, keyNodes map[string]*yaml.Node) error {
 	if r.Type != RunnerSlurm {
 		for _, key := range slurmKeys {
+			if r.Type == RunnerKubernetes && slices.Contains(kubeKeys, key) {
+				continue // cpus, memory and gpus_per_run: kubernetes takes them too
+			}
 			if k, ok := keyNodes[key]; ok {
 				return p.errAt(k, label+"."+key, "%s applies to slurm runners only; runner %q is type %s", key, r.Name, r.Type)
 			}

@@ -73,6 +73,15 @@ runners:
   #   type: pool
   #   members: [local, hpc]
 
+  # A Kubernetes cluster (kubeconfig as kubectl finds it; one Job per run):
+  # - name: cluster
+  #   type: kubernetes
+  #   context: lab
+  #   namespace: ml
+  #   image: ghcr.io/lab/train:1
+  #   gpus_per_run: 1
+  #   volumes: [{claim: results, mount: /results, local: /mnt/results, outputs: true}]
+
 # Data profiling (defaults shown; thresholds follow ydata-profiling):
 # explore:
 #   missing_values: ["", NA, N/A, "null", NaN]

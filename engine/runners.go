@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/lathe-ml/lathe/config"
@@ -22,6 +23,7 @@ type RunnerStatus struct {
 	Daemon        *runners.DaemonInfo  `json:"daemon,omitempty"`
 	Cluster       *runners.ClusterInfo `json:"cluster,omitempty"` // a Slurm runner's partitions and queue
 	Members       []string             `json:"members,omitempty"` // a pool's runners
+	Kube          *runners.KubeInfo    `json:"kubernetes,omitempty"`
 	GPUs          []runners.GPU        `json:"gpus"`
 	NoGPU         string               `json:"no_gpu,omitempty"`
 	MaxConcurrent int                  `json:"max_concurrent"`
@@ -128,6 +130,25 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 		info.Jobs = jobs
 		st.Reachable, st.Cluster = true, &info
 		st.NoGPU = "GPUs: Slurm allocates them per job (gpus_per_run, --gpus N)"
+		return st
+	case *runners.Kube:
+		st.Host = d.Server()
+		info, err := d.Probe(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		if err := d.Cluster(ctx, &info); err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		st.Kube = &info
+		if miss := info.MissingPermission(); miss != "" {
+			st.Error = fmt.Sprintf("runner %s: %s", rc.Name, miss)
+			return st
+		}
+		st.Reachable = true
+		st.NoGPU = "GPUs: the cluster's (nvidia.com/gpu per run: gpus_per_run)"
 		return st
 	default:
 		st.Reachable = true

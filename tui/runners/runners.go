@@ -270,6 +270,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	if r.Cluster != nil {
 		where += "  " + format.OneLine(r.Cluster.Version)
 	}
+	if r.Kube != nil {
+		where += "  kubernetes " + format.OneLine(r.Kube.Version) + " ns " + format.OneLine(r.Kube.Namespace)
+	}
 	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
 	var out []string
 	switch {
@@ -294,6 +297,9 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	out = append(out, st.Text.Render(load))
 	if r.Cluster != nil {
 		return append(out, clusterLines(r.Cluster, s)...)
+	}
+	if r.Kube != nil {
+		return append(out, kubeLines(s, r.Kube)...)
 	}
 	if len(r.GPUs) == 0 {
 		if r.Reachable {
