@@ -71,9 +71,10 @@ func TestLocalSystemProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	first, got := sampleTwice(t, p, 700*time.Millisecond)
-	// One busy core; a loaded 2-core machine may give it less than all.
-	if c, ok := got[SysCPU]; !ok || c < 15 || c > 150 {
-		t.Errorf("sys/cpu = %v (present %v), want one busy core's share, 15..150 %%", c, ok)
+	// One busy core; a loaded 2-core machine may give it far less than all
+	// (14 % was seen with twenty runnable threads), but never nothing.
+	if c, ok := got[SysCPU]; !ok || c < 2 || c > 150 {
+		t.Errorf("sys/cpu = %v (present %v), want one busy core's share, 2..150 %%", c, ok)
 	}
 	if m := got[SysMemRSS]; m < 48<<20 || m > 1<<30 {
 		t.Errorf("sys/mem_rss = %v, want at least the 48 MiB held", m)

@@ -41,10 +41,23 @@ func TestTUISystemPaneInTmux(t *testing.T) {
 	s.waitFor(15*time.Second, "› ", "running")
 	s.keys("Enter")
 	scr := s.waitFor(20*time.Second, "── system", "cpu %", "mem MB", "val_")
-	// Each legend carries the newest value: a number after the unit.
-	for _, want := range []string{`cpu % [0-9]`, `mem MB [0-9]`} {
-		if !regexp.MustCompile(want).MatchString(scr) {
-			t.Errorf("the system pane lacks %q:\n%s", want, scr)
+	// Each legend carries the newest value: a number after the unit. The
+	// CPU rate needs two samples after the takeover ("no samples yet" until
+	// then), so wait for the numbers to appear.
+	legends := []*regexp.Regexp{regexp.MustCompile(`cpu % [0-9]`), regexp.MustCompile(`mem MB [0-9]`)}
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		scr = s.screen()
+		missing := ""
+		for _, re := range legends {
+			if !re.MatchString(scr) {
+				missing = re.String()
+			}
+		}
+		if missing == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the system pane lacks %q:\n%s", missing, scr)
 		}
 	}
 	pane := scr[strings.Index(scr, "── system"):]
