@@ -466,6 +466,17 @@ func (s *Screen) Detail() []string {
 // ShortHelp implements common.Screen.
 func (s *Screen) ShortHelp() []key.Binding {
 	k := s.Keys
+	hint := func(keyName, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keyName), key.WithHelp(keyName, desc))
+	}
+	switch {
+	case s.launch.open:
+		return []key.Binding{hint("enter", "launch"), hint("esc", "cancel")}
+	case s.list.filtering:
+		return []key.Binding{hint("enter", "apply"), hint("esc", "clear")}
+	case s.confirm != nil:
+		return []key.Binding{hint("y", "rerun"), hint("n", "cancel")}
+	}
 	if s.diff != nil {
 		return []key.Binding{k.Back, k.Down, k.PageDown, k.Lineage}
 	}

@@ -56,6 +56,9 @@ func (m Model) shortView(short []key.Binding, g keys.Global) string {
 		return v
 	}
 	tail := m.unlimited().ShortHelpView([]key.Binding{g.Help, g.Quit})
+	if tail == "" {
+		return m.help.ShortHelpView(short)
+	}
 	sep := m.help.Styles.ShortSeparator.Inline(true).Render(m.help.ShortSeparator)
 	head := m.help
 	head.SetWidth(w - lipgloss.Width(tail) - lipgloss.Width(sep))
