@@ -496,7 +496,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Refresh, k.Lineage}}
 	}
 	if s.cmp != nil {
-		return [][]key.Binding{{k.Back, k.ColLeft, k.ColRight, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.CurvePrev, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
+		return [][]key.Binding{{k.Back, k.ColLeft, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
 	}
 	if s.detail != nil {
 		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}}
