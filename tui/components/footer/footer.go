@@ -44,7 +44,14 @@ func (m Model) ShowAll() bool { return m.help.ShowAll }
 // columns that do not fit on further rows instead of cutting them off.
 func (m Model) View(short []key.Binding, full [][]key.Binding, g keys.Global) string {
 	if m.help.ShowAll {
-		return m.fullView(append(append([][]key.Binding{}, full...), g.FullHelp()))
+		all := append(append([][]key.Binding{}, full...), g.FullHelp())
+		if v, rows := m.fullView(all); rows == 1 || len(full) == 0 {
+			return v
+		}
+		// The global keys on one line below rather than a column on a row of
+		// their own.
+		v, _ := m.fullView(full)
+		return v + "\n" + m.help.ShortHelpView(g.FullHelp())
 	}
 	return m.shortView(short, g)
 }
@@ -70,8 +77,8 @@ func (m Model) shortView(short []key.Binding, g keys.Global) string {
 }
 
 // fullView lays the columns out left to right and starts a new row of
-// columns where the next one would pass the width.
-func (m Model) fullView(groups [][]key.Binding) string {
+// columns where the next one would pass the width; it returns the rows.
+func (m Model) fullView(groups [][]key.Binding) (string, int) {
 	w := m.help.Width()
 	u := m.unlimited()
 	sepW := lipgloss.Width(m.help.FullSeparator)
@@ -96,7 +103,7 @@ func (m Model) fullView(groups [][]key.Binding) string {
 	if len(row) > 0 {
 		rows = append(rows, u.FullHelpView(row))
 	}
-	return strings.Join(rows, "\n")
+	return strings.Join(rows, "\n"), len(rows)
 }
 
 // unlimited is the help model without a width, for measuring.
