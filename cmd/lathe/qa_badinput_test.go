@@ -90,3 +90,16 @@ func TestRunTextEscapedInErrorsAndDiff(t *testing.T) {
 		t.Errorf("runs diff: exit %d (stderr %q), stdout %q; want the metric name escaped", code, errs, out)
 	}
 }
+
+// --workspace naming a file says so, instead of offering `lathe init FILE`.
+func TestWorkspaceFlagNamingAFile(t *testing.T) {
+	isolate(t)
+	f := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(f, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "--workspace", f, "runs", "ls")
+	if code != 2 || !strings.Contains(errs, "--workspace") || !strings.Contains(errs, f+" is a file, not a workspace directory") || strings.Contains(errs, "lathe init") {
+		t.Errorf("exit %d, stderr %q; want exit 2 saying %s is a file", code, errs, f)
+	}
+}
