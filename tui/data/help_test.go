@@ -23,3 +23,19 @@ func TestFullHelpListsColumnKeys(t *testing.T) {
 		}
 	}
 }
+
+// The drift view shows the whole drift rule at 80 columns (it ends with the
+// p-value condition, which decides whether a column counts as drifted),
+// wrapped rather than clipped.
+func TestDriftRuleWrapsAt80Columns(t *testing.T) {
+	root, cfg := workspace(t)
+	s := newScreen(t, root, cfg, 80, 24)
+	openFile(t, s, "data/penguins.json")
+	key(t, s, "d")
+	openFile(t, s, "data/penguins.parquet")
+	v := strings.Join(strings.Fields(plain(s)), " ")
+	if !strings.Contains(v, "p < 0.05") {
+		t.Errorf("the drift rule is cut before its p-value condition:\n%s", plain(s))
+	}
+	bounds(t, "drift", s.View(), 80, 24)
+}
