@@ -103,3 +103,29 @@ func TestWorkspaceFlagNamingAFile(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want exit 2 saying %s is a file", code, errs, f)
 	}
 }
+
+// `config show` keeps its table readable on a terminal: a long value (the
+// missing-value tokens) is clipped (--json has it whole) and printed as
+// written, not HTML-escaped ("\u003cNA\u003e").
+func TestConfigShowClipsLongValues(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	code, out, errs := run(t, "--workspace", ws, "config", "show")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(out, `\u003c`) {
+		t.Errorf("values are HTML-escaped:\n%s", out)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "explore.missing_values") {
+			if !strings.Contains(line, "…") || len([]rune(strings.Fields(line)[1])) > showValueWidth {
+				t.Errorf("long value not clipped to %d: %q", showValueWidth, line)
+			}
+		}
+	}
+	_, js, _ := run(t, "--workspace", ws, "--json", "config", "show")
+	if !strings.Contains(js, `"null"`) {
+		t.Errorf("--json lacks the whole missing_values list:\n%.400s", js)
+	}
+}
