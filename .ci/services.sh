@@ -23,6 +23,7 @@ command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
 command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
 command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)   # opens `lathe report` pages headless
+command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)   # the Kubernetes runner's tests: etcd under a kube-apiserver
 # the server itself, not only the client tools a machine may already have
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v pg_ctlcluster >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,6 +47,23 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 log "docker $(docker version --format '{{.Server.Version}}')"
+
+# kube-apiserver for the Kubernetes runner's tests, built from the
+# k8s.io/kubernetes module pinned in tools/kube (about 8 CPU-minutes cold) and
+# cached outside the checkout; each test binary starts its own etcd and API
+# server on 127.0.0.1 from it (internal/kubetest).
+kube_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' tools/kube/go.mod)
+kube_bin=/var/cache/lathe/kube-apiserver-$kube_version
+if [ ! -x "$kube_bin" ]; then
+  log "building kube-apiserver $kube_version (cached in $kube_bin)"
+  mkdir -p /var/cache/lathe
+  (cd tools/kube && go build -trimpath -mod=mod \
+    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$kube_version" \
+    -o "$kube_bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver) || { log "kube-apiserver build failed"; exit 1; }
+  mv "$kube_bin.tmp" "$kube_bin"
+fi
+export TEST_KUBE_APISERVER=$kube_bin
+log "$("$kube_bin" --version) (etcd $(etcd --version | awk 'NR == 1 {print $3}'))"
 
 # munged, slurmctld and slurmd, waiting for the node to be idle.
 source .ci/slurm.sh

@@ -19,9 +19,7 @@ const (
 	LayerFlag      Layer = "flag"      // command-line flags
 )
 
-// Runner types. Kubernetes is reserved for a later release: a runner with
-// type kubernetes is rejected with a message saying so, rather than accepted
-// and failing at launch time.
+// Runner types (RunnerKubernetes is in kube.go).
 const (
 	RunnerLocal  = "local"  // a plain subprocess on this machine, no isolation
 	RunnerDocker = "docker" // a container on a Docker daemon (local, ssh://, tcp:// + TLS, or a context)
@@ -68,7 +66,7 @@ type LayerFile struct {
 // Runner is one place runs can be launched.
 type Runner struct {
 	Name string `json:"name"`
-	// Type is RunnerLocal or RunnerDocker.
+	// Type is RunnerLocal, RunnerDocker or RunnerKubernetes.
 	Type string `json:"type"`
 	// Host is a Docker endpoint: ssh://[user@]host[:port], tcp://host[:port]
 	// or unix:///path. Empty means DOCKER_HOST or the current docker context.
@@ -93,6 +91,12 @@ type Runner struct {
 	// PassEnv names variables copied from the launching process's environment
 	// into the run (how secrets such as WANDB_API_KEY reach a run).
 	PassEnv []string `json:"pass_env,omitempty"`
+	// Kube holds a kubernetes runner's settings; nil for other types.
+	Kube *Kube `json:"kubernetes,omitempty"`
+	// Slurm configures a slurm runner (partition, account, work_dir, ...).
+	Slurm *SlurmOptions `json:"slurm,omitempty"`
+	// Members are the runners of a pool runner.
+	Members []string `json:"members,omitempty"`
 }
 
 // TLSPaths are the client-side TLS files for a tcp:// Docker host. They are

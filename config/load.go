@@ -467,6 +467,7 @@ func (c *Config) Show() []Entry {
 		if r.Image != "" {
 			add(p+"image", r.Image)
 		}
+		r.showCluster(func(k string, v any) { add(p+k, v) })
 		if r.TLS != nil {
 			for k, v := range map[string]string{"ca": r.TLS.CA, "cert": r.TLS.Cert, "key": r.TLS.Key} {
 				if v != "" {

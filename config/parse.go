@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -361,7 +362,7 @@ func expandPath(s, base, home string) string {
 }
 
 // runnerKeys are the keys a runner mapping may hold.
-var runnerKeys = []string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env"}
+var runnerKeys = append(append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env", "members"}, slurmKeys...), kubeOnlyKeys()...)
 
 func (p *parser) runners(v *yaml.Node) error {
 	if isNull(v) {
@@ -405,6 +406,12 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 			}
 		}
 	}
+	isKube := false // kubernetes and slurm share cpus, memory and gpus_per_run
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := deref(n.Content[i]); k.Kind == yaml.ScalarNode && k.Value == "type" {
+			isKube = deref(n.Content[i+1]).Value == RunnerKubernetes
+		}
+	}
 	keyNodes := map[string]*yaml.Node{}
 	var tlsNode *yaml.Node
 	r := &rd.r
@@ -429,11 +436,11 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return err
 			}
 			switch r.Type {
-			case RunnerLocal, RunnerDocker:
-			case "kubernetes", "k8s":
-				return p.errAt(v, full, "runner type %q is reserved for a later release of Lathe; valid types now: local, docker", r.Type)
+			case RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool, RunnerKubernetes:
+			case "k8s":
+				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, slurm, pool, kubernetes (write kubernetes)", r.Type)
 			default:
-				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker}))
+				return p.errAt(v, full, "unknown runner type %q; valid types: local, docker, slurm, pool, kubernetes%s", r.Type, suggestion(r.Type, []string{RunnerLocal, RunnerDocker, RunnerSlurm, RunnerPool, RunnerKubernetes}))
 			}
 		case "host":
 			if r.Host, err = p.str(v, full); err != nil {
@@ -447,7 +454,7 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return err
 			}
 			if strings.TrimSpace(r.Context) == "" {
-				return p.errAt(v, full, "context is empty; name a docker context (docker context ls) or remove the key")
+				return p.errAt(v, full, "context is empty; name a docker context (docker context ls) or a kubeconfig context (kubectl config get-contexts), or remove the key")
 			}
 		case "image":
 			if r.Image, err = p.str(v, full); err != nil {
@@ -500,6 +507,14 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				r.PassEnv = append(r.PassEnv, s)
 			}
 		default:
+			if isKube || slices.Contains(kubeOnlyKeys(), k.Value) {
+				if ok, err := p.kube(r, k, v, full); ok {
+					return err
+				}
+			}
+			if ok, err := p.slurmKey(r, k, v, full); ok {
+				return err
+			}
 			if s := suggestion(k.Value, runnerKeys); s != "" {
 				return p.errAt(k, full, "unknown runner key %q%s", k.Value, s)
 			}
@@ -511,10 +526,10 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		return rd, nil, err
 	}
 	if nameNode == nil || r.Name == "" {
-		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local or docker)")
+		return rd, nil, p.errAt(n, label, "runner has no name; every runner needs name and type (local, docker, slurm, pool or kubernetes)")
 	}
 	if r.Type == "" {
-		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker", r.Name)
+		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, slurm, pool, kubernetes", r.Name)
 	}
 	if r.Type == RunnerLocal {
 		for _, key := range []string{"host", "context", "tls", "image"} {
@@ -522,6 +537,12 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 				return rd, nil, p.errAt(k, label+"."+key, "%s applies to docker runners only; runner %q is type local (a plain subprocess)", key, r.Name)
 			}
 		}
+	}
+	if err := p.checkKubeKeys(rd, keyNodes, label); err != nil {
+		return rd, nil, err
+	}
+	if err := p.checkTypeKeys(r, label, keyNodes); err != nil {
+		return rd, nil, err
 	}
 	if r.Host != "" && r.Context != "" {
 		return rd, nil, p.errAt(keyNodes["context"], label+".context", "runner %q sets both host and context; set one: host for an endpoint, context for a docker context", r.Name)

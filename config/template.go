@@ -59,6 +59,29 @@ runners:
   #   host: tcp://10.0.0.5:2376
   #   tls: {ca: ~/.lathe/tls/ca.pem, cert: ~/.lathe/tls/cert.pem, key: ~/.lathe/tls/key.pem}
 
+  # A Slurm cluster through its login node (your ssh; empty host: this machine):
+  # - name: hpc
+  #   type: slurm
+  #   host: ssh://me@login.hpc.example.edu
+  #   work_dir: /scratch/me/lathe   # run folders, on the filesystem the nodes share
+  #   partition: gpu
+  #   time_limit: "4:00:00"
+  #   gpus_per_run: 1
+
+  # A pool: each run goes to the member with the most free capacity:
+  # - name: anywhere
+  #   type: pool
+  #   members: [local, hpc]
+
+  # A Kubernetes cluster (kubeconfig as kubectl finds it; one Job per run):
+  # - name: cluster
+  #   type: kubernetes
+  #   context: lab
+  #   namespace: ml
+  #   image: ghcr.io/lab/train:1
+  #   gpus_per_run: 1
+  #   volumes: [{claim: results, mount: /results, local: /mnt/results, outputs: true}]
+
 # Data profiling (defaults shown; thresholds follow ydata-profiling):
 # explore:
 #   missing_values: ["", NA, N/A, "null", NaN]

@@ -61,8 +61,11 @@ func TestTemplateExamples(t *testing.T) {
 	if err != nil {
 		t.Fatalf("uncommented template:\n%s\n: %v", body, err)
 	}
-	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure"}) {
+	if got := c.RunnerNames(); !reflect.DeepEqual(got, []string{"local", "docker", "gpu1", "lab", "secure", "hpc", "anywhere", "cluster"}) {
 		t.Errorf("runners = %v", got)
+	}
+	if k, _ := c.Runner("cluster"); k.Kube == nil || k.Kube.Namespace != "ml" || k.Kube.GPUsPerRun != 1 || len(k.Kube.Volumes) != 1 || !k.Kube.Volumes[0].Outputs {
+		t.Errorf("cluster = %+v", k.Kube)
 	}
 	s, _ := c.Runner("secure")
 	if s.TLS == nil || s.TLS.CA != filepath.Join(p.home, ".lathe/tls/ca.pem") {

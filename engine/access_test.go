@@ -108,6 +108,13 @@ func TestViewerChangesNothing(t *testing.T) {
 			return err
 		}},
 		{"gc", func(ctx context.Context) error { _, err := e.GC(ctx, false, time.Hour); return err }},
+		{"tag run", func(ctx context.Context) error { _, err := e.TagRun(ctx, done.ID, []string{"best"}, false); return err }},
+		{"untag run", func(ctx context.Context) error { _, err := e.TagRun(ctx, done.ID, []string{"kept"}, true); return err }},
+		{"note run", func(ctx context.Context) error { _, err := e.SetRunNote(ctx, done.ID, "viewer was here"); return err }},
+		{"rename run", func(ctx context.Context) error { _, err := e.RenameRun(ctx, done.ID, "renamed"); return err }},
+	}
+	if _, err := e.TagRun(local, done.ID, []string{"kept"}, false); err != nil {
+		t.Fatal(err)
 	}
 
 	var audit auditLog
@@ -189,7 +196,7 @@ func snapshot(t *testing.T, e *Engine, dir string) string {
 		t.Fatal(err)
 	}
 	for _, r := range runs {
-		b.WriteString(r.ID + ":" + string(r.Status) + " ")
+		b.WriteString(r.ID + ":" + string(r.Status) + ":" + r.Name + ":" + r.Note + ":" + strings.Join(r.Tags, ",") + " ")
 	}
 	ds, _ := e.ListDatasets(ctx)
 	studies, _ := e.ListStudies(ctx)

@@ -22,6 +22,8 @@ type storeClaims struct {
 	e    *Engine
 	rc   config.Runner
 	gpus []string // the devices the runner allows
+	// cluster: the runner's cluster picks GPUs (Slurm), so claims count slots only.
+	cluster bool
 
 	mu    sync.Mutex
 	inv   runners.Inventory
@@ -70,6 +72,9 @@ func (c *storeClaims) Claim(ctx context.Context, spec runners.Spec) ([]string, b
 				g, err := config.ParseGPUSpec(r.GPUs)
 				if err != nil {
 					continue // a record no lathe wrote; it cannot compete
+				}
+				if c.cluster {
+					g = config.GPUSpec{}
 				}
 				waiting = append(waiting, runners.Contender{ID: r.ID, GPUs: runners.GPURequestFrom(g)})
 			}

@@ -50,6 +50,7 @@ type Engine struct {
 	changed chan struct{}         // closed and replaced whenever something is stored
 	tried   map[string]time.Time  // last takeover attempt per run (adopt.go)
 	watch   bool                  // the store's change notifications are bridged (watchStore)
+	poolMu  sync.Mutex            // one pool launch at a time picks its runner (pools.go)
 
 	studyRuns  map[string]*StudyRun // studies driven in the background (tune_background.go)
 	worker     string               // this process as a tuning worker (tune_workers.go)
@@ -236,7 +237,7 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 		return en, nil
 	}
 	e.mu.Unlock()
-	r, err := runners.FromConfig(rc, runners.Options{RunsDir: filepath.Join(e.ws.StateDir, "runs"), WorkspaceID: e.ws.ID, Version: e.opts.Version})
+	r, err := runners.FromConfig(rc, e.runnerOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -254,6 +255,9 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 	}
 	so := runners.SchedulerOptionsFor(rc, inv)
 	claims := &storeClaims{e: e, rc: rc, gpus: so.GPUs, inv: inv, invAt: time.Now()}
+	if a, ok := r.(runners.GPUAllocator); ok {
+		claims.cluster = a.AllocatesGPUs()
+	}
 	if len(so.GPUs) > 0 {
 		claims.probe = func(ctx context.Context) (runners.Inventory, error) { return e.inventory(ctx, rc, r) }
 	}
@@ -277,6 +281,12 @@ func (e *Engine) entry(ctx context.Context, rc config.Runner) (*runnerEntry, err
 		_ = en.sched.Run(e.ctx)
 	}()
 	return en, nil
+}
+
+// runnerOptions are what every runner built from config gets.
+func (e *Engine) runnerOptions() runners.Options {
+	return runners.Options{RunsDir: filepath.Join(e.ws.StateDir, "runs"), WorkspaceID: e.ws.ID, Version: e.opts.Version,
+		ConnectTimeout: e.opts.ConnectTimeout, Origin: e.cfg.Origin}
 }
 
 func (e *Engine) inventory(ctx context.Context, rc config.Runner, r runners.Runner) (runners.Inventory, error) {
@@ -340,6 +350,12 @@ func (e *Engine) parseOptions() runners.ParseOptions {
 // feasible says, before anything is recorded, whether the runner can ever
 // give a run the GPUs it asks for (the scheduler checks again on Submit).
 func (en *runnerEntry) feasible(g runners.GPURequest) error {
+	if a, ok := en.r.(runners.GPUAllocator); ok && a.AllocatesGPUs() {
+		if g.Count < 0 || len(g.DeviceIDs) > 0 {
+			return &config.InputError{Field: "--gpus", Msg: fmt.Sprintf("runner %s is a cluster that picks the devices: give a number of GPUs, such as --gpus 2", en.rc.Name)}
+		}
+		return nil
+	}
 	switch {
 	case g.None():
 		return nil

@@ -39,6 +39,10 @@ type LaunchRequest struct {
 	WorkDir  string
 	Priority int
 	RerunOf  string
+	// Pool, when set, lists runners to choose from (a study's runners:):
+	// the run goes to the one with the most free capacity, as for a pool
+	// runner named by Runner.
+	Pool []string
 	// Trial, when set, creates the run as that trial of a study.
 	Trial *TrialRef
 }
@@ -71,12 +75,13 @@ func (r *Run) Wait(ctx context.Context) (experiments.Run, error) {
 }
 
 // WaitStarted returns the run's record once it left the queue (it may have
-// ended already).
+// ended already) or a cluster's scheduler holds it (a pending Slurm job,
+// which needs no lathe process to start).
 func (r *Run) WaitStarted(ctx context.Context) (experiments.Run, error) {
 	for {
 		ch := r.e.changes()
 		run, err := r.e.ws.Store.GetRun(ctx, r.ID)
-		if err != nil || run.Status != runstatus.Queued {
+		if err != nil || run.Status != runstatus.Queued || run.ContainerID != "" {
 			return run, err
 		}
 		select {
@@ -100,6 +105,15 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	rc, err := e.runnerConfig(req.Runner, "--runner")
 	if err != nil {
 		return nil, err
+	}
+	if rc.Type == config.RunnerPool || len(req.Pool) > 0 {
+		// Held until the run is recorded, so concurrent launches into one
+		// pool count each other.
+		e.poolMu.Lock()
+		defer e.poolMu.Unlock()
+		if rc, err = e.pickRunner(ctx, rc, req.Pool); err != nil {
+			return nil, err
+		}
 	}
 	if len(req.Command) == 0 {
 		return nil, &config.InputError{Field: "command", Msg: "no command given; put it after --, e.g. lathe run -- ./train --lr {lr}"}
@@ -147,12 +161,18 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			host = "context " + rc.Context
 		}
 	default:
-		// Refused before anything is recorded: a limit that is not applied
-		// must not look applied.
-		if err := runners.CheckLocalSpec(spec); err != nil {
-			return nil, err
-		}
 		spec.WorkDir = workDir
+		if rc.Host != "" { // a slurm login node
+			host = rc.Host
+			break
+		}
+		// Refused before anything is recorded: a limit that is not applied
+		// must not look applied (Slurm applies --cpus and --memory).
+		if rc.Type == config.RunnerLocal {
+			if err := runners.CheckLocalSpec(spec); err != nil {
+				return nil, err
+			}
+		}
 		thisLathe(spec.Command)
 	}
 	en, err := e.entry(ctx, rc)
@@ -161,6 +181,14 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	if err := en.feasible(spec.GPUs); err != nil {
 		return nil, err
+	}
+	if p, ok := en.r.(runners.Preflighter); ok {
+		pctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+		err := p.Preflight(pctx, spec)
+		cancel()
+		if err != nil {
+			return nil, err
+		}
 	}
 
 	// The id comes first so the ingest lock is held before the record exists:
@@ -171,7 +199,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		return nil, fmt.Errorf("lock run %s: %v", id, err)
 	}
 	spec.ID = id
-	if rc.Type == config.RunnerDocker {
+	if rc.Type == config.RunnerDocker || (rc.Type == config.RunnerSlurm && rc.Host == "") {
 		spec.OutputDir = filepath.Join(e.ws.RunDir(id), "outputs")
 		if err := os.MkdirAll(spec.OutputDir, 0o755); err != nil {
 			unlock(lock)

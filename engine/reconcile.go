@@ -92,6 +92,9 @@ func (e *Engine) Reconcile(ctx context.Context, o ReconcileOptions) (ReconcileRe
 		}
 		rc, known := e.cfg.Runner(cur.Runner)
 		switch {
+		case cur.Status == runstatus.Queued && known && cur.ContainerID != "":
+			// Handed to a cluster's queue (a pending Slurm job): follow it.
+			groups[rc.Name] = append(groups[rc.Name], orphan{run: cur, lock: lock})
 		case cur.Status == runstatus.Queued && known && cur.StudyID == 0:
 			// Its process ended before it started: queue it here (requeue.go).
 			why, err := e.requeue(ctx, cur, rc, lock)

@@ -114,14 +114,17 @@ func (e *Engine) specFromRecord(ctx context.Context, rec experiments.Run, rc con
 	for _, in := range ins {
 		spec.Inputs[in.Name] = e.ws.Abs(in.Dataset.Path)
 	}
-	if rc.Type == config.RunnerDocker {
+	if rc.Type == config.RunnerDocker || (rc.Type == config.RunnerSlurm && rc.Host == "") {
 		spec.OutputDir = filepath.Join(e.ws.RunDir(rec.ID), "outputs")
 		if err := os.MkdirAll(spec.OutputDir, 0o755); err != nil {
 			return spec, "", err
 		}
-	} else {
+	}
+	if rc.Type != config.RunnerDocker {
 		spec.WorkDir = rec.Workdir
-		thisLathe(spec.Command)
+		if rc.Host == "" {
+			thisLathe(spec.Command)
+		}
 	}
 	return spec, "", nil
 }

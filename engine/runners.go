@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	"github.com/lathe-ml/lathe/config"
@@ -13,18 +14,21 @@ import (
 // RunnerStatus is one runner's health and load, for `lathe runners ls` and
 // the Runners screen.
 type RunnerStatus struct {
-	Name          string              `json:"name"`
-	Type          string              `json:"type"`
-	Host          string              `json:"host,omitempty"`
-	Origin        string              `json:"origin,omitempty"` // where the config entry comes from
-	Reachable     bool                `json:"reachable"`
-	Error         string              `json:"error,omitempty"`
-	Daemon        *runners.DaemonInfo `json:"daemon,omitempty"`
-	GPUs          []runners.GPU       `json:"gpus"`
-	NoGPU         string              `json:"no_gpu,omitempty"`
-	MaxConcurrent int                 `json:"max_concurrent"`
-	Running       []string            `json:"running"`
-	Queued        []string            `json:"queued"`
+	Name          string               `json:"name"`
+	Type          string               `json:"type"`
+	Host          string               `json:"host,omitempty"`
+	Origin        string               `json:"origin,omitempty"` // where the config entry comes from
+	Reachable     bool                 `json:"reachable"`
+	Error         string               `json:"error,omitempty"`
+	Daemon        *runners.DaemonInfo  `json:"daemon,omitempty"`
+	Cluster       *runners.ClusterInfo `json:"cluster,omitempty"` // a Slurm runner's partitions and queue
+	Members       []string             `json:"members,omitempty"` // a pool's runners
+	Kube          *runners.KubeInfo    `json:"kubernetes,omitempty"`
+	GPUs          []runners.GPU        `json:"gpus"`
+	NoGPU         string               `json:"no_gpu,omitempty"`
+	MaxConcurrent int                  `json:"max_concurrent"`
+	Running       []string             `json:"running"`
+	Queued        []string             `json:"queued"`
 }
 
 // Runners probes every configured runner in parallel, each within the
@@ -72,7 +76,16 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 	}
 	ctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
 	defer cancel()
-	r, err := runners.FromConfig(rc, runners.Options{RunsDir: e.ws.StateDir, WorkspaceID: e.ws.ID, Version: e.opts.Version})
+	if rc.Type == config.RunnerPool {
+		st.Members = rc.Members
+		_, err := e.cfg.PoolMembers(rc)
+		st.Reachable = err == nil
+		if err != nil {
+			st.Error = err.Error()
+		}
+		return st
+	}
+	r, err := runners.FromConfig(rc, e.runnerOptions())
 	if err != nil {
 		st.Error = err.Error()
 		return st
@@ -97,6 +110,46 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 			st.Error = err.Error()
 			return st
 		}
+	case *runners.Slurm:
+		st.Host = d.Host()
+		if st.Host == "" {
+			st.Host = e.host
+		}
+		info, err := d.Probe(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		// The queue of this workspace's jobs only.
+		jobs := info.Jobs[:0]
+		for _, j := range info.Jobs {
+			if run, err := e.ws.Store.GetRun(ctx, j.RunID); err == nil && e.reachable(run) {
+				jobs = append(jobs, j)
+			}
+		}
+		info.Jobs = jobs
+		st.Reachable, st.Cluster = true, &info
+		st.NoGPU = "GPUs: Slurm allocates them per job (gpus_per_run, --gpus N)"
+		return st
+	case *runners.Kube:
+		st.Host = d.Server()
+		info, err := d.Probe(ctx)
+		if err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		if err := d.Cluster(ctx, &info); err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		st.Kube = &info
+		if miss := info.MissingPermission(); miss != "" {
+			st.Error = fmt.Sprintf("runner %s: %s", rc.Name, miss)
+			return st
+		}
+		st.Reachable = true
+		st.NoGPU = "GPUs: the cluster's (nvidia.com/gpu per run: gpus_per_run)"
+		return st
 	default:
 		st.Reachable = true
 		st.Host = e.host

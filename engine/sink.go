@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,7 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 		if r.Status.Terminal() {
 			return errAlreadyEnded // a stale update must not reopen a finished run
 		}
+		was := r.Status
 		r.Status = u.Status
 		t := u.Time
 		if t.IsZero() {
@@ -176,14 +178,21 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			c := *u.ExitCode
 			r.ExitCode = &c
 		}
-		if u.Message != "" && (final || u.Status == runstatus.Failed) {
+		switch {
+		case u.Message != "" && (final || u.Status == runstatus.Failed || u.Status == runstatus.Queued):
+			// A queued run's message says why it waits (Slurm's pending reason).
 			r.Error = u.Message
+		case (u.Status == runstatus.Running || final) && was == runstatus.Queued:
+			r.Error = ""
 		}
 		if final && s.err != nil && r.Error == "" {
 			r.Error = "storing output: " + s.err.Error()
 		}
 		if v := u.Info["pid"]; v != "" {
 			r.PID, _ = strconv.Atoi(v)
+		}
+		if v := u.Info["gpu_ids"]; v != "" { // devices a cluster picked (Slurm)
+			r.GPUIDs = strings.Split(v, ",")
 		}
 		if v := u.Info["container_id"]; v != "" {
 			r.ContainerID = v

@@ -45,7 +45,7 @@ func (e *Engine) Stop(ctx context.Context, runID string) error {
 		}
 		return nil
 	}
-	if run.Status == runstatus.Queued {
+	if run.Status == runstatus.Queued && run.ContainerID == "" { // not yet handed to a cluster's queue
 		return fmt.Errorf("run %s is queued in another lathe process; stop it there (if that process exits first, the next lathe queues the run again)", runID)
 	}
 	if err := en.r.Stop(ctx, runID, e.grace()); err != nil {

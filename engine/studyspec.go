@@ -24,7 +24,10 @@ type StudySpec struct {
 // LaunchTemplate is what each trial of a study launches: the command with
 // {param} placeholders, on the runner, with the image and inputs.
 type LaunchTemplate struct {
-	Runner  string            `json:"runner,omitempty" yaml:"runner,omitempty"`
+	Runner string `json:"runner,omitempty" yaml:"runner,omitempty"`
+	// Runners is a pool: each trial goes to the one with the most free
+	// capacity (written runners: [a, b], or runner: [a, b]).
+	Runners []string          `json:"runners,omitempty" yaml:"runners,omitempty"`
 	Image   string            `json:"image,omitempty" yaml:"image,omitempty"`
 	Command []string          `json:"command,omitempty" yaml:"command,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty" yaml:"inputs,omitempty"`
@@ -32,7 +35,7 @@ type LaunchTemplate struct {
 
 // launchKeys are the spec keys the engine owns; every other key is the
 // optimizer's.
-func launchKeys() []string { return []string{"runner", "image", "command", "inputs"} }
+func launchKeys() []string { return []string{"runner", "runners", "image", "command", "inputs"} }
 
 // ParseStudySpec reads a study spec file (YAML or JSON). Problems are
 // *config.InputError naming the file, line and field.
@@ -74,7 +77,12 @@ func ParseStudySpecBytes(name string, data []byte) (StudySpec, error) {
 	launch := &yaml.Node{Kind: yaml.MappingNode}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if slices.Contains(launchKeys(), doc.Content[i].Value) {
-			launch.Content = append(launch.Content, doc.Content[i], doc.Content[i+1])
+			k := doc.Content[i]
+			if k.Value == "runner" && doc.Content[i+1].Kind == yaml.SequenceNode {
+				// runner: [a, b] is runners: [a, b].
+				k = &yaml.Node{Kind: yaml.ScalarNode, Value: "runners", Line: k.Line, Column: k.Column}
+			}
+			launch.Content = append(launch.Content, k, doc.Content[i+1])
 		}
 	}
 	if err := launch.Decode(&ss.LaunchTemplate); err != nil {
@@ -88,6 +96,9 @@ func ParseStudySpecBytes(name string, data []byte) (StudySpec, error) {
 			}
 		}
 		return StudySpec{}, ie
+	}
+	if ss.Runner != "" && len(ss.Runners) > 0 {
+		return StudySpec{}, &config.InputError{File: name, Field: "runners", Msg: "give runner: NAME or runners: [A, B], not both"}
 	}
 	return ss, nil
 }

@@ -113,7 +113,7 @@ func (e *Engine) RunStudy(ctx context.Context, spec StudySpec, o TuneOptions) (S
 // could not be launched: an unknown runner, no command, a placeholder that
 // names no parameter, a docker runner without an image.
 func (e *Engine) checkStudyLaunch(spec StudySpec) error {
-	rc, err := e.runnerConfig(spec.Runner, "runner")
+	rcs, err := e.studyRunners(spec)
 	if err != nil {
 		return err
 	}
@@ -127,10 +127,33 @@ func (e *Engine) checkStudyLaunch(spec StudySpec) error {
 	if _, err := runners.ExpandCommand(spec.Command, params); err != nil {
 		return err
 	}
-	if rc.Type == config.RunnerDocker && spec.Image == "" && rc.Image == "" {
-		return &config.InputError{Field: "image", Msg: fmt.Sprintf("runner %s runs containers: set image: in the spec or on the runner", rc.Name)}
+	for _, rc := range rcs {
+		if rc.Type == config.RunnerDocker && spec.Image == "" && rc.Image == "" {
+			return &config.InputError{Field: "image", Msg: fmt.Sprintf("runner %s runs containers: set image: in the spec or on the runner", rc.Name)}
+		}
 	}
 	return nil
+}
+
+// studyRunners resolves a study's runner, or each runner of its pool.
+func (e *Engine) studyRunners(spec StudySpec) ([]config.Runner, error) {
+	names := spec.Runners
+	if len(names) == 0 {
+		rc, err := e.runnerConfig(spec.Runner, "runner")
+		if err != nil || rc.Type != config.RunnerPool {
+			return []config.Runner{rc}, err
+		}
+		return e.cfg.PoolMembers(rc)
+	}
+	var out []config.Runner
+	for _, n := range names {
+		rc, err := e.runnerConfig(n, "runners")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rc)
+	}
+	return out, nil
 }
 
 // ResumeStudy continues a study after its driver stopped or crashed: it
@@ -196,7 +219,7 @@ func (e *Engine) drive(ctx context.Context, name string, o TuneOptions) (StudyRe
 	if err != nil {
 		return StudyReport{}, err
 	}
-	if _, err := e.runnerConfig(spec.Runner, "runner"); err != nil {
+	if _, err := e.studyRunners(spec); err != nil {
 		return StudyReport{}, err
 	}
 	roles, err := optimizer.NewStudy(spec.Spec)
@@ -340,6 +363,7 @@ func (d *driver) launch(ctx context.Context, t experiments.Trial) error {
 	r, err := d.e.Launch(ctx, LaunchRequest{
 		Name:    fmt.Sprintf("%s#%d", d.name, t.Number),
 		Runner:  d.spec.Runner,
+		Pool:    d.spec.Runners,
 		Image:   d.spec.Image,
 		Command: trialCommand(d.spec, params),
 		Params:  params,

@@ -261,6 +261,11 @@ func (s *Store) copyRun(ctx context.Context, dst *Store, r Run, datasets, studie
 		if _, err := tx.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`) VALUES (`+placeholders(len(args))+`)`, args...); err != nil {
 			return err
 		}
+		for _, t := range r.Tags {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO run_tags (run_id, tag) VALUES (?, ?)`, r.ID, t); err != nil {
+				return err
+			}
+		}
 		for _, in := range ins {
 			id, ok := datasets[in.Dataset.ID]
 			if !ok {

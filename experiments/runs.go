@@ -56,6 +56,11 @@ type Run struct {
 	// Workspace and User made the run (the store's Identity when empty).
 	Workspace string `json:"workspace_id,omitempty"`
 	User      string `json:"user,omitempty"`
+	// Note is free text about the run (`lathe runs note`).
+	Note string `json:"note"`
+	// Tags are the run's tags, sorted (`lathe runs tag`). They live in
+	// their own table: UpdateRun neither reads nor writes them.
+	Tags []string `json:"tags"`
 }
 
 // NewRunID returns a fresh run id: "r" and 11 base-32 characters (55 random
@@ -75,7 +80,7 @@ func NewRunID() string {
 const runColumns = `id, name, status, runner, host, image, image_digest, command, params, env, workdir,
 	resources, code_commit, code_dirty, code_diff, gpus, gpu_ids, gpu_info, priority, exit_code, error,
 	created, started, ended, parent_id, rerun_of, study_id, trial_number, container_id, pid, log_offset, log_time,
-	workspace_id, user_name`
+	workspace_id, user_name, note`
 
 func (r *Run) args() ([]any, error) {
 	if r.Status == "" {
@@ -107,7 +112,7 @@ func (r *Run) args() ([]any, error) {
 	return []any{r.ID, r.Name, string(r.Status), r.Runner, r.Host, r.Image, r.ImageDigest, cmd, params, env, r.Workdir,
 		res, r.Code.Commit, r.Code.Dirty, r.Code.DiffSHA, r.GPUs, gpuIDs, r.GPUInfo, r.Priority, exit, r.Error,
 		toNanos(r.Created), toNanos(r.Started), toNanos(r.Ended), nullString(r.ParentID), nullString(r.RerunOf),
-		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime), r.Workspace, r.User}, nil
+		study, trial, r.ContainerID, r.PID, r.LogOffset, toNanos(r.LogTime), r.Workspace, r.User, r.Note}, nil
 }
 
 type scanner interface{ Scan(dest ...any) error }
@@ -121,7 +126,7 @@ func scanRun(sc scanner) (Run, error) {
 	err := sc.Scan(&r.ID, &r.Name, &status, &r.Runner, &r.Host, &r.Image, &r.ImageDigest, &cmd, &params, &env, &r.Workdir,
 		&res, &r.Code.Commit, &r.Code.Dirty, &r.Code.DiffSHA, &r.GPUs, &gpuIDs, &r.GPUInfo, &r.Priority, &exit, &r.Error,
 		&created, &started, &ended, &parent, &rerun, &study, &trial, &r.ContainerID, &r.PID, &r.LogOffset, &logTime,
-		&r.Workspace, &r.User)
+		&r.Workspace, &r.User, &r.Note)
 	if err != nil {
 		return r, err
 	}
@@ -256,6 +261,11 @@ func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("run %s: %w", id, ErrNotFound)
 	}
+	if err != nil {
+		return r, err
+	}
+	tags, err := s.tagsOf(ctx, s.db, `?`, id)
+	r.Tags = orEmpty(tags[id])
 	return r, err
 }
 
@@ -328,77 +338,15 @@ func (s *Store) UpdateRun(ctx context.Context, id string, fn func(r *Run) error)
 				return err
 			}
 		}
+		tags, err := s.tagsOf(ctx, tx, `?`, id)
+		r.Tags = orEmpty(tags[id])
 		out = r
-		return nil
+		return err
 	})
 	if err != nil {
 		return out, fmt.Errorf("update run %s: %w", id, err)
 	}
 	return out, nil
-}
-
-// RunFilter selects runs for ListRuns; zero fields match everything.
-type RunFilter struct {
-	Status  []runstatus.Status
-	Runner  string
-	StudyID int64
-	// User keeps the runs this user made.
-	User string
-	// Workspace keeps the runs made in the workspace with this id, or in
-	// the workspaces with this name (a team's clones of one repository
-	// share it).
-	Workspace string
-	Limit     int // 0: no limit
-}
-
-// ListRuns returns runs, newest first.
-func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
-	var where []string
-	var args []any
-	if len(f.Status) > 0 {
-		where = append(where, "status IN ("+placeholders(len(f.Status))+")")
-		for _, st := range f.Status {
-			args = append(args, string(st))
-		}
-	}
-	if f.Runner != "" {
-		where = append(where, "runner = ?")
-		args = append(args, f.Runner)
-	}
-	if f.StudyID != 0 {
-		where = append(where, "study_id = ?")
-		args = append(args, f.StudyID)
-	}
-	if f.User != "" {
-		where = append(where, "user_name = ?")
-		args = append(args, f.User)
-	}
-	if f.Workspace != "" {
-		where = append(where, "(workspace_id = ? OR workspace_id IN (SELECT id FROM workspaces WHERE name = ?))")
-		args = append(args, f.Workspace, f.Workspace)
-	}
-	q := `SELECT ` + runColumns + ` FROM runs`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY created DESC, rowid DESC"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list runs: %w", err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list runs: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // RunInput is a dataset version given to a run under a name.

@@ -255,6 +255,23 @@ CREATE INDEX runs_by_runner_status ON runs (runner, status);
 	// the content-hash cache, which describes files on one host, is keyed
 	// by workspace (it is a cache: it starts empty).
 	{5, "team store", teamV5("INTEGER", " WITHOUT ROWID"), teamV5("BIGINT", "")},
+	// Issue 17: runs are organised with tags (many per run, `runs ls --tag`
+	// filters by them, so they are rows with an index rather than JSON in
+	// the runs row) and a free-text note; the name was there from version 1.
+	{6, "run tags and notes", organizeV6(" WITHOUT ROWID"), organizeV6("")},
+}
+
+// organizeV6 is version 6 in either dialect.
+func organizeV6(withoutRowid string) string {
+	return `
+ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT '';
+CREATE TABLE run_tags (
+	run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+	tag    TEXT NOT NULL,
+	PRIMARY KEY (run_id, tag)
+)` + withoutRowid + `;
+CREATE INDEX run_tags_by_tag ON run_tags (tag, run_id);
+`
 }
 
 // teamV5 is version 5 in either dialect.

@@ -47,7 +47,7 @@ func testMigrationsApplyOnceAndIdempotent(t *testing.T, be testBackend) {
 			t.Fatal(err)
 		}
 		want := []string{"artifacts", "content_hashes", "datasets", "edges", "logs", "meta", "metric_series", "metrics", "run_inputs",
-			"run_properties", "runs", "schema_migrations", "studies", "trials", "workspaces"}
+			"run_properties", "run_tags", "runs", "schema_migrations", "studies", "trials", "workspaces"}
 		if !reflect.DeepEqual(tables, want) {
 			t.Fatalf("tables = %v, want %v", tables, want)
 		}
@@ -227,8 +227,10 @@ func TestOlderSharedSchemaRefusedUntilMigrated(t *testing.T) {
 	if err := s.CreateRun(ctx, &r); err != nil {
 		t.Fatal(err)
 	}
-	// Roll version 5 back by hand, as a store made by the previous release.
-	for _, q := range []string{`DROP TABLE workspaces`, `DROP TABLE content_hashes`,
+	// Roll versions 6 and 5 back by hand, as a store made by the release
+	// before them.
+	for _, q := range []string{`DROP TABLE run_tags`, `ALTER TABLE runs DROP COLUMN note`, `DELETE FROM schema_migrations WHERE version = 6`,
+		`DROP TABLE workspaces`, `DROP TABLE content_hashes`,
 		`ALTER TABLE runs DROP COLUMN workspace_id`, `ALTER TABLE runs DROP COLUMN user_name`,
 		`ALTER TABLE studies DROP COLUMN workspace_id`, `ALTER TABLE studies DROP COLUMN user_name`,
 		`ALTER TABLE trials DROP COLUMN workspace_id`, `ALTER TABLE trials DROP COLUMN user_name`, `ALTER TABLE trials DROP COLUMN worker`,

@@ -362,6 +362,16 @@ func TestRunPage(t *testing.T) {
 	if strings.Contains(string(page), "do-not-share") {
 		t.Error("the run's environment is on a page made to be shared")
 	}
+	// Tags and the note (issue 17) are facts of the page, escaped.
+	r.Record.Tags, r.Record.Note = []string{"baseline", "lr-sweep"}, "diverged "+nasty
+	b.Reset()
+	if err := WriteRun(&b, r, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if tagged := parse(t, b.Bytes()); !strings.Contains(text(tagged), "baseline lr-sweep") || !strings.Contains(text(tagged), "diverged "+nasty) ||
+		len(find(tagged, "b")) != 0 {
+		t.Error("the page lacks the run's tags or note, or did not escape the note")
+	}
 	if len(find(doc, "b")) != 0 || !strings.Contains(text(doc), nasty) {
 		t.Error("names are not escaped text")
 	}

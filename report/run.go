@@ -81,7 +81,7 @@ func WriteRun(w io.Writer, r Run, o Options) error {
 	}
 	for _, f := range []kv{{K: "host", V: rec.Host}, {K: "image", V: rec.Image, Mono: true}, {K: "image digest", V: shortHash(rec.ImageDigest), Mono: true},
 		{K: "gpus", V: strings.Join(rec.GPUIDs, ", ")}, {K: "gpu", V: rec.GPUInfo}, {K: "code", V: codeVersion(rec.Code), Mono: true},
-		{K: "rerun of", V: rec.RerunOf, Mono: true}} {
+		{K: "rerun of", V: rec.RerunOf, Mono: true}, {K: "tags", V: strings.Join(rec.Tags, " ")}, {K: "note", V: rec.Note}} {
 		if f.V != "" {
 			p.Facts = append(p.Facts, f)
 		}

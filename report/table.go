@@ -47,14 +47,14 @@ func ExportFormats() []string { return []string{"csv", "jsonl", "parquet"} }
 
 // RunsTable is one row per run, newest first as given, with the columns
 // id, name, status, runner, image, exit_code, created_at, started_at,
-// ended_at, duration_s, then param.NAME for every parameter any run has,
+// ended_at, duration_s, tags (space-separated), note, then param.NAME for every parameter any run has,
 // then for every metric metric.NAME (its last value), metric.NAME.min and
 // metric.NAME.max (over its finite samples), as MLflow's search_runs and
 // W&B's run export lay runs out for a notebook.
 func RunsTable(runs []Run) Table {
 	t := Table{Columns: []Column{{"id", KindString}, {"name", KindString}, {"status", KindString}, {"runner", KindString},
 		{"image", KindString}, {"exit_code", KindInt}, {"created_at", KindTime}, {"started_at", KindTime}, {"ended_at", KindTime},
-		{"duration_s", KindFloat}}}
+		{"duration_s", KindFloat}, {"tags", KindString}, {"note", KindString}}}
 	params, metrics := map[string]bool{}, map[string]bool{}
 	for _, r := range runs {
 		for k := range r.Record.Params {
@@ -84,7 +84,8 @@ func RunsTable(runs []Run) Table {
 	}
 	for _, r := range runs {
 		rec := r.Record
-		row := []any{rec.ID, rec.Name, string(rec.Status), rec.Runner, rec.Image, nil, timeCell(rec.Created), timeCell(rec.Started), timeCell(rec.Ended), nil}
+		row := []any{rec.ID, rec.Name, string(rec.Status), rec.Runner, rec.Image, nil, timeCell(rec.Created), timeCell(rec.Started), timeCell(rec.Ended), nil,
+			textCell(strings.Join(rec.Tags, " ")), textCell(rec.Note)}
 		if rec.ExitCode != nil {
 			row[5] = int64(*rec.ExitCode)
 		}
@@ -118,6 +119,14 @@ func RunsTable(runs []Run) Table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// textCell is s, or a missing cell when empty.
+func textCell(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func timeCell(t time.Time) any {

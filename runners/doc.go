@@ -1,5 +1,6 @@
-// Package runners launches runs: the Runner interface, the local-process and
-// Docker (local, ssh://, TLS, context) runners, the per-runner scheduler with
+// Package runners launches runs: the Runner interface, the local-process,
+// Docker (local, ssh://, TLS, context) and Slurm (sbatch here or on an ssh://
+// login node; see Slurm) runners, the per-runner scheduler with
 // GPU allocation, GPU inventory, and the parser for metrics lines on stdout.
 //
 // Everything a run produces reaches the caller through a Sink (log lines,

@@ -284,18 +284,48 @@ func remoteRun(t *testing.T, d *Docker) {
 // or the docker CLI is missing, unless CI is set.
 func TestDockerSSH(t *testing.T) {
 	local := dockerRunner(t, DockerOptions{})
+	port, flags := startSSHD(t, "docker")
+	opts := local.opts
+	opts.SSHFlags = flags
+	d, err := NewDocker(local.name, Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port)}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Probe(context.Background()); err != nil {
+		t.Fatalf("probe over ssh: %v", err)
+	}
+	remoteRun(t, d)
+
+	// A host where nothing listens fails within the connect timeout.
+	bad, err := NewDocker("gone", Endpoint{Host: "ssh://root@127.0.0.1:1"}, DockerOptions{ConnectTimeout: 2 * time.Second, SSHFlags: opts.SSHFlags})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	start := time.Now()
+	if _, err := bad.Probe(context.Background()); err == nil || time.Since(start) > 5*time.Second {
+		t.Fatalf("unreachable ssh host: %v after %v", err, time.Since(start))
+	}
+}
+
+// startSSHD starts a real sshd on 127.0.0.1 with generated keys, for
+// root@127.0.0.1:PORT, and returns the port and the ssh flags that reach it.
+// It skips where sshd, ssh-keygen or tool are missing, unless CI is set.
+func startSSHD(t *testing.T, tool string) (int, []string) {
+	t.Helper()
 	sshd, err1 := exec.LookPath("sshd")
 	if err1 != nil {
 		sshd = "/usr/sbin/sshd"
 	}
 	_, err2 := os.Stat(sshd)
-	_, err3 := exec.LookPath("docker")
+	_, err3 := exec.LookPath(tool)
 	_, err4 := exec.LookPath("ssh-keygen")
 	if err := errors.Join(err2, err3, err4); err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("CI is set and sshd, ssh-keygen or docker is missing: %v", err)
+			t.Fatalf("CI is set and sshd, ssh-keygen or "+tool+" is missing: %v", err)
 		}
-		t.Skipf("sshd, ssh-keygen or docker missing: %v", err)
+		t.Skipf("sshd, ssh-keygen or "+tool+" missing: %v", err)
 	}
 	dir := t.TempDir()
 	keygen := func(path string) {
@@ -341,29 +371,8 @@ UsePAM no
 		}
 		return err == nil
 	})
-	opts := local.opts
-	opts.SSHFlags = []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
+	return port, []string{"-i", filepath.Join(dir, "client_key"), "-o", "StrictHostKeyChecking=no",
 		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"}
-	d, err := NewDocker(local.name, Endpoint{Host: fmt.Sprintf("ssh://root@127.0.0.1:%d", port)}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	if _, err := d.Probe(context.Background()); err != nil {
-		t.Fatalf("probe over ssh: %v\nsshd: %s", err, logs.String())
-	}
-	remoteRun(t, d)
-
-	// A host where nothing listens fails within the connect timeout.
-	bad, err := NewDocker("gone", Endpoint{Host: "ssh://root@127.0.0.1:1"}, DockerOptions{ConnectTimeout: 2 * time.Second, SSHFlags: opts.SSHFlags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bad.Close()
-	start := time.Now()
-	if _, err := bad.Probe(context.Background()); err == nil || time.Since(start) > 5*time.Second {
-		t.Fatalf("unreachable ssh host: %v after %v", err, time.Since(start))
-	}
 }
 
 // cutProxy forwards TCP connections to the daemon's unix socket and can cut

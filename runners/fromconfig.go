@@ -3,6 +3,8 @@ package runners
 import (
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 )
@@ -25,6 +27,10 @@ type Options struct {
 	RunsDir     string // local runs' directories, typically <workspace>/.lathe/runs
 	WorkspaceID string // Docker label
 	Version     string // lathe version, Docker label
+	// ConnectTimeout bounds reaching a Slurm login node (ssh ConnectTimeout).
+	ConnectTimeout time.Duration
+	// Origin locates a config key for errors (config.Config.Origin).
+	Origin func(key string) config.Origin
 }
 
 // FromConfig builds the runner a config entry describes. It does not contact
@@ -39,8 +45,18 @@ func FromConfig(rc config.Runner, o Options) (Runner, error) {
 			ep.TLS = &TLSFiles{CA: rc.TLS.CA, Cert: rc.TLS.Cert, Key: rc.TLS.Key}
 		}
 		return NewDocker(rc.Name, ep, DockerOptions{WorkspaceID: o.WorkspaceID, Version: o.Version})
+	case config.RunnerKubernetes:
+		ko := KubeOptions{WorkspaceID: o.WorkspaceID, Version: o.Version, Context: rc.Context}
+		if rc.Kube != nil {
+			ko.Settings = *rc.Kube
+		}
+		return NewKube(rc.Name, ko)
+	case config.RunnerSlurm:
+		return NewSlurm(rc, SlurmOptions{RunsDir: o.RunsDir, ConnectTimeout: o.ConnectTimeout, Origin: o.Origin})
+	case config.RunnerPool:
+		return nil, &config.InputError{Field: "runner", Msg: fmt.Sprintf("runner %s is a pool of %s; a run goes to one of its members", rc.Name, strings.Join(rc.Members, ", "))}
 	}
-	return nil, &config.InputError{Field: "type", Msg: fmt.Sprintf("runner %s: unknown type %q (local or docker)", rc.Name, rc.Type)}
+	return nil, &config.InputError{Field: "type", Msg: fmt.Sprintf("runner %s: unknown type %q (local, docker, slurm or kubernetes)", rc.Name, rc.Type)}
 }
 
 // GPUsOf is the GPU setting of a runner entry: its gpus:, and for a local
@@ -87,7 +103,7 @@ func SchedulerOptionsFor(rc config.Runner, inv Inventory) SchedulerOptions {
 // from getenv (normally os.Getenv), which is how secrets reach a run without
 // being written in any file.
 func ApplyRunnerDefaults(spec *Spec, rc config.Runner, getenv func(string) string) {
-	if spec.Image == "" && rc.Type == config.RunnerDocker {
+	if spec.Image == "" && (rc.Type == config.RunnerDocker || rc.Type == config.RunnerKubernetes) {
 		spec.Image = rc.Image
 	}
 	if len(rc.Env) == 0 && len(rc.PassEnv) == 0 {

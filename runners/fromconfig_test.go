@@ -28,7 +28,7 @@ func TestFromConfig(t *testing.T) {
 		t.Fatalf("%v %v", r, err)
 	}
 	var ie *config.InputError
-	if _, err := FromConfig(config.Runner{Name: "k", Type: "kubernetes"}, Options{}); !errors.As(err, &ie) {
+	if _, err := FromConfig(config.Runner{Name: "k", Type: "k8s"}, Options{}); !errors.As(err, &ie) {
 		t.Fatalf("unknown type: %v", err)
 	}
 

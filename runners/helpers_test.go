@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lathe-ml/lathe/internal/kubetest"
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	kubetest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -519,23 +519,7 @@ func (t *fileTail) drain() error {
 	for {
 		n, err := t.f.Read(t.buf[:])
 		if n > 0 {
-			now := time.Now()
-			data := t.buf[:n]
-			for {
-				i := bytes.IndexByte(data, '\n')
-				if i < 0 {
-					t.partial = append(t.partial, data...)
-					if len(t.partial) >= maxLine {
-						t.em.line(string(t.partial), now)
-						t.partial = t.partial[:0]
-					}
-					break
-				}
-				t.partial = append(t.partial, data[:i]...)
-				t.em.line(strings.TrimSuffix(string(t.partial), "\r"), now)
-				t.partial = t.partial[:0]
-				data = data[i+1:]
-			}
+			t.feed(t.buf[:n], time.Now())
 		}
 		if err == io.EOF || n == 0 {
 			return nil
@@ -543,6 +527,25 @@ func (t *fileTail) drain() error {
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// feed splits data into lines, keeping an unfinished last line for later.
+func (t *fileTail) feed(data []byte, now time.Time) {
+	for {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			t.partial = append(t.partial, data...)
+			if len(t.partial) >= maxLine {
+				t.em.line(string(t.partial), now)
+				t.partial = t.partial[:0]
+			}
+			return
+		}
+		t.partial = append(t.partial, data[:i]...)
+		t.em.line(strings.TrimSuffix(string(t.partial), "\r"), now)
+		t.partial = t.partial[:0]
+		data = data[i+1:]
 	}
 }
 

@@ -118,9 +118,29 @@ func (s *Scheduler) known(id string) bool {
 	return false
 }
 
+// GPUAllocator is a runner whose cluster picks the GPUs itself (Slurm):
+// its runs' GPU requests pass through the scheduler to the runner.
+type GPUAllocator interface {
+	AllocatesGPUs() bool
+}
+
+// ownGPUs reports whether this scheduler allocates its runner's GPUs.
+func (s *Scheduler) ownGPUs() bool {
+	a, ok := s.runner.(GPUAllocator)
+	return !ok || !a.AllocatesGPUs()
+}
+
+// asked is the GPU request this scheduler has to satisfy for spec.
+func (s *Scheduler) asked(spec Spec) GPURequest {
+	if s.ownGPUs() {
+		return spec.GPUs
+	}
+	return GPURequest{}
+}
+
 func (s *Scheduler) feasible(g GPURequest) error {
 	switch {
-	case g.None():
+	case g.None() || !s.ownGPUs():
 		return nil
 	case len(s.gpus) == 0:
 		return &config.InputError{Field: "gpus", Msg: fmt.Sprintf("runner %s has no GPUs", s.runner.Name())}
@@ -333,7 +353,7 @@ func (s *Scheduler) next(ctx context.Context) []*queued {
 	}
 	waiting := make([]Contender, len(s.queue))
 	for i, q := range s.queue {
-		waiting[i] = Contender{ID: q.spec.ID, GPUs: q.spec.GPUs}
+		waiting[i] = Contender{ID: q.spec.ID, GPUs: s.asked(q.spec)}
 	}
 	starts := Decide(held, waiting, s.max, s.gpus)
 	var start []*queued
@@ -364,15 +384,17 @@ func (s *Scheduler) nextClaimed(ctx context.Context) []*queued {
 		if room <= 0 || ctx.Err() != nil {
 			break
 		}
-		if gpuBlocked && !q.spec.GPUs.None() {
+		if gpuBlocked && !s.asked(q.spec).None() {
 			continue
 		}
-		gpus, ok, err := s.claims.Claim(ctx, q.spec)
+		cs := q.spec
+		cs.GPUs = s.asked(q.spec)
+		gpus, ok, err := s.claims.Claim(ctx, cs)
 		if err != nil {
 			break // the store is busy or gone: try again at the next poll
 		}
 		if !ok {
-			if q.spec.GPUs.None() {
+			if cs.GPUs.None() {
 				break
 			}
 			gpuBlocked = true

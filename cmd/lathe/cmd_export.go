@@ -15,9 +15,8 @@ import (
 )
 
 func newRunsExportCmd(a *app) *cobra.Command {
-	var statuses []string
-	var runner, formatName, out string
-	var limit int
+	var rf runFilterFlags
+	var formatName, out string
 	cmd := &cobra.Command{
 		Use:   "export [--format csv|jsonl|parquet] [--out FILE|-]",
 		Short: "Export runs with their parameters and metrics as a table, for notebooks",
@@ -25,6 +24,7 @@ func newRunsExportCmd(a *app) *cobra.Command {
 
   id, name, status, runner, image, exit_code,
   created_at, started_at, ended_at (RFC 3339, UTC), duration_s,
+  tags (space-separated), note,
   param.NAME       for every parameter any run has (numbers where every
                    value is one, else text),
   metric.NAME      the metric's last value, and metric.NAME.min and
@@ -34,14 +34,16 @@ A run without a parameter or metric has an empty cell (null in JSON Lines and
 Parquet). The format is --format, else the --out file's extension (.csv,
 .jsonl or .ndjson, .parquet), else CSV. Without --out (or with "-") the table
 goes to stdout. pandas reads each: read_csv, read_json(lines=True),
-read_parquet. The filters are runs ls's.`,
+read_parquet. The filters are runs ls's (--status, --runner, --tag, --since,
+--param, --limit).`,
 		Example: `  lathe runs export --out runs.csv
+  lathe runs export --tag baseline --since 3d --param 'lr<=0.01' --out runs.csv
   lathe runs export --status completed --runner gpu1 --format parquet --out runs.parquet
   lathe runs export --format jsonl | jq .`,
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			f, err := a.runFilter(statuses, runner, limit)
+			f, err := rf.filter(a)
 			if err != nil {
 				return err
 			}
@@ -75,33 +77,50 @@ read_parquet. The filters are runs ls's.`,
 	fl := cmd.Flags()
 	fl.StringVar(&formatName, "format", "", "csv, jsonl or parquet (default: by --out's extension, else csv)")
 	fl.StringVarP(&out, "out", "o", "", `file to write ("-" or none: stdout)`)
-	fl.StringSliceVar(&statuses, "status", nil, "only runs with these statuses (comma-separated)")
-	fl.StringVar(&runner, "runner", "", "only runs on this runner")
-	fl.IntVar(&limit, "limit", 0, "at most this many runs, the newest (0: all)")
-	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
+	rf.register(a, cmd, "at most this many runs, the newest (0: all)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"csv", "jsonl", "parquet"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-// runFilter reads runs ls's filter flags (exit 2 naming the flag).
-func (a *app) runFilter(statuses []string, runner string, limit int) (experiments.RunFilter, error) {
-	f := experiments.RunFilter{Runner: runner, Limit: limit}
-	if limit < 0 {
-		return f, &config.InputError{Field: "--limit", Msg: fmt.Sprintf("%d: give 0 (all) or a positive number of runs", limit)}
+// runFilterFlags are the filter flags runs ls and runs export share, read
+// by one parser (engine.ParseRunQuery) so both take and refuse the same.
+type runFilterFlags struct {
+	engine.RunQuery
+	runner string
+}
+
+func (rf *runFilterFlags) register(a *app, cmd *cobra.Command, limitHelp string) {
+	fl := cmd.Flags()
+	fl.StringSliceVar(&rf.Status, "status", nil, "only runs with these statuses (comma-separated: "+strings.Join(statusStrings(), ", ")+")")
+	fl.StringVar(&rf.runner, "runner", "", "only runs on this runner")
+	fl.IntVar(&rf.Limit, "limit", 0, limitHelp)
+	fl.StringArrayVar(&rf.Tags, "tag", nil, "only runs with this tag (repeat: every one)")
+	fl.StringVar(&rf.Since, "since", "", "only runs created since: a duration back (2h, 3d, 1w), a date (2026-12-01) or an RFC 3339 time")
+	fl.StringArrayVar(&rf.Params, "param", nil, "only runs whose parameter satisfies NAME OP VALUE, OP one of > >= < <= = != (repeat: every one), e.g. 'lr>0.01'")
+	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(statusStrings(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("tag", a.completeTags)
+}
+
+// filter validates the flags (exit 2 naming the flag).
+func (rf *runFilterFlags) filter(a *app) (experiments.RunFilter, error) {
+	f, err := engine.ParseRunQuery(rf.RunQuery, time.Now())
+	if err != nil {
+		return f, err
 	}
-	for _, s := range statuses {
-		for _, part := range strings.Split(s, ",") {
-			st := runstatus.Status(strings.TrimSpace(part))
-			if !st.Valid() {
-				return f, &config.InputError{Field: "--status", Msg: fmt.Sprintf("unknown status %q; valid: %s", part, joinStatuses())}
-			}
-			f.Status = append(f.Status, st)
-		}
-	}
-	if runner != "" {
-		if _, ok := a.cfg.Runner(runner); !ok {
-			return f, &config.InputError{Field: "--runner", Msg: fmt.Sprintf("unknown runner %q; valid runners: %s", runner, strings.Join(a.cfg.RunnerNames(), ", "))}
+	f.Runner = rf.runner
+	if rf.runner != "" {
+		if _, ok := a.cfg.Runner(rf.runner); !ok {
+			return f, &config.InputError{Field: "--runner", Msg: fmt.Sprintf("unknown runner %q; valid runners: %s", rf.runner, strings.Join(a.cfg.RunnerNames(), ", "))}
 		}
 	}
 	return f, nil
+}
+
+func statusStrings() []string {
+	var out []string
+	for _, s := range runstatus.All() {
+		out = append(out, string(s))
+	}
+	return out
 }

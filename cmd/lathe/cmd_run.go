@@ -173,12 +173,14 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 		out = a.stderr
 	}
 	var final experiments.Run
+	said := ""
 	err := e.Follow(ctx, id, func(ev engine.Event) {
 		switch ev.Kind {
 		case engine.EventStatus:
 			final = ev.Run
-			if launched || ev.Run.Status.Terminal() {
-				a.progressf("lathe: run %s %s\n", id, statusLine(ev.Run))
+			if line := statusLine(ev.Run); (launched || ev.Run.Status.Terminal()) && line != said {
+				said = line
+				a.progressf("lathe: run %s %s\n", id, line)
 			}
 		case engine.EventLogs:
 			for _, l := range ev.Logs {
@@ -219,6 +221,9 @@ func (a *app) followRun(ctx context.Context, e *engine.Engine, id string, launch
 func statusLine(r experiments.Run) string {
 	switch r.Status {
 	case runstatus.Queued:
+		if r.Error != "" { // why it waits, e.g. a Slurm job's pending reason
+			return "queued on " + r.Runner + ": " + format.Printable(r.Error)
+		}
 		return "queued on " + r.Runner
 	case runstatus.Running:
 		return "running on " + r.Runner

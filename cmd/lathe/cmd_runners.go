@@ -106,14 +106,54 @@ func describeRunner(st engine.RunnerStatus) string {
 	switch {
 	case st.Daemon != nil:
 		parts = append(parts, fmt.Sprintf("docker %s (API %s, %s/%s) at %s", st.Daemon.Version, st.Daemon.APIVersion, st.Daemon.OS, st.Daemon.Arch, st.Host))
+	case st.Kube != nil:
+		parts = append(parts, format.OneLine(fmt.Sprintf("kubernetes %s at %s, namespace %s", st.Kube.Version, st.Host, st.Kube.Namespace)))
+		var perms []string
+		for _, p := range st.Kube.Permissions {
+			mark := "yes"
+			if !p.Allowed {
+				mark = "no"
+			}
+			perms = append(perms, fmt.Sprintf("%s %s: %s", p.Verb, p.Resource, mark))
+		}
+		parts = append(parts, strings.Join(perms, ", "))
 	case st.Type == "local":
 		parts = append(parts, "local processes on "+st.Host)
+	case st.Cluster != nil:
+		return clusterSummary(st)
+	case len(st.Members) > 0:
+		return "pool of " + strings.Join(st.Members, ", ")
 	}
 	parts = append(parts, gpuSummary(st))
 	return strings.Join(parts, "; ")
 }
 
+// clusterSummary is a Slurm runner's version, partitions and queue.
+func clusterSummary(st engine.RunnerStatus) string {
+	c := st.Cluster
+	parts := []string{format.OneLine(c.Version) + " at " + format.OneLine(st.Host)}
+	for _, p := range c.Partitions {
+		parts = append(parts, fmt.Sprintf("partition %s: %d nodes (%d idle), GPUs %d/%d allocated", format.OneLine(p.Name), p.Nodes, p.IdleNodes, p.GPUsAlloc, p.GPUs))
+	}
+	parts = append(parts, fmt.Sprintf("%d of this workspace's jobs in the queue", len(c.Jobs)))
+	return strings.Join(parts, "; ")
+}
+
 func gpuSummary(st engine.RunnerStatus) string {
+	if st.Kube != nil && len(st.Kube.Nodes) > 0 {
+		var n []string
+		for _, node := range st.Kube.Nodes {
+			n = append(n, fmt.Sprintf("%s %d/%d GPUs used", format.OneLine(node.Name), node.GPUUsed, node.GPUAllocatable))
+		}
+		return strings.Join(n, ", ")
+	}
+	if c := st.Cluster; c != nil {
+		total, alloc := 0, 0
+		for _, p := range c.Partitions {
+			total, alloc = total+p.GPUs, alloc+p.GPUsAlloc
+		}
+		return fmt.Sprintf("%d GPUs, %d idle (Slurm)", total, total-alloc)
+	}
 	if len(st.GPUs) == 0 {
 		if st.NoGPU != "" {
 			return st.NoGPU
@@ -145,6 +185,12 @@ func printRunners(a *app, sts []engine.RunnerStatus) {
 		if st.Daemon != nil {
 			daemon = st.Daemon.Version
 		}
+		if st.Kube != nil {
+			daemon = format.OneLine(st.Kube.Version)
+		}
+		if st.Cluster != nil {
+			daemon = st.Cluster.Version
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\t%d\n", st.Name, st.Type, orDash(st.Host), status, daemon,
 			format.Clip(gpuSummary(st), 48), len(st.Running), st.MaxConcurrent, len(st.Queued))
 	}
@@ -152,6 +198,11 @@ func printRunners(a *app, sts []engine.RunnerStatus) {
 	for _, st := range sts {
 		if st.Error != "" {
 			a.progressf("%s: %s\n", st.Name, st.Error)
+		}
+		if st.Kube != nil {
+			for _, p := range st.Kube.Pending {
+				a.printf("%s: run %s pending: %s\n", st.Name, format.OneLine(p.RunID), format.OneLine(p.Reason))
+			}
 		}
 	}
 }

@@ -30,7 +30,8 @@ func newRunsCmd(a *app) *cobra.Command {
   lathe runs metrics r3k9... --json
   lathe runs diff A B`,
 	})
-	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a), newRunsCompareCmd(a))
+	cmd.AddCommand(newRunsLsCmd(a), newRunsShowCmd(a), newRunsLogsCmd(a), newRunsMetricsCmd(a), newRunsPlotCmd(a), newRunsExportCmd(a), newRunsStopCmd(a), newRunsCompareCmd(a),
+		newRunsTagCmd(a), newRunsNoteCmd(a), newRunsRenameCmd(a))
 	// Diff and rerun are lineage's (cmd_rundiff.go).
 	diff, rerun := newRunsDiffCmd(a), newRunsRerunCmd(a)
 	cmd.AddCommand(diff, rerun)
@@ -38,18 +39,18 @@ func newRunsCmd(a *app) *cobra.Command {
 }
 
 func newRunsLsCmd(a *app) *cobra.Command {
-	var statuses []string
-	var runner, user, fromWS string
-	var limit int
+	var rf runFilterFlags
+	var user, fromWS string
 	var mine bool
 	cmd := &cobra.Command{
-		Use:     "ls",
-		Short:   "List runs, newest first",
-		Example: "  lathe runs ls\n  lathe runs ls --status running,queued --runner gpu1 --json\n  lathe runs ls --mine\n  lathe runs ls --user alice --from-workspace churn-model",
-		Args:    exactArgs(0, "no arguments"),
+		Use:   "ls",
+		Short: "List runs, newest first",
+		Example: "  lathe runs ls\n  lathe runs ls --status running,queued --runner gpu1 --json\n  lathe runs ls --tag baseline --since 3d --param 'lr>0.01'\n" +
+			"  lathe runs ls --mine\n  lathe runs ls --user alice --from-workspace churn-model",
+		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			f, err := a.runFilter(statuses, runner, limit)
+			f, err := rf.filter(a)
 			if err != nil {
 				return err
 			}
@@ -84,37 +85,35 @@ func newRunsLsCmd(a *app) *cobra.Command {
 			if len(users) > 1 {
 				by = func(r experiments.RunRecord) string { return "\t" + format.OneLine(r.User) }
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tSTATUS\tRUNNER"+by(experiments.RunRecord{Run: experiments.Run{User: "USER"}})+"\tDURATION\tPARAMS\tMETRICS")
+			// Names and tags get columns once a run has one.
+			named, tagged := func(experiments.RunRecord) string { return "" }, func(experiments.RunRecord) string { return "" }
 			for _, r := range recs {
-				fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%s\t%s\n", r.ID, r.Status, r.Runner, by(r), runDuration(r.Run), format.Clip(formatParams(r.Params), 32), format.Clip(kvMetrics(r.Metrics), 48))
+				if r.Name != "" {
+					named = func(r experiments.RunRecord) string { return "\t" + format.Clip(format.OneLine(r.Name), 24) }
+				}
+				if len(r.Tags) > 0 {
+					tagged = func(r experiments.RunRecord) string { return "\t" + format.Clip(strings.Join(r.Tags, ","), 24) }
+				}
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+			head := experiments.RunRecord{Run: experiments.Run{Name: "NAME", User: "USER", Tags: []string{"TAGS"}}}
+			fmt.Fprintln(tw, "ID"+named(head)+"\tSTATUS\tRUNNER"+by(head)+tagged(head)+"\tDURATION\tPARAMS\tMETRICS")
+			for _, r := range recs {
+				metrics := format.Clip(kvMetrics(r.Metrics), 48)
+				if r.Status == runstatus.Queued && r.Error != "" {
+					metrics = format.Printable(r.Error) // why it waits: Slurm's pending reason
+				}
+				fmt.Fprintf(tw, "%s%s\t%s\t%s%s%s\t%s\t%s\t%s\n", r.ID, named(r), r.Status, r.Runner, by(r), tagged(r), runDuration(r.Run),
+					format.Clip(formatParams(r.Params), 32), metrics)
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only runs with these statuses (comma-separated)")
-	cmd.Flags().StringVar(&runner, "runner", "", "only runs on this runner")
-	cmd.Flags().IntVar(&limit, "limit", 0, "at most this many runs (0: all)")
+	rf.register(a, cmd, "at most this many runs (0: all)")
 	cmd.Flags().BoolVar(&mine, "mine", false, "only runs I made (a shared store holds the whole team's)")
 	cmd.Flags().StringVar(&user, "user", "", "only runs this user made")
 	cmd.Flags().StringVar(&fromWS, "from-workspace", "", "only runs made in this workspace (its id, or its name: every workspace of that name)")
-	_ = cmd.RegisterFlagCompletionFunc("runner", a.completeRunners)
-	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		var out []string
-		for _, s := range runstatus.All() {
-			out = append(out, string(s))
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	})
 	return cmd
-}
-
-func joinStatuses() string {
-	var s []string
-	for _, st := range runstatus.All() {
-		s = append(s, string(st))
-	}
-	return strings.Join(s, ", ")
 }
 
 func runDuration(r experiments.Run) string {
@@ -211,6 +210,7 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 	}
 	row("id", r.ID)
 	row("name", r.Name)
+	row("tags", strings.Join(r.Tags, " "))
 	row("status", describeEnd(r.Run))
 	row("runner", r.Runner)
 	row("host", r.Host)
@@ -256,6 +256,15 @@ func printRecord(w io.Writer, r experiments.RunRecord) {
 	}
 	for _, o := range r.Outputs {
 		row("output", fmt.Sprintf("%s (sha256 %.12s, %d bytes)", o.Path, o.SHA256, o.Size))
+	}
+	if r.Note != "" {
+		for i, l := range strings.Split(r.Note, "\n") {
+			k := ""
+			if i == 0 {
+				k = "note"
+			}
+			fmt.Fprintf(tw, "%s\t%s\n", k, format.Printable(strings.ReplaceAll(l, "\t", "    ")))
+		}
 	}
 	tw.Flush()
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/lathe-ml/lathe/internal/kubetest"
 )
 
 // TestMain makes this test binary lathe itself when a local run launches
@@ -13,5 +15,7 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 && os.Args[1] == "trainer" {
 		os.Exit(execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	kubetest.Stop() // the API server and etcd, when a test started them
+	os.Exit(code)
 }

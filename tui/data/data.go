@@ -113,7 +113,7 @@ func (s *Screen) Deactivate() {
 // router passes it every key (typing "q" or "3" into a filter must not quit
 // or switch tabs).
 func (s *Screen) CapturingInput() bool {
-	return s.rows.editing || s.splitDialog()
+	return s.rows.editing || s.splitDialog() || s.picker.search.Editing()
 }
 
 // splitDialog reports whether the split dialog is up.
@@ -204,6 +204,10 @@ func (s *Screen) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	e := s.env()
 	if s.rows.editing {
 		s.rows.edit(msg)
+		return nil
+	}
+	if s.picker.search.Editing() {
+		s.picker.searchKey(msg)
 		return nil
 	}
 	if s.picker.purpose != pickDrift {
@@ -391,6 +395,8 @@ func (s *Screen) ShortHelp() []key.Binding {
 	switch {
 	case s.rows.editing:
 		return []key.Binding{withHelp(k.Open, "apply"), esc("cancel")}
+	case s.picker.search.Editing():
+		return []key.Binding{withHelp(k.Open, "keep"), esc("clear")}
 	case s.CapturingInput():
 		return []key.Binding{k.Next, k.Run, esc("close")}
 	case s.file.profiling != 0:
@@ -399,9 +405,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	switch s.view {
 	case viewFiles:
 		if s.picker.purpose == pickDrift {
-			return []key.Binding{withHelp(k.Open, "compare"), esc("back")}
+			return []key.Binding{withHelp(k.Open, "compare"), withHelp(k.Filter, "search"), esc("back")}
 		}
-		return []key.Binding{withHelp(k.Open, "profile")}
+		return []key.Binding{withHelp(k.Open, "profile"), withHelp(k.Filter, "search")}
 	case viewColumns:
 		return []key.Binding{withHelp(k.Open, "detail")}
 	case viewDetail:

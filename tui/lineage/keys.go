@@ -3,6 +3,7 @@ package lineage
 import (
 	"charm.land/bubbles/v2/key"
 
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/keys"
 )
 
@@ -15,6 +16,7 @@ type KeyMap struct {
 	Pick               key.Binding // graph: back to the picker
 	Refresh            key.Binding
 	Run                key.Binding // a run (or an artifact's run): its detail on the Runs screen
+	Search             key.Binding // picker: / searches the lists
 }
 
 // DefaultKeyMap returns the Lineage screen's bindings.
@@ -28,5 +30,6 @@ func DefaultKeyMap() KeyMap {
 		Pick:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pick node")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Run:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "run in Runs")),
+		Search:   search.Key(),
 	}
 }

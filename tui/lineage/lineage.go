@@ -14,6 +14,7 @@ package lineage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/components/search"
 )
 
 // maxListed bounds each picker list (newest first).
@@ -101,7 +103,8 @@ type Screen struct {
 	loaded   bool
 	listing  uint64
 	listErr  error
-	cur, top [numSections]int
+	cur, top [numSections]int // cur indexes kept(sec)
+	search   search.Model     // the / search, over every list
 
 	// Graph.
 	root     experiments.Node
@@ -294,6 +297,12 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		return s, s.resolve(msg.ID)
 	case tea.KeyPressMsg:
 		s.message = "" // it spoke of the previous key or jump
+		if s.mode == modePick && s.search.Editing() {
+			if s.search.Update(msg) {
+				s.cur, s.top = [numSections]int{}, [numSections]int{}
+			}
+			return s, nil
+		}
 		if s.mode == modeGraph {
 			return s, s.graphKey(msg)
 		}
@@ -341,7 +350,7 @@ func (s *Screen) result(msg common.ResultMsg) tea.Cmd {
 		if msg.Err == nil {
 			s.runs, s.datasets, s.studies = p.runs, p.datasets, p.studies
 			for sec := range numSections {
-				s.cur[sec] = min(s.cur[sec], max(s.count(sec)-1, 0))
+				s.cur[sec] = min(s.cur[sec], max(len(s.kept(sec))-1, 0))
 			}
 		}
 	case graphDone:
@@ -437,7 +446,8 @@ func (s *Screen) nodeAt(sec section, i int) experiments.Node {
 
 func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.Keys
-	n := s.count(s.sec)
+	kept := s.kept(s.sec)
+	n := len(kept)
 	cur := &s.cur[s.sec]
 	page := max(s.listHeight()-1, 1)
 	if pos, ok := k.Move(msg, *cur, page, n-1); ok {
@@ -445,6 +455,11 @@ func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, k.Search):
+		return s.search.Open()
+	case key.Matches(msg, k.Back) && s.search.Active():
+		s.search.Clear()
+		s.cur, s.top = [numSections]int{}, [numSections]int{}
 	case key.Matches(msg, k.PrevList):
 		s.sec = (s.sec + numSections - 1) % numSections
 	case key.Matches(msg, k.NextList):
@@ -460,10 +475,10 @@ func (s *Screen) pickKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		s.history = nil
-		return s.jump(s.nodeAt(s.sec, *cur), false)
+		return s.jump(s.nodeAt(s.sec, kept[*cur]), false)
 	case key.Matches(msg, k.Run):
 		if s.sec == secRuns && n > 0 {
-			return toRuns(s.runs[*cur].ID)
+			return toRuns(s.runs[kept[*cur]].ID)
 		}
 	}
 	return nil
@@ -551,7 +566,11 @@ func (s *Screen) selectInPicker(n experiments.Node) {
 	for sec := range numSections {
 		for i := 0; i < s.count(sec); i++ {
 			if s.nodeAt(sec, i) == n {
-				s.sec, s.cur[sec] = sec, i
+				if !s.search.Match(s.rowCols(sec, i)...) {
+					s.search.Clear() // the search would hide it
+				}
+				s.sec = sec
+				s.cur[sec] = max(slices.Index(s.kept(sec), i), 0)
 				return
 			}
 		}
@@ -564,6 +583,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.mode == modeGraph {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "jump"), k.Back, k.Pick, k.Run}
 	}
+	if s.search.Editing() {
+		return []key.Binding{withHelp(k.Open, "keep"), withHelp(k.Back, "clear")}
+	}
 	return []key.Binding{k.Up, k.Down, k.PrevList, k.NextList, k.Open, k.Run}
 }
 
@@ -573,7 +595,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.PrevList, k.NextList, withHelp(k.Open, "open / jump"), k.Back, k.Pick, k.Refresh},
-		{k.Run},
+		{k.Run, k.Search},
 	}
 }
 

@@ -40,20 +40,44 @@ func (s *Screen) title(rest string) string {
 	return st.Title.Render(" Lineage") + st.Muted.Render("  ·  "+format.OneLine(rest))
 }
 
-// listHeight is the number of rows the picker's list shows.
-func (s *Screen) listHeight() int { return max(s.h-3, 1) }
+// listHeight is the number of rows the picker's list shows (one less
+// while the search line is up).
+func (s *Screen) listHeight() int {
+	if s.search.Editing() {
+		return max(s.h-4, 1)
+	}
+	return max(s.h-3, 1)
+}
 
 func (s *Screen) pickView() []string {
+	out := s.pickList()
+	if s.search.Editing() {
+		for len(out) < s.h-1 {
+			out = append(out, "")
+		}
+		out = append(out[:s.h-1], s.search.Line(s.c.Styles, s.w))
+	}
+	return out
+}
+
+func (s *Screen) pickList() []string {
 	st := s.c.Styles
 	out := []string{s.title("pick a run, a dataset version or a study; enter shows its lineage")}
 	var bar []string
 	for sec := range numSections {
 		label := fmt.Sprintf("%s (%d)", sec, s.count(sec))
+		if s.search.Active() {
+			label = fmt.Sprintf("%s (%d of %d)", sec, len(s.kept(sec)), s.count(sec))
+		}
 		if sec == s.sec {
 			bar = append(bar, st.TabActive.Render(label))
 		} else {
 			bar = append(bar, st.TabInactive.Render(label))
 		}
+	}
+	kept := s.kept(s.sec)
+	if q := s.search.Status(len(kept), s.count(s.sec)); q != "" {
+		bar = append(bar, st.Muted.Render("  "+q))
 	}
 	out = append(out, strings.Join(bar, ""), "")
 	switch {
@@ -62,7 +86,10 @@ func (s *Screen) pickView() []string {
 	case !s.loaded:
 		return append(out, " "+st.Muted.Render("Loading…"))
 	}
-	n := s.count(s.sec)
+	n := len(kept)
+	if n == 0 && s.search.Active() {
+		return append(out, " "+st.Muted.Render("Nothing matches the search (esc clears it)."))
+	}
 	if n == 0 {
 		empty := map[section]string{
 			secRuns:     "No runs yet. Launch one: lathe run -- CMD (or n on the Runs tab).",
@@ -76,7 +103,7 @@ func (s *Screen) pickView() []string {
 	top := scrollTop(cur, s.top[s.sec], h, n)
 	s.top[s.sec] = top
 	for i := top; i < min(top+h, n); i++ {
-		row := s.row(s.sec, i, s.w-2)
+		row := s.row(s.sec, kept[i], s.w-2)
 		if i == cur {
 			out = append(out, " "+s.cursor(frame.Line(row, s.w-2)))
 		} else {

@@ -19,6 +19,7 @@ import (
 	"github.com/lathe-ml/lathe/runners"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/frame"
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/keys"
 )
 
@@ -29,6 +30,7 @@ const Every = 5 * time.Second
 type KeyMap struct {
 	keys.Nav // ↑/↓ move between runners
 	Refresh  key.Binding
+	Search   key.Binding
 }
 
 // DefaultKeyMap returns the Runners screen's bindings.
@@ -36,6 +38,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Nav:     keys.DefaultNav(),
 		Refresh: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "probe now")),
+		Search:  search.Key(),
 	}
 }
 
@@ -58,8 +61,39 @@ type Screen struct {
 	at      time.Time
 	sts     []engine.RunnerStatus
 	err     error
-	cursor  int
+	cursor  int // into shown()
+	search  search.Model
 }
+
+// shown are the runners the / search keeps, matched on what their blocks
+// show: name, type, health, host, daemon, runs and GPUs.
+func (s *Screen) shown() []engine.RunnerStatus {
+	if !s.search.Active() {
+		return s.sts
+	}
+	var out []engine.RunnerStatus
+	for _, r := range s.sts {
+		cols := []string{r.Name, r.Type, r.Host, r.Error, r.NoGPU, strings.Join(r.Running, " "), strings.Join(r.Queued, " ")}
+		if r.Reachable {
+			cols = append(cols, "ok")
+		} else {
+			cols = append(cols, "unreachable")
+		}
+		if r.Daemon != nil {
+			cols = append(cols, "docker "+r.Daemon.Version)
+		}
+		for _, g := range r.GPUs {
+			cols = append(cols, g.Name)
+		}
+		if s.search.Match(cols...) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CapturingInput reports whether the search line takes the keys.
+func (s *Screen) CapturingInput() bool { return s.search.Editing() }
 
 // New returns the Runners screen of the program that owns c.
 func New(c *common.Context) *Screen {
@@ -129,16 +163,25 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 		s.err = msg.Err
 		if p, ok := msg.Payload.(statusPayload); ok && msg.Err == nil {
 			s.sts, s.at = p, time.Now()
-			s.cursor = min(s.cursor, max(len(s.sts)-1, 0))
+			s.cursor = min(s.cursor, max(len(s.shown())-1, 0))
 		}
 	case tea.KeyPressMsg:
 		switch {
+		case s.search.Editing():
+			if s.search.Update(msg) {
+				s.cursor = 0
+			}
 		case key.Matches(msg, s.Keys.Up):
 			s.cursor = max(s.cursor-1, 0)
 		case key.Matches(msg, s.Keys.Down):
-			s.cursor = min(s.cursor+1, max(len(s.sts)-1, 0))
+			s.cursor = min(s.cursor+1, max(len(s.shown())-1, 0))
 		case key.Matches(msg, s.Keys.Refresh):
 			return s, s.probe()
+		case key.Matches(msg, s.Keys.Search):
+			return s, s.search.Open()
+		case msg.String() == "esc" && s.search.Active():
+			s.search.Clear()
+			s.cursor = 0
 		}
 	}
 	return s, nil
@@ -149,12 +192,12 @@ func (s *Screen) Statuses() []engine.RunnerStatus { return s.sts }
 
 // ShortHelp implements common.Screen.
 func (s *Screen) ShortHelp() []key.Binding {
-	return []key.Binding{s.Keys.Refresh}
+	return []key.Binding{s.Keys.Refresh, s.Keys.Search}
 }
 
 // FullHelp implements common.Screen.
 func (s *Screen) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{s.Keys.Up, s.Keys.Down, s.Keys.Refresh}}
+	return [][]key.Binding{{s.Keys.Up, s.Keys.Down, s.Keys.Refresh, s.Keys.Search}}
 }
 
 // View implements common.Screen.
@@ -170,16 +213,25 @@ func (s *Screen) View() string {
 	case !s.at.IsZero():
 		head += fmt.Sprintf("  probed %s ago", time.Since(s.at).Round(time.Second))
 	}
+	shown := s.shown()
+	if q := s.search.Status(len(shown), len(s.sts)); q != "" {
+		head += "  " + q
+	}
 	lines := []string{st.Title.Render(head)}
 	if s.err != nil {
 		lines = append(lines, st.Error.Render(format.OneLine(s.err.Error())))
 	}
 	// Each runner is a block; the selected one is kept in view.
 	var blocks [][]string
-	for i, r := range s.sts {
+	for i, r := range shown {
 		blocks = append(blocks, s.block(r, i == s.cursor))
 	}
 	body := s.h - len(lines)
+	var foot string
+	if s.search.Editing() {
+		foot = s.search.Line(st, s.w)
+		body--
+	}
 	start := 0
 	for {
 		n := 0
@@ -193,6 +245,9 @@ func (s *Screen) View() string {
 	}
 	for i := start; i < len(blocks); i++ {
 		lines = append(lines, blocks[i]...)
+	}
+	if s.search.Editing() {
+		return frame.Fit(frame.Fit(strings.Join(lines, "\n"), s.w, s.h-1)+"\n"+foot, s.w, s.h)
 	}
 	return frame.Fit(strings.Join(lines, "\n"), s.w, s.h)
 }
@@ -211,6 +266,12 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	where := format.OneLine(r.Host) // a probe's answers are the remote's text
 	if r.Daemon != nil {
 		where += "  docker " + format.OneLine(r.Daemon.Version)
+	}
+	if r.Cluster != nil {
+		where += "  " + format.OneLine(r.Cluster.Version)
+	}
+	if r.Kube != nil {
+		where += "  kubernetes " + format.OneLine(r.Kube.Version) + " ns " + format.OneLine(r.Kube.Namespace)
 	}
 	title := fmt.Sprintf("%s%-10s %-6s %-11s %s", mark, r.Name, r.Type, health, where)
 	var out []string
@@ -234,6 +295,12 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 		load += ": " + strings.Join(r.Queued, " ")
 	}
 	out = append(out, st.Text.Render(load))
+	if r.Cluster != nil {
+		return append(out, clusterLines(r.Cluster, s)...)
+	}
+	if r.Kube != nil {
+		return append(out, kubeLines(s, r.Kube)...)
+	}
 	if len(r.GPUs) == 0 {
 		if r.Reachable {
 			why := r.NoGPU
@@ -245,6 +312,32 @@ func (s *Screen) block(r engine.RunnerStatus, selected bool) []string {
 	}
 	for _, g := range r.GPUs {
 		out = append(out, st.Text.Render(gpuLine(g, w)))
+	}
+	return out
+}
+
+// clusterLines are a Slurm runner's partitions (nodes, GPUs as a bar of
+// allocated over total) and this workspace's jobs in the cluster queue.
+func clusterLines(c *runners.ClusterInfo, s *Screen) []string {
+	st := s.c.Styles
+	barW := max(min(s.w-60, 20), 4)
+	var out []string
+	for _, p := range c.Partitions {
+		gpus := "no GPUs"
+		if p.GPUs > 0 {
+			gpus = fmt.Sprintf("GPUs %s %d alloc · %d idle", Bar(float64(p.GPUsAlloc)/float64(p.GPUs), barW), p.GPUsAlloc, p.GPUs-p.GPUsAlloc)
+		}
+		out = append(out, st.Text.Render(fmt.Sprintf("    partition %-12s %2d nodes (%d idle)  %s", format.Clip(format.OneLine(p.Name), 12), p.Nodes, p.IdleNodes, gpus)))
+	}
+	if len(c.Jobs) == 0 {
+		return append(out, st.Muted.Render("    no jobs of this workspace in the Slurm queue"))
+	}
+	for _, j := range c.Jobs {
+		line := fmt.Sprintf("    job %-8s %-12s %-10s", format.OneLine(j.JobID), format.OneLine(j.RunID), format.OneLine(j.State))
+		if j.Reason != "" {
+			line += " (" + format.OneLine(j.Reason) + ")"
+		}
+		out = append(out, st.Text.Render(frame.Line(line, s.w)))
 	}
 	return out
 }

@@ -98,3 +98,23 @@ func TestBar(t *testing.T) {
 		}
 	}
 }
+
+// A Kubernetes runner: its nodes' GPUs (FAKE counts) and pending pods.
+func TestKubernetesNodesAndPending(t *testing.T) {
+	s := newScreen(t, 80, 24)
+	s.sts = []engine.RunnerStatus{{Name: "cluster", Type: "kubernetes", Host: "https://k8s.lab:6443", Reachable: true, MaxConcurrent: 4,
+		Queued: []string{"r9"},
+		Kube: &runners.KubeInfo{Version: "v1.37.2", Namespace: "ml",
+			Nodes:   []runners.KubeNode{{Name: "gpu-node-1", GPUAllocatable: 8, GPUUsed: 6, Ready: true}, {Name: "gpu-node-2", GPUAllocatable: 8}},
+			Pending: []runners.KubePending{{RunID: "r9", Reason: "Unschedulable: 0/2 nodes are available: 2 Insufficient nvidia.com/gpu."}}}}}
+	v := ansi.Strip(s.View())
+	for _, want := range []string{"kubernetes v1.37.2", "gpu-node-1", " 6/8", "gpu-node-2", "0/8  not ready", "pending r9: Unschedulable: 0/2 nodes"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	for _, sz := range [][2]int{{80, 24}, {40, 6}, {20, 3}} {
+		s.SetSize(sz[0], sz[1])
+		checkBox(t, s, sz[0], sz[1])
+	}
+}

@@ -32,8 +32,10 @@ func (s *Screen) setErr(err error) {
 func (s *Screen) bottomLines() []string {
 	st := s.c.Styles
 	switch {
-	case s.list.filtering:
-		return []string{s.list.filterLine(st, s.w)}
+	case s.org != nil:
+		return []string{s.org.line(st, s.w)}
+	case s.list.search.Editing():
+		return []string{s.list.search.Line(st, s.w)}
 	case s.launch.open:
 		return []string{s.launch.view(st, s.w)}
 	}

@@ -202,6 +202,11 @@ func (d *detail) view(st *styles.Styles, w, h int, now time.Time) string {
 		head = fmt.Sprintf("%d runs: %s", len(d.runs), strings.Join(parts, ", "))
 	}
 	lines := []string{st.Title.Render(format.Clip(head, w))}
+	if len(d.runs) == 1 {
+		if o := orgLine(d.runs[0]); o != "" {
+			lines = append(lines, st.Text.Render(format.Clip(o, w)))
+		}
+	}
 	switch {
 	case d.verdict != "":
 		lines = append(lines, st.Text.Bold(true).Render(format.Clip(d.verdict+d.changed, w)))

@@ -3,6 +3,7 @@ package runs
 import (
 	"charm.land/bubbles/v2/key"
 
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/keys"
 )
 
@@ -11,6 +12,7 @@ type KeyMap struct {
 	keys.Nav                                                                          // the list and the detail use ↑/↓ only; the diff page all
 	Open, Back, Mark, Filter, Sort, New, Stop, Rerun, NextMetric, PrevMetric, Refresh key.Binding
 	Diff, Lineage                                                                     key.Binding
+	Tag, Note, Name                                                                   key.Binding
 	// The compare view's: c opens it from the list; ←/→ pick a column, s
 	// sorts by it, d hides the same-valued ones, m/M pick the curve, e
 	// steps the smoothing, t switches x between step and wall time.
@@ -24,7 +26,7 @@ func DefaultKeyMap() KeyMap {
 		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "curves+logs")),
 		Back:       key.NewBinding(key.WithKeys("esc", "backspace"), key.WithHelp("esc", "back")),
 		Mark:       key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "mark to compare")),
-		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Filter:     search.Key(),
 		Sort:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		New:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new run")),
 		Stop:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "stop")),
@@ -34,6 +36,9 @@ func DefaultKeyMap() KeyMap {
 		Refresh:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Diff:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "diff with…")),
 		Lineage:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "lineage")),
+		Tag:        key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "tag")),
+		Note:       key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "note")),
+		Name:       key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "name")),
 
 		Compare:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare marked")),
 		ColLeft:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "column")),

@@ -17,7 +17,7 @@ import (
 	"github.com/lathe-ml/lathe/runstatus"
 	"github.com/lathe-ml/lathe/tui/common"
 	"github.com/lathe-ml/lathe/tui/components/frame"
-	"github.com/lathe-ml/lathe/tui/components/lineinput"
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/styles"
 )
 
@@ -45,7 +45,7 @@ type listPayload struct {
 }
 
 // list is the run list: the rows of the last load, a cursor, marks (to
-// compare or diff), a text filter typed on the bottom line and a sort. The
+// compare or diff), the / search typed on the bottom line and a sort. The
 // keys that act on the selected run are the screen's.
 type list struct {
 	rows     []Row
@@ -54,17 +54,12 @@ type list struct {
 	lastLoad time.Time
 	cursor   int
 	marked   map[string]bool
-	filter   string
+	search   search.Model
 	sortBy   sortKey
-
-	filtering bool // the filter line is being edited
-	input     lineinput.Model
 }
 
 func newList() *list {
-	l := &list{marked: map[string]bool{}}
-	l.input.Placeholder = "text in id, status, runner, params"
-	return l
+	return &list{marked: map[string]bool{}}
 }
 
 // load refreshes the rows in the background when the store changed (or
@@ -119,43 +114,22 @@ func (l *list) update(msg tea.KeyPressMsg, k KeyMap, now time.Time) tea.Cmd {
 			l.cursor = min(l.cursor+1, max(n-1, 0))
 		}
 	case key.Matches(msg, k.Filter):
-		l.filtering = true
-		l.input.SetValue(l.filter)
-		return l.input.Focus()
+		return l.search.Open()
 	case key.Matches(msg, k.Sort):
 		l.sortBy = (l.sortBy + 1) % numSorts
 	case msg.String() == "esc":
-		l.filter = ""
+		l.search.Clear()
 		clear(l.marked)
 	}
 	return nil
 }
 
-// updateFilter edits the filter, which applies as it is typed: enter keeps
-// it, esc clears it.
-func (l *list) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
-	switch msg.String() {
-	case "esc":
-		l.filter = ""
-		l.filtering = false
-		l.input.Blur()
-		return nil
-	case "enter":
-		l.filter = strings.TrimSpace(l.input.Value())
+// updateSearch edits the search, which applies as it is typed.
+func (l *list) updateSearch(msg tea.KeyPressMsg) tea.Cmd {
+	if l.search.Update(msg) {
 		l.cursor = 0
-		l.filtering = false
-		l.input.Blur()
-		return nil
 	}
-	cmd := l.input.Update(msg)
-	l.filter = strings.TrimSpace(l.input.Value())
-	l.cursor = 0
-	return cmd
-}
-
-// filterLine is the bottom line while the filter is edited.
-func (l *list) filterLine(st *styles.Styles, w int) string {
-	return st.Title.Render(" filter: ") + l.input.View(max(w-9, 10), st.Text, st.Muted)
+	return nil
 }
 
 func (l *list) selected(now time.Time) (Row, bool) {
@@ -169,9 +143,8 @@ func (l *list) selected(now time.Time) (Row, bool) {
 // visible returns the rows that pass the filter, in the chosen order.
 func (l *list) visible(now time.Time) []Row {
 	var out []Row
-	f := strings.ToLower(l.filter)
 	for _, r := range l.rows {
-		if f == "" || strings.Contains(strings.ToLower(rowText(r)), f) {
+		if l.search.Match(rowText(r)) {
 			out = append(out, r)
 		}
 	}
@@ -249,8 +222,8 @@ func (l *list) view(st *styles.Styles, w, h int, now time.Time) string {
 	vis := l.visible(now)
 	var b strings.Builder
 	head := fmt.Sprintf("Runs  %d", len(l.rows))
-	if l.filter != "" {
-		head += fmt.Sprintf("  filter %q: %d", l.filter, len(vis))
+	if s := l.search.Status(len(vis), len(l.rows)); s != "" {
+		head += "  " + s
 	}
 	head += "  sort " + l.sortBy.String()
 	switch n := len(l.marked); {
@@ -293,8 +266,12 @@ func (l *list) view(st *styles.Styles, w, h int, now time.Time) string {
 		if d := duration(r.Run, now); d > 0 {
 			dur = format.Compact(d)
 		}
+		last := lastMetrics(r.Last)
+		if r.Run.Status == runstatus.Queued && r.Run.Error != "" {
+			last = format.OneLine(r.Run.Error) // why it waits: Slurm's pending reason
+		}
 		line := fmt.Sprintf("%s%s%-*s %-*s %-*s %*s %-*s %s", cur, mark, idW, r.Run.ID, stW, r.Run.Status, rnW, format.Clip(r.Run.Runner, rnW), duW, dur,
-			parW, format.Clip(params(r.Run.Params), parW), format.Clip(lastMetrics(r.Last), metW))
+			parW, format.Clip(listParams(r.Run), parW), format.Clip(last, metW))
 		b.WriteString("\n")
 		switch {
 		case i == l.cursor:

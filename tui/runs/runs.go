@@ -83,6 +83,7 @@ type Screen struct {
 	diff    *diffView     // the diff page, over the list, the detail or the compare view
 	cmp     *compareView  // the compare view, over the list
 	confirm *confirmState // a rerun waiting for y/n
+	org     *organizer    // a tag, note or name line being typed
 }
 
 // New returns the Runs screen of the program that owns c.
@@ -108,7 +109,9 @@ func (s *Screen) SetSize(w, h int) {
 
 // CapturingInput reports whether the filter or launch line is being edited,
 // or a y/n question waits, so the router hands every key to it.
-func (s *Screen) CapturingInput() bool { return s.launch.open || s.list.filtering || s.confirm != nil }
+func (s *Screen) CapturingInput() bool {
+	return s.launch.open || s.list.search.Editing() || s.confirm != nil || s.org != nil
+}
 
 // Activate starts the tick, reconciles once, and loads the list.
 func (s *Screen) Activate() tea.Cmd {
@@ -200,22 +203,23 @@ func (s *Screen) Update(msg tea.Msg) (common.Screen, tea.Cmd) {
 			}
 		}
 		s.launch.close()
-		s.list.filtering = false
-		s.list.input.Blur()
+		s.list.search.Clear()
 		s.confirm = nil
 		s.cmp = nil
 		s.show([]experiments.Run{run})
 		return s, nil
 	case tea.KeyPressMsg:
 		switch {
+		case s.org != nil:
+			return s, s.updateOrganizer(msg)
 		case s.launch.open:
 			line, submit, cmd := s.launch.update(msg)
 			if submit {
 				return s, s.launchLine(line)
 			}
 			return s, cmd
-		case s.list.filtering:
-			return s, s.list.updateFilter(msg)
+		case s.list.search.Editing():
+			return s, s.list.updateSearch(msg)
 		case s.confirm != nil:
 			return s, s.updateConfirm(msg)
 		case s.diff != nil:
@@ -279,7 +283,7 @@ func (s *Screen) onResult(msg common.ResultMsg) tea.Cmd {
 	case launchedPayload:
 		s.setNote("launched " + p.id)
 		s.list.cursor = 0
-		s.list.filter = ""
+		s.list.search.Clear()
 		if s.detail != nil || p.rerunOf != "" {
 			// A rerun, or a launch from the detail view: watch the new
 			// run (a rerun's detail ends with its reproducibility).
@@ -301,6 +305,8 @@ func (s *Screen) onResult(msg common.ResultMsg) tea.Cmd {
 		return s.load(true)
 	case notePayload:
 		s.setNote(p.text)
+	case organizedPayload:
+		return s.organized(p)
 	}
 	return nil
 }
@@ -353,6 +359,12 @@ func (s *Screen) updateList(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Refresh):
 		return s.load(true)
+	case key.Matches(msg, k.Tag):
+		return s.openOrganizer(orgTag)
+	case key.Matches(msg, k.Note):
+		return s.openOrganizer(orgNote)
+	case key.Matches(msg, k.Name):
+		return s.openOrganizer(orgName)
 	default:
 		return s.list.update(msg, k, s.now())
 	}
@@ -375,6 +387,12 @@ func (s *Screen) updateDetail(msg tea.KeyPressMsg) tea.Cmd {
 		return s.diffFromDetail()
 	case key.Matches(msg, k.Compare) && len(d.runs) > 1:
 		return s.compareDetail()
+	case key.Matches(msg, k.Tag):
+		return s.openOrganizer(orgTag)
+	case key.Matches(msg, k.Note):
+		return s.openOrganizer(orgNote)
+	case key.Matches(msg, k.Name):
+		return s.openOrganizer(orgName)
 	default:
 		d.update(msg, k)
 	}
@@ -499,9 +517,10 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{k.Back, k.ColLeft, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
 	}
 	if s.detail != nil {
-		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}}
+		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}, {k.Tag, k.Note, k.Name}}
 	}
-	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Compare, k.Diff, k.Lineage}, {k.Filter, k.Sort, k.Refresh}}
+	return [][]key.Binding{{k.Up, k.Down, k.Open, k.Mark}, {k.New, k.Stop, k.Rerun}, {k.Compare, k.Diff, k.Lineage}, {k.Filter, k.Sort, k.Refresh},
+		{k.Tag, k.Note, k.Name}}
 }
 
 // View implements common.Screen.

@@ -292,7 +292,7 @@ func TestJumpOpensTheRun(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	drive(t, s, s.load(true))
-	s.list.filter = "no-such-run"
+	s.list.search.Set("no-such-run")
 	_, cmd := s.Update(common.JumpMsg{Screen: common.Runs, ID: ids[0]})
 	drive(t, s, cmd)
 	if s.detail == nil || len(s.detail.runs) != 1 || s.detail.runs[0].ID != ids[0] {

@@ -22,6 +22,22 @@ func params(p map[string]any) string {
 	return strings.Join(parts, " ")
 }
 
+// listParams is the list's params cell: the run's name and #tags first,
+// when it has them.
+func listParams(r experiments.Run) string {
+	var parts []string
+	if r.Name != "" {
+		parts = append(parts, format.OneLine(r.Name))
+	}
+	for _, t := range r.Tags {
+		parts = append(parts, "#"+t)
+	}
+	if p := params(r.Params); p != "" {
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " ")
+}
+
 // lastMetrics lists the last values, the validation metrics first.
 func lastMetrics(m map[string]experiments.Sample) string {
 	keys := slices.Sorted(maps.Keys(m))
@@ -46,7 +62,9 @@ func duration(r experiments.Run, now time.Time) time.Duration {
 	return r.Ended.Sub(r.Started)
 }
 
-// rowText is what the list's filter searches.
+// rowText is what the list's / search looks in: the columns shown, and the
+// name, tags, note and command.
 func rowText(r Row) string {
-	return r.Run.ID + " " + r.Run.Name + " " + string(r.Run.Status) + " " + r.Run.Runner + " " + params(r.Run.Params) + " " + strings.Join(r.Run.Command, " ")
+	return strings.Join([]string{r.Run.ID, r.Run.Name, string(r.Run.Status), r.Run.Runner, params(r.Run.Params), lastMetrics(r.Last),
+		strings.Join(r.Run.Tags, " "), r.Run.Note, strings.Join(r.Run.Command, " ")}, "\x00")
 }

@@ -289,6 +289,16 @@ func TestSSHViewerBrowsesAndChangesNothing(t *testing.T) {
 	m.keys("j", "R")
 	m.waitFor(20*time.Second, "rerun refused: SSH key "+viewer.fp(), refusal)
 
+	// Tag it (issue 17): refused too, and the run keeps no tag.
+	m.keys("t")
+	m.waitFor(20*time.Second, "tags of "+done)
+	m.typed("mine")
+	m.keys("Enter")
+	m.waitFor(20*time.Second, "tag run refused: SSH key "+viewer.fp(), refusal)
+	if r, _ := e.GetRun(context.Background(), done); len(r.Tags) != 0 {
+		t.Errorf("a viewer tagged the run: %v", r.Tags)
+	}
+
 	// A launch line of one's own.
 	m.launchLine("--runner local sh -c 'cat /etc/shadow'")
 	m.waitFor(20*time.Second, "launch refused: SSH key "+viewer.fp(), refusal)
@@ -304,7 +314,7 @@ func TestSSHViewerBrowsesAndChangesNothing(t *testing.T) {
 	m.keys("1")
 	m.waitFor(20*time.Second, "f files")
 
-	for _, op := range []string{"stop", "rerun", "launch"} {
+	for _, op := range []string{"stop", "rerun", "tag run", "launch"} {
 		want := fmt.Sprintf("SSH key %s (viewer): refused %s", viewer.fp(), op)
 		if !strings.Contains(s.log.String(), want) {
 			t.Errorf("the log lacks %q:\n%s", want, s.log)

@@ -10,6 +10,7 @@ package tuner
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -18,6 +19,7 @@ import (
 	"github.com/lathe-ml/lathe/engine"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/tui/common"
+	"github.com/lathe-ml/lathe/tui/components/search"
 	"github.com/lathe-ml/lathe/tui/keys"
 )
 
@@ -32,6 +34,7 @@ type KeyMap struct {
 	XAxis, YAxis, View  key.Binding
 	Refresh             key.Binding
 	Start, Stop, Resume key.Binding // start.go
+	Search              key.Binding // / searches the trials table
 }
 
 // DefaultKeyMap returns the Tuner screen's bindings.
@@ -52,6 +55,7 @@ func DefaultKeyMap() KeyMap {
 		Start:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "start")),
 		Stop:    key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "stop study")),
 		Resume:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
+		Search:  search.Key(),
 	}
 }
 
@@ -92,6 +96,8 @@ type Screen struct {
 	view  view
 
 	pcoords bool // parallel coordinates in place of the scatter
+
+	search search.Model // the trials table's / search
 }
 
 // New returns the Tuner screen of the program that owns c.
@@ -230,6 +236,7 @@ func (s *Screen) setReport(rep *engine.StudyReport) {
 	if s.xAxis < 0 || s.xAxis >= len(ax) || s.yAxis >= len(ax) {
 		s.xAxis, s.yAxis = defaultAxes(ax)
 	}
+	s.keepSelection()
 }
 
 func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -261,16 +268,28 @@ func (s *Screen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	n := 0
-	if s.rep != nil {
-		n = len(s.rep.Trials)
+	if s.search.Editing() {
+		if s.search.Update(msg) {
+			s.top = 0
+			s.keepSelection()
+		}
+		return nil
 	}
+	kept := s.keptTrials()
+	n := len(kept)
 	page := max(1, s.tableRows()-1)
-	if sel, ok := k.Move(msg, s.sel, page, n-1); ok {
-		s.sel = max(0, min(n-1, sel))
+	if pos, ok := k.Move(msg, max(slices.Index(kept, s.sel), 0), page, n-1); ok {
+		if n > 0 {
+			s.sel = kept[max(0, min(n-1, pos))]
+		}
 		return nil
 	}
 	switch {
+	case key.Matches(msg, k.Search):
+		return s.search.Open()
+	case key.Matches(msg, k.Back) && s.search.Active():
+		s.search.Clear()
+		s.top = 0
 	case key.Matches(msg, k.Refresh):
 		return s.fetch()
 	case key.Matches(msg, k.Start):
@@ -322,6 +341,9 @@ func (s *Screen) ShortHelp() []key.Binding {
 	if s.specs.open {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "start"), k.Back}
 	}
+	if s.search.Editing() {
+		return []key.Binding{withHelp(k.Open, "keep"), withHelp(k.Back, "clear")}
+	}
 	if s.picking {
 		return []key.Binding{k.Up, k.Down, withHelp(k.Open, "open study"), k.Resume, k.Back}
 	}
@@ -338,7 +360,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Open, k.Studies, k.Back, k.Refresh},
 		{k.Start, k.Stop, k.Resume},
-		{k.XAxis, k.YAxis, k.View, k.PCoords},
+		{k.XAxis, k.YAxis, k.View, k.PCoords, k.Search},
 	}
 }
 

@@ -3,6 +3,7 @@ package tuner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,6 +122,9 @@ func (s *Screen) render() string {
 	if s.err != nil {
 		lines[len(lines)-1] = st.Error.Render("refresh: " + format.OneLine(s.err.Error()))
 	}
+	if s.search.Editing() {
+		lines[len(lines)-1] = s.search.Line(st, s.w)
+	}
 	return frame.Fit(strings.Join(lines, "\n"), s.w, s.h)
 }
 
@@ -164,6 +168,9 @@ func (s *Screen) headerLine() string {
 	}
 	if d := s.driveText(); d != "" {
 		parts = append(parts, d)
+	}
+	if q := s.search.Status(len(s.keptTrials()), len(rep.Trials)); q != "" {
+		parts = append(parts, q)
 	}
 	return st.Title.Render(format.OneLine(rep.Study)) + st.Muted.Render(" · "+strings.Join(parts, " · "))
 }
@@ -237,14 +244,19 @@ func (s *Screen) tableView(w, h int) string {
 	}
 	lines := []string{st.Muted.Render(frame.Line(head, w))}
 	rows := max(1, h-1)
-	if s.sel < s.top {
-		s.top = s.sel
+	kept := s.keptTrials() // s.top and pos index kept; s.sel indexes rep.Trials
+	pos := max(slices.Index(kept, s.sel), 0)
+	if pos < s.top {
+		s.top = pos
 	}
-	if s.sel >= s.top+rows {
-		s.top = s.sel - rows + 1
+	if pos >= s.top+rows {
+		s.top = pos - rows + 1
 	}
-	s.top = max(0, min(s.top, len(rep.Trials)-rows))
-	for i := s.top; i < len(rep.Trials) && len(lines) < h; i++ {
+	s.top = max(0, min(s.top, len(kept)-rows))
+	for _, i := range kept[min(s.top, len(kept)):] {
+		if len(lines) >= h {
+			break
+		}
 		t := rep.Trials[i]
 		mark := " "
 		if pareto[t.Number] {

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lathe-ml/lathe/experiments"
+	"github.com/lathe-ml/lathe/internal/kubetest"
+	"github.com/lathe-ml/lathe/runstatus"
+)
+
+// `lathe run` on a Kubernetes runner is killed with SIGKILL mid-run; the
+// run ends meanwhile, and the next command finds it by its Job's labels and
+// harvests the rest of its log and its end. A real kube-apiserver; the test
+// plays the Job controller, the scheduler and a FAKE kubelet.
+func TestKubeRunSurvivesKill9(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	c := kubetest.Start(t)
+	ns := c.Namespace(t, "cli-kill9")
+	kl := c.NewKubelet(t, "node-cli", 1)
+	ws := newWorkspace(t)
+	cfgPath := filepath.Join(ws, "lathe.yaml")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := "runners:\n  - name: k8s\n    type: kubernetes\n    kubeconfig: " + c.Kubeconfig(t, "lab", ns) +
+		"\n    image: train:1\n    memory: 1g\n"
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--workspace", ws, "run", "--runner", "k8s", "--", "train", "--epochs", "3")
+	cmd.Env = os.Environ()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	job := c.WaitJob(t, ns)
+	pod := c.PodFor(t, job)
+	c.Unschedulable(t, pod, "0/1 nodes are available: 1 Insufficient memory.")
+	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	var id string
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if runs, _ := store.ListRuns(ctx, experiments.RunFilter{}); len(runs) == 1 {
+			id = runs[0].ID
+			if runs[0].Status == runstatus.Queued && strings.Contains(runs[0].Error, "Insufficient memory") {
+				break
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var rec experiments.RunRecord
+	runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", id)
+	if rec.Status != runstatus.Queued || rec.Error != "Unschedulable: 0/1 nodes are available: 1 Insufficient memory." ||
+		rec.ContainerID != job.Name {
+		t.Fatalf("while unschedulable: status %s, error %q, container %q", rec.Status, rec.Error, rec.ContainerID)
+	}
+	kl.Bind(t, pod)
+	kl.Append(ns, pod.Name, `{"step": 1, "acc": 0.5}`, `{"step": 2, "acc": 0.6}`)
+	kl.SetRunning(t, pod)
+	for time.Now().Before(deadline) {
+		if s, _ := store.MetricSeriesKey(ctx, id, "acc", -1); len(s) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if s, _ := store.MetricSeriesKey(ctx, id, "acc", -1); len(s) != 2 {
+		t.Fatalf("%d samples stored before the kill, want 2", len(s))
+	}
+	kl.Append(ns, pod.Name, `{"step": 3, "acc": 0.7}`, "done")
+	kl.SetTerminated(t, pod, 0, "")
+	kl.End(ns, pod.Name)
+
+	for end := time.Now().Add(30 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		rec = experiments.RunRecord{} // omitted fields must not keep earlier values
+		runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", id)
+		if rec.Status.Terminal() {
+			break
+		}
+	}
+	if rec.Status != runstatus.Completed || rec.ExitCode == nil || *rec.ExitCode != 0 || rec.ContainerID != job.Name || rec.Error != "" {
+		t.Fatalf("after reconcile: %+v", rec.Run)
+	}
+	var series map[string][]experiments.Sample
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", id)
+	if acc := series["acc"]; len(acc) != 3 || acc[2].Step != 3 || acc[2].Value != 0.7 {
+		t.Fatalf("acc samples %+v, want steps 1-3 once each", acc)
+	}
+	code, out, errs := run(t, "--workspace", ws, "runs", "logs", id)
+	want := "{\"step\": 1, \"acc\": 0.5}\n{\"step\": 2, \"acc\": 0.6}\n{\"step\": 3, \"acc\": 0.7}\ndone\n"
+	if code != 0 || out != want {
+		t.Fatalf("logs: exit %d, %q (%s), want %q", code, out, errs, want)
+	}
+}
