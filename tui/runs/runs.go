@@ -490,8 +490,10 @@ func (s *Screen) ShortHelp() []key.Binding {
 	switch {
 	case s.launch.open:
 		return []key.Binding{hint("enter", "launch"), hint("esc", "cancel")}
-	case s.list.filtering:
-		return []key.Binding{hint("enter", "apply"), hint("esc", "clear")}
+	case s.list.search.Editing():
+		return []key.Binding{hint("enter", "keep"), hint("esc", "clear")}
+	case s.org != nil:
+		return []key.Binding{hint("enter", "save"), hint("esc", "cancel")}
 	case s.confirm != nil:
 		return []key.Binding{hint("y", "rerun"), hint("n", "cancel")}
 	}
