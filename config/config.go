@@ -81,6 +81,10 @@ type Runner struct {
 	// MinFreeMemory (bytes) keeps runs off a GPU with less free memory than
 	// this right now (something else is using it); 0 means no floor.
 	MinFreeMemory int64 `json:"min_free_memory,omitempty"`
+	// ConnectTimeout bounds connecting to a docker runner's daemon (and its
+	// probe); Timeout bounds each call to it. Zero: 10 s and 1 minute.
+	ConnectTimeout time.Duration `json:"connect_timeout,omitempty"`
+	Timeout        time.Duration `json:"timeout,omitempty"`
 	// TLS holds client certificate paths for a tcp:// host.
 	TLS *TLSPaths `json:"tls,omitempty"`
 	// Image is the default image for runs on a docker runner that name none.

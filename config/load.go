@@ -467,6 +467,12 @@ func (c *Config) Show() []Entry {
 		if r.Image != "" {
 			add(p+"image", r.Image)
 		}
+		if r.ConnectTimeout > 0 {
+			add(p+"connect_timeout", r.ConnectTimeout.String())
+		}
+		if r.Timeout > 0 {
+			add(p+"timeout", r.Timeout.String())
+		}
 		r.showCluster(func(k string, v any) { add(p+k, v) })
 		if r.TLS != nil {
 			for k, v := range map[string]string{"ca": r.TLS.CA, "cert": r.TLS.Cert, "key": r.TLS.Key} {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -304,6 +305,19 @@ func (p *parser) str(v *yaml.Node, field string) (string, error) {
 	return v.Value, nil
 }
 
+// timeout reads a positive duration such as 5s or 2m.
+func (p *parser) timeout(v *yaml.Node, field string) (time.Duration, error) {
+	s, err := p.str(v, field)
+	if err != nil {
+		return 0, err
+	}
+	d, perr := time.ParseDuration(strings.TrimSpace(s))
+	if perr != nil || d <= 0 {
+		return 0, p.errAt(v, field, "%q is not a timeout; valid: a positive duration such as 5s or 2m", s)
+	}
+	return d, nil
+}
+
 func (p *parser) integer(v *yaml.Node, field, valid string) (int, error) {
 	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" {
 		return 0, p.errAt(v, field, "expected an integer, got %s; %s", describeNode(v), valid)
@@ -362,7 +376,7 @@ func expandPath(s, base, home string) string {
 }
 
 // runnerKeys are the keys a runner mapping may hold.
-var runnerKeys = append(append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "tls", "image", "env", "pass_env", "members"}, slurmKeys...), kubeOnlyKeys()...)
+var runnerKeys = append(append([]string{"name", "type", "host", "context", "gpus", "max_concurrent", "min_free_memory", "connect_timeout", "timeout", "tls", "image", "env", "pass_env", "members"}, slurmKeys...), kubeOnlyKeys()...)
 
 func (p *parser) runners(v *yaml.Node) error {
 	if isNull(v) {
@@ -483,6 +497,16 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 			if r.MinFreeMemory, err = ParseSize(full, sz); err != nil || r.MinFreeMemory == 0 {
 				return p.errAt(v, full, "min_free_memory %q is not a size; valid: a size such as 8g or 512m (a GPU with less free memory is not given to runs)", sz)
 			}
+		case "connect_timeout", "timeout":
+			d, err := p.timeout(v, full)
+			if err != nil {
+				return err
+			}
+			if k.Value == "timeout" {
+				r.Timeout = d
+			} else {
+				r.ConnectTimeout = d
+			}
 		case "tls":
 			tlsNode = k
 			if r.TLS, err = p.tls(v, full, rd.fields); err != nil {
@@ -532,7 +556,7 @@ func (p *parser) runner(n *yaml.Node, index int) (runnerDef, *yaml.Node, error) 
 		return rd, nil, p.errAt(n, label, "runner %q has no type; valid types: local, docker, slurm, pool, kubernetes", r.Name)
 	}
 	if r.Type == RunnerLocal {
-		for _, key := range []string{"host", "context", "tls", "image"} {
+		for _, key := range []string{"host", "context", "tls", "image", "connect_timeout", "timeout"} {
 			if k, ok := keyNodes[key]; ok && rd.fields[key].Line != 0 {
 				return rd, nil, p.errAt(k, label+"."+key, "%s applies to docker runners only; runner %q is type local (a plain subprocess)", key, r.Name)
 			}

@@ -166,6 +166,9 @@ func (p *parser) checkTypeKeys(r *Runner, label string, keyNodes map[string]*yam
 				return p.errAt(k, label+"."+key, "%s does not apply to slurm runners (Slurm allocates GPUs: use gpus_per_run)", key)
 			}
 		}
+		if k, ok := keyNodes["timeout"]; ok {
+			return p.errAt(k, label+".timeout", "timeout applies to docker runners (each call to the daemon); a slurm runner takes connect_timeout for its login node")
+		}
 		if r.Host != "" && !strings.HasPrefix(r.Host, "ssh://") {
 			return p.errAt(keyNodes["host"], label+".host", "a slurm runner's host is a login node ssh://[user@]host[:port], or empty for this machine; got %q", r.Host)
 		}

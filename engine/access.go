@@ -133,6 +133,9 @@ func (r LaunchRequest) auditText() string {
 	if r.Image != "" {
 		s += fmt.Sprintf(" in image %q", r.Image)
 	}
+	if r.Entrypoint != "" {
+		s += fmt.Sprintf(" with entrypoint %q", r.Entrypoint)
+	}
 	if r.Trial != nil {
 		s += fmt.Sprintf(" as trial %d", r.Trial.Number)
 	}

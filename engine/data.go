@@ -44,6 +44,12 @@ func (e *Engine) ProfileOptions(ro explore.ReadOptions) explore.ProfileOptions {
 // NeedFile turns a missing or unreadable path into an InputError naming it
 // (and field, the flag or argument that gave it), so a typo exits 2.
 func NeedFile(path, field string) error {
+	return needFileOf(path, field, "a data file (CSV, TSV, JSON, JSON Lines, Parquet)")
+}
+
+// needFileOf is NeedFile for a file of another kind, named by want ("a
+// study spec file (YAML or JSON)") in the error.
+func needFileOf(path, field, want string) error {
 	st, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -51,7 +57,7 @@ func NeedFile(path, field string) error {
 	case err != nil:
 		return &config.InputError{File: path, Field: field, Msg: err.Error(), Err: err}
 	case st.IsDir():
-		return &config.InputError{File: path, Field: field, Msg: "is a directory; give a data file (CSV, TSV, JSON, JSON Lines, Parquet)"}
+		return &config.InputError{File: path, Field: field, Msg: "is a directory; give " + want}
 	}
 	return nil
 }
@@ -100,7 +106,7 @@ func (e *Engine) Check(ctx context.Context, path, rulesPath string, ro explore.R
 	if err := NeedFile(path, ""); err != nil {
 		return nil, err
 	}
-	if err := NeedFile(rulesPath, "--rules"); err != nil {
+	if err := needFileOf(rulesPath, "--rules", "a rules file (YAML)"); err != nil {
 		return nil, err
 	}
 	rules, err := explore.LoadRules(rulesPath)

@@ -20,27 +20,20 @@ import (
 // and an engine on it.
 func newEngine(t testing.TB) *Engine {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	dir := filepath.Join(t.TempDir(), "ws")
-	ws, err := experiments.Init(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := New(ws, cfg, Options{Version: "test"})
-	t.Cleanup(func() {
-		e.Close()
-		ws.Close()
-	})
-	return e
+	return openTestEngine(t, "", "", Options{Version: "test"})
 }
 
 // newSharedEngine is newEngine on a shared PostgreSQL store at url.
 func newSharedEngine(t testing.TB, url string) *Engine {
+	t.Helper()
+	return openTestEngine(t, "", url, Options{Version: "test"})
+}
+
+// openTestEngine makes a fresh workspace with HOME in a temporary directory:
+// its lathe.yaml is yaml unless that is empty (then the template's), its
+// store the PostgreSQL one at storeURL unless that is empty; and an engine
+// on it with options o, both closed when t ends.
+func openTestEngine(t testing.TB, yaml, storeURL string, o Options) *Engine {
 	t.Helper()
 	home := t.TempDir()
 	t.Setenv("HOME", home)
@@ -49,15 +42,22 @@ func newSharedEngine(t testing.TB, url string) *Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws.Close()
-	if ws, err = experiments.OpenWith(dir, experiments.OpenOptions{Store: url, Name: "test"}); err != nil {
-		t.Fatal(err)
+	if yaml != "" {
+		if err := os.WriteFile(filepath.Join(dir, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if storeURL != "" {
+		ws.Close()
+		if ws, err = experiments.OpenWith(dir, experiments.OpenOptions{Store: storeURL, Name: "test"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := New(ws, cfg, Options{Version: "test"})
+	e := New(ws, cfg, o)
 	t.Cleanup(func() {
 		e.Close()
 		ws.Close()

@@ -26,14 +26,17 @@ type LaunchRequest struct {
 	Name    string
 	Runner  string   // "" = default_runner
 	Image   string   // docker runners; "" = the runner's image
-	Command []string // argv; "{param}" placeholders are replaced per argument
-	Params  map[string]string
-	Inputs  map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
-	GPUs    string            // "all", a count, or device ids, as --gpus
-	CPUs    float64           // docker --cpus; 0 = unlimited
-	Memory  int64             // bytes; 0 = unlimited
-	ShmSize int64             // bytes; 0 = daemon default
-	Env     map[string]string // extra environment (stored redacted)
+	Command []string // argv; "{param}" placeholders are replaced per argument; docker: replaces the image's CMD
+	// Entrypoint (docker runners) replaces the image's ENTRYPOINT, as docker
+	// run --entrypoint; "" keeps it, and Command is appended to it.
+	Entrypoint string
+	Params     map[string]string
+	Inputs     map[string]string // input name -> path (relative paths against WorkDir, else the working directory)
+	GPUs       string            // "all", a count, or device ids, as --gpus
+	CPUs       float64           // docker --cpus; 0 = unlimited
+	Memory     int64             // bytes; 0 = unlimited
+	ShmSize    int64             // bytes; 0 = daemon default
+	Env        map[string]string // extra environment (stored redacted)
 	// WorkDir is the working directory of a local run (default: this
 	// process's); docker runs use the image's.
 	WorkDir  string
@@ -149,6 +152,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	spec := runners.Spec{Name: req.Name, Command: slices.Clone(req.Command), Image: req.Image, Params: req.Params,
 		Inputs: inputs, Env: req.Env, GPUs: runners.GPURequestFrom(gspec), CPUs: req.CPUs, Memory: req.Memory,
 		ShmSize: req.ShmSize, Metrics: e.parseOptions(), Priority: req.Priority}
+	if req.Entrypoint != "" {
+		spec.Entrypoint = []string{req.Entrypoint}
+	}
 	runners.ApplyRunnerDefaults(&spec, rc, e.opts.Getenv)
 	host := e.host
 	switch rc.Type {
@@ -161,6 +167,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			host = "context " + rc.Context
 		}
 	default:
+		if req.Entrypoint != "" {
+			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
+		}
 		spec.WorkDir = workDir
 		if rc.Host != "" { // a slurm login node
 			host = rc.Host
@@ -223,6 +232,9 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	if req.ShmSize > 0 {
 		res["shm_size"] = strconv.FormatInt(req.ShmSize, 10)
+	}
+	if req.Entrypoint != "" {
+		res["entrypoint"] = req.Entrypoint // kept with the launch settings, so a rerun repeats it
 	}
 	if rc.Type != config.RunnerDocker {
 		// Which of lathe's variables a local run inherits besides pass_env

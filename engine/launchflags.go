@@ -17,16 +17,17 @@ import (
 
 // LaunchFlags hold the flags of one launch as typed.
 type LaunchFlags struct {
-	Runner, Image, GPUs, CPUs, Memory, ShmSize, Name string
-	Params, Inputs                                   []string
-	Detach                                           bool
-	Priority                                         int
+	Runner, Image, Entrypoint, GPUs, CPUs, Memory, ShmSize, Name string
+	Params, Inputs                                               []string
+	Detach                                                       bool
+	Priority                                                     int
 }
 
 // Register adds the launch flags to fs.
 func (f *LaunchFlags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Runner, "runner", "", "runner name (default: default_runner)")
 	fs.StringVar(&f.Image, "image", "", "container image (docker runners)")
+	fs.StringVar(&f.Entrypoint, "entrypoint", "", "replace the image's entrypoint; the command then is its arguments (docker runners)")
 	fs.StringVar(&f.GPUs, "gpus", "", "GPUs: all, a count, or device ids (0,2)")
 	fs.StringArrayVar(&f.Params, "param", nil, "parameter k=v (repeatable)")
 	fs.StringArrayVar(&f.Inputs, "input", nil, "input name=PATH, mounted read-only (repeatable)")
@@ -41,7 +42,7 @@ func (f *LaunchFlags) Register(fs *pflag.FlagSet) {
 // Request turns the flags and the command into a LaunchRequest, checking
 // every value; bad ones are input errors naming the flag.
 func (f *LaunchFlags) Request(command []string, workDir string) (LaunchRequest, error) {
-	req := LaunchRequest{Name: f.Name, Runner: f.Runner, Image: f.Image, GPUs: f.GPUs, Command: command,
+	req := LaunchRequest{Name: f.Name, Runner: f.Runner, Image: f.Image, Entrypoint: f.Entrypoint, GPUs: f.GPUs, Command: command,
 		WorkDir: workDir, Priority: f.Priority}
 	var err error
 	if len(command) == 0 {

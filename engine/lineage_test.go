@@ -182,13 +182,7 @@ func TestRerunRefusesCodeChange(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
 	root := e.ws.Root
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, root)
 	git("init", "-q")
 	os.WriteFile(filepath.Join(root, "train.sh"), []byte("echo '{\"loss\": 1}'\n"), 0o644)
 	git("add", ".")
@@ -227,13 +221,7 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 	e := newEngine(t)
 	ctx := context.Background()
 	root := e.ws.Root
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	git := gitIn(t, root)
 	dataDir := filepath.Join(root, "data")
 	os.MkdirAll(dataDir, 0o755)
 	// Two versions of the training data at two paths: the second drops the
@@ -330,5 +318,17 @@ func TestDiffRunsNamesParamDataAndCommit(t *testing.T) {
 	}
 	if dd := d.Data[0]; dd.Drift != nil || len(dd.Notes) != 1 || !strings.Contains(dd.Notes[0], "has changed since") || dd.RowsB == nil {
 		t.Errorf("diff against a changed file: %+v", dd)
+	}
+}
+
+// gitIn returns a function that runs git in root as a test committer,
+// failing t when git does.
+func gitIn(t *testing.T, root string) func(args ...string) {
+	return func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 }

@@ -182,7 +182,7 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 			unlock(o.lock)
 		}
 	}
-	pctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+	pctx, cancel := context.WithTimeout(ctx, e.connectTimeout(rc))
 	defer cancel()
 	en, err := e.entry(pctx, rc)
 	if err != nil {
@@ -218,6 +218,11 @@ func (e *Engine) reattach(ctx context.Context, rc config.Runner, orphans []orpha
 			s.detach()
 		}
 		return nil, err
+	}
+	if d, ok := en.r.(*runners.Docker); ok {
+		// Retry removing what earlier harvests left (a removal that failed,
+		// a lathe that died between removal and status): the daemon answers.
+		_, _ = e.sweep(ctx, d, false, map[string]bool{})
 	}
 	byID := map[string]experiments.Run{}
 	for _, o := range orphans {

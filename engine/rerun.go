@@ -157,6 +157,7 @@ func (e *Engine) PlanRerun(ctx context.Context, id string) (*RerunPlan, error) {
 	if v := rec.Resources["shm_size"]; v != "" {
 		req.ShmSize, _ = strconv.ParseInt(v, 10, 64)
 	}
+	req.Entrypoint = rec.Resources["entrypoint"]
 	for _, in := range ins {
 		path := e.ws.Abs(in.Dataset.Path)
 		req.Inputs[in.Name] = path

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
@@ -74,7 +75,7 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 			}
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.opts.ConnectTimeout)
+	ctx, cancel := context.WithTimeout(ctx, e.connectTimeout(rc))
 	defer cancel()
 	if rc.Type == config.RunnerPool {
 		st.Members = rc.Members
@@ -164,4 +165,13 @@ func (e *Engine) probe(ctx context.Context, rc config.Runner) RunnerStatus {
 	}
 	st.NoGPU = inv.NoGPU
 	return st
+}
+
+// connectTimeout is how long a runner's probe may take: its connect_timeout
+// when the config sets one, else the engine's.
+func (e *Engine) connectTimeout(rc config.Runner) time.Duration {
+	if rc.ConnectTimeout > 0 {
+		return rc.ConnectTimeout
+	}
+	return e.opts.ConnectTimeout
 }

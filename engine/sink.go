@@ -170,6 +170,14 @@ func (s *storeSink) Status(u runners.StatusUpdate) {
 			}
 		case final:
 			r.Ended = t
+			if !u.Started.IsZero() {
+				r.Started = u.Started // the source's start, not when lathe saw it
+			}
+			if r.Ended.Before(r.Started) {
+				// File times are the kernel's coarse clock (a few ms behind),
+				// so a program quicker than that can seem to end before it began.
+				r.Ended = r.Started
+			}
 			if r.Started.IsZero() && u.ExitCode != nil { // it ran, but its start was never recorded
 				r.Started = t
 			}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lathe-ml/lathe/config"
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/runstatus"
 )
@@ -15,26 +14,7 @@ import (
 // engineWith makes a workspace whose lathe.yaml is yaml, and an engine on it.
 func engineWith(t *testing.T, yaml string) *Engine {
 	t.Helper()
-	home := t.TempDir()
-	t.Setenv("HOME", home)
-	dir := filepath.Join(t.TempDir(), "ws")
-	ws, err := experiments.Init(dir, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "lathe.yaml"), []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(config.Options{WorkspaceDir: dir, Environ: []string{"HOME=" + home}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := New(ws, cfg, Options{})
-	t.Cleanup(func() {
-		e.Close()
-		ws.Close()
-	})
-	return e
+	return openTestEngine(t, yaml, "", Options{})
 }
 
 // GPUs here are fake: an nvidia-smi script on PATH prints a recorded

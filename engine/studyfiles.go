@@ -135,11 +135,8 @@ func (e *Engine) StartSpecFile(ctx context.Context, path string, o TuneOptions) 
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(e.ws.Root, filepath.FromSlash(path))
 	}
-	data, err := os.ReadFile(full)
+	data, err := readSpecFile(full, path)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, &config.InputError{File: path, Msg: "no such study spec file"}
-		}
 		return nil, err
 	}
 	spec, err := ParseStudySpecBytes(path, data)

@@ -40,14 +40,27 @@ func launchKeys() []string { return []string{"runner", "runners", "image", "comm
 // ParseStudySpec reads a study spec file (YAML or JSON). Problems are
 // *config.InputError naming the file, line and field.
 func ParseStudySpec(path string) (StudySpec, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpecFile(path, path)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return StudySpec{}, &config.InputError{File: path, Msg: "no such study spec file"}
-		}
-		return StudySpec{}, fmt.Errorf("read spec: %w", err)
+		return StudySpec{}, err
 	}
 	return ParseStudySpecBytes(path, data)
+}
+
+// readSpecFile reads a study spec file at full, named shown in errors: a
+// missing file or a directory is bad input (exit 2).
+func readSpecFile(full, shown string) ([]byte, error) {
+	if _, err := os.Stat(full); os.IsNotExist(err) {
+		return nil, &config.InputError{File: shown, Msg: "no such study spec file"}
+	}
+	if err := needFileOf(full, "", "a study spec file (YAML or JSON)"); err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(full)
+	if err != nil {
+		return nil, fmt.Errorf("read spec %s: %w", shown, err)
+	}
+	return data, nil
 }
 
 // ParseStudySpecBytes parses spec text; name is used in error messages.

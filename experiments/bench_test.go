@@ -9,6 +9,37 @@ import (
 	"time"
 )
 
+// benchStoreRun opens a store in b's temporary directory, closed when b
+// ends, holding one run.
+func benchStoreRun(b *testing.B) (*Store, Run) {
+	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	r := Run{}
+	if err := s.CreateRun(context.Background(), &r); err != nil {
+		b.Fatal(err)
+	}
+	return s, r
+}
+
+// benchSeries stores 5 series (a to e) of 20,000 steps for run id, each
+// step's value from value, and returns the samples.
+func benchSeries(b *testing.B, s *Store, id string, value func(step int) float64) []MetricSample {
+	keys := []string{"a", "b", "c", "d", "e"}
+	batch := make([]MetricSample, 0, 100000)
+	for step := range 20000 {
+		for _, k := range keys {
+			batch = append(batch, MetricSample{RunID: id, Key: k, Step: int64(step), Value: value(step)})
+		}
+	}
+	if err := s.AppendMetrics(context.Background(), batch); err != nil {
+		b.Fatal(err)
+	}
+	return batch
+}
+
 // BenchmarkAppendMetrics measures ingestion into one run in batches of the
 // size a runner's coalescing ingester would flush (1,000 samples), across 5
 // metric keys, and reports samples/s. Target: >= 50,000 samples/s.
@@ -16,15 +47,7 @@ func BenchmarkAppendMetrics(b *testing.B) {
 	for _, batchSize := range []int{100, 1000} {
 		b.Run(fmt.Sprintf("batch=%d", batchSize), func(b *testing.B) {
 			ctx := context.Background()
-			s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			r := Run{}
-			if err := s.CreateRun(ctx, &r); err != nil {
-				b.Fatal(err)
-			}
+			s, r := benchStoreRun(b)
 			keys := []string{"train_loss", "val_loss", "val_accuracy", "lr", "grad_norm"}
 			batch := make([]MetricSample, batchSize)
 			now := time.Now()
@@ -50,23 +73,8 @@ func BenchmarkAppendMetrics(b *testing.B) {
 // 20,000 steps), what a Runs screen loads when it opens a long run.
 func BenchmarkMetricSeries(b *testing.B) {
 	ctx := context.Background()
-	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	r := Run{}
-	s.CreateRun(ctx, &r)
-	keys := []string{"a", "b", "c", "d", "e"}
-	batch := make([]MetricSample, 0, 100000)
-	for step := range 20000 {
-		for _, k := range keys {
-			batch = append(batch, MetricSample{RunID: r.ID, Key: k, Step: int64(step), Value: 1})
-		}
-	}
-	if err := s.AppendMetrics(ctx, batch); err != nil {
-		b.Fatal(err)
-	}
+	s, r := benchStoreRun(b)
+	batch := benchSeries(b, s, r.ID, func(int) float64 { return 1 })
 	b.ResetTimer()
 	for b.Loop() {
 		m, err := s.MetricSeries(ctx, r.ID)
@@ -81,13 +89,7 @@ func BenchmarkMetricSeries(b *testing.B) {
 // bytes and reports lines/s.
 func BenchmarkAppendLogs(b *testing.B) {
 	ctx := context.Background()
-	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	r := Run{}
-	s.CreateRun(ctx, &r)
+	s, r := benchStoreRun(b)
 	line := fmt.Sprintf("%-80s", "epoch 3 batch 120/500 loss=0.4312 lr=0.001")
 	batch := make([]LogLine, 1000)
 	b.ResetTimer()
@@ -107,23 +109,8 @@ func BenchmarkAppendLogs(b *testing.B) {
 // per trial.
 func BenchmarkLastMetrics(b *testing.B) {
 	ctx := context.Background()
-	s, err := OpenStore(filepath.Join(b.TempDir(), "store.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	r := Run{}
-	s.CreateRun(ctx, &r)
-	keys := []string{"a", "b", "c", "d", "e"}
-	batch := make([]MetricSample, 0, 100000)
-	for step := range 20000 {
-		for _, k := range keys {
-			batch = append(batch, MetricSample{RunID: r.ID, Key: k, Step: int64(step), Value: float64(step)})
-		}
-	}
-	if err := s.AppendMetrics(ctx, batch); err != nil {
-		b.Fatal(err)
-	}
+	s, r := benchStoreRun(b)
+	benchSeries(b, s, r.ID, func(step int) float64 { return float64(step) })
 	b.ResetTimer()
 	for b.Loop() {
 		m, err := s.LastMetrics(ctx, r.ID)

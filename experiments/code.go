@@ -29,17 +29,7 @@ const (
 // and no error: not every experiment lives in a repository.
 func (w *Workspace) CodeVersion(ctx context.Context) (CodeVersion, error) {
 	var cv CodeVersion
-	git := func(args ...string) ([]byte, error) {
-		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", w.Root}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C") // a read-only probe must not take index.lock
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return out, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-		}
-		return out, nil
-	}
+	git := func(args ...string) ([]byte, error) { return w.git(ctx, args...) }
 	if _, err := exec.LookPath("git"); err != nil {
 		return cv, nil
 	}

@@ -81,9 +81,10 @@ func (w *Workspace) CodeDiff(ctx context.Context, a, b CodeVersion, maxPatch int
 	return d, nil
 }
 
+// git runs git in the workspace root; its error carries git's stderr.
 func (w *Workspace) git(ctx context.Context, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", w.Root}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C")
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0", "LC_ALL=C") // a read-only probe must not take index.lock
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -139,13 +139,7 @@ func (s *Store) Lineage(ctx context.Context, roots []Node, dir Direction, depth 
 // sha256 (a run's output registered with `lathe data add`, or given to the
 // next run as an input), drawn as derived_from with operation SameContent.
 func (s *Store) step(ctx context.Context, n Node, up bool) ([]Edge, error) {
-	var es []Edge
-	var err error
-	if up {
-		es, err = s.EdgesTo(ctx, n)
-	} else {
-		es, err = s.EdgesFrom(ctx, n)
-	}
+	es, err := s.edgesOf(ctx, n, up)
 	if err != nil {
 		return nil, err
 	}

@@ -18,10 +18,7 @@ func TestIngestStoresLogsMetricsAndPropsTogether(t *testing.T) {
 func testIngestStoresLogsMetricsAndPropsTogether(t *testing.T, be testBackend) {
 	s := be.open(t)
 	ctx := context.Background()
-	r := Run{Command: []string{"x"}}
-	if err := s.CreateRun(ctx, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := ingestRun(t, s)
 	b := Batch{
 		Logs:    []LogLine{{RunID: r.ID, Stream: StreamStdout, Line: `{"step":1,"loss":0.5,"phase":"warm"}`}, {RunID: r.ID, Stream: StreamStderr, Line: "warn"}},
 		Metrics: []MetricSample{{RunID: r.ID, Key: "loss", Step: 1, Value: 0.5}},
@@ -66,10 +63,7 @@ func TestAppendMetricsAcrossStatementSizes(t *testing.T) {
 func testAppendMetricsAcrossStatementSizes(t *testing.T, be testBackend) {
 	s := be.open(t)
 	ctx := context.Background()
-	r := Run{Command: []string{"x"}}
-	if err := s.CreateRun(ctx, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := ingestRun(t, s)
 	t0 := time.Unix(1_700_000_000, 0).UTC()
 	keys := []string{"a", "b", "c"}
 	want := map[string][]Sample{}
@@ -140,10 +134,7 @@ func TestAppendLogsAcrossStatementSizes(t *testing.T) {
 func testAppendLogsAcrossStatementSizes(t *testing.T, be testBackend) {
 	s := be.open(t)
 	ctx := context.Background()
-	r := Run{Command: []string{"x"}}
-	if err := s.CreateRun(ctx, &r); err != nil {
-		t.Fatal(err)
-	}
+	r := ingestRun(t, s)
 	t0 := time.Unix(1_700_000_000, 0).UTC()
 	n := 0
 	for _, size := range []int{1, 129, 170} {
@@ -278,6 +269,16 @@ func TestMigrationKeepsVersion1Metrics(t *testing.T) {
 }
 
 // sameSamples compares exactly, NaN equal to NaN.
+// ingestRun stores a run for the ingestion tests to write to.
+func ingestRun(t *testing.T, s *Store) Run {
+	t.Helper()
+	r := Run{Command: []string{"x"}}
+	if err := s.CreateRun(context.Background(), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func sameSamples(a, b []Sample) bool {
 	if len(a) != len(b) {
 		return false

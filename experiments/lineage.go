@@ -91,6 +91,14 @@ func (s *Store) EdgesTo(ctx context.Context, n Node) ([]Edge, error) {
 	return s.queryEdges(ctx, `WHERE to_kind = ? AND to_id = ?`, n.Kind, n.ID)
 }
 
+// edgesOf is EdgesTo when up, else EdgesFrom.
+func (s *Store) edgesOf(ctx context.Context, n Node, up bool) ([]Edge, error) {
+	if up {
+		return s.EdgesTo(ctx, n)
+	}
+	return s.EdgesFrom(ctx, n)
+}
+
 // Walk returns the edges reachable from start going upstream (up=true,
 // following edges backwards) or downstream, breadth first, at most depth
 // steps (depth <= 0: unlimited). Each edge appears once; cycles terminate.
@@ -102,13 +110,7 @@ func (s *Store) Walk(ctx context.Context, start Node, up bool, depth int) ([]Edg
 	for d := 0; len(frontier) > 0 && (depth <= 0 || d < depth); d++ {
 		var next []Node
 		for _, n := range frontier {
-			var es []Edge
-			var err error
-			if up {
-				es, err = s.EdgesTo(ctx, n)
-			} else {
-				es, err = s.EdgesFrom(ctx, n)
-			}
+			es, err := s.edgesOf(ctx, n, up)
 			if err != nil {
 				return nil, err
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -264,15 +263,7 @@ func Check(ctx context.Context, path string, rules *Rules, ro ReadOptions) (*Che
 		checks = append(checks, cc)
 	}
 	var rows int64
-	var b Batch
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, err
 		}

@@ -3,7 +3,6 @@ package explore
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -178,15 +177,7 @@ func sampleFile(ctx context.Context, path string, ro ReadOptions, cap int, seed 
 	for i := range ss {
 		ss[i] = newColSample(cap, seed+uint64(i))
 	}
-	var b Batch
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+	for b, err := range batches(ctx, r) {
 		if err != nil {
 			return nil, nil, err
 		}

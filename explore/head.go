@@ -1,9 +1,6 @@
 package explore
 
-import (
-	"context"
-	"io"
-)
+import "context"
 
 // Head reads up to n rows of path (the first page for the table view);
 // missing cells are "" with missing[r][c] set.
@@ -18,15 +15,12 @@ func Head(ctx context.Context, path string, n int, ro ReadOptions) (cols []strin
 	defer r.Close()
 	var b Batch
 	for len(rows) < n {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, nil, err
-		}
-		err := r.Next(&b)
-		if err == io.EOF {
-			break
-		}
+		more, err := nextBatch(ctx, r, &b)
 		if err != nil {
 			return nil, nil, nil, err
+		}
+		if !more {
+			break
 		}
 		for i := 0; i < b.Len() && len(rows) < n; i++ {
 			row, miss := b.Row(i), make([]bool, b.NumCols())

@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -169,6 +171,37 @@ type Reader interface {
 	// token ("" for empty cells); nil for formats whose missing is null.
 	MissingTokens() [][]ValueCount
 	Close() error
+}
+
+// nextBatch fills b with r's next rows; false when none are left. It stops
+// with ctx's error once ctx is done.
+func nextBatch(ctx context.Context, r Reader, b *Batch) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	err := r.Next(b)
+	if err == io.EOF {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// batches yields r's batches (one Batch, refilled) until none are left; it
+// yields an error (ctx's or the reader's) once, as its last item.
+func batches(ctx context.Context, r Reader) iter.Seq2[*Batch, error] {
+	return func(yield func(*Batch, error) bool) {
+		var b Batch
+		for {
+			more, err := nextBatch(ctx, r, &b)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !more || !yield(&b, nil) {
+				return
+			}
+		}
+	}
 }
 
 // Batch holds rows of cells, stored contiguously; a row's cells are

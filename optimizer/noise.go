@@ -133,14 +133,7 @@ func (s *Study) bestByMean() (int, bool) {
 	}
 	var nums []int
 	var xs [][]float64
-	for _, t := range s.trials {
-		if !s.feasible(t) {
-			continue
-		}
-		x, err := s.sp.encode(t.Params)
-		if err != nil {
-			continue
-		}
+	for t, x := range s.feasibleEncoded() {
 		nums, xs = append(nums, t.Number), append(xs, x)
 	}
 	if len(xs) == 0 {

@@ -211,14 +211,7 @@ func (s *Study) incumbents(k int) [][]float64 {
 			cs = append(cs, cand{pt.x, s.objVec(pt.t)})
 		}
 	}
-	for _, t := range s.trials {
-		if !s.feasible(t) {
-			continue
-		}
-		x, err := s.sp.encode(t.Params)
-		if err != nil {
-			continue
-		}
+	for t, x := range s.feasibleEncoded() {
 		cs = append(cs, cand{x, s.objVec(t)})
 	}
 	for i := range cs {

@@ -1,13 +1,8 @@
 package optimizer
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/lathe-ml/lathe/config"
 )
 
 // Issue 11 item 6: specs a careless user or an attacker writes are refused
@@ -37,15 +32,7 @@ func TestParseSpecRefusesUnsafeOrSilentlyChanged(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
-			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ParseSpec(path)
-			var ie *config.InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("want *config.InputError, got %v", err)
-			}
+			path, ie, _ := specInputError(t, dir, c.name, c.text)
 			if ie.Field != c.field || ie.File != path || ie.Line != c.line || !strings.Contains(ie.Msg, c.msg) {
 				t.Fatalf("got field %q line %d msg %q; want field %q line %d, a message with %q", ie.Field, ie.Line, ie.Msg, c.field, c.line, c.msg)
 			}

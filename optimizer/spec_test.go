@@ -84,15 +84,7 @@ func TestParseSpecErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "_")+".yaml")
-			if err := os.WriteFile(path, []byte(c.text), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ParseSpec(path)
-			var ie *config.InputError
-			if !errors.As(err, &ie) {
-				t.Fatalf("want *config.InputError, got %v", err)
-			}
+			path, ie, err := specInputError(t, dir, c.name, c.text)
 			if ie.Field != c.field || ie.File != path {
 				t.Fatalf("field %q file %q, want %q in %s (%v)", ie.Field, ie.File, c.field, path, err)
 			}
@@ -105,4 +97,21 @@ func TestParseSpecErrors(t *testing.T) {
 	if err := (Spec{Name: "x"}).Validate(); !config.IsInput(err) {
 		t.Fatalf("empty spec: %v", err)
 	}
+}
+
+// specInputError writes text to a spec file named after name in dir and
+// parses it; it fails t unless ParseSpec returns a *config.InputError, and
+// returns the file's path, that error and ParseSpec's error as returned.
+func specInputError(t *testing.T, dir, name, text string) (string, *config.InputError, error) {
+	t.Helper()
+	path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ParseSpec(path)
+	var ie *config.InputError
+	if !errors.As(err, &ie) {
+		t.Fatalf("want *config.InputError, got %v", err)
+	}
+	return path, ie, err
 }

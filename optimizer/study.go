@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 
 	"github.com/lathe-ml/lathe/config"
@@ -310,6 +311,25 @@ func (s *Study) Feasible(number int) bool {
 		return false
 	}
 	return s.feasible(s.trials[number])
+}
+
+// feasibleEncoded yields the feasible trials (in trial order) whose
+// parameters encode into the search space, each with its encoding.
+func (s *Study) feasibleEncoded() iter.Seq2[Trial, []float64] {
+	return func(yield func(Trial, []float64) bool) {
+		for _, t := range s.trials {
+			if !s.feasible(t) {
+				continue
+			}
+			x, err := s.sp.encode(t.Params)
+			if err != nil {
+				continue
+			}
+			if !yield(t, x) {
+				return
+			}
+		}
+	}
 }
 
 func (s *Study) feasible(t Trial) bool {

@@ -39,7 +39,7 @@ func BenchmarkFirstOutput(b *testing.B) {
 		b.Skipf("no docker daemon: %v", err)
 	}
 	if _, err := d.BuildScratchImage(context.Background(), ScratchImage{Tag: testImage,
-		Files: map[string]string{"/prog": progPath}, Entrypoint: []string{"/prog"}}); err != nil {
+		Files: map[string]string{"/prog": progPath}, Cmd: []string{"/prog"}}); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("runner", func(b *testing.B) {
@@ -64,7 +64,7 @@ func BenchmarkFirstOutput(b *testing.B) {
 		var total time.Duration
 		for i := 0; i < b.N; i++ {
 			start := time.Now()
-			cmd := exec.Command("docker", "run", "--rm", testImage, "metrics", "1")
+			cmd := exec.Command("docker", "run", "--rm", testImage, "/prog", "metrics", "1")
 			out, _ := cmd.StdoutPipe()
 			if err := cmd.Start(); err != nil {
 				b.Fatal(err)

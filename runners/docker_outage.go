@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/moby/moby/client"
 )
 
 // A follower outlives daemon restarts: when a request fails while the daemon
@@ -130,6 +128,6 @@ func (d *Docker) retryDown(ctx context.Context, o *outage, op func() error) erro
 // survived reports whether the container is still running once the daemon
 // is back: with --live-restore it is, and the outage did not touch the run.
 func (d *Docker) survived(ctx context.Context, id string) bool {
-	ins, err := d.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	ins, err := d.inspect(ctx, id)
 	return err == nil && ins.Container.State != nil && ins.Container.State.Running
 }

@@ -267,7 +267,7 @@ func restartRunner(t *testing.T, p *testDaemon, opts DockerOptions) *Docker {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, err := d.BuildScratchImage(ctx, ScratchImage{Tag: testImage,
-		Files: map[string]string{"/prog": progPath}, Entrypoint: []string{"/prog"}}); err != nil {
+		Files: map[string]string{"/prog": progPath}, Cmd: []string{"/prog"}}); err != nil {
 		t.Fatal(err)
 	}
 	return d

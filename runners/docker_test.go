@@ -15,7 +15,9 @@ import (
 	"github.com/moby/moby/client"
 )
 
-const testImage = "lathe-runners-test:prog"
+// testImage is tagged per test process: test binaries of other checkouts
+// on the same daemon build their own prog under their own tag.
+var testImage = fmt.Sprintf("lathe-runners-test:prog-%d", os.Getpid())
 
 var (
 	imageOnce sync.Once
@@ -46,7 +48,7 @@ func dockerRunner(t *testing.T, opts DockerOptions) *Docker {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		_, imageErr = d.BuildScratchImage(ctx, ScratchImage{Tag: testImage,
-			Files: map[string]string{"/prog": progPath}, Entrypoint: []string{"/prog"}})
+			Files: map[string]string{"/prog": progPath}, Cmd: []string{"/prog"}})
 	})
 	if imageErr != nil {
 		t.Fatal(imageErr)
@@ -56,8 +58,9 @@ func dockerRunner(t *testing.T, opts DockerOptions) *Docker {
 		ctx := context.Background()
 		cs, err := d.findContainers(ctx, "")
 		if err == nil {
-			for _, c := range cs {
+			for runID, c := range cs {
 				_, _ = d.cli.ContainerRemove(ctx, c.ID, client.ContainerRemoveOptions{Force: true})
+				_ = d.removeVolume(ctx, runID)
 			}
 		}
 		d.Close()
@@ -462,7 +465,8 @@ func TestContainerConfigGPUs(t *testing.T) {
 		}
 	}
 	cfg, hc, err := d.containerConfig(Spec{ID: "x", Image: "i", Command: []string{"/p"}}, []string{"/p"})
-	if err != nil || len(hc.DeviceRequests) != 0 || !reflect.DeepEqual([]string(cfg.Entrypoint), []string{"/p"}) || len(cfg.Cmd) != 0 {
+	// docker run's semantics: the command is the CMD; the image's entrypoint stays.
+	if err != nil || len(hc.DeviceRequests) != 0 || len(cfg.Entrypoint) != 0 || !reflect.DeepEqual([]string(cfg.Cmd), []string{"/p"}) {
 		t.Fatalf("no GPUs: %+v %+v %v", cfg, hc.DeviceRequests, err)
 	}
 	if err := validateSpec(Spec{ID: "x", GPUs: GPURequest{Count: 1, DeviceIDs: []string{"0"}}}); err == nil {

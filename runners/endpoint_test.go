@@ -312,7 +312,7 @@ func TestDockerSSH(t *testing.T) {
 // startSSHD starts a real sshd on 127.0.0.1 with generated keys, for
 // root@127.0.0.1:PORT, and returns the port and the ssh flags that reach it.
 // It skips where sshd, ssh-keygen or tool are missing, unless CI is set.
-func startSSHD(t *testing.T, tool string) (int, []string) {
+func startSSHD(t testing.TB, tool string) (int, []string) {
 	t.Helper()
 	sshd, err1 := exec.LookPath("sshd")
 	if err1 != nil {

@@ -44,7 +44,8 @@ func FromConfig(rc config.Runner, o Options) (Runner, error) {
 		if rc.TLS != nil {
 			ep.TLS = &TLSFiles{CA: rc.TLS.CA, Cert: rc.TLS.Cert, Key: rc.TLS.Key}
 		}
-		return NewDocker(rc.Name, ep, DockerOptions{WorkspaceID: o.WorkspaceID, Version: o.Version})
+		return NewDocker(rc.Name, ep, DockerOptions{WorkspaceID: o.WorkspaceID, Version: o.Version,
+			ConnectTimeout: rc.ConnectTimeout, CallTimeout: rc.Timeout})
 	case config.RunnerKubernetes:
 		ko := KubeOptions{WorkspaceID: o.WorkspaceID, Version: o.Version, Context: rc.Context}
 		if rc.Kube != nil {
@@ -52,7 +53,11 @@ func FromConfig(rc config.Runner, o Options) (Runner, error) {
 		}
 		return NewKube(rc.Name, ko)
 	case config.RunnerSlurm:
-		return NewSlurm(rc, SlurmOptions{RunsDir: o.RunsDir, ConnectTimeout: o.ConnectTimeout, Origin: o.Origin})
+		ct := o.ConnectTimeout
+		if rc.ConnectTimeout > 0 {
+			ct = rc.ConnectTimeout // the runner's own connect_timeout
+		}
+		return NewSlurm(rc, SlurmOptions{RunsDir: o.RunsDir, ConnectTimeout: ct, Origin: o.Origin})
 	case config.RunnerPool:
 		return nil, &config.InputError{Field: "runner", Msg: fmt.Sprintf("runner %s is a pool of %s; a run goes to one of its members", rc.Name, strings.Join(rc.Members, ", "))}
 	}

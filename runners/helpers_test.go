@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/lathe-ml/lathe/internal/kubetest"
+	"github.com/moby/moby/client"
+
 	"github.com/lathe-ml/lathe/runstatus"
 )
 
@@ -39,6 +41,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	kubetest.Stop()
+	removeTestImage()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -128,7 +131,7 @@ func (r *recordSink) statusList() []runstatus.Status {
 }
 
 // waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	end := time.Now().Add(d)
 	for !cond() {
@@ -155,4 +158,14 @@ func waitResult(t *testing.T, h Handle, d time.Duration) Result {
 		t.Fatalf("wait %s: %v", h.ID(), err)
 	}
 	return res
+}
+
+// removeTestImage deletes this process's test image, if it built one.
+func removeTestImage() {
+	d, err := NewDocker("cleanup", Endpoint{}, DockerOptions{})
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	_, _ = d.cli.ImageRemove(context.Background(), testImage, client.ImageRemoveOptions{Force: true})
 }

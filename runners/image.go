@@ -38,6 +38,7 @@ type ScratchImage struct {
 	Tag        string
 	Files      map[string]string // path in the image -> host file
 	Entrypoint []string
+	Cmd        []string // the default command, replaced by a run's command
 	Labels     map[string]string
 }
 
@@ -69,6 +70,10 @@ func (d *Docker) BuildScratchImage(ctx context.Context, img ScratchImage) (strin
 	if len(img.Entrypoint) > 0 {
 		ep, _ := json.Marshal(img.Entrypoint)
 		fmt.Fprintf(&df, "ENTRYPOINT %s\n", ep)
+	}
+	if len(img.Cmd) > 0 {
+		c, _ := json.Marshal(img.Cmd)
+		fmt.Fprintf(&df, "CMD %s\n", c)
 	}
 	if err := tw.WriteHeader(&tar.Header{Name: "Dockerfile", Mode: 0o644, Size: int64(df.Len()), ModTime: time.Unix(0, 0)}); err != nil {
 		return "", err
@@ -132,6 +137,8 @@ func (d *Docker) BuildTrainerImage(ctx context.Context, moduleDir, tag string) (
 	if err := BuildGoBinary(ctx, moduleDir, "./examples/trainer", bin); err != nil {
 		return "", err
 	}
+	// CMD, not ENTRYPOINT: a run's command replaces it whole (`-- /trainer
+	// --lr 0.1`), as docker run's arguments replace an image's CMD.
 	return d.BuildScratchImage(ctx, ScratchImage{Tag: tag, Files: map[string]string{"/trainer": bin},
-		Entrypoint: []string{"/trainer"}})
+		Cmd: []string{"/trainer"}})
 }

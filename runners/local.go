@@ -447,6 +447,7 @@ func (l *Local) tail(ctx context.Context, runID string, opts ParseOptions, cur C
 			up := StatusUpdate{RunID: runID, Status: res.Status, Message: res.Message, Time: time.Now()}
 			if ended {
 				up.ExitCode = intPtr(code)
+				up.Time = exitTime(dir, up.Time)
 			}
 			sink.Status(up)
 			return res, nil
@@ -466,6 +467,15 @@ func readExit(dir string) (int, bool) {
 	}
 	code, err := strconv.Atoi(strings.TrimSpace(string(b)))
 	return code, err == nil
+}
+
+// exitTime is when the process ended: the exit file is written as it
+// does, so its modification time stands even when nobody was watching.
+func exitTime(dir string, fallback time.Time) time.Time {
+	if st, err := os.Stat(filepath.Join(dir, "exit")); err == nil {
+		return st.ModTime()
+	}
+	return fallback
 }
 
 func localResult(dir string, code int, ended bool) Result {

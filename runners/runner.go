@@ -29,22 +29,25 @@ func (g GPURequest) None() bool { return g.Count == 0 && len(g.DeviceIDs) == 0 }
 
 // Spec is everything a runner needs to launch one run.
 type Spec struct {
-	ID        string            // run id, also LATHE_RUN_ID; required
-	Name      string            // human name, optional
-	Command   []string          // argv; "{param}" placeholders are substituted, never through a shell
-	Image     string            // container image (Docker runners only)
-	Params    map[string]string // hyperparameters
-	Inputs    map[string]string // input name -> host path, mounted read-only in containers
-	OutputDir string            // host directory that collects $LATHE_OUTPUT_DIR
-	Env       map[string]string // extra environment
-	GPUs      GPURequest
-	CPUs      float64 // Docker --cpus; 0 = unlimited
-	Memory    int64   // bytes, Docker --memory; 0 = unlimited
-	ShmSize   int64   // bytes, Docker --shm-size; 0 = daemon default
-	Labels    map[string]string
-	WorkDir   string       // working directory (host path for local, container path for Docker)
-	Metrics   ParseOptions // opt-in metric line formats
-	Priority  int          // scheduler: higher first
+	ID      string   // run id, also LATHE_RUN_ID; required
+	Name    string   // human name, optional
+	Command []string // argv; "{param}" placeholders are substituted, never through a shell. Docker: replaces the image's CMD, as docker run's arguments do
+	// Entrypoint (Docker) replaces the image's ENTRYPOINT, as docker run
+	// --entrypoint does; nil keeps it, so Command is appended to it.
+	Entrypoint []string
+	Image      string            // container image (Docker runners only)
+	Params     map[string]string // hyperparameters
+	Inputs     map[string]string // input name -> host path, mounted read-only in containers
+	OutputDir  string            // host directory that collects $LATHE_OUTPUT_DIR
+	Env        map[string]string // extra environment
+	GPUs       GPURequest
+	CPUs       float64 // Docker --cpus; 0 = unlimited
+	Memory     int64   // bytes, Docker --memory; 0 = unlimited
+	ShmSize    int64   // bytes, Docker --shm-size; 0 = daemon default
+	Labels     map[string]string
+	WorkDir    string       // working directory (host path for local, container path for Docker)
+	Metrics    ParseOptions // opt-in metric line formats
+	Priority   int          // scheduler: higher first
 }
 
 // LogLine is one line of a run's output.
@@ -59,12 +62,15 @@ type LogLine struct {
 // process has exited. Info carries runner details worth storing: "pid",
 // "container_id", "image_digest", "run_dir", "host".
 type StatusUpdate struct {
-	RunID    string            `json:"run_id"`
-	Status   runstatus.Status  `json:"status"`
-	ExitCode *int              `json:"exit_code"`
-	Message  string            `json:"message,omitempty"`
-	Time     time.Time         `json:"time"`
-	Info     map[string]string `json:"info,omitempty"`
+	RunID    string           `json:"run_id"`
+	Status   runstatus.Status `json:"status"`
+	ExitCode *int             `json:"exit_code"`
+	Message  string           `json:"message,omitempty"`
+	Time     time.Time        `json:"time"` // when the change happened at the source (a final status: the exit)
+	// Started, on a final status, is when the process started according to
+	// the runner (a container's StartedAt); zero: the Running update's time.
+	Started time.Time         `json:"started,omitzero"`
+	Info    map[string]string `json:"info,omitempty"`
 }
 
 // Sink receives everything a run produces. The store, the JSON printer and the
@@ -351,3 +357,8 @@ func (e *lineEmitter) line(text string, t time.Time) {
 }
 
 func intPtr(i int) *int { return &i }
+
+// unfinished is the Result of a Wait that ended before the run did (the
+// caller gave up, or the runner lost sight of the run): still running, exit
+// status not known yet.
+func unfinished() Result { return Result{Status: runstatus.Running, ExitCode: -1} }

@@ -256,6 +256,10 @@ func (m *Model) layout() {
 
 func (m *Model) footerView() string {
 	s := m.screens[m.active]
+	if in, ok := s.(inputCapturer); ok && in.CapturingInput() {
+		// Every key goes to the editor (see Update): offer only its keys.
+		return m.footer.View(s.ShortHelp(), s.FullHelp(), keys.Global{})
+	}
 	return m.footer.View(s.ShortHelp(), s.FullHelp(), m.c.Keys)
 }
 

@@ -99,6 +99,9 @@ func (a *app) resolveRoot() (string, error) {
 		if err != nil {
 			return "", &config.InputError{Field: source, Msg: err.Error()}
 		}
+		if st, err := os.Stat(abs); err == nil && !st.IsDir() {
+			return "", &config.InputError{Field: source, Msg: fmt.Sprintf("%s is a file, not a workspace directory (one holding lathe.yaml)", dir)}
+		}
 		if _, err := os.Stat(filepath.Join(abs, "lathe.yaml")); err != nil {
 			return "", &config.InputError{Field: source, Msg: fmt.Sprintf("%s has no lathe.yaml; create one with `lathe init %s`", dir, dir)}
 		}

@@ -3,9 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lathe-ml/lathe/format"
 )
 
 func newConfigCmd(a *app) *cobra.Command {
@@ -46,13 +49,20 @@ LATHE_RUNNERS), the workspace lathe.yaml, LATHE_* environment variables, flags.`
 
 // showValue prints strings bare and everything else (lists, maps, empty
 // strings) as JSON, so an empty missing-value token stays visible.
+// A long one (a list) is clipped to showValueWidth, so one key does not
+// widen every row past the terminal; --json has it whole.
 func showValue(v any) string {
 	if s, ok := v.(string); ok && s != "" {
-		return s
+		return format.Clip(s, showValueWidth)
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // "<NA>", not "\u003cNA\u003e"
+	if err := enc.Encode(v); err != nil {
+		return format.Clip(fmt.Sprint(v), showValueWidth)
 	}
-	return string(b)
+	return format.Clip(strings.TrimSuffix(b.String(), "\n"), showValueWidth)
 }
+
+// showValueWidth is the widest value `config show` prints.
+const showValueWidth = 60

@@ -76,11 +76,11 @@ func (a *app) printRunDiff(d *engine.RunDiff, patch bool) {
 	}
 	a.printf("runs %s → %s: %d difference(s), most likely causes first\n", d.A, d.B, len(d.Summary))
 	for _, s := range d.Summary {
-		a.printf("  • %s\n", s)
+		a.printf("  • %s\n", format.OneLine(s))
 	}
 	for _, dd := range d.Data {
 		for _, n := range dd.Notes {
-			a.printf("    note (%s): %s\n", dd.Input, n)
+			a.printf("    note (%s): %s\n", format.OneLine(dd.Input), format.OneLine(n))
 		}
 		if dd.Drift == nil || len(dd.Drift.Columns) == 0 {
 			continue
@@ -93,7 +93,7 @@ func (a *app) printRunDiff(d *engine.RunDiff, patch bool) {
 			if c.Drifted {
 				mark = "yes"
 			}
-			fmt.Fprintf(tw, "    %s\t%s\t%.3f\t%.3f\t%s\n", c.Column, c.Kind, c.JSD, c.PSI, mark)
+			fmt.Fprintf(tw, "    %s\t%s\t%.3f\t%.3f\t%s\n", format.OneLine(c.Column), c.Kind, c.JSD, c.PSI, mark)
 		}
 		tw.Flush()
 	}
@@ -295,7 +295,7 @@ func (a *app) printReproducibility(final experiments.Run, rep engine.Reproducibi
 		default:
 			diff = "only in one run"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", m.Key, val(m.Original), val(m.Rerun), diff)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", format.OneLine(m.Key), val(m.Original), val(m.Rerun), diff)
 	}
 	tw.Flush()
 }

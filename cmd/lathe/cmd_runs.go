@@ -384,7 +384,7 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 					}
 				}
 				last := s[len(s)-1]
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", k, len(s), last.Step, format.Metric(last.Value), format.Metric(lo), format.Metric(hi))
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\n", format.OneLine(k), len(s), last.Step, format.Metric(last.Value), format.Metric(lo), format.Metric(hi))
 			}
 			return tw.Flush()
 		},

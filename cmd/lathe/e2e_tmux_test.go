@@ -56,6 +56,24 @@ type tmuxSession struct {
 	sock string
 }
 
+// followRun watches the screen, starting from scr, until it shows
+// "completed" or 20 seconds pass, and returns the last screen and every
+// loss= field seen on the way.
+func (s *tmuxSession) followRun(scr string) (string, map[string]bool) {
+	seen := map[string]bool{}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(scr, "completed") {
+		for _, f := range strings.Fields(scr) {
+			if strings.HasPrefix(f, "loss=") {
+				seen[f] = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		scr = s.screen()
+	}
+	return scr, seen
+}
+
 func newTmux(t *testing.T, w, h int, env ...string) *tmuxSession {
 	t.Helper()
 	needTool(t, "tmux")
@@ -179,17 +197,7 @@ func TestTUIFollowsARunDetachedElsewhere(t *testing.T) {
 	id := fields[len(fields)-1]
 	// The detaching lathe has exited: only the TUI can ingest the run now.
 	scr := s.waitFor(15*time.Second, id[:8], "running")
-	seen := map[string]bool{}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(scr, "completed") {
-		for _, f := range strings.Fields(scr) {
-			if strings.HasPrefix(f, "loss=") {
-				seen[f] = true
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-		scr = s.screen()
-	}
+	scr, seen := s.followRun(scr)
 	if !strings.Contains(scr, "completed") {
 		t.Fatalf("the run never ended completed on the Runs screen:\n%s", scr)
 	}

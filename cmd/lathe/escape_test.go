@@ -60,3 +60,33 @@ func TestTextOutputEscapesControlCharacters(t *testing.T) {
 		t.Errorf("the column name is not shown escaped:\n%s", text)
 	}
 }
+
+// A metric name the run printed with control characters (an escape sequence,
+// a tab) is shown escaped on one line by `runs metrics`, as logs are; --json
+// keeps the raw name.
+func TestRunsMetricsEscapesMetricNames(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	script := `printf '{"step": 1, "\\u001b]0;pwned\\u0007acc\\tx": 0.5, "loss": 1}\n'`
+	_, out, errs := run(t, "--workspace", ws, "--json", "run", "--", "sh", "-c", script)
+	var rec struct{ ID, Status string }
+	if err := json.Unmarshal([]byte(out), &rec); err != nil || rec.Status != "completed" {
+		t.Fatalf("run: %v %s %s", err, out, errs)
+	}
+	code, text, errs := run(t, "--workspace", ws, "runs", "metrics", rec.ID)
+	if code != 0 {
+		t.Fatalf("runs metrics exit %d: %s", code, errs)
+	}
+	for _, bad := range []string{"\x1b", "\x07", "\t"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("runs metrics printed %q raw:\n%q", bad, text)
+		}
+	}
+	if !strings.Contains(text, `\x1b]0;pwned\x07acc x`) {
+		t.Errorf("the metric name is not shown escaped:\n%s", text)
+	}
+	_, js, _ := run(t, "--workspace", ws, "--json", "runs", "metrics", rec.ID)
+	if !strings.Contains(js, `\u001b]0;pwned\u0007acc\tx`) {
+		t.Errorf("--json does not keep the raw name:\n%s", js)
+	}
+}

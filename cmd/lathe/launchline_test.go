@@ -17,7 +17,7 @@ import (
 func TestEveryRunFlagWorksOnTheLaunchLine(t *testing.T) {
 	samples := map[string]string{
 		"runner": "local", "image": "img:1", "gpus": "0,1", "param": "lr=0.1", "input": "train=data/t.csv",
-		"detach": "", "cpus": "1.5", "memory": "4g", "shm-size": "1g", "name": "first try", "priority": "3",
+		"detach": "", "entrypoint": "/trainer", "cpus": "1.5", "memory": "4g", "shm-size": "1g", "name": "first try", "priority": "3",
 	}
 	cmd := newRunCmd(&app{})
 	n := 0

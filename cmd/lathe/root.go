@@ -6,6 +6,9 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lathe-ml/lathe/format"
 )
 
 // execute runs the command tree on args and returns the exit status.
@@ -18,7 +21,9 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitCode(err)
 	var se silentExit
 	if err != nil && !errors.As(err, &se) {
-		fmt.Fprintf(stderr, "lathe: %v\n", err)
+		// Errors quote what runs and files hold (metric names, cells):
+		// escaped, as every text output is.
+		fmt.Fprintf(stderr, "lathe: %s\n", format.Printable(err.Error()))
 		if code == exitUsage && isFlagOrArgError(err) {
 			fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", commandPathFor(root, args))
 		}
@@ -71,7 +76,7 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{code: exitUsage, err: flagError{err}}
+		return &exitError{code: exitUsage, err: flagError{plainFlagError(err)}}
 	})
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.workspaceFlag, "workspace", "w", "", "workspace directory (default: search upward for lathe.yaml; env LATHE_WORKSPACE)")
@@ -105,6 +110,28 @@ Exit status: 0 success, 1 the operation ran and failed, 2 bad input or usage.`,
 
 // flagError marks errors from flag parsing and argument validation.
 type flagError struct{ error }
+
+// plainFlagError words pflag's "invalid argument "x" for "--limit" flag:
+// strconv.ParseInt: parsing "x": invalid syntax" as "--limit: "x" is not a
+// whole number", naming the flag and the kind of value it takes.
+func plainFlagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	want := map[string]string{
+		"int": "a whole number", "int8": "a whole number", "int16": "a whole number",
+		"int32": "a whole number", "int64": "a whole number", "uint": "a whole number of at least 0",
+		"uint8": "a whole number of at least 0", "uint16": "a whole number of at least 0",
+		"uint32": "a whole number of at least 0", "uint64": "a whole number of at least 0",
+		"float32": "a number", "float64": "a number", "bool": "true or false",
+		"duration": "a duration such as 90s, 5m or 1h30m", "count": "a whole number",
+	}[ive.GetFlag().Value.Type()]
+	if want == "" {
+		return err
+	}
+	return fmt.Errorf("--%s: %q is not %s", ive.GetFlag().Name, ive.GetValue(), want)
+}
 
 func (e flagError) Unwrap() error { return e.error }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -388,6 +389,12 @@ func TestDockerRunWithTrainerImage(t *testing.T) {
 	if len(series["val_loss"]) != 20 {
 		t.Errorf("detached docker run: %d val_loss points", len(series["val_loss"]))
 	}
+	// --entrypoint replaces the image's; the command is its arguments.
+	runJSON(t, &rec, "--workspace", ws, "--json", "run", "--runner", "docker", "--image", tag, "--entrypoint", "/trainer", "--", "--epochs", "2")
+	runJSON(t, &series, "--workspace", ws, "--json", "runs", "metrics", rec.ID)
+	if rec.Status != runstatus.Completed || len(series["val_accuracy"]) != 2 {
+		t.Errorf("--entrypoint /trainer -- --epochs 2: %s, %d epochs (%s)", rec.Status, len(series["val_accuracy"]), rec.Error)
+	}
 	// The missing image is a failed run with a clear message, exit 1.
 	code, _, errs = run(t, "--workspace", ws, "run", "--runner", "docker", "--image", "lathe-no-such-image:x", "--", "/x")
 	if code != 1 || !strings.Contains(errs, "lathe-no-such-image") {
@@ -471,4 +478,65 @@ func trainerImage(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return tag
+}
+
+// silentDockerHost listens on 127.0.0.1, accepts connections and never
+// answers: a Docker host that hangs.
+func silentDockerHost(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// A docker host that accepts and never answers fails `lathe run` within the
+// runner's configured timeout, exit 1, naming the runner and the host; and
+// `runners check` says the deadline it used.
+func TestRunOnSilentDockerHost(t *testing.T) {
+	isolate(t)
+	ws := newWorkspace(t)
+	addr := silentDockerHost(t)
+	cfg := "name: ws\ndefault_runner: local\nrunners:\n  - name: local\n    type: local\n  - name: silent\n    type: docker\n    host: tcp://" + addr +
+		"\n    image: x\n    timeout: 2s\n    connect_timeout: 3s\n"
+	if err := os.WriteFile(filepath.Join(ws, "lathe.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	code, _, errs := run(t, "--workspace", ws, "run", "--runner", "silent", "--", "/x")
+	took := time.Since(start)
+	if code != 1 || !strings.Contains(errs, addr) || !strings.Contains(errs, "silent") || !strings.Contains(errs, "within 2s") {
+		t.Fatalf("exit %d after %v: %q", code, took, errs)
+	}
+	if took > 5*time.Second {
+		t.Fatalf("lathe run took %v on a 2 s timeout", took)
+	}
+	start = time.Now()
+	code, out, errs := run(t, "--workspace", ws, "runners", "check", "silent")
+	took = time.Since(start)
+	if code != 1 || !strings.Contains(out+errs, "within 3s") || took > 5*time.Second {
+		t.Fatalf("runners check: exit %d after %v: %q %q", code, took, out, errs)
+	}
 }

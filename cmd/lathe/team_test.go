@@ -98,17 +98,7 @@ func TestTUIShowsARunFromAnotherWorkspace(t *testing.T) {
 		t.Fatal("lathe run never said its run id")
 	}
 	scr := s.waitFor(15*time.Second, id[:8], "running")
-	seen := map[string]bool{}
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) && !strings.Contains(scr, "completed") {
-		for _, f := range strings.Fields(scr) {
-			if strings.HasPrefix(f, "loss=") {
-				seen[f] = true
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-		scr = s.screen()
-	}
+	scr, seen := s.followRun(scr)
 	if !strings.Contains(scr, "completed") {
 		t.Fatalf("the other workspace's run never ended completed on this TUI's Runs screen:\n%s", scr)
 	}
@@ -148,6 +138,17 @@ type worker struct {
 	cmd *exec.Cmd
 	out strings.Builder
 	err strings.Builder
+}
+
+// startWorkers starts n workers on spec, each in its own team workspace
+// (host0, host1, ...) on the shared store at url.
+func startWorkers(t *testing.T, bin, url, spec string, n int) []*worker {
+	var ws []*worker
+	for i := range n {
+		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
+		ws = append(ws, startWorker(t, bin, w, spec))
+	}
+	return ws
 }
 
 func startWorker(t *testing.T, bin, ws, spec string) *worker {
@@ -210,11 +211,7 @@ func TestTuneWorkersShareOneStudy(t *testing.T) {
 	bin := lathePath(t)
 	isolate(t)
 	spec := tuneSpec(t)
-	var ws []*worker
-	for i := range 3 {
-		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
-		ws = append(ws, startWorker(t, bin, w, spec))
-	}
+	ws := startWorkers(t, bin, url, spec, 3)
 	for i, w := range ws {
 		if err := w.cmd.Wait(); err != nil {
 			t.Fatalf("worker %d: %v\n%s", i, err, w.err.String())
@@ -256,11 +253,7 @@ func TestTuneWorkerKilledMidStudy(t *testing.T) {
 	bin := lathePath(t)
 	isolate(t)
 	spec := tuneSpec(t)
-	var ws []*worker
-	for i := range 3 {
-		w := teamWorkspace(t, url, fmt.Sprintf("host%d", i), "")
-		ws = append(ws, startWorker(t, bin, w, spec))
-	}
+	ws := startWorkers(t, bin, url, spec, 3)
 	victim := ws[0]
 	mark := fmt.Sprintf(":%d-", victim.cmd.Process.Pid)
 	st := openShared(t, url)

@@ -427,7 +427,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 	k := s.Keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Open, k.Back, k.Files, k.Columns, k.Alerts, k.Rows},
-		{k.Drift, k.Split, k.Filter, k.Sort, k.Hide, k.ShowAll, k.Header},
+		{k.Open, k.Back, k.Files, k.Columns, k.Alerts, k.Rows, k.Drift, k.Split},
+		{k.Left, k.Right, k.Filter, k.Sort, k.Hide, k.ShowAll, k.Header},
 	}
 }

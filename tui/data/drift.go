@@ -72,9 +72,10 @@ func (d *drift) view(e *env, a string, h int) []string {
 // each split against its parent).
 func driftTable(e *env, rep *explore.DriftReport, title string) []string {
 	st := e.st
-	out := []string{
-		" " + st.Text.Render(ansi.Truncate(format.OneLine(title), e.w-2, "…")),
-		" " + st.Muted.Render(format.OneLine(rep.String())),
+	out := []string{" " + st.Text.Render(ansi.Truncate(format.OneLine(title), e.w-2, "…"))}
+	// The rule wraps: its last condition (p < 0.05) decides what counts.
+	for _, l := range strings.Split(ansi.Wordwrap(format.OneLine(rep.String()), max(e.w-2, 1), " "), "\n") {
+		out = append(out, " "+st.Muted.Render(l))
 	}
 	nameW := clamp(e.w-2-8-4*8-10, 8, 28)
 	out = append(out, st.Muted.Render(fmt.Sprintf(" %s %-8s %7s %7s %7s %7s  %s", frame.Line("COLUMN", nameW), "KIND", "JSD", "PSI", "KS", "L∞", "")))

@@ -42,11 +42,11 @@ func DefaultKeyMap() KeyMap {
 
 		Compare:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "compare marked")),
 		ColLeft:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "column")),
-		ColRight:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next column")),
+		ColRight:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "next column")), // shown with ColLeft
 		SortCol:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort by column")),
 		HideSame:    key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "hide/show same")),
 		CurveMetric: key.NewBinding(key.WithKeys("m"), key.WithHelp("m/M", "curve metric")),
-		CurvePrev:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "prev metric")),
+		CurvePrev:   key.NewBinding(key.WithKeys("M"), key.WithHelp("M", "prev metric")), // shown with CurveMetric
 		Smooth:      key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "smoothing")),
 		XAxis:       key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "x: step/time")),
 	}

@@ -484,6 +484,19 @@ func (s *Screen) Detail() []string {
 // ShortHelp implements common.Screen.
 func (s *Screen) ShortHelp() []key.Binding {
 	k := s.Keys
+	hint := func(keyName, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keyName), key.WithHelp(keyName, desc))
+	}
+	switch {
+	case s.launch.open:
+		return []key.Binding{hint("enter", "launch"), hint("esc", "cancel")}
+	case s.list.search.Editing():
+		return []key.Binding{hint("enter", "keep"), hint("esc", "clear")}
+	case s.org != nil:
+		return []key.Binding{hint("enter", "save"), hint("esc", "cancel")}
+	case s.confirm != nil:
+		return []key.Binding{hint("y", "rerun"), hint("n", "cancel")}
+	}
 	if s.diff != nil {
 		return []key.Binding{k.Back, k.Down, k.PageDown, k.Lineage}
 	}
@@ -503,7 +516,7 @@ func (s *Screen) FullHelp() [][]key.Binding {
 		return [][]key.Binding{{k.Back, k.Up, k.Down}, {k.PageUp, k.PageDown, k.Top, k.Bottom}, {k.Refresh, k.Lineage}}
 	}
 	if s.cmp != nil {
-		return [][]key.Binding{{k.Back, k.ColLeft, k.ColRight, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.CurvePrev, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
+		return [][]key.Binding{{k.Back, k.ColLeft, k.Up, k.Down}, {k.SortCol, k.HideSame}, {k.CurveMetric, k.Smooth, k.XAxis}, {k.Diff, k.Refresh}}
 	}
 	if s.detail != nil {
 		return [][]key.Binding{{k.Back, k.NextMetric, k.PrevMetric}, {k.Stop, k.Rerun, k.Up, k.Down}, {k.Diff, k.Lineage}, {k.Tag, k.Note, k.Name}}

@@ -115,6 +115,20 @@ func main() {
 				fmt.Printf("input %s %q %v\n", k, string(b), err)
 			}
 		}
+	case "stamped": // stamped N [interval_ms]: N JSON lines, each with its print time as metric "printed" (Unix seconds)
+		n, iv := arg(2, 5), arg(3, 100)
+		for i := 1; i <= n; i++ {
+			if i > 1 {
+				time.Sleep(time.Duration(iv) * time.Millisecond)
+			}
+			fmt.Printf("{\"step\": %d, \"loss\": %g, \"printed\": %.6f}\n", i, 1/float64(i), float64(time.Now().UnixMicro())/1e6)
+		}
+	case "write": // write PATH: try to write PATH and say whether it worked
+		if err := os.WriteFile(os.Args[2], []byte("overwritten"), 0o644); err != nil {
+			fmt.Println("write refused:", err)
+			return
+		}
+		fmt.Println("write ok")
 	case "environ": // environ: every variable's name, sorted, one a line
 		var names []string
 		for _, e := range os.Environ() {

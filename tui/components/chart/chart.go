@@ -124,7 +124,10 @@ func Render(w, h int, series []*Series, o Options) string {
 		lines = append(lines, "  waiting for metrics…")
 		return fitLines(lines, w, h)
 	}
-	if minY == maxY {
+	switch {
+	case minY == maxY && minY == 0 && !o.LogY:
+		maxY = 1 // all zeros (an idle run's CPU): the bottom line of 0–1
+	case minY == maxY:
 		pad := math.Max(math.Abs(minY)*0.05, 1e-9)
 		minY, maxY = minY-pad, maxY+pad
 	}

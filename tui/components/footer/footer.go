@@ -3,8 +3,11 @@
 package footer
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
 
 	"github.com/lathe-ml/lathe/tui/keys"
 	"github.com/lathe-ml/lathe/tui/styles"
@@ -34,23 +37,88 @@ func (m *Model) Toggle() { m.help.ShowAll = !m.help.ShowAll }
 // ShowAll reports whether the full help is shown.
 func (m Model) ShowAll() bool { return m.help.ShowAll }
 
-// View renders the help for a screen's bindings plus the global ones.
+// View renders the help for a screen's bindings plus the global ones. Both
+// fit the width without hiding keys the user needs: the short help keeps
+// `? more keys` and `q quit` (cutting the screen's keys with "…" first, and
+// dropping the tab keys the tab bar shows anyway), and the full help puts the
+// columns that do not fit on further rows instead of cutting them off.
 func (m Model) View(short []key.Binding, full [][]key.Binding, g keys.Global) string {
-	return m.help.View(keyMap{short: short, full: full, global: g})
+	if m.help.ShowAll {
+		all := append(append([][]key.Binding{}, full...), g.FullHelp())
+		if v, rows := m.fullView(all); rows == 1 || len(full) == 0 {
+			return v
+		}
+		// The global keys on one line below rather than a column on a row of
+		// their own.
+		v, _ := m.fullView(full)
+		return v + "\n" + m.help.ShortHelpView(g.FullHelp())
+	}
+	return m.shortView(short, g)
+}
+
+func (m Model) shortView(short []key.Binding, g keys.Global) string {
+	all := keyMap{short: short, global: g}.ShortHelp()
+	w := m.help.Width()
+	if v := m.unlimited().ShortHelpView(all); w <= 0 || lipgloss.Width(v) <= w {
+		return v
+	}
+	tail := m.unlimited().ShortHelpView([]key.Binding{g.Help, g.Quit})
+	if tail == "" {
+		return m.help.ShortHelpView(short)
+	}
+	sep := m.help.Styles.ShortSeparator.Inline(true).Render(m.help.ShortSeparator)
+	head := m.help
+	head.SetWidth(w - lipgloss.Width(tail) - lipgloss.Width(sep))
+	h := head.ShortHelpView(short)
+	if h == "" {
+		return tail
+	}
+	return h + sep + tail
+}
+
+// fullView lays the columns out left to right and starts a new row of
+// columns where the next one would pass the width; it returns the rows.
+func (m Model) fullView(groups [][]key.Binding) (string, int) {
+	w := m.help.Width()
+	u := m.unlimited()
+	sepW := lipgloss.Width(m.help.FullSeparator)
+	var rows []string
+	var row [][]key.Binding
+	rowW := 0
+	for _, grp := range groups {
+		cw := lipgloss.Width(u.FullHelpView([][]key.Binding{grp}))
+		if cw == 0 {
+			continue
+		}
+		if len(row) > 0 && w > 0 && rowW+sepW+cw > w {
+			rows = append(rows, u.FullHelpView(row))
+			row, rowW = nil, 0
+		}
+		if len(row) > 0 {
+			rowW += sepW
+		}
+		row = append(row, grp)
+		rowW += cw
+	}
+	if len(row) > 0 {
+		rows = append(rows, u.FullHelpView(row))
+	}
+	return strings.Join(rows, "\n"), len(rows)
+}
+
+// unlimited is the help model without a width, for measuring.
+func (m Model) unlimited() help.Model {
+	h := m.help
+	h.SetWidth(0)
+	return h
 }
 
 type keyMap struct {
 	short  []key.Binding
-	full   [][]key.Binding
 	global keys.Global
 }
 
 func (k keyMap) ShortHelp() []key.Binding {
 	out := append([]key.Binding{}, k.short...)
 	return append(out, k.global.ShortHelp()...)
-}
-
-func (k keyMap) FullHelp() [][]key.Binding {
-	out := append([][]key.Binding{}, k.full...)
-	return append(out, k.global.FullHelp())
 }

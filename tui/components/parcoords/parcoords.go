@@ -219,7 +219,7 @@ func axisLabel(a Axis, v float64) string {
 }
 
 // labelRow centres each axis's label on it, within the axis's share of
-// the row (half-way to each neighbour), clipped to it.
+// the row (half-way to each neighbour, less a blank cell), clipped to it.
 func labelRow(p Plot, xs []int, w int, label func(k int) string) string {
 	row := []rune(strings.Repeat(" ", w))
 	for k, x := range xs {
@@ -228,7 +228,7 @@ func labelRow(p Plot, xs []int, w int, label func(k int) string) string {
 			lo = (xs[k-1]+x)/2 + 1
 		}
 		if k+1 < len(xs) {
-			hi = (x + xs[k+1]) / 2
+			hi = max((x+xs[k+1])/2-1, x) // a blank cell before the next share
 		}
 		s := []rune(ansi.Truncate(label(k), hi-lo+1, "…"))
 		start := max(lo, min(x-len(s)/2, hi+1-len(s)))
