@@ -26,8 +26,8 @@ type LaunchRequest struct {
 	Name    string
 	Runner  string   // "" = default_runner
 	Image   string   // docker runners; "" = the runner's image
-	Command []string // argv; "{param}" placeholders are replaced per argument; docker: replaces the image's CMD
-	// Entrypoint (docker runners) replaces the image's ENTRYPOINT, as docker
+	Command []string // argv; "{param}" placeholders are replaced per argument; docker, kubernetes: replaces the image's CMD
+	// Entrypoint (docker and kubernetes runners) replaces the image's ENTRYPOINT, as docker
 	// run --entrypoint; "" keeps it, and Command is appended to it.
 	Entrypoint string
 	Params     map[string]string
@@ -167,8 +167,8 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			host = "context " + rc.Context
 		}
 	default:
-		if req.Entrypoint != "" {
-			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
+		if req.Entrypoint != "" && rc.Type != config.RunnerKubernetes {
+			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker and kubernetes runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
 		}
 		spec.WorkDir = workDir
 		if rc.Host != "" { // a slurm login node

@@ -27,7 +27,7 @@ type LaunchFlags struct {
 func (f *LaunchFlags) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Runner, "runner", "", "runner name (default: default_runner)")
 	fs.StringVar(&f.Image, "image", "", "container image (docker runners)")
-	fs.StringVar(&f.Entrypoint, "entrypoint", "", "replace the image's entrypoint; the command then is its arguments (docker runners)")
+	fs.StringVar(&f.Entrypoint, "entrypoint", "", "replace the image's entrypoint; the command then is its arguments (docker and kubernetes runners)")
 	fs.StringVar(&f.GPUs, "gpus", "", "GPUs: all, a count, or device ids (0,2)")
 	fs.StringArrayVar(&f.Params, "param", nil, "parameter k=v (repeatable)")
 	fs.StringArrayVar(&f.Inputs, "input", nil, "input name=PATH, mounted read-only (repeatable)")

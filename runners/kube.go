@@ -263,10 +263,14 @@ func (k *Kube) Job(spec Spec, argv []string) (*batchv1.Job, error) {
 	}
 	c := corev1.Container{Name: kubeContainer, Image: spec.Image, Env: env, WorkingDir: spec.WorkDir, VolumeMounts: mounts,
 		Resources: corev1.ResourceRequirements{Limits: res, Requests: res}, SecurityContext: sc}
+	// As the Docker runner (docker run): the command replaces the image's
+	// CMD (args) and follows its ENTRYPOINT; a spec's entrypoint replaces
+	// that (command). No shell ever sees either.
+	if len(spec.Entrypoint) > 0 {
+		c.Command = spec.Entrypoint
+	}
 	if len(argv) > 0 {
-		// The whole argv, as the Docker runner runs it: it replaces the
-		// image's entrypoint, and no shell ever sees it.
-		c.Command, c.Args = argv[:1], argv[1:]
+		c.Args = argv
 	}
 	var tolerations []corev1.Toleration
 	for _, t := range st.Tolerations {

@@ -83,7 +83,9 @@ func TestKubeJobSpec(t *testing.T) {
 		t.Errorf("tolerations %+v", ps.Tolerations)
 	}
 	ct := ps.Containers[0]
-	if ct.Image != spec.Image || strings.Join(ct.Command, " ") != "python" || strings.Join(ct.Args, "|") != "train.py|--lr=0.1" {
+	// docker run's semantics: the run's command is the container's args (it
+	// replaces the image's CMD and follows its ENTRYPOINT); no command.
+	if ct.Image != spec.Image || ct.Command != nil || strings.Join(ct.Args, "|") != "python|train.py|--lr=0.1" {
 		t.Errorf("image %q command %q args %q", ct.Image, ct.Command, ct.Args)
 	}
 	lim := ct.Resources.Limits
@@ -132,6 +134,26 @@ func TestKubeJobSpec(t *testing.T) {
 	}
 	if len(claims) != 2 || !claims["datasets"] || claims["results"] {
 		t.Errorf("claims %v", claims)
+	}
+
+	// An entrypoint given replaces the image's: the container's command.
+	ep := spec
+	ep.ID, ep.Entrypoint = "r0ep", []string{"/trainer", "--fast"}
+	if job, err = k.Job(ep, []string{"--epochs", "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if job, err = c.Client.BatchV1().Jobs(ns).Create(context.Background(), job, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("the API server refused the job: %v", err)
+	}
+	if ct := job.Spec.Template.Spec.Containers[0]; strings.Join(ct.Command, "|") != "/trainer|--fast" || strings.Join(ct.Args, "|") != "--epochs|2" {
+		t.Errorf("with an entrypoint: command %q args %q", ct.Command, ct.Args)
+	}
+	ep.ID = "r0eponly"
+	if job, err = k.Job(ep, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ct := job.Spec.Template.Spec.Containers[0]; strings.Join(ct.Command, "|") != "/trainer|--fast" || ct.Args != nil {
+		t.Errorf("an entrypoint and no command: command %q args %q", ct.Command, ct.Args)
 	}
 
 	// Root only when asked; an input off every volume is refused.

@@ -31,8 +31,8 @@ func (g GPURequest) None() bool { return g.Count == 0 && len(g.DeviceIDs) == 0 }
 type Spec struct {
 	ID      string   // run id, also LATHE_RUN_ID; required
 	Name    string   // human name, optional
-	Command []string // argv; "{param}" placeholders are substituted, never through a shell. Docker: replaces the image's CMD, as docker run's arguments do
-	// Entrypoint (Docker) replaces the image's ENTRYPOINT, as docker run
+	Command []string // argv; "{param}" placeholders are substituted, never through a shell. Docker, Kubernetes: replaces the image's CMD, as docker run's arguments do
+	// Entrypoint (Docker, Kubernetes) replaces the image's ENTRYPOINT, as docker run
 	// --entrypoint does; nil keeps it, so Command is appended to it.
 	Entrypoint []string
 	Image      string            // container image (Docker runners only)

@@ -36,13 +36,17 @@ func TestKubeRunSurvivesKill9(t *testing.T) {
 	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "--workspace", ws, "run", "--runner", "k8s", "--", "train", "--epochs", "3")
+	cmd := exec.Command(bin, "--workspace", ws, "run", "--runner", "k8s", "--entrypoint", "/trainer", "--", "--epochs", "3")
 	cmd.Env = os.Environ()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = cmd.Process.Kill() }()
 	job := c.WaitJob(t, ns)
+	// --entrypoint replaces the image's (command); the run's command is args.
+	if ct := job.Spec.Template.Spec.Containers[0]; strings.Join(ct.Command, "|") != "/trainer" || strings.Join(ct.Args, "|") != "--epochs|3" {
+		t.Fatalf("container command %q args %q, want [/trainer] [--epochs 3]", ct.Command, ct.Args)
+	}
 	pod := c.PodFor(t, job)
 	c.Unschedulable(t, pod, "0/1 nodes are available: 1 Insufficient memory.")
 	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
