@@ -140,6 +140,14 @@ func (s *Slurm) tail(ctx context.Context, runID, job string, opts ParseOptions, 
 		}
 		switch {
 		case err != nil:
+		case ended && code > 128 && st.active() && settle*int(s.poll/time.Millisecond) < 5000:
+			// The job died of a signal (SIGTERM at its time limit, or
+			// scancel) while Slurm still shows it active: its final state
+			// (TIMEOUT, OUT_OF_MEMORY, CANCELLED) says why, so wait for it
+			// a few seconds before deciding. Seen under load: the exit
+			// file came before Slurm's TIMEOUT.
+			settle++
+			asked = time.Time{}
 		case ended:
 			return s.end(ctx, runID, dir, code, true, st, out, errT, sink)
 		case st.State == "PENDING":
