@@ -170,7 +170,11 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 		if req.Entrypoint != "" && rc.Type != config.RunnerKubernetes {
 			return nil, &config.InputError{Field: "--entrypoint", Msg: fmt.Sprintf("--entrypoint applies to docker and kubernetes runners; runner %s is type %s: put the program first in the command", rc.Name, rc.Type)}
 		}
-		spec.WorkDir = workDir
+		if rc.Type != config.RunnerKubernetes {
+			// A pod's working directory is its image's WORKDIR: this
+			// machine's directory means nothing there.
+			spec.WorkDir = workDir
+		}
 		if rc.Host != "" { // a slurm login node
 			host = rc.Host
 			break

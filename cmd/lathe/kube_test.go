@@ -47,6 +47,9 @@ func TestKubeRunSurvivesKill9(t *testing.T) {
 	if ct := job.Spec.Template.Spec.Containers[0]; strings.Join(ct.Command, "|") != "/trainer" || strings.Join(ct.Args, "|") != "--epochs|3" {
 		t.Fatalf("container command %q args %q, want [/trainer] [--epochs 3]", ct.Command, ct.Args)
 	}
+	if wd := job.Spec.Template.Spec.Containers[0].WorkingDir; wd != "" {
+		t.Errorf("container workingDir %q: this machine's directory, not the image's WORKDIR", wd)
+	}
 	pod := c.PodFor(t, job)
 	c.Unschedulable(t, pod, "0/1 nodes are available: 1 Insufficient memory.")
 	store, err := experiments.OpenStore(filepath.Join(ws, ".lathe", "store.db"))
