@@ -299,7 +299,9 @@ func TestTuneWorkerKilledMidStudy(t *testing.T) {
 		}
 	}
 	// The killed worker's runs were out of the others' reach: recorded lost,
-	// their trials evaluated again; nothing else.
+	// their trials evaluated again by another worker; nothing else. (Which
+	// of the victim's trials were still running at the kill is a race: one
+	// seen running may finish before the signal lands, one may start.)
 	runs, _ := st.ListRuns(ctx, experiments.RunFilter{})
 	lost := 0
 	for _, r := range runs {
@@ -307,15 +309,15 @@ func TestTuneWorkerKilledMidStudy(t *testing.T) {
 		case runstatus.Completed:
 		case runstatus.Lost:
 			lost++
-			if !slices.Contains(inFlight, r.TrialNumber) {
-				t.Errorf("run %s of trial %d lost, which the victim was not running", r.ID, r.TrialNumber)
+			if tr := trials[r.TrialNumber-1]; tr.RunID == r.ID || strings.Contains(tr.Worker, mark) {
+				t.Errorf("lost run %s is still trial %d's result, not evaluated again: %+v", r.ID, r.TrialNumber, tr)
 			}
 		default:
 			t.Errorf("run %s (trial %d) ended %s: %s", r.ID, r.TrialNumber, r.Status, r.Error)
 		}
 	}
-	if len(runs) != 30+lost || lost != len(inFlight) {
-		t.Errorf("%d runs, %d lost; want 30 + the %d the victim had running", len(runs), lost, len(inFlight))
+	if len(runs) != 30+lost {
+		t.Errorf("%d runs, %d lost; want 30 + the lost ones (the victim had %d running when seen)", len(runs), lost, len(inFlight))
 	}
 }
 
