@@ -237,6 +237,34 @@ func TestHelpToggle(t *testing.T) {
 	}
 }
 
+// Esc while the full help is open closes the help and nothing else: the
+// Runners screen's search filter, which Esc would clear, stays.
+func TestEscClosesFullHelpOnly(t *testing.T) {
+	m := sized(t, testOptions(t), 80, 24)
+	for _, k := range []string{"5", "/", "l", "o", "enter"} {
+		m.Update(press(k))
+	}
+	filtered := strings.Split(ansi.Strip(content(m)), "\n")[1]
+	if !strings.Contains(filtered, "lo") {
+		t.Fatalf("no search filter in the Runners header %q", filtered)
+	}
+	m.Update(press("?"))
+	if !m.footer.ShowAll() {
+		t.Fatal("? did not open the full help")
+	}
+	m.Update(press("esc"))
+	if m.footer.ShowAll() {
+		t.Error("esc left the full help open")
+	}
+	if got := strings.Split(ansi.Strip(content(m)), "\n")[1]; got != filtered {
+		t.Errorf("esc acted on the screen under the help: header %q, was %q", got, filtered)
+	}
+	m.Update(press("esc"))
+	if got := strings.Split(ansi.Strip(content(m)), "\n")[1]; got == filtered {
+		t.Errorf("with the help closed, esc no longer reaches the screen: header %q", got)
+	}
+}
+
 // sgrColour finds SGR sequences that set a foreground or background colour.
 var sgr = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
 
