@@ -237,6 +237,20 @@ func TestHelpToggle(t *testing.T) {
 	}
 }
 
+// Every screen's header at 80x24 starts one column in, as the Data
+// screen's does.
+func TestScreenHeadersIndented(t *testing.T) {
+	m := sized(t, testOptions(t), 80, 24)
+	for tab := 1; tab <= 5; tab++ {
+		m.Update(press(string(rune('0' + tab))))
+		head := strings.Split(ansi.Strip(content(m)), "\n")[1]
+		if !strings.HasPrefix(head, " ") || strings.HasPrefix(head, "  ") {
+			t.Errorf("tab %d: header %q does not start with one space", tab, head)
+
+		}
+	}
+}
+
 // Esc while the full help is open closes the help and nothing else: the
 // Runners screen's search filter, which Esc would clear, stays.
 func TestEscClosesFullHelpOnly(t *testing.T) {
