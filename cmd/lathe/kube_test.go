@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/lathe-ml/lathe/experiments"
 	"github.com/lathe-ml/lathe/internal/kubetest"
 	"github.com/lathe-ml/lathe/runstatus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // `lathe run` on a Kubernetes runner is killed with SIGKILL mid-run; the
@@ -114,5 +116,110 @@ func TestKubeRunSurvivesKill9(t *testing.T) {
 	want := "{\"step\": 1, \"acc\": 0.5}\n{\"step\": 2, \"acc\": 0.6}\n{\"step\": 3, \"acc\": 0.7}\ndone\n"
 	if code != 0 || out != want {
 		t.Fatalf("logs: exit %d, %q (%s), want %q", code, out, errs, want)
+	}
+}
+
+// A study's pool holds the local runner and a Kubernetes runner: its trials
+// spread over both, each once. A real kube-apiserver; the test plays the Job
+// controller, the scheduler and a FAKE kubelet, which prints one metric line
+// for each trial's pod and ends it.
+func TestKubeInStudyPool(t *testing.T) {
+	bin := lathePath(t)
+	isolate(t)
+	c := kubetest.Start(t)
+	ns := c.Namespace(t, "cli-pool")
+	kl := c.NewKubelet(t, "node-pool", 0)
+	ws := newWorkspace(t)
+	cfgPath := filepath.Join(ws, "lathe.yaml")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := "runners:\n  - name: k8s\n    type: kubernetes\n    kubeconfig: " + c.Kubeconfig(t, "lab", ns) +
+		"\n    image: train:1\n    max_concurrent: 2\n"
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), fmt.Sprintf(`name: kpool
+runner: [local, k8s]
+command: [%q, "trainer", "--lr={lr}", "--epochs=3", "--epoch-pause=30ms"]
+parameters:
+  - {name: lr, type: double, bounds: {min: 1.0e-3, max: 1.0}, transformation: log}
+metrics:
+  - {name: val_accuracy, objective: maximize}
+observation_budget: 8
+parallel_bandwidth: 3
+seed: 3
+`, bin))
+	cmd := exec.Command(bin, "--workspace", ws, "tune", "run", spec)
+	cmd.Env = os.Environ()
+	var errs strings.Builder
+	cmd.Stderr = &errs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Play the cluster for every Job the study makes until it ends.
+	played := map[string]bool{}
+	ctx := context.Background()
+	deadline := time.After(3 * time.Minute)
+loop:
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("tune run: %v\n%s", err, errs.String())
+			}
+			break loop
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("the study did not end within 3 minutes\n%s", errs.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		jobs, err := c.Client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			continue
+		}
+		for i := range jobs.Items {
+			job := &jobs.Items[i]
+			if played[job.Name] {
+				continue
+			}
+			played[job.Name] = true
+			pod := c.PodFor(t, job)
+			kl.Bind(t, pod)
+			kl.Append(ns, pod.Name, fmt.Sprintf(`{"step": 1, "val_accuracy": 0.%d}`, len(played)))
+			kl.SetRunning(t, pod)
+			kl.SetTerminated(t, pod, 0, "")
+			kl.End(ns, pod.Name)
+		}
+	}
+	var rep struct {
+		Status string `json:"status"`
+		Trials []struct {
+			Number int    `json:"number"`
+			Status string `json:"status"`
+			RunID  string `json:"run_id"`
+		} `json:"trials"`
+	}
+	runJSON(t, &rep, "--workspace", ws, "--json", "tune", "status", "kpool")
+	if rep.Status != "completed" || len(rep.Trials) != 8 {
+		t.Fatalf("study %s with %d trials", rep.Status, len(rep.Trials))
+	}
+	on := map[string]int{}
+	seen := map[string]bool{}
+	for i, tr := range rep.Trials {
+		if tr.Number != i+1 || tr.Status != "completed" || seen[tr.RunID] {
+			t.Errorf("trial %d: %+v", i+1, tr)
+		}
+		seen[tr.RunID] = true
+		var rec experiments.RunRecord
+		runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", tr.RunID)
+		on[rec.Runner]++
+	}
+	t.Logf("trials per runner: %v", on)
+	if on["local"] == 0 || on["k8s"] == 0 || on["local"]+on["k8s"] != 8 || on["k8s"] != len(played) {
+		t.Errorf("trials per runner: %v (%d Jobs), want some on each and one Job per Kubernetes trial", on, len(played))
 	}
 }
