@@ -50,3 +50,14 @@ func IsInput(err error) bool {
 	var ie *InputError
 	return errors.As(err, &ie)
 }
+
+// RenameField returns err with the field of the InputError it is (or wraps)
+// renamed from from to to, so a front end can name its own flag ("ratios"
+// becomes "--ratios"). Other errors come back unchanged.
+func RenameField(err error, from, to string) error {
+	var ie *InputError
+	if errors.As(err, &ie) && ie.Field == from {
+		ie.Field = to
+	}
+	return err
+}

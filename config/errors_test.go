@@ -226,6 +226,10 @@ func TestLoadErrors(t *testing.T) {
 			[]string{"-3 is out of range"}},
 		{"YAML syntax error", fixture{ws: "name: x\nrunners: [\n"}, "ws", 2, 0, "",
 			[]string{"invalid YAML"}},
+		// The parser names the line its block began on (counted from 0); the
+		// mistake is on line 3.
+		{"YAML mistake inside a block", fixture{ws: "runners:\n  - name: x\n   bad: [\n"}, "ws", 3, 0, "",
+			[]string{"invalid YAML", "did not find expected '-' indicator"}},
 		{"YAML tab indentation", fixture{ws: "name: x\nexplore:\n\tsample_rows: 3\n"}, "ws", 3, 0, "",
 			[]string{"invalid YAML", "tab"}},
 		{"two documents", fixture{ws: "name: x\n---\nname: y\n"}, "ws", 2, 1, "",

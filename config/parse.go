@@ -55,7 +55,6 @@ type parser struct {
 var (
 	runnerNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	yamlLineRE   = regexp.MustCompile(`^yaml: line (\d+): `)
 )
 
 // parseFile reads and validates one file. A missing file returns an error
@@ -73,12 +72,12 @@ func parseFile(path string, layer Layer, home string, ls []*leaf) (*fileLayer, e
 		if errors.Is(err, io.EOF) {
 			return p.out, nil // an empty file sets nothing
 		}
-		return nil, p.syntaxError(err)
+		return nil, YAMLSyntaxError(path, data, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, p.syntaxError(err)
+			return nil, YAMLSyntaxError(path, data, err)
 		}
 		return nil, p.errAt(&extra, "", "a second YAML document (---) is not allowed; put everything in one document")
 	}
@@ -96,18 +95,6 @@ func parseFile(path string, layer Layer, home string, ls []*leaf) (*fileLayer, e
 		return nil, err
 	}
 	return p.out, nil
-}
-
-func (p *parser) syntaxError(err error) error {
-	msg := err.Error()
-	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	return &InputError{File: p.file, Line: line, Msg: "invalid YAML: " + msg, Err: err}
 }
 
 func (p *parser) errAt(n *yaml.Node, field, format string, args ...any) *InputError {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,11 +125,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 	}
 	gspec, err := config.ParseGPUSpec(req.GPUs)
 	if err != nil {
-		var ie *config.InputError
-		if errors.As(err, &ie) && ie.Field == "" {
-			ie.Field = "--gpus"
-		}
-		return nil, err
+		return nil, config.RenameField(config.RenameField(err, "", "--gpus"), "gpus", "--gpus")
 	}
 	workDir := req.WorkDir
 	if workDir == "" {
@@ -145,7 +140,7 @@ func (e *Engine) Launch(ctx context.Context, req LaunchRequest) (*Run, error) {
 			p = filepath.Join(workDir, p)
 		}
 		if _, err := os.Stat(p); err != nil {
-			return nil, &config.InputError{Field: "--input " + name, Msg: fmt.Sprintf("input %s: %s does not exist or cannot be read", name, req.Inputs[name]), Err: err}
+			return nil, &config.InputError{Field: "--input " + name, Msg: fmt.Sprintf("%s does not exist or cannot be read", req.Inputs[name]), Err: err}
 		}
 		inputs[name] = p
 	}

@@ -119,7 +119,7 @@ func CopyStore(ctx context.Context, root string, cfg *config.Config, o CopyOptio
 	defer src.Close()
 	dst, err := experiments.OpenStoreWith(ctx, experiments.StoreOptions{URL: o.To, PasswordEnv: o.PasswordEnv, Identity: src.Store.Identity()})
 	if err != nil {
-		return CopyReport{}, err
+		return CopyReport{}, config.RenameField(err, "store", "--to")
 	}
 	defer dst.Close()
 	objDir := o.Objects

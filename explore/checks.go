@@ -93,11 +93,7 @@ func ParseRules(path string, data []byte) (*Rules, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		e := &config.InputError{File: path, Msg: err.Error(), Err: err}
-		if m := lineRE.FindStringSubmatch(err.Error()); m != nil {
-			e.Line, _ = strconv.Atoi(m[1])
-		}
-		return nil, e
+		return nil, config.YAMLSyntaxError(path, data, err)
 	}
 	if len(doc.Content) == 0 {
 		return nil, bad(nil, "", "empty rules file; expected a mapping with a rules: list")

@@ -211,17 +211,17 @@ func splitNames(ratios []float64) ([]string, error) {
 	case 3:
 		names = []string{"train", "val", "test"}
 	default:
-		return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("got %d ratios; want 2 (train,test) or 3 (train,val,test)", len(ratios))}
+		return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("got %d ratios; give 2 (train,test like 0.8,0.2) or 3 (train,val,test like 0.8,0.1,0.1)", len(ratios))}
 	}
 	sum := 0.0
 	for _, r := range ratios {
 		if !(r > 0) {
-			return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("ratio %v must be > 0", r)}
+			return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("ratio %v must be > 0; give train,val,test like 0.8,0.1,0.1 or train,test like 0.8,0.2", r)}
 		}
 		sum += r
 	}
 	if math.Abs(sum-1) > 1e-6 {
-		return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("ratios sum to %v; they must sum to 1", sum)}
+		return nil, &config.InputError{Field: "ratios", Msg: fmt.Sprintf("the ratios sum to %v; they must sum to 1, like 0.8,0.1,0.1 (train,val,test) or 0.8,0.2 (train,test)", sum)}
 	}
 	return names, nil
 }

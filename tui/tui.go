@@ -201,6 +201,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			break
 		}
 		switch {
+		case msg.String() == "esc" && m.footer.ShowAll():
+			// Esc closes the full help only; the screen under it keeps its state.
+			m.footer.Toggle()
+			m.layout()
+			return m, nil
 		case key.Matches(msg, g.Quit):
 			m.screens[m.active].Deactivate()
 			return m, tea.Quit

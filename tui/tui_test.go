@@ -237,6 +237,48 @@ func TestHelpToggle(t *testing.T) {
 	}
 }
 
+// Every screen's header at 80x24 starts one column in, as the Data
+// screen's does.
+func TestScreenHeadersIndented(t *testing.T) {
+	m := sized(t, testOptions(t), 80, 24)
+	for tab := 1; tab <= 5; tab++ {
+		m.Update(press(string(rune('0' + tab))))
+		head := strings.Split(ansi.Strip(content(m)), "\n")[1]
+		if !strings.HasPrefix(head, " ") || strings.HasPrefix(head, "  ") {
+			t.Errorf("tab %d: header %q does not start with one space", tab, head)
+
+		}
+	}
+}
+
+// Esc while the full help is open closes the help and nothing else: the
+// Runners screen's search filter, which Esc would clear, stays.
+func TestEscClosesFullHelpOnly(t *testing.T) {
+	m := sized(t, testOptions(t), 80, 24)
+	for _, k := range []string{"5", "/", "l", "o", "enter"} {
+		m.Update(press(k))
+	}
+	filtered := strings.Split(ansi.Strip(content(m)), "\n")[1]
+	if !strings.Contains(filtered, "lo") {
+		t.Fatalf("no search filter in the Runners header %q", filtered)
+	}
+	m.Update(press("?"))
+	if !m.footer.ShowAll() {
+		t.Fatal("? did not open the full help")
+	}
+	m.Update(press("esc"))
+	if m.footer.ShowAll() {
+		t.Error("esc left the full help open")
+	}
+	if got := strings.Split(ansi.Strip(content(m)), "\n")[1]; got != filtered {
+		t.Errorf("esc acted on the screen under the help: header %q, was %q", got, filtered)
+	}
+	m.Update(press("esc"))
+	if got := strings.Split(ansi.Strip(content(m)), "\n")[1]; got == filtered {
+		t.Errorf("with the help closed, esc no longer reaches the screen: header %q", got)
+	}
+}
+
 // sgrColour finds SGR sequences that set a foreground or background colour.
 var sgr = regexp.MustCompile("\x1b\\[([0-9;:]*)m")
 

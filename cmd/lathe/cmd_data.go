@@ -440,7 +440,7 @@ func (a *app) dataSplit(ctx context.Context, path string, f splitFlags) error {
 		Drift: do,
 	}})
 	if err != nil {
-		return err
+		return config.RenameField(err, "ratios", "--ratios")
 	}
 	if !e.HasWorkspace() {
 		a.progressf("lathe: no workspace here, so the splits are not registered as dataset versions\n")

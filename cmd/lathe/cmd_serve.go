@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -67,8 +68,8 @@ only on purpose.`,
 				if path == "" {
 					continue
 				}
-				if _, err := os.Stat(path); err != nil {
-					return &config.InputError{Field: flag, Msg: fmt.Sprintf("cannot read %s: %v", path, err)}
+				if err := checkKeysFile(path); err != nil {
+					return &config.InputError{Field: flag, Msg: err.Error(), Err: err}
 				}
 			}
 			if a.root == "" {
@@ -121,4 +122,22 @@ only on purpose.`,
 	cmd.Flags().StringVar(&keys, "authorized-keys", "", "public keys let in as viewers, who see everything and change nothing (OpenSSH authorized_keys format)")
 	cmd.Flags().StringVar(&opKeys, "operator-keys", "", "public keys let in as operators, who may also launch, stop, rerun and tune (OpenSSH authorized_keys format)")
 	return cmd
+}
+
+// checkKeysFile says, in words and without Go's error text, why path cannot
+// serve as a file of public keys.
+func checkKeysFile(path string) error {
+	const want = "give a file of public keys in OpenSSH authorized_keys format"
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s does not exist; %s", path, want)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s cannot be read (permission denied); %s", path, want)
+	case err != nil:
+		return fmt.Errorf("%s cannot be read; %s", path, want)
+	case st.IsDir():
+		return fmt.Errorf("%s is a directory; %s", path, want)
+	}
+	return nil
 }

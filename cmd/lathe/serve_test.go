@@ -36,7 +36,7 @@ func TestServeBadInputExits2(t *testing.T) {
 		{[]string{"--ssh", "notanaddr"}, "", []string{"--ssh", `"notanaddr" is not an address`, "want HOST:PORT, e.g. 127.0.0.1:2222"}},
 		{[]string{"--ssh", "127.0.0.1:99999"}, "", []string{"--ssh", "port 99999 is out of range: use 1-65535"}},
 		{nil, "LATHE_SERVE_SSH_ADDR=127.0.0.1:99999", []string{"serve.ssh_addr", "must be a number from 1 to 65535"}},
-		{[]string{"--operator-keys", "/nonexistent/keys"}, "", []string{"--operator-keys", "cannot read /nonexistent/keys"}},
+		{[]string{"--operator-keys", "/nonexistent/keys"}, "", []string{"--operator-keys", "/nonexistent/keys does not exist"}},
 		{[]string{"--ssh", "127.0.0.1:0"}, "", []string{keys, "no usable public keys"}},
 	}
 	for _, c := range cases {

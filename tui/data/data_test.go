@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -298,6 +299,8 @@ func TestRowsSortFilterHide(t *testing.T) {
 	}
 }
 
+var pColumnRE = regexp.MustCompile(`L∞ +P\b`)
+
 func TestDriftAndSplit(t *testing.T) {
 	root, cfg := workspace(t)
 	ws, err := experiments.Open(root)
@@ -318,6 +321,10 @@ func TestDriftAndSplit(t *testing.T) {
 		if !strings.Contains(v, want) {
 			t.Errorf("drift view lacks %q:\n%s", want, v)
 		}
+	}
+	// The p-value decides what drifted, so it has a column (as the CLI's P).
+	if !pColumnRE.MatchString(v) || !strings.Contains(v, "1.0000") {
+		t.Errorf("drift view lacks the P column or a p-value of 1 for identical files:\n%s", v)
 	}
 	bounds(t, "drift", s.View(), 80, 21)
 	key(t, s, "esc")
@@ -341,6 +348,13 @@ func TestDriftAndSplit(t *testing.T) {
 		}
 	}
 	bounds(t, "split report", s.View(), 80, 21)
+	for i := 0; i < 40 && !pColumnRE.MatchString(v); i++ {
+		key(t, s, "down")
+		v = plain(s)
+	}
+	if !pColumnRE.MatchString(v) {
+		t.Errorf("split report's drift tables lack the P column:\n%s", v)
+	}
 
 	// The parent and the three splits are dataset versions, linked by
 	// derived_from edges that record the operation and its parameters.

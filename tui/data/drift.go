@@ -17,7 +17,7 @@ import (
 )
 
 // drift compares the profiled file (A) with a second one picked for it (B):
-// per column JSD, PSI, KS and L∞, drifted ones flagged.
+// per column JSD, PSI, KS, L∞ and the p-value, drifted ones flagged.
 type drift struct {
 	b        string // B's path; "" before one is picked
 	drifting uint64 // the job in flight; 0 when none
@@ -77,10 +77,11 @@ func driftTable(e *env, rep *explore.DriftReport, title string) []string {
 	for _, l := range strings.Split(ansi.Wordwrap(format.OneLine(rep.String()), max(e.w-2, 1), " "), "\n") {
 		out = append(out, " "+st.Muted.Render(l))
 	}
-	nameW := clamp(e.w-2-8-4*8-10, 8, 28)
-	out = append(out, st.Muted.Render(fmt.Sprintf(" %s %-8s %7s %7s %7s %7s  %s", frame.Line("COLUMN", nameW), "KIND", "JSD", "PSI", "KS", "L∞", "")))
+	// P decides, with the rule's other conditions, what counts as drifted.
+	nameW := clamp(e.w-2-8-5*8-10, 8, 28)
+	out = append(out, st.Muted.Render(fmt.Sprintf(" %s %-8s %7s %7s %7s %7s %7s  %s", frame.Line("COLUMN", nameW), "KIND", "JSD", "PSI", "KS", "L∞", "P", "")))
 	for _, c := range rep.Columns {
-		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s  ", frame.Line(format.OneLine(c.Column), nameW), shortKind(c.Kind), c.JSD, c.PSI, format.Fixed(c.KS), format.Fixed(c.LInf))
+		line := fmt.Sprintf(" %s %-8s %7.4f %7.4f %7s %7s %7s  ", frame.Line(format.OneLine(c.Column), nameW), shortKind(c.Kind), c.JSD, c.PSI, format.Fixed(c.KS), format.Fixed(c.LInf), format.Fixed(c.P))
 		if c.Drifted {
 			out = append(out, st.Text.Render(line)+st.Error.Render("DRIFTED"))
 		} else {

@@ -217,9 +217,9 @@ func (s *Screen) View() string {
 	if q := s.search.Status(len(shown), len(s.sts)); q != "" {
 		head += "  " + q
 	}
-	lines := []string{st.Title.Render(head)}
+	lines := []string{st.Title.Render(" " + head)}
 	if s.err != nil {
-		lines = append(lines, st.Error.Render(format.OneLine(s.err.Error())))
+		lines = append(lines, st.Error.Render(" "+format.OneLine(s.err.Error())))
 	}
 	// Each runner is a block; the selected one is kept in view.
 	var blocks [][]string

@@ -232,7 +232,7 @@ func (l *list) view(st *styles.Styles, w, h int, now time.Time) string {
 	case n > 0:
 		head += fmt.Sprintf("  %d marked", n)
 	}
-	b.WriteString(st.Title.Render(head))
+	b.WriteString(st.Title.Render(" " + head))
 	if len(l.rows) == 0 {
 		b.WriteString("\n\n")
 		b.WriteString(st.Text.Render(" No runs yet. Press n to launch one (the example trainer is"))
