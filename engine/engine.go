@@ -26,7 +26,8 @@ type Options struct {
 	// CheckRunner; 0 means 5 s.
 	ConnectTimeout time.Duration
 	// FlushInterval and FlushItems bound how long and how much a run's sink
-	// buffers before writing to the store; 0 means 100 ms and 1,000.
+	// buffers before writing to the store; 0 means 100 ms and 1,000 items
+	// (6,000 on PostgreSQL: see flushItems).
 	FlushInterval time.Duration
 	FlushItems    int
 }
@@ -88,9 +89,6 @@ func New(ws *experiments.Workspace, cfg *config.Config, opts Options) *Engine {
 	}
 	if opts.FlushInterval <= 0 {
 		opts.FlushInterval = 100 * time.Millisecond
-	}
-	if opts.FlushItems <= 0 {
-		opts.FlushItems = 1000
 	}
 	host, _ := os.Hostname()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -370,4 +368,20 @@ func (en *runnerEntry) feasible(g runners.GPURequest) error {
 		}
 	}
 	return nil
+}
+
+// flushItems is how many items a run's sink buffers at most before it
+// writes. A flush to PostgreSQL is a transaction of two COPYs over the
+// network, so it pays to send more at once: BenchmarkIngest (5 metrics a
+// line, quiet 2-core machine) gives 37k lines/s with 1,000 items and 57-60k
+// with 6,000, while SQLite ingests alike (68-75k) and keeps its write lock
+// shorter with 1,000. The interval still bounds how stale the store is.
+func (e *Engine) flushItems() int {
+	switch {
+	case e.opts.FlushItems > 0:
+		return e.opts.FlushItems
+	case e.ws != nil && e.ws.Store != nil && e.ws.Store.Backend() == experiments.BackendPostgres:
+		return 6000
+	}
+	return 1000
 }

@@ -109,7 +109,7 @@ func (s *storeSink) setProp(k, v string) {
 // waiting for the flusher's tick); the flusher sends the trailing items.
 func (s *storeSink) added(n int) {
 	s.items += n
-	if s.items >= s.e.opts.FlushItems || time.Since(s.last) >= s.e.opts.FlushInterval {
+	if s.items >= s.e.flushItems() || time.Since(s.last) >= s.e.opts.FlushInterval {
 		s.flushLocked()
 	}
 }
