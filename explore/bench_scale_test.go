@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,17 @@ func TestBenchChild(t *testing.T) {
 		return
 	}
 	parsers, _ := strconv.Atoi(os.Getenv("LATHE_BENCH_PARSERS"))
+	if prof := os.Getenv("LATHE_BENCH_CPUPROFILE"); prof != "" { // a pprof CPU profile of the child
+		f, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	p, err := ProfileFile(context.Background(), path, ProfileOptions{SkipHash: true, Read: ReadOptions{Parsers: parsers}})
 	if err != nil {

@@ -26,6 +26,7 @@ type parquetReader struct {
 	conv  []func(parquet.Value, []byte) []byte
 	str   []bool // byte-array columns without a date/time logical type
 	typ   []kind // kindInt, kindFloat, kindBool for columns decoded as numbers; kindNone: from the text
+	code  []int  // per column: how groupDecoder.next converts its values
 	rows  []parquet.Row
 	rec   int
 	total int64
@@ -67,6 +68,7 @@ func openParquet(f *os.File, path string, opts ReadOptions) (Reader, error) {
 		r.conv = append(r.conv, parquetConverter(leaf.Node))
 		r.str = append(r.str, isParquetString(leaf.Node))
 		r.typ = append(r.typ, parquetKind(leaf.Node))
+		r.code = append(r.code, r.parquetCode(len(r.typ)-1, leaf.Node))
 		r.flat = r.flat && leaf.MaxRepetitionLevel == 0
 	}
 	if r.flat {
@@ -249,6 +251,66 @@ type groupDecoder struct {
 	done   []parquet.Page    // pages read to the end, released once the batch is built
 }
 
+// Column codes of groupDecoder.next: plain numbers and byte arrays are
+// converted inline; codeConv columns go through parquetConverter.
+const (
+	codeConv = iota
+	codeInt32
+	codeInt64
+	codeDouble
+	codeBytes
+)
+
+// parquetCode is column c's code: inline only where the converter would
+// do the same (no date/time logical type).
+func (r *parquetReader) parquetCode(c int, n parquet.Node) int {
+	t := n.Type()
+	if t == nil {
+		return codeConv
+	}
+	if lt := t.LogicalType(); lt != nil {
+		switch lt.Value.(type) {
+		case *format.DateType, *format.TimestampType:
+			return codeConv
+		}
+	}
+	switch {
+	case t.Kind() == parquet.Int32 && r.typ[c] == kindInt:
+		return codeInt32
+	case t.Kind() == parquet.Int64 && r.typ[c] == kindInt:
+		return codeInt64
+	case t.Kind() == parquet.Double && r.typ[c] == kindFloat:
+		return codeDouble
+	case t.Kind() == parquet.ByteArray && r.typ[c] == kindNone:
+		return codeBytes
+	}
+	return codeConv
+}
+
+// parquetTyped is a converted value's typed cell.
+func parquetTyped(k kind, v parquet.Value) typedCell {
+	switch k {
+	case kindInt:
+		if v.Kind() == parquet.Int32 {
+			return typedCell{kindInt, float64(v.Int32())}
+		}
+		return typedCell{kindInt, float64(v.Int64())}
+	case kindFloat:
+		return typedCell{kindFloat, v.Double()}
+	case kindBool:
+		return typedCell{k: kindBool}
+	}
+	return typedCell{k: kindNone}
+}
+
+// growTo returns s with length n, reusing its array when it is big enough.
+func growTo[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 func (r *parquetReader) startGroups() {
 	groups := r.pf.RowGroups()
 	workers := max(1, min(r.opts.parsers(), len(groups)))
@@ -391,38 +453,64 @@ func (d *groupDecoder) next(b *Batch) error {
 		}
 		d.gather[c] = g
 	}
+	// Cells are written by index: one bounds check per slice per batch.
+	cells := n * nc
+	b.off = growTo(b.off, 1+cells)
+	b.miss = growTo(b.miss, cells)
+	b.quoted = growTo(b.quoted, cells)
+	b.typed = growTo(b.typed, cells)
+	b.lines = growTo(b.lines, n)
+	off, miss, quoted, typed, buf := b.off[1:], b.miss, b.quoted, b.typed, b.buf
+	for c := 0; c < nc; c++ {
+		q := r.str[c]
+		for cell := c; cell < cells; cell += nc {
+			quoted[cell] = q
+		}
+	}
 	for i := 0; i < n; i++ {
-		d.rec++
+		base := i * nc
 		for c := 0; c < nc; c++ {
-			v := d.gather[c][i]
-			before := len(b.buf)
+			v := &d.gather[c][i]
+			cell := base + c
+			t := typedCell{k: kindNone}
 			missing := v.IsNull()
 			if !missing {
-				b.buf = r.conv[c](v, b.buf)
-				missing = len(b.buf) == before && (v.Kind() == parquet.Float || v.Kind() == parquet.Double) // NaN
-			}
-			b.off = append(b.off, int32(len(b.buf)))
-			b.miss = append(b.miss, missing)
-			b.quoted = append(b.quoted, r.str[c])
-			t := typedCell{k: kindNone}
-			if !missing {
-				switch r.typ[c] {
-				case kindInt:
-					if v.Kind() == parquet.Int32 {
-						t = typedCell{kindInt, float64(v.Int32())}
+				switch r.code[c] {
+				case codeInt32:
+					x := int64(v.Int32())
+					buf = strconv.AppendInt(buf, x, 10)
+					t = typedCell{kindInt, float64(x)}
+				case codeInt64:
+					x := v.Int64()
+					buf = strconv.AppendInt(buf, x, 10)
+					t = typedCell{kindInt, float64(x)}
+				case codeDouble:
+					x := v.Double()
+					if math.IsNaN(x) {
+						missing = true // read back as missing, as pandas treats NaN
 					} else {
-						t = typedCell{kindInt, float64(v.Int64())}
+						buf = appendFloat(buf, x, 64)
+						t = typedCell{kindFloat, x}
 					}
-				case kindFloat:
-					t = typedCell{kindFloat, v.Double()}
-				case kindBool:
-					t = typedCell{k: kindBool}
+				case codeBytes:
+					buf = append(buf, v.ByteArray()...)
+				default:
+					before := len(buf)
+					buf = r.conv[c](*v, buf)
+					missing = len(buf) == before && (v.Kind() == parquet.Float || v.Kind() == parquet.Double) // NaN
+					if !missing {
+						t = parquetTyped(r.typ[c], *v)
+					}
 				}
 			}
-			b.typed = append(b.typed, t)
+			off[cell] = int32(len(buf))
+			miss[cell] = missing
+			typed[cell] = t
 		}
-		b.lines = append(b.lines, d.rec)
+		b.lines[i] = d.rec + i + 1
 	}
+	b.buf = buf
+	d.rec += n
 	for _, pg := range d.done {
 		parquet.Release(pg)
 	}
