@@ -76,7 +76,8 @@ func TestParquetTypes(t *testing.T) {
 }
 
 // TestParquetColumnsMatchRows: the column-by-column reader of flat schemas
-// gives the row reader's cells, across row groups and pages, with nulls and NaN.
+// gives the row reader's cells, across row groups and pages, with nulls and NaN,
+// and its typed cells are the kinds and values the profiler parses from the text.
 func TestParquetColumnsMatchRows(t *testing.T) {
 	type rec struct {
 		ID    int64    `parquet:"id"`
@@ -133,9 +134,19 @@ func TestParquetColumnsMatchRows(t *testing.T) {
 				for i := 0; i < b.Len(); i++ {
 					row := b.Row(i)
 					for c := range row {
-						if b.Missing(i, c) {
-							row[c] = "<NA>"
+						// The kind and value the profiler takes: typed
+						// (column reader) or parsed from the text (row reader).
+						// A double's integral text ("1") parses as an integer:
+						// only the kind of number differs.
+						k, x := b.kindAt(i*b.NumCols()+c, b.Cell(i, c))
+						if k == kindFloat {
+							k = kindInt
 						}
+						kv := fmt.Sprintf("%d:%v", k, x)
+						if b.Missing(i, c) {
+							row[c], kv = "<NA>", "<NA>"
+						}
+						row = append(row, kv)
 					}
 					out = append(out, append(row, strconv.Itoa(b.Line(i))))
 				}
