@@ -247,7 +247,8 @@ type groupDecoder struct {
 	page   []parquet.Page
 	vals   [][]parquet.Value // per column: values of the current page
 	at     []int
-	gather [][]parquet.Value // per column: the values of the batch being built
+	gather [][]parquet.Value // per column: the values of the batch being built, when they span pages
+	batch  [][]parquet.Value // per column: the values of the batch being built (in gather or a page's vals)
 	done   []parquet.Page    // pages read to the end, released once the batch is built
 }
 
@@ -363,7 +364,8 @@ func (r *parquetReader) decodeGroup(g parquet.RowGroup, start int, out chan grou
 	defer close(out)
 	nc := len(r.cols)
 	d := &groupDecoder{r: r, rec: start, left: g.NumRows(), pages: make([]parquet.Pages, nc), page: make([]parquet.Page, nc),
-		vals: make([][]parquet.Value, nc), at: make([]int, nc), gather: make([][]parquet.Value, nc)}
+		vals: make([][]parquet.Value, nc), at: make([]int, nc), gather: make([][]parquet.Value, nc),
+		batch: make([][]parquet.Value, nc)}
 	defer d.close()
 	for c, cc := range g.ColumnChunks() {
 		d.pages[c] = cc.Pages()
@@ -442,6 +444,14 @@ func (d *groupDecoder) next(b *Batch) error {
 	n := int(min(int64(r.opts.batchRows(nc)), d.left))
 	// Gather each column's n values, then lay the cells out row-major.
 	for c := 0; c < nc; c++ {
+		if err := d.fillPage(c); err != nil {
+			return &config.InputError{File: r.path, Line: d.rec + 1, Msg: "corrupt Parquet data: " + err.Error(), Err: err}
+		}
+		if at := d.at[c]; len(d.vals[c])-at >= n { // all in the current page: no copy
+			d.batch[c] = d.vals[c][at : at+n]
+			d.at[c] += n
+			continue
+		}
 		g := d.gather[c][:0]
 		for len(g) < n {
 			if err := d.fillPage(c); err != nil {
@@ -451,7 +461,7 @@ func (d *groupDecoder) next(b *Batch) error {
 			g = append(g, d.vals[c][d.at[c]:d.at[c]+take]...)
 			d.at[c] += take
 		}
-		d.gather[c] = g
+		d.gather[c], d.batch[c] = g, g
 	}
 	// Cells are written by index: one bounds check per slice per batch.
 	cells := n * nc
@@ -470,7 +480,7 @@ func (d *groupDecoder) next(b *Batch) error {
 	for i := 0; i < n; i++ {
 		base := i * nc
 		for c := 0; c < nc; c++ {
-			v := &d.gather[c][i]
+			v := &d.batch[c][i]
 			cell := base + c
 			t := typedCell{k: kindNone}
 			missing := v.IsNull()
