@@ -61,6 +61,17 @@ func (a *app) tuiEngine() (*engine.Engine, error) {
 }
 
 // resolveRunArg expands a run id prefix (exit 2 when unknown or ambiguous).
+// openRunEngine resolves the run ID prefix arg, then opens the engine
+// with that run reconciled (see openEngine).
+func (a *app) openRunEngine(ctx context.Context, arg string, settle time.Duration) (*engine.Engine, string, error) {
+	id, err := a.resolveRunArg(ctx, arg)
+	if err != nil {
+		return nil, "", err
+	}
+	e, err := a.openEngine(ctx, settle, id)
+	return e, id, err
+}
+
 func (a *app) resolveRunArg(ctx context.Context, prefix string) (string, error) {
 	e, err := a.engine()
 	if err != nil {

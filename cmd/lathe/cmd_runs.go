@@ -180,11 +180,7 @@ func newRunsShowCmd(a *app) *cobra.Command {
 		ValidArgsFunction: a.completeRunIDs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.openEngine(ctx, 2*time.Second, id)
+			e, id, err := a.openRunEngine(ctx, args[0], 2*time.Second)
 			if err != nil {
 				return err
 			}
@@ -283,11 +279,7 @@ A run nobody was watching is reattached first, so nothing it printed is missed.`
 		ValidArgsFunction: a.completeRunIDs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.openEngine(ctx, 500*time.Millisecond, id)
+			e, id, err := a.openRunEngine(ctx, args[0], 500*time.Millisecond)
 			if err != nil {
 				return err
 			}
@@ -347,11 +339,7 @@ func newRunsMetricsCmd(a *app) *cobra.Command {
 		ValidArgsFunction: a.completeRunIDs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.openEngine(ctx, 2*time.Second, id)
+			e, id, err := a.openRunEngine(ctx, args[0], 2*time.Second)
 			if err != nil {
 				return err
 			}
@@ -400,11 +388,7 @@ func newRunsStopCmd(a *app) *cobra.Command {
 		ValidArgsFunction: a.completeRunIDs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.openEngine(ctx, 500*time.Millisecond, id)
+			e, id, err := a.openRunEngine(ctx, args[0], 500*time.Millisecond)
 			if err != nil {
 				return err
 			}

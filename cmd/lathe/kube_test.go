@@ -27,17 +27,7 @@ func TestKubeRunSurvivesKill9(t *testing.T) {
 	c := kubetest.Start(t)
 	ns := c.Namespace(t, "cli-kill9")
 	kl := c.NewKubelet(t, "node-cli", 1)
-	ws := newWorkspace(t)
-	cfgPath := filepath.Join(ws, "lathe.yaml")
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := "runners:\n  - name: k8s\n    type: kubernetes\n    kubeconfig: " + c.Kubeconfig(t, "lab", ns) +
-		"\n    image: train:1\n    memory: 1g\n"
-	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ws := kubeWorkspace(t, c, ns, "    memory: 1g\n")
 	cmd := exec.Command(bin, "--workspace", ws, "run", "--runner", "k8s", "--entrypoint", "/trainer", "--", "--epochs", "3")
 	cmd.Env = os.Environ()
 	if err := cmd.Start(); err != nil {
@@ -129,17 +119,7 @@ func TestKubeInStudyPool(t *testing.T) {
 	c := kubetest.Start(t)
 	ns := c.Namespace(t, "cli-pool")
 	kl := c.NewKubelet(t, "node-pool", 0)
-	ws := newWorkspace(t)
-	cfgPath := filepath.Join(ws, "lathe.yaml")
-	b, err := os.ReadFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := "runners:\n  - name: k8s\n    type: kubernetes\n    kubeconfig: " + c.Kubeconfig(t, "lab", ns) +
-		"\n    image: train:1\n    max_concurrent: 2\n"
-	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	ws := kubeWorkspace(t, c, ns, "    max_concurrent: 2\n")
 	spec := writeFile(t, filepath.Join(t.TempDir(), "s.yaml"), fmt.Sprintf(`name: kpool
 runner: [local, k8s]
 command: [%q, "trainer", "--lr={lr}", "--epochs=3", "--epoch-pause=30ms"]
@@ -195,31 +175,27 @@ loop:
 			kl.End(ns, pod.Name)
 		}
 	}
-	var rep struct {
-		Status string `json:"status"`
-		Trials []struct {
-			Number int    `json:"number"`
-			Status string `json:"status"`
-			RunID  string `json:"run_id"`
-		} `json:"trials"`
-	}
-	runJSON(t, &rep, "--workspace", ws, "--json", "tune", "status", "kpool")
-	if rep.Status != "completed" || len(rep.Trials) != 8 {
-		t.Fatalf("study %s with %d trials", rep.Status, len(rep.Trials))
-	}
-	on := map[string]int{}
-	seen := map[string]bool{}
-	for i, tr := range rep.Trials {
-		if tr.Number != i+1 || tr.Status != "completed" || seen[tr.RunID] {
-			t.Errorf("trial %d: %+v", i+1, tr)
-		}
-		seen[tr.RunID] = true
-		var rec experiments.RunRecord
-		runJSON(t, &rec, "--workspace", ws, "--json", "runs", "show", tr.RunID)
-		on[rec.Runner]++
-	}
+	on := pooledTrials(t, ws, "kpool", 8)
 	t.Logf("trials per runner: %v", on)
 	if on["local"] == 0 || on["k8s"] == 0 || on["local"]+on["k8s"] != 8 || on["k8s"] != len(played) {
 		t.Errorf("trials per runner: %v (%d Jobs), want some on each and one Job per Kubernetes trial", on, len(played))
 	}
+}
+
+// kubeWorkspace is a new workspace whose config adds runner k8s (type
+// kubernetes, image train:1, extra lines) on the test cluster's namespace.
+func kubeWorkspace(t *testing.T, c *kubetest.Cluster, ns, extra string) string {
+	t.Helper()
+	ws := newWorkspace(t)
+	cfgPath := filepath.Join(ws, "lathe.yaml")
+	b, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner := "runners:\n  - name: k8s\n    type: kubernetes\n    kubeconfig: " + c.Kubeconfig(t, "lab", ns) +
+		"\n    image: train:1\n" + extra
+	if err := os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "runners:\n", runner, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return ws
 }

@@ -301,30 +301,8 @@ seed: 5
 	if code != 0 {
 		t.Fatalf("tune run: exit %d: %s", code, errs)
 	}
-	var rep struct {
-		Status string `json:"status"`
-		Trials []struct {
-			Number int    `json:"number"`
-			Status string `json:"status"`
-			RunID  string `json:"run_id"`
-		} `json:"trials"`
-	}
-	runJSON(t, &rep, "-w", ws, "--json", "tune", "status", "pooled")
 	_ = out
-	if rep.Status != "completed" || len(rep.Trials) != 12 {
-		t.Fatalf("study %s with %d trials", rep.Status, len(rep.Trials))
-	}
-	on := map[string]int{}
-	seen := map[string]bool{}
-	for i, tr := range rep.Trials {
-		if tr.Number != i+1 || tr.Status != "completed" || seen[tr.RunID] {
-			t.Errorf("trial %d: %+v", i+1, tr)
-		}
-		seen[tr.RunID] = true
-		var rec experiments.RunRecord
-		runJSON(t, &rec, "-w", ws, "--json", "runs", "show", tr.RunID)
-		on[rec.Runner]++
-	}
+	on := pooledTrials(t, ws, "pooled", 12)
 	if on["local"] == 0 || on["cluster"] == 0 || on["local"]+on["cluster"] != 12 {
 		t.Errorf("trials per runner: %v, want some on each", on)
 	}
@@ -353,4 +331,34 @@ func TestSlurmRunnersCheck(t *testing.T) {
 			t.Errorf("cluster status %+v", st)
 		}
 	}
+}
+
+// pooledTrials checks that study name completed with n trials, numbered
+// 1..n, each with a run of its own, and counts its trials per runner.
+func pooledTrials(t *testing.T, ws, name string, n int) map[string]int {
+	t.Helper()
+	var rep struct {
+		Status string `json:"status"`
+		Trials []struct {
+			Number int    `json:"number"`
+			Status string `json:"status"`
+			RunID  string `json:"run_id"`
+		} `json:"trials"`
+	}
+	runJSON(t, &rep, "-w", ws, "--json", "tune", "status", name)
+	if rep.Status != "completed" || len(rep.Trials) != n {
+		t.Fatalf("study %s with %d trials, want completed with %d", rep.Status, len(rep.Trials), n)
+	}
+	on := map[string]int{}
+	seen := map[string]bool{}
+	for i, tr := range rep.Trials {
+		if tr.Number != i+1 || tr.Status != "completed" || seen[tr.RunID] {
+			t.Errorf("trial %d: %+v", i+1, tr)
+		}
+		seen[tr.RunID] = true
+		var rec experiments.RunRecord
+		runJSON(t, &rec, "-w", ws, "--json", "runs", "show", tr.RunID)
+		on[rec.Runner]++
+	}
+	return on
 }
