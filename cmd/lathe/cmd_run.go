@@ -73,11 +73,18 @@ func (a *app) openRunEngine(ctx context.Context, arg string, settle time.Duratio
 }
 
 func (a *app) resolveRunArg(ctx context.Context, prefix string) (string, error) {
+	_, id, err := a.runArg(ctx, prefix)
+	return id, err
+}
+
+// runArg opens the engine and resolves the run ID prefix arg with it.
+func (a *app) runArg(ctx context.Context, arg string) (*engine.Engine, string, error) {
 	e, err := a.engine()
 	if err != nil {
-		return "", err
+		return nil, "", err
 	}
-	return e.ResolveRun(ctx, prefix)
+	id, err := e.ResolveRun(ctx, arg)
+	return e, id, err
 }
 
 // runExit maps a run's final status to lathe's exit status.

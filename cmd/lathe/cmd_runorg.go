@@ -27,11 +27,7 @@ Prints the run's tags afterwards.`,
 		ValidArgsFunction: a.completeRunThenTags,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.engine()
+			e, id, err := a.runArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -93,11 +89,7 @@ func newRunsRenameCmd(a *app) *cobra.Command {
 		ValidArgsFunction: a.completeRunIDs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := orBackground(cmd.Context())
-			id, err := a.resolveRunArg(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			e, err := a.engine()
+			e, id, err := a.runArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
